@@ -1,0 +1,255 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"net/mail"
+	"strings"
+)
+
+// OpenRequest is what a customer gives to open a request.
+type OpenRequest struct {
+	CompanyID string
+	Email     string // required unless EmailOptional
+	Name      string
+	Message   string
+	Source    Source
+	// EmailOptional lets chat platforms open requests for customers who
+	// were not asked for an address.
+	EmailOptional bool
+	// Identity links the customer to a platform account (a Telegram chat).
+	Identity *Identity
+	Key      Idempotency
+}
+
+// Opened is a new request and the customer's credential for it. Token is
+// shown once: only its hash is stored.
+type Opened struct {
+	Request     Request
+	Participant Participant
+	Token       string
+	Message     Message
+}
+
+// OpenRequest opens a request as a customer: status New, in the company's
+// queue at once, with the customer's first message kept in the chat.
+func (e *Engine) OpenRequest(ctx context.Context, in OpenRequest) (Opened, error) {
+	var out Opened
+	if err := checkKey(in.Key); err != nil {
+		return out, err
+	}
+	body, err := cleanBody(in.Message)
+	if err != nil {
+		return out, err
+	}
+	email, err := cleanEmail(in.Email, in.EmailOptional)
+	if err != nil {
+		return out, err
+	}
+	name := strings.TrimSpace(in.Name)
+	if len(name) > 200 {
+		return out, Errorf(CodeInvalid, "the name is longer than 200 characters")
+	}
+	err = e.update(ctx, func(tx Tx) error {
+		if !in.Key.IsZero() {
+			if prev, err := tx.Inbound(ctx, in.Key); err == nil {
+				out, err = e.reopened(ctx, tx, prev)
+				return err
+			} else if !errors.Is(err, ErrNotFound) {
+				return err
+			}
+		}
+		co, err := tx.Company(ctx, in.CompanyID)
+		if errors.Is(err, ErrNotFound) {
+			return Errorf(CodeNotFound, "there is no such company")
+		} else if err != nil {
+			return err
+		}
+		cust, err := e.customer(ctx, tx, co.ID, email, name)
+		if err != nil {
+			return err
+		}
+		num, err := tx.NextRequestNumber(ctx, co.ID)
+		if err != nil {
+			return err
+		}
+		now := e.now().UTC()
+		r := Request{
+			ID: NewID("req"), CompanyID: co.ID, CompanyName: co.Name, Number: num,
+			Status: StatusNew, Chat: ChatWaiting, CustomerID: cust.ID,
+			CustomerEmail: cust.Email, CustomerName: cust.Name, Subject: subjectOf(body),
+			Source: in.Source, CreatedAt: now,
+		}
+		token, hash := NewToken()
+		p := Participant{ID: NewID("par"), RequestID: r.ID, Role: RoleCustomer, SubjectID: cust.ID,
+			Name: displayName(cust), Primary: true, TokenHash: hash, JoinedAt: now}
+		m := Message{ID: NewID("msg"), RequestID: r.ID, AuthorKind: ActorCustomer, AuthorID: p.ID,
+			AuthorName: p.Name, Audience: AudienceAll, Body: body, CreatedAt: now}
+		by := CustomerActor(p.ID)
+		c := e.begin(&r)
+		src := in.Source
+		c.add(EventCreated, by, AudienceAll, EventData{CustomerEmail: cust.Email, CustomerName: cust.Name,
+			ParticipantID: p.ID, Body: body, Source: &src, ActorName: p.Name})
+		c.add(EventMessage, by, AudienceAll, EventData{MessageID: m.ID, Body: body, ActorName: p.Name, Origin: origin(in.Key)})
+		err = e.save(ctx, tx, c, true, func() error {
+			if err := tx.InsertParticipant(ctx, p); err != nil {
+				return err
+			}
+			if err := tx.InsertMessage(ctx, m); err != nil {
+				return err
+			}
+			if in.Identity != nil {
+				id := *in.Identity
+				id.Subject, id.SubjectID = ActorCustomer, cust.ID
+				if err := tx.LinkIdentity(ctx, id); err != nil {
+					return err
+				}
+			}
+			return claim(ctx, tx, in.Key, p.ID)
+		})
+		out = Opened{Request: r, Participant: p, Token: token, Message: m}
+		return err
+	})
+	if err != nil {
+		return Opened{}, err
+	}
+	e.log.InfoContext(ctx, "request opened", "request", out.Request.ID, "company", out.Request.CompanyID, "number", out.Request.Number)
+	return out, nil
+}
+
+// reopened answers a repeated OpenRequest: the same request, without a token
+// (the first answer had it; a retry of the same platform event needs none).
+func (e *Engine) reopened(ctx context.Context, q Queries, participantID string) (Opened, error) {
+	p, err := q.Participant(ctx, participantID)
+	if err != nil {
+		return Opened{}, err
+	}
+	r, err := q.Request(ctx, p.RequestID)
+	if err != nil {
+		return Opened{}, err
+	}
+	return Opened{Request: r, Participant: p}, nil
+}
+
+func origin(k Idempotency) *Idempotency {
+	if k.IsZero() {
+		return nil
+	}
+	return &k
+}
+
+func (e *Engine) customer(ctx context.Context, tx Tx, companyID, email, name string) (Customer, error) {
+	if email != "" {
+		c, err := tx.CustomerByEmail(ctx, companyID, email)
+		if err == nil {
+			return c, nil
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return c, err
+		}
+	}
+	c := Customer{ID: NewID("cus"), CompanyID: companyID, Email: email, Name: name, CreatedAt: e.now().UTC()}
+	return c, tx.InsertCustomer(ctx, c)
+}
+
+func displayName(c Customer) string {
+	switch {
+	case c.Name != "":
+		return c.Name
+	case c.Email != "":
+		return c.Email
+	}
+	return "Customer"
+}
+
+func cleanEmail(s string, optional bool) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		if optional {
+			return "", nil
+		}
+		return "", Errorf(CodeInvalid, "an e-mail address is required")
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || !strings.Contains(s[strings.LastIndexByte(s, '@'):], ".") || len(s) > 254 {
+		return "", Errorf(CodeInvalid, "%q is not an e-mail address like name@example.com", s)
+	}
+	return strings.ToLower(s), nil
+}
+
+// customerRequest loads the request of a customer actor and checks that the
+// customer has not left it.
+func customerRequest(ctx context.Context, q Queries, by Actor) (Participant, Request, error) {
+	if by.Kind != ActorCustomer || by.ID == "" {
+		return Participant{}, Request{}, Errorf(CodeForbidden, "only the customer can do this")
+	}
+	p, err := q.Participant(ctx, by.ID)
+	if err != nil || p.Role != RoleCustomer {
+		return p, Request{}, Errorf(CodeForbidden, "this support request link is not valid")
+	}
+	r, err := q.Request(ctx, p.RequestID)
+	return p, r, err
+}
+
+// Leave takes the customer out of the request. Only technicians end chats
+// and close requests; the request itself is unchanged.
+func (e *Engine) Leave(ctx context.Context, by Actor) error {
+	return e.update(ctx, func(tx Tx) error {
+		p, r, err := customerRequest(ctx, tx, by)
+		if err != nil {
+			return err
+		}
+		if !p.Active() {
+			return Errorf(CodeInvalidState, "you already left this chat")
+		}
+		p.LeftAt = e.now().UTC()
+		c := e.begin(&r)
+		c.add(EventCustomerLeft, by, AudienceAll, EventData{ParticipantID: p.ID, ActorName: p.Name})
+		return e.save(ctx, tx, c, false, func() error { return tx.UpdateParticipant(ctx, p) })
+	})
+}
+
+// ProvideSystemInfo adds the details the customer's browser gave, on the
+// customer's consent, to the request's source information.
+func (e *Engine) ProvideSystemInfo(ctx context.Context, by Actor, info Source) (Request, error) {
+	var out Request
+	err := e.update(ctx, func(tx Tx) error {
+		p, r, err := customerRequest(ctx, tx, by)
+		if err != nil {
+			return err
+		}
+		if r.Status == StatusCompleted {
+			return Errorf(CodeInvalidState, "request #%d is closed", r.Number)
+		}
+		for dst, src := range map[*string]string{&r.Source.Device: info.Device, &r.Source.OS: info.OS,
+			&r.Source.Browser: info.Browser, &r.Source.Language: info.Language} {
+			if s := strings.TrimSpace(src); s != "" {
+				if len(s) > 200 {
+					return Errorf(CodeInvalid, "system information fields are at most 200 characters")
+				}
+				*dst = s
+			}
+		}
+		c := e.begin(&r)
+		src := r.Source
+		c.add(EventSystemInfoGiven, by, AudienceAll, EventData{Source: &src, ActorName: p.Name})
+		err = e.save(ctx, tx, c, false, nil)
+		out = r
+		return err
+	})
+	return out, err
+}
+
+// CustomerByToken resolves a customer's bearer token to the actor it stands for.
+func (e *Engine) CustomerByToken(ctx context.Context, token string) (Actor, error) {
+	if token == "" {
+		return Actor{}, Errorf(CodeForbidden, "this support request link is not valid")
+	}
+	p, err := e.store.ParticipantByToken(ctx, HashToken(token))
+	if errors.Is(err, ErrNotFound) {
+		return Actor{}, Errorf(CodeForbidden, "this support request link is not valid")
+	} else if err != nil {
+		return Actor{}, err
+	}
+	return CustomerActor(p.ID), nil
+}

@@ -1,0 +1,231 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Engine applies every action on requests: it checks who may act, applies
+// the transition and appends the action's events in one transaction.
+type Engine struct {
+	store Store
+	blobs BlobStore
+	now   Clock
+	log   *slog.Logger
+}
+
+// Config is what an Engine needs. Clock and Logger are optional.
+type Config struct {
+	Store  Store
+	Blobs  BlobStore
+	Clock  Clock
+	Logger *slog.Logger
+}
+
+// NewEngine returns an engine over cfg's store and blob store.
+func NewEngine(cfg Config) *Engine {
+	e := &Engine{store: cfg.Store, blobs: cfg.Blobs, now: cfg.Clock, log: cfg.Logger}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	return e
+}
+
+// Store returns the engine's store, for read-only views.
+func (e *Engine) Store() Store { return e.store }
+
+// ErrStale is returned by Tx.UpdateRequest when another transaction changed
+// the request first. The engine retries the whole action on it, so a caller
+// only sees it, as CodeConflict, under sustained contention.
+var ErrStale error = &Error{Code: CodeConflict, Message: "the request was changed by someone else at the same moment; try again"}
+
+const maxAttempts = 8
+
+// update runs fn in a transaction, re-running it from scratch when it lost
+// an optimistic-concurrency race: the retry reloads the request and applies
+// the rules to what won, so the loser of two claims is told who won.
+func (e *Engine) update(ctx context.Context, fn func(Tx) error) error {
+	var err error
+	for range maxAttempts {
+		err = e.store.Update(ctx, fn)
+		if !errors.Is(err, ErrStale) && !errors.Is(err, errInboundRace) {
+			return err
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	return err
+}
+
+// errInboundRace means a concurrent command claimed the same idempotency key
+// first; the retry finds its result.
+var errInboundRace = errors.New("idempotency key claimed concurrently")
+
+// change collects what one action does to one request.
+type change struct {
+	r      *Request
+	prev   int64
+	events []Event
+}
+
+func (e *Engine) begin(r *Request) *change { return &change{r: r, prev: r.Version} }
+
+func (c *change) add(typ EventType, by Actor, aud Audience, data EventData) {
+	c.events = append(c.events, Event{Type: typ, Actor: by, Audience: aud, Data: data})
+}
+
+// save writes the request first (the transaction's first write, see
+// Tx.UpdateRequest), then runs more, then appends the events.
+func (e *Engine) save(ctx context.Context, tx Tx, c *change, insert bool, more func() error) error {
+	now := e.now().UTC()
+	c.r.UpdatedAt = now
+	c.r.Version = c.prev + int64(len(c.events))
+	var err error
+	if insert {
+		err = tx.InsertRequest(ctx, *c.r)
+	} else {
+		err = tx.UpdateRequest(ctx, *c.r, c.prev)
+	}
+	if err != nil {
+		return err
+	}
+	if more != nil {
+		if err := more(); err != nil {
+			return err
+		}
+	}
+	for i, ev := range c.events {
+		ev.RequestID = c.r.ID
+		ev.CompanyID = c.r.CompanyID
+		ev.RSeq = c.prev + int64(i) + 1
+		ev.CreatedAt = now
+		if ev.Data.Number == 0 {
+			ev.Data.Number = c.r.Number
+		}
+		if ev.Data.Status == "" {
+			ev.Data.Status = c.r.Status
+		}
+		if err := tx.AppendEvent(ctx, ev); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// claim records key inside tx. It returns errInboundRace when another
+// transaction recorded the same key first (the retry then returns its result).
+func claim(ctx context.Context, tx Tx, key Idempotency, result string) error {
+	if key.IsZero() {
+		return nil
+	}
+	if _, dup, err := tx.ClaimInbound(ctx, key, result); err != nil {
+		return err
+	} else if dup {
+		return errInboundRace
+	}
+	return nil
+}
+
+func checkKey(key Idempotency) error {
+	if (key.Source == "") != (key.ExternalID == "") {
+		return Errorf(CodeInvalid, "an idempotency key needs both a source and an external id")
+	}
+	return nil
+}
+
+// technician loads the acting technician.
+func technician(ctx context.Context, q Queries, by Actor) (Technician, error) {
+	if by.Kind != ActorTechnician || by.ID == "" {
+		return Technician{}, Errorf(CodeForbidden, "only a technician can do this")
+	}
+	t, err := q.Technician(ctx, by.ID)
+	if errors.Is(err, ErrNotFound) {
+		return Technician{}, Errorf(CodeForbidden, "your technician account no longer exists")
+	}
+	return t, err
+}
+
+// canServe reports whether t may see and act on companyID's requests.
+// Admins serve every company.
+func canServe(ctx context.Context, q Queries, t Technician, companyID string) (bool, error) {
+	if t.IsAdmin() {
+		return true, nil
+	}
+	return q.HasAccess(ctx, t.ID, companyID)
+}
+
+// techRequest loads a technician and a request they have access to.
+func techRequest(ctx context.Context, q Queries, by Actor, id string) (Technician, Request, error) {
+	t, err := technician(ctx, q, by)
+	if err != nil {
+		return t, Request{}, err
+	}
+	r, err := q.Request(ctx, id)
+	if err != nil {
+		return t, r, err
+	}
+	ok, err := canServe(ctx, q, t, r.CompanyID)
+	if err != nil {
+		return t, r, err
+	}
+	if !ok {
+		return t, r, Errorf(CodeForbidden, "you do not have access to the requests of this company")
+	}
+	return t, r, nil
+}
+
+func mustOwn(t Technician, r Request) error {
+	if r.Status == StatusCompleted {
+		return Errorf(CodeInvalidState, "request #%d is closed", r.Number)
+	}
+	if r.OwnerID != t.ID {
+		if r.OwnerID == "" {
+			return Errorf(CodeForbidden, "request #%d is not assigned to you; assign it to yourself first", r.Number)
+		}
+		return Errorf(CodeForbidden, "request #%d is assigned to %s; only the owner can do this", r.Number, r.OwnerName)
+	}
+	return nil
+}
+
+const maxBody = 16000
+
+func cleanBody(body string) (string, error) {
+	body = strings.TrimSpace(body)
+	switch {
+	case body == "":
+		return "", Errorf(CodeInvalid, "the message is empty")
+	case !utf8.ValidString(body):
+		return "", Errorf(CodeInvalid, "the message is not valid UTF-8 text")
+	case utf8.RuneCountInString(body) > maxBody:
+		return "", Errorf(CodeInvalid, "the message is longer than %d characters; split it", maxBody)
+	}
+	return body, nil
+}
+
+func subjectOf(body string) string {
+	line, _, _ := strings.Cut(body, "\n")
+	if r := []rune(line); len(r) > 120 {
+		line = string(r[:119]) + "…"
+	}
+	return line
+}
+
+// findParticipant returns the request participant playing role for subject.
+func findParticipant(ps []Participant, role ParticipantRole, subjectID string) (Participant, bool) {
+	i := slices.IndexFunc(ps, func(p Participant) bool {
+		return p.Role == role && p.SubjectID == subjectID && p.Active()
+	})
+	if i < 0 {
+		return Participant{}, false
+	}
+	return ps[i], true
+}

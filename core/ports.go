@@ -1,0 +1,94 @@
+package core
+
+import (
+	"context"
+	"io"
+	"time"
+)
+
+// Store persists the domain. Update runs fn in one read-write transaction
+// and commits when fn returns nil; every engine action is one Update.
+// Reads outside a transaction go through the embedded Queries.
+type Store interface {
+	Queries
+	Update(ctx context.Context, fn func(Tx) error) error
+}
+
+// Queries are the reads the engine needs, answered both inside and outside a
+// transaction. Missing rows are *Error with CodeNotFound.
+type Queries interface {
+	Company(ctx context.Context, id string) (Company, error)
+	CompanyBySlug(ctx context.Context, slug string) (Company, error)
+	CompanyByPortalKey(ctx context.Context, key string) (Company, error)
+	Companies(ctx context.Context) ([]Company, error)
+
+	Technician(ctx context.Context, id string) (Technician, error)
+	TechnicianByEmail(ctx context.Context, email string) (Technician, error)
+	Technicians(ctx context.Context) ([]Technician, error)
+	// Access lists the IDs of the companies a technician may serve.
+	Access(ctx context.Context, technicianID string) ([]string, error)
+	HasAccess(ctx context.Context, technicianID, companyID string) (bool, error)
+	// AvailableTechnicians lists who should hear of a new request of companyID.
+	AvailableTechnicians(ctx context.Context, companyID string) ([]Technician, error)
+
+	Identity(ctx context.Context, platform, externalID string) (Identity, error)
+	Customer(ctx context.Context, id string) (Customer, error)
+
+	Request(ctx context.Context, id string) (Request, error)
+	RequestByNumber(ctx context.Context, companyID string, number int64) (Request, error)
+	RequestByInvite(ctx context.Context, inviteHash string) (Request, error)
+	Participants(ctx context.Context, requestID string) ([]Participant, error)
+	Participant(ctx context.Context, id string) (Participant, error)
+	ParticipantByToken(ctx context.Context, tokenHash string) (Participant, error)
+	Messages(ctx context.Context, requestID string) ([]Message, error)
+	Message(ctx context.Context, id string) (Message, error)
+	File(ctx context.Context, id string) (File, error)
+	Queue(ctx context.Context, q QueueQuery) ([]Request, error)
+	// RequestEvents returns a request's events with RSeq > after, in order.
+	RequestEvents(ctx context.Context, requestID string, after int64, limit int) ([]Event, error)
+	// Inbound returns the result recorded for an idempotency key.
+	Inbound(ctx context.Context, key Idempotency) (string, error)
+}
+
+// Tx is one open read-write transaction.
+type Tx interface {
+	Queries
+
+	InsertCompany(ctx context.Context, c Company) error
+	UpdateCompany(ctx context.Context, c Company) error
+	InsertTechnician(ctx context.Context, t Technician) error
+	UpdateTechnician(ctx context.Context, t Technician) error
+	GrantAccess(ctx context.Context, technicianID, companyID string) error
+	RevokeAccess(ctx context.Context, technicianID, companyID string) error
+	LinkIdentity(ctx context.Context, id Identity) error
+	InsertCustomer(ctx context.Context, c Customer) error
+	// CustomerByEmail finds a company's customer by e-mail address.
+	CustomerByEmail(ctx context.Context, companyID, email string) (Customer, error)
+
+	// NextRequestNumber allocates the company's next request number.
+	NextRequestNumber(ctx context.Context, companyID string) (int64, error)
+	InsertRequest(ctx context.Context, r Request) error
+	// UpdateRequest writes r if the stored version is still prev, else it
+	// fails with CodeConflict. It must be a transaction's first write to an
+	// existing request, so that log order follows request order.
+	UpdateRequest(ctx context.Context, r Request, prev int64) error
+	InsertParticipant(ctx context.Context, p Participant) error
+	UpdateParticipant(ctx context.Context, p Participant) error
+	InsertMessage(ctx context.Context, m Message) error
+	InsertFile(ctx context.Context, f File) error
+	AppendEvent(ctx context.Context, e Event) error
+	// ClaimInbound records key with result; if the key was already recorded
+	// it changes nothing and returns the first result and true.
+	ClaimInbound(ctx context.Context, key Idempotency, result string) (string, bool, error)
+}
+
+// BlobStore keeps file contents, addressed by the hex SHA-256 of their bytes.
+type BlobStore interface {
+	// Put stores r's bytes and returns their SHA-256 and size. It fails with
+	// CodeTooLarge, storing nothing, once more than max bytes arrive.
+	Put(ctx context.Context, r io.Reader, max int64) (sha256 string, size int64, err error)
+	Open(ctx context.Context, sha256 string) (io.ReadCloser, error)
+}
+
+// Clock tells the time; tests replace it.
+type Clock func() time.Time

@@ -1,0 +1,189 @@
+package core
+
+import (
+	"context"
+	"slices"
+)
+
+// Queue returns one page of a Support Center view, limited to the companies
+// the technician may serve. The New view is for available technicians only,
+// as the seed manual says.
+func (e *Engine) Queue(ctx context.Context, by Actor, req QueueRequest) (QueuePage, error) {
+	t, err := technician(ctx, e.store, by)
+	if err != nil {
+		return QueuePage{}, err
+	}
+	sort, err := parseSort(req.Sort)
+	if err != nil {
+		return QueuePage{}, err
+	}
+	q := QueueQuery{Sort: sort, Desc: req.Desc, Limit: req.Limit}
+	switch {
+	case q.Limit <= 0:
+		q.Limit = 50
+	case q.Limit > 200:
+		q.Limit = 200
+	}
+	switch req.View {
+	case ViewAll, "":
+	case ViewNew:
+		if t.Availability != Available {
+			return QueuePage{}, Errorf(CodeForbidden, "you are %s: set your status to available to see new requests", t.Availability)
+		}
+		q.Statuses = []Status{StatusNew}
+	case ViewActive:
+		q.Statuses = []Status{StatusActive}
+	case ViewCompleted:
+		q.Statuses = []Status{StatusCompleted}
+	case ViewMine:
+		q.Statuses, q.OwnerID = []Status{StatusActive}, t.ID
+	default:
+		return QueuePage{}, Errorf(CodeInvalid, "there is no view %q; use all, new, active, completed or mine", req.View)
+	}
+	if req.After != "" {
+		if q.After, err = decodeCursor(sort, req.After); err != nil {
+			return QueuePage{}, err
+		}
+	}
+	if t.IsAdmin() {
+		cos, err := e.store.Companies(ctx)
+		if err != nil {
+			return QueuePage{}, err
+		}
+		for _, c := range cos {
+			q.CompanyIDs = append(q.CompanyIDs, c.ID)
+		}
+	} else if q.CompanyIDs, err = e.store.Access(ctx, t.ID); err != nil {
+		return QueuePage{}, err
+	}
+	if len(q.CompanyIDs) == 0 {
+		return QueuePage{}, nil
+	}
+	q.Limit++ // one more row tells whether there is a next page
+	rs, err := e.store.Queue(ctx, q)
+	if err != nil {
+		return QueuePage{}, err
+	}
+	page := QueuePage{Requests: rs}
+	if len(rs) == q.Limit {
+		page.Requests = rs[:len(rs)-1]
+		page.NextPage = encodeCursor(sort, page.Requests[len(page.Requests)-1])
+	}
+	return page, nil
+}
+
+// RequestView is everything one viewer may see of a request.
+type RequestView struct {
+	Request      Request
+	Participants []Participant
+	Messages     []Message
+	Files        map[string]File
+	// Viewer is the customer participant viewing, for a customer view.
+	Viewer *Participant
+}
+
+// ViewRequest returns a request as the actor may see it: a technician with
+// access (or a former owner) sees everything; a customer sees the request
+// they take part in, without private notes, other customers' direct
+// messages, closing notes or tokens.
+func (e *Engine) ViewRequest(ctx context.Context, by Actor, id string) (RequestView, error) {
+	var v RequestView
+	var err error
+	if by.Kind == ActorCustomer {
+		var p Participant
+		if p, v.Request, err = customerRequest(ctx, e.store, by); err != nil {
+			return v, err
+		}
+		if id != "" && id != v.Request.ID {
+			return v, Errorf(CodeForbidden, "you can only see your own support request")
+		}
+		v.Viewer = &p
+		v.Request.ClosingNote, v.Request.InviteHash = "", ""
+	} else if _, v.Request, err = e.techOrReader(ctx, by, id); err != nil {
+		return v, err
+	}
+	if v.Participants, err = e.store.Participants(ctx, v.Request.ID); err != nil {
+		return v, err
+	}
+	if v.Messages, err = e.store.Messages(ctx, v.Request.ID); err != nil {
+		return v, err
+	}
+	if v.Viewer != nil {
+		v.Messages = slices.DeleteFunc(v.Messages, func(m Message) bool { return !m.Audience.VisibleToCustomer(v.Viewer.ID) })
+		v.Participants = slices.DeleteFunc(v.Participants, func(p Participant) bool { return p.Role == RoleReader })
+	}
+	for i := range v.Participants {
+		v.Participants[i].TokenHash = ""
+	}
+	v.Files = map[string]File{}
+	for _, m := range v.Messages {
+		if m.FileID == "" {
+			continue
+		}
+		f, err := e.store.File(ctx, m.FileID)
+		if err != nil {
+			return v, err
+		}
+		v.Files[f.ID] = f
+	}
+	return v, nil
+}
+
+// techOrReader loads a request for a technician with access or for a former
+// owner who kept read access after a transfer.
+func (e *Engine) techOrReader(ctx context.Context, by Actor, id string) (Technician, Request, error) {
+	t, r, err := techRequest(ctx, e.store, by, id)
+	if ErrorCode(err) != CodeForbidden || t.ID == "" || r.ID == "" {
+		return t, r, err
+	}
+	ps, perr := e.store.Participants(ctx, r.ID)
+	if perr != nil {
+		return t, r, perr
+	}
+	if _, ok := findParticipant(ps, RoleReader, t.ID); ok {
+		return t, r, nil
+	}
+	return t, r, err
+}
+
+// Events returns the events of a request after rseq after, as the actor may
+// see them: browsers catch up with it after reconnecting.
+func (e *Engine) Events(ctx context.Context, by Actor, requestID string, after int64, limit int) ([]Event, error) {
+	if limit <= 0 || limit > 500 {
+		limit = 500
+	}
+	var viewer string
+	if by.Kind == ActorCustomer {
+		_, r, err := customerRequest(ctx, e.store, by)
+		if err != nil {
+			return nil, err
+		}
+		if requestID != "" && requestID != r.ID {
+			return nil, Errorf(CodeForbidden, "you can only see your own support request")
+		}
+		requestID, viewer = r.ID, by.ID
+	} else if _, _, err := e.techOrReader(ctx, by, requestID); err != nil {
+		return nil, err
+	}
+	evs, err := e.store.RequestEvents(ctx, requestID, after, limit)
+	if err != nil || viewer == "" {
+		return evs, err
+	}
+	out := evs[:0]
+	for _, ev := range evs {
+		if ev.VisibleToCustomer(viewer) {
+			out = append(out, ev.ForCustomer())
+		}
+	}
+	return out, nil
+}
+
+// ForCustomer strips from e what only technicians may read.
+func (e Event) ForCustomer() Event {
+	e.Data.Note = ""
+	e.Data.Origin = nil
+	if e.Data.Source != nil && e.Type != EventSystemInfoGiven {
+		e.Data.Source = nil
+	}
+	return e
+}

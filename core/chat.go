@@ -228,8 +228,8 @@ func (e *Engine) post(ctx context.Context, by Actor, requestID, to string, key I
 		if err != nil {
 			return err
 		}
-		m := Message{ID: NewID("msg"), RequestID: r.ID, AuthorKind: by.Kind, AuthorID: by.ID, AuthorName: name,
-			Audience: aud, CreatedAt: e.now().UTC()}
+		m := Message{ID: NewID("msg"), RequestID: r.ID, RSeq: r.Version + 1, AuthorKind: by.Kind, AuthorID: by.ID,
+			AuthorName: name, Audience: aud, CreatedAt: e.now().UTC()}
 		typ, data := fill(&m)
 		data.ActorName, data.Origin = name, origin(key)
 		if aud != AudienceAll && aud != AudienceTechnicians {

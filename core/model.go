@@ -182,6 +182,7 @@ func (a Audience) VisibleToCustomer(participantID string) bool {
 type Message struct {
 	ID         string
 	RequestID  string
+	RSeq       int64 // the rseq of its event: chat order
 	AuthorKind ActorKind
 	AuthorID   string
 	AuthorName string

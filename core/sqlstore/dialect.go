@@ -1,0 +1,43 @@
+package sqlstore
+
+import (
+	"errors"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// dialect is everything that differs between SQLite and PostgreSQL. The
+// rest of the SQL is one text for both, written with ? placeholders.
+type dialect struct {
+	name   string // "sqlite" or "postgres": the migrations folder too
+	driver string
+	bind   int // sqlx bind type
+	// txid is the SQL expression for the current transaction's ID.
+	txid string
+	// horizon restricts a log read to events of finished transactions.
+	horizon string
+}
+
+var (
+	sqliteDialect = dialect{name: "sqlite", driver: "sqlite", bind: sqlx.QUESTION, txid: "0", horizon: "1=1"}
+	pgDialect     = dialect{name: "postgres", driver: "postgres", bind: sqlx.DOLLAR,
+		txid:    "pg_current_xact_id()::text::bigint",
+		horizon: "txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint"}
+)
+
+func (d dialect) rebind(q string) string { return sqlx.Rebind(d.bind, q) }
+
+// isUnique reports whether err is a unique or primary key violation, by the
+// drivers' error codes rather than their message text.
+func isUnique(err error) bool {
+	if pe, ok := errors.AsType[*pq.Error](err); ok {
+		return pe.Code == "23505"
+	}
+	if se, ok := errors.AsType[*sqlite.Error](err); ok {
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}

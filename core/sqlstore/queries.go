@@ -1,0 +1,230 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/relaydesk/relaydesk/core"
+)
+
+// queries answers core.Queries on the pool or inside a transaction.
+type queries struct {
+	ext sqlx.ExtContext
+	d   dialect
+}
+
+func (q queries) get(ctx context.Context, dst any, what, query string, args ...any) error {
+	err := sqlx.GetContext(ctx, q.ext, dst, q.d.rebind(query), args...)
+	if err != nil {
+		return fmt.Errorf("load %s: %w", what, notFound(err, what))
+	}
+	return nil
+}
+
+func (q queries) sel(ctx context.Context, dst any, what, query string, args ...any) error {
+	if err := sqlx.SelectContext(ctx, q.ext, dst, q.d.rebind(query), args...); err != nil {
+		return fmt.Errorf("list %s: %w", what, err)
+	}
+	return nil
+}
+
+func (q queries) exec(ctx context.Context, what, query string, args ...any) (int64, error) {
+	res, err := q.ext.ExecContext(ctx, q.d.rebind(query), args...)
+	if err != nil {
+		if isUnique(err) {
+			return 0, fmt.Errorf("%s: %w", what, core.Errorf(core.CodeConflict, "%s: it exists already", what))
+		}
+		return 0, fmt.Errorf("%s: %w", what, err)
+	}
+	return res.RowsAffected()
+}
+
+func (q queries) company(ctx context.Context, where string, arg any) (core.Company, error) {
+	var r companyRow
+	err := q.get(ctx, &r, "company", `SELECT `+companyCols+` FROM companies WHERE `+where+` = ?`, arg)
+	return r.core(), err
+}
+
+func (q queries) Company(ctx context.Context, id string) (core.Company, error) {
+	return q.company(ctx, "id", id)
+}
+
+func (q queries) CompanyBySlug(ctx context.Context, slug string) (core.Company, error) {
+	return q.company(ctx, "slug", slug)
+}
+
+func (q queries) CompanyByPortalKey(ctx context.Context, key string) (core.Company, error) {
+	return q.company(ctx, "portal_key", key)
+}
+
+func (q queries) Companies(ctx context.Context) ([]core.Company, error) {
+	var rows []companyRow
+	if err := q.sel(ctx, &rows, "companies", `SELECT `+companyCols+` FROM companies ORDER BY name, id`); err != nil {
+		return nil, err
+	}
+	out := make([]core.Company, len(rows))
+	for i, r := range rows {
+		out[i] = r.core()
+	}
+	return out, nil
+}
+
+func (q queries) technician(ctx context.Context, where string, arg any) (core.Technician, error) {
+	var r technicianRow
+	err := q.get(ctx, &r, "technician", `SELECT `+technicianCols+` FROM technicians WHERE `+where+` = ?`, arg)
+	return r.core(), err
+}
+
+func (q queries) Technician(ctx context.Context, id string) (core.Technician, error) {
+	return q.technician(ctx, "id", id)
+}
+
+func (q queries) TechnicianByEmail(ctx context.Context, email string) (core.Technician, error) {
+	return q.technician(ctx, "email", strings.ToLower(email))
+}
+
+func (q queries) technicians(ctx context.Context, query string, args ...any) ([]core.Technician, error) {
+	var rows []technicianRow
+	if err := q.sel(ctx, &rows, "technicians", query, args...); err != nil {
+		return nil, err
+	}
+	out := make([]core.Technician, len(rows))
+	for i, r := range rows {
+		out[i] = r.core()
+	}
+	return out, nil
+}
+
+func (q queries) Technicians(ctx context.Context) ([]core.Technician, error) {
+	return q.technicians(ctx, `SELECT `+technicianCols+` FROM technicians ORDER BY name, id`)
+}
+
+func (q queries) AvailableTechnicians(ctx context.Context, companyID string) ([]core.Technician, error) {
+	return q.technicians(ctx, `SELECT `+technicianCols+` FROM technicians t
+		WHERE t.availability = 'available'
+		  AND (t.role = 'admin' OR EXISTS (SELECT 1 FROM access a WHERE a.technician_id = t.id AND a.company_id = ?))
+		ORDER BY t.name, t.id`, companyID)
+}
+
+func (q queries) Access(ctx context.Context, technicianID string) ([]string, error) {
+	var ids []string
+	err := q.sel(ctx, &ids, "access", `SELECT company_id FROM access WHERE technician_id = ? ORDER BY company_id`, technicianID)
+	return ids, err
+}
+
+func (q queries) HasAccess(ctx context.Context, technicianID, companyID string) (bool, error) {
+	var n int
+	err := q.get(ctx, &n, "access", `SELECT COUNT(*) FROM access WHERE technician_id = ? AND company_id = ?`, technicianID, companyID)
+	return n > 0, err
+}
+
+func (q queries) Identity(ctx context.Context, platform, externalID string) (core.Identity, error) {
+	var r struct {
+		Platform   string `db:"platform"`
+		ExternalID string `db:"external_id"`
+		Kind       string `db:"subject_kind"`
+		SubjectID  string `db:"subject_id"`
+	}
+	err := q.get(ctx, &r, "linked account", `SELECT platform, external_id, subject_kind, subject_id FROM identities
+		WHERE platform = ? AND external_id = ?`, platform, externalID)
+	return core.Identity{Platform: r.Platform, ExternalID: r.ExternalID, Subject: core.ActorKind(r.Kind), SubjectID: r.SubjectID}, err
+}
+
+func (q queries) Customer(ctx context.Context, id string) (core.Customer, error) {
+	return q.customer(ctx, `id = ?`, id)
+}
+
+func (q queries) CustomerByEmail(ctx context.Context, companyID, email string) (core.Customer, error) {
+	return q.customer(ctx, `company_id = ? AND email = ?`, companyID, strings.ToLower(email))
+}
+
+func (q queries) customer(ctx context.Context, where string, args ...any) (core.Customer, error) {
+	var r struct {
+		ID        string `db:"id"`
+		CompanyID string `db:"company_id"`
+		Email     string `db:"email"`
+		Name      string `db:"name"`
+		CreatedAt int64  `db:"created_at"`
+	}
+	err := q.get(ctx, &r, "customer", `SELECT id, company_id, email, name, created_at FROM customers WHERE `+where, args...)
+	return core.Customer{ID: r.ID, CompanyID: r.CompanyID, Email: r.Email, Name: r.Name, CreatedAt: fromUS(r.CreatedAt)}, err
+}
+
+func (q queries) request(ctx context.Context, where string, args ...any) (core.Request, error) {
+	var r requestRow
+	err := q.get(ctx, &r, "request", `SELECT `+requestCols+` FROM requests WHERE `+where, args...)
+	return r.core(), err
+}
+
+func (q queries) Request(ctx context.Context, id string) (core.Request, error) {
+	return q.request(ctx, `id = ?`, id)
+}
+
+func (q queries) RequestByNumber(ctx context.Context, companyID string, number int64) (core.Request, error) {
+	return q.request(ctx, `company_id = ? AND number = ?`, companyID, number)
+}
+
+func (q queries) RequestByInvite(ctx context.Context, hash string) (core.Request, error) {
+	return q.request(ctx, `invite_hash = ? AND invite_hash <> ''`, hash)
+}
+
+func (q queries) participants(ctx context.Context, where string, args ...any) ([]core.Participant, error) {
+	var rows []participantRow
+	if err := q.sel(ctx, &rows, "participants", `SELECT `+participantCols+` FROM participants WHERE `+where+` ORDER BY joined_at, id`, args...); err != nil {
+		return nil, err
+	}
+	out := make([]core.Participant, len(rows))
+	for i, r := range rows {
+		out[i] = r.core()
+	}
+	return out, nil
+}
+
+func (q queries) Participants(ctx context.Context, requestID string) ([]core.Participant, error) {
+	return q.participants(ctx, `request_id = ?`, requestID)
+}
+
+func (q queries) Participant(ctx context.Context, id string) (core.Participant, error) {
+	var r participantRow
+	err := q.get(ctx, &r, "participant", `SELECT `+participantCols+` FROM participants WHERE id = ?`, id)
+	return r.core(), err
+}
+
+func (q queries) ParticipantByToken(ctx context.Context, hash string) (core.Participant, error) {
+	var r participantRow
+	err := q.get(ctx, &r, "participant", `SELECT `+participantCols+` FROM participants WHERE token_hash = ? AND token_hash <> ''`, hash)
+	return r.core(), err
+}
+
+func (q queries) Messages(ctx context.Context, requestID string) ([]core.Message, error) {
+	var rows []messageRow
+	if err := q.sel(ctx, &rows, "messages", `SELECT `+messageCols+` FROM messages WHERE request_id = ? ORDER BY rseq`, requestID); err != nil {
+		return nil, err
+	}
+	out := make([]core.Message, len(rows))
+	for i, r := range rows {
+		out[i] = r.core()
+	}
+	return out, nil
+}
+
+func (q queries) Message(ctx context.Context, id string) (core.Message, error) {
+	var r messageRow
+	err := q.get(ctx, &r, "message", `SELECT `+messageCols+` FROM messages WHERE id = ?`, id)
+	return r.core(), err
+}
+
+func (q queries) File(ctx context.Context, id string) (core.File, error) {
+	var r fileRow
+	err := q.get(ctx, &r, "file", `SELECT `+fileCols+` FROM files WHERE id = ?`, id)
+	return r.core(), err
+}
+
+func (q queries) Inbound(ctx context.Context, key core.Idempotency) (string, error) {
+	var result string
+	err := q.get(ctx, &result, "inbound event", `SELECT result FROM inbound WHERE source = ? AND external_id = ?`, key.Source, key.ExternalID)
+	return result, err
+}

@@ -1,0 +1,265 @@
+// Package sqlstore is relaydesk's store on SQLite (the embedded default,
+// through the pure-Go modernc.org/sqlite) and PostgreSQL (lib/pq), with one
+// SQL text for both. It also keeps the event log that the dispatcher reads,
+// and wakes readers when events commit: in-process at once, and on
+// PostgreSQL in other processes through LISTEN/NOTIFY.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/relaydesk/relaydesk/core"
+)
+
+// DefaultURL is where relaydesk keeps its data with no configuration.
+const DefaultURL = "sqlite:data/relaydesk.db"
+
+// Store implements core.Store.
+type Store struct {
+	queries
+	db  *sqlx.DB
+	dsn string // may hold a password: never log it
+	url string // with any password removed, for logs
+	log *slog.Logger
+
+	// writeMu serialises this process's SQLite writers: SQLite allows one
+	// writer, and its busy handler sleeps where a mutex hands over at once.
+	writeMu sync.Mutex
+
+	subMu sync.Mutex
+	subs  map[chan struct{}]struct{}
+	// committed is signalled after every commit that appended events; the
+	// PostgreSQL notifier turns bursts of them into single NOTIFYs.
+	committed chan struct{}
+}
+
+// Open opens the database named by a URL: "sqlite:path/to/file.db" (also
+// "sqlite:///abs/path.db" or a bare path ending in .db) or
+// "postgres://user@host/db". It creates the SQLite file's directory and checks
+// the connection, but applies no migration (see Migrate).
+func Open(ctx context.Context, rawURL string, log *slog.Logger) (*Store, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if rawURL == "" {
+		rawURL = DefaultURL
+	}
+	d, dsn, err := parseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	if d.name == "sqlite" {
+		if dir := filepath.Dir(strings.TrimPrefix(strings.SplitN(dsn, "?", 2)[0], "file:")); dir != "" {
+			if err := os.MkdirAll(dir, 0o750); err != nil {
+				return nil, fmt.Errorf("create the database directory: %w", err)
+			}
+		}
+	}
+	db, err := sqlx.Open(d.driver, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if d.name == "sqlite" {
+		// WAL lets readers run beside the one writer; a small pool is plenty.
+		db.SetMaxOpenConns(8)
+	} else {
+		db.SetMaxOpenConns(32)
+		db.SetMaxIdleConns(32)
+	}
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	s := &Store{
+		queries:   queries{ext: db, d: d},
+		db:        db,
+		dsn:       dsn,
+		url:       redact(rawURL),
+		log:       log,
+		subs:      map[chan struct{}]struct{}{},
+		committed: make(chan struct{}, 1),
+	}
+	if err := s.Ping(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func parseURL(raw string) (dialect, string, error) {
+	switch {
+	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
+		return pgDialect, raw, nil
+	case strings.HasPrefix(raw, "sqlite:"), strings.HasPrefix(raw, "file:"), strings.HasSuffix(raw, ".db"):
+		path := raw
+		for _, p := range []string{"sqlite://", "sqlite:", "file:"} {
+			if strings.HasPrefix(path, p) {
+				path = strings.TrimPrefix(path, p)
+				break
+			}
+		}
+		path, query, _ := strings.Cut(path, "?")
+		if path == "" {
+			return dialect{}, "", fmt.Errorf("database URL %q names no SQLite file; use sqlite:path/to/relaydesk.db", raw)
+		}
+		v, err := url.ParseQuery(query)
+		if err != nil {
+			return dialect{}, "", fmt.Errorf("database URL %q: %w", raw, err)
+		}
+		// FULL: a message acknowledged to a customer survives a power cut.
+		for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)"} {
+			v.Add("_pragma", p)
+		}
+		// Transactions take the write lock at BEGIN, so a reader never has
+		// to upgrade (which SQLite cannot wait for) halfway through.
+		v.Set("_txlock", "immediate")
+		return sqliteDialect, "file:" + path + "?" + v.Encode(), nil
+	}
+	return dialect{}, "", fmt.Errorf("database URL %q is neither sqlite:path/file.db nor postgres://...", redact(raw))
+}
+
+// redact removes a password from a URL for logs.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// Dialect is "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.d.name }
+
+// String describes the database for logs, without credentials.
+func (s *Store) String() string { return s.url }
+
+// DB exposes the connection pool, for tests and benchmarks.
+func (s *Store) DB() *sqlx.DB { return s.db }
+
+// Ping checks that the database answers, for readiness probes.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("database %s does not answer: %w", s.url, err)
+	}
+	return nil
+}
+
+// Close closes the pool.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Update runs fn in one transaction and commits it if fn returns nil.
+func (s *Store) Update(ctx context.Context, fn func(core.Tx) error) error {
+	if s.d.name == "sqlite" {
+		s.writeMu.Lock()
+		defer s.writeMu.Unlock()
+	}
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	t := &txn{queries: queries{ext: tx, d: s.d}}
+	if err := fn(t); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	if t.events {
+		s.signal()
+	}
+	return nil
+}
+
+// Subscribe returns a channel that receives a value (coalesced) whenever
+// events may have been appended, here or, once Run is running, in another
+// process. Call cancel when done.
+func (s *Store) Subscribe() (<-chan struct{}, func()) {
+	ch := make(chan struct{}, 1)
+	s.subMu.Lock()
+	s.subs[ch] = struct{}{}
+	s.subMu.Unlock()
+	return ch, func() {
+		s.subMu.Lock()
+		delete(s.subs, ch)
+		s.subMu.Unlock()
+	}
+}
+
+func (s *Store) wake() {
+	s.subMu.Lock()
+	defer s.subMu.Unlock()
+	for ch := range s.subs {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (s *Store) signal() {
+	s.wake()
+	select {
+	case s.committed <- struct{}{}:
+	default:
+	}
+}
+
+// notifyChannel is the PostgreSQL channel relaydesk processes share.
+const notifyChannel = "relaydesk_events"
+
+// Run connects this process to the others sharing a PostgreSQL database until
+// ctx ends: it LISTENs for their commits and NOTIFYs them of ours, one NOTIFY
+// per burst so notifying never serialises the engine's commits. On SQLite it
+// just waits: there is one process.
+func (s *Store) Run(ctx context.Context) error {
+	if s.d.name != "postgres" {
+		<-ctx.Done()
+		return nil
+	}
+	go s.notifier(ctx)
+	return s.listen(ctx)
+}
+
+func (s *Store) notifier(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.committed:
+		}
+		if _, err := s.db.ExecContext(ctx, "SELECT pg_notify($1, '')", notifyChannel); err != nil && ctx.Err() == nil {
+			s.log.Warn("notify other relaydesk processes", "err", err)
+		}
+	}
+}
+
+// txn is an open transaction.
+type txn struct {
+	queries
+	events bool // appended events: wake readers after commit
+}
+
+var _ core.Store = (*Store)(nil)
+var _ core.Tx = (*txn)(nil)
+
+func errNotFound(what string) error { return core.Errorf(core.CodeNotFound, "%s not found", what) }
+
+func notFound(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return errNotFound(what)
+	}
+	return err
+}

@@ -1,0 +1,164 @@
+// Package storetest gives tests real databases: a fresh SQLite file, and a
+// fresh schema on the PostgreSQL server named by RELAYDESK_TEST_POSTGRES
+// (default: the local server's "test" database). Without a reachable
+// server PostgreSQL tests skip, unless RELAYDESK_REQUIRE_POSTGRES is set, as
+// CI sets it: then they fail.
+package storetest
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	_ "github.com/lib/pq" // the driver the admin connection uses
+
+	"github.com/relaydesk/relaydesk/core"
+	"github.com/relaydesk/relaydesk/core/sqlstore"
+)
+
+// DefaultPostgres is tried when RELAYDESK_TEST_POSTGRES is unset.
+const DefaultPostgres = "postgres://127.0.0.1:5432/test?sslmode=disable"
+
+// SQLite returns a migrated store on a new SQLite file in a temp directory.
+func SQLite(tb testing.TB) *sqlstore.Store {
+	tb.Helper()
+	return open(tb, "sqlite:"+filepath.Join(tb.TempDir(), "relaydesk.db"))
+}
+
+// PostgresURL returns the URL of a new, empty schema of its own on the test
+// server, dropped when the test ends; it skips or fails the test when no
+// server answers.
+func PostgresURL(tb testing.TB) string {
+	tb.Helper()
+	base := os.Getenv("RELAYDESK_TEST_POSTGRES")
+	if base == "" {
+		base = DefaultPostgres
+	}
+	admin, err := sql.Open("postgres", base)
+	if err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err = admin.PingContext(ctx)
+		cancel()
+	}
+	if err != nil {
+		if os.Getenv("RELAYDESK_REQUIRE_POSTGRES") != "" {
+			tb.Fatalf("PostgreSQL at %s is required (RELAYDESK_REQUIRE_POSTGRES is set) but does not answer: %v", base, err)
+		}
+		tb.Skipf("PostgreSQL at %s does not answer (%v); set RELAYDESK_TEST_POSTGRES to run this test", base, err)
+	}
+	schema := strings.ReplaceAll(core.NewID("t"), "_", "")
+	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
+		tb.Fatalf("create test schema: %v", err)
+	}
+	tb.Cleanup(func() {
+		if _, err := admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
+			tb.Errorf("drop test schema: %v", err)
+		}
+		admin.Close()
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema) // lib/pq sends unknown keys as run-time parameters
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// Postgres returns a migrated store on a new schema of the test server.
+func Postgres(tb testing.TB) *sqlstore.Store {
+	tb.Helper()
+	return open(tb, PostgresURL(tb))
+}
+
+// Open opens and migrates the store at url, closed when the test ends.
+func Open(tb testing.TB, url string) *sqlstore.Store {
+	tb.Helper()
+	return open(tb, url)
+}
+
+func open(tb testing.TB, url string) *sqlstore.Store {
+	tb.Helper()
+	ctx := context.Background()
+	s, err := sqlstore.Open(ctx, url, nil)
+	if err != nil {
+		tb.Fatalf("open store: %v", err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(ctx); err != nil {
+		tb.Fatalf("migrate: %v", err)
+	}
+	return s
+}
+
+// Backend names a way to get a fresh store.
+type Backend struct {
+	Name string
+	New  func(testing.TB) *sqlstore.Store
+}
+
+// Backends are SQLite and PostgreSQL: run every store test on both.
+func Backends() []Backend {
+	return []Backend{{"sqlite", SQLite}, {"postgres", Postgres}}
+}
+
+// Each runs f as a subtest once per backend.
+func Each(t *testing.T, f func(t *testing.T, newStore func(testing.TB) *sqlstore.Store)) {
+	t.Helper()
+	for _, b := range Backends() {
+		t.Run(b.Name, func(t *testing.T) { f(t, b.New) })
+	}
+}
+
+// tables lists every table, for Snapshot.
+var tables = []string{"companies", "technicians", "access", "customers", "identities", "requests",
+	"participants", "files", "messages", "events", "inbound", "dispatch_cursors", "dispatch_failures"}
+
+// Snapshot renders the whole database as text, rows sorted, so a test can
+// prove that a refused action changed nothing.
+func Snapshot(tb testing.TB, s *sqlstore.Store) string {
+	tb.Helper()
+	var b strings.Builder
+	for _, t := range tables {
+		rows, err := s.DB().Queryx(`SELECT * FROM ` + t)
+		if err != nil {
+			tb.Fatalf("snapshot %s: %v", t, err)
+		}
+		var lines []string
+		for rows.Next() {
+			m := map[string]any{}
+			if err := rows.MapScan(m); err != nil {
+				tb.Fatalf("snapshot %s: %v", t, err)
+			}
+			keys := make([]string, 0, len(m))
+			for k := range m {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			var l strings.Builder
+			for _, k := range keys {
+				v := m[k]
+				if bs, ok := v.([]byte); ok {
+					v = string(bs)
+				}
+				fmt.Fprintf(&l, "%s=%v ", k, v)
+			}
+			lines = append(lines, l.String())
+		}
+		if err := rows.Err(); err != nil {
+			tb.Fatalf("snapshot %s: %v", t, err)
+		}
+		rows.Close()
+		sort.Strings(lines)
+		fmt.Fprintf(&b, "== %s (%d)\n%s\n", t, len(lines), strings.Join(lines, "\n"))
+	}
+	return b.String()
+}

@@ -264,7 +264,9 @@ func (e *Engine) author(ctx context.Context, q Queries, by Actor, requestID, to 
 			return r, "", "", err
 		case requestID != "" && requestID != r.ID:
 			return r, "", "", Errorf(CodeForbidden, "you can only write in your own support request")
-		case note || to != "":
+		case note:
+			return r, "", "", Errorf(CodeForbidden, "only technicians write private notes")
+		case to != "":
 			return r, "", "", Errorf(CodeForbidden, "customers write to everyone in the chat")
 		case !p.Active():
 			return r, "", "", Errorf(CodeInvalidState, "you left this chat")

@@ -19,7 +19,7 @@ type FilePolicy struct {
 
 // Policy returns the company's file policy.
 func (c Company) Policy() FilePolicy {
-	p := FilePolicy{AllowedExts: c.AllowedExts, MaxBytes: c.MaxFileBytes}
+	p := FilePolicy{AllowedExts: slices.Clone(c.AllowedExts), MaxBytes: c.MaxFileBytes}
 	if len(p.AllowedExts) == 0 {
 		p.AllowedExts = DefaultAllowedExts()
 	}
@@ -142,7 +142,9 @@ func CleanFileName(name string) string {
 	}
 	name = strings.Map(func(r rune) rune {
 		switch {
-		case unicode.IsControl(r), r == unicode.ReplacementChar, strings.ContainsRune(`<>:"|?*;`, r):
+		// Format characters (right-to-left overrides, zero-width spaces)
+		// would let "invoice\u202Efdp.zip" pass for a PDF.
+		case unicode.IsControl(r), unicode.Is(unicode.Cf, r), r == unicode.ReplacementChar, strings.ContainsRune(`<>:"|?*;`, r):
 			return '_'
 		}
 		return r

@@ -149,7 +149,7 @@ func TestFilePolicyRefusesName(t *testing.T) {
 	}
 }
 
-func TestCheckContentRefusesLyingNames(t *testing.T) {
+func TestFileContentRefusesLyingNames(t *testing.T) {
 	tests := []struct {
 		name    string
 		fixture string

@@ -50,7 +50,8 @@ type Queries interface {
 	Inbound(ctx context.Context, key Idempotency) (string, error)
 }
 
-// Tx is one open read-write transaction.
+// Tx is one open read-write transaction. Its Request methods lock the row
+// they read until commit.
 type Tx interface {
 	Queries
 
@@ -69,8 +70,9 @@ type Tx interface {
 	NextRequestNumber(ctx context.Context, companyID string) (int64, error)
 	InsertRequest(ctx context.Context, r Request) error
 	// UpdateRequest writes r if the stored version is still prev, else it
-	// fails with CodeConflict. It must be a transaction's first write to an
-	// existing request, so that log order follows request order.
+	// fails with ErrStale. Load the request through the Tx (which locks it
+	// until commit) before any other write, so that log order follows
+	// request order.
 	UpdateRequest(ctx context.Context, r Request, prev int64) error
 	InsertParticipant(ctx context.Context, p Participant) error
 	UpdateParticipant(ctx context.Context, p Participant) error

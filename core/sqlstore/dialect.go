@@ -19,13 +19,18 @@ type dialect struct {
 	txid string
 	// horizon restricts a log read to events of finished transactions.
 	horizon string
+	// forUpdate locks a request row read inside a transaction, so that
+	// concurrent writers to one request queue up instead of failing their
+	// version check. SQLite needs none: its writers already take turns.
+	forUpdate string
 }
 
 var (
 	sqliteDialect = dialect{name: "sqlite", driver: "sqlite", bind: sqlx.QUESTION, txid: "0", horizon: "1=1"}
 	pgDialect     = dialect{name: "postgres", driver: "postgres", bind: sqlx.DOLLAR,
-		txid:    "pg_current_xact_id()::text::bigint",
-		horizon: "txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint"}
+		txid:      "pg_current_xact_id()::text::bigint",
+		horizon:   "txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
+		forUpdate: " FOR UPDATE"}
 )
 
 func (d dialect) rebind(q string) string { return sqlx.Rebind(d.bind, q) }

@@ -14,6 +14,7 @@ import (
 type queries struct {
 	ext sqlx.ExtContext
 	d   dialect
+	tx  bool // inside a read-write transaction
 }
 
 func (q queries) get(ctx context.Context, dst any, what, query string, args ...any) error {
@@ -153,9 +154,16 @@ func (q queries) customer(ctx context.Context, where string, args ...any) (core.
 	return core.Customer{ID: r.ID, CompanyID: r.CompanyID, Email: r.Email, Name: r.Name, CreatedAt: fromUS(r.CreatedAt)}, err
 }
 
+// request loads a request; inside a transaction it also locks the row until
+// commit. Being the transaction's first lock, it also orders the log: the
+// transaction that takes it first gets the lower transaction ID.
 func (q queries) request(ctx context.Context, where string, args ...any) (core.Request, error) {
 	var r requestRow
-	err := q.get(ctx, &r, "request", `SELECT `+requestCols+` FROM requests WHERE `+where, args...)
+	lock := ""
+	if q.tx {
+		lock = q.d.forUpdate
+	}
+	err := q.get(ctx, &r, "request", `SELECT `+requestCols+` FROM requests WHERE `+where+lock, args...)
 	return r.core(), err
 }
 

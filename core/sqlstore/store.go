@@ -169,7 +169,7 @@ func (s *Store) Update(ctx context.Context, fn func(core.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	t := &txn{queries: queries{ext: tx, d: s.d}}
+	t := &txn{queries: queries{ext: tx, d: s.d, tx: true}}
 	if err := fn(t); err != nil {
 		tx.Rollback()
 		return err

@@ -1,6 +1,8 @@
 -- relaydesk schema, PostgreSQL. Timestamps are Unix microseconds (UTC) in
 -- BIGINT, the same as on SQLite, so one SQL text serves both databases.
 -- IDs are made by relaydesk; "" stands for "none" to keep scans simple.
+-- Sortable text columns use the "C" collation: byte order, as on SQLite, so
+-- lists sort the same on both databases and keyset pages stay consistent.
 
 CREATE TABLE companies (
     id             TEXT PRIMARY KEY,
@@ -48,16 +50,16 @@ CREATE TABLE identities (
 );
 
 CREATE TABLE requests (
-    id             TEXT PRIMARY KEY,
+    id             TEXT COLLATE "C" PRIMARY KEY,
     company_id     TEXT NOT NULL REFERENCES companies (id),
-    company_name   TEXT NOT NULL,
+    company_name   TEXT COLLATE "C" NOT NULL,
     number         BIGINT NOT NULL,
     status         TEXT NOT NULL CHECK (status IN ('new', 'active', 'completed')),
     chat           TEXT NOT NULL CHECK (chat IN ('waiting', 'live', 'ended')),
     owner_id       TEXT NOT NULL DEFAULT '',
-    owner_name     TEXT NOT NULL DEFAULT '',
+    owner_name     TEXT COLLATE "C" NOT NULL DEFAULT '',
     customer_id    TEXT NOT NULL DEFAULT '',
-    customer_email TEXT NOT NULL DEFAULT '',
+    customer_email TEXT COLLATE "C" NOT NULL DEFAULT '',
     customer_name  TEXT NOT NULL DEFAULT '',
     subject        TEXT NOT NULL DEFAULT '',
     src_channel    TEXT NOT NULL DEFAULT '',

@@ -165,11 +165,11 @@ func (d *Dispatcher) serve(ctx context.Context, dest Destination) error {
 	wake, cancel := d.log.Subscribe()
 	defer cancel()
 	w := &worker{d: d, dest: dest, name: name, log: log, wake: wake}
+	// Release even when the last renewal failed (as it does when ctx ends in
+	// the middle of it): Release only clears a lease this process holds.
 	defer func() {
-		if w.leased {
-			if err := d.log.Release(context.WithoutCancel(ctx), name, d.opts.Owner); err != nil {
-				log.Warn("release dispatch lease", "err", err)
-			}
+		if err := d.log.Release(context.WithoutCancel(ctx), name, d.opts.Owner); err != nil {
+			log.Warn("release dispatch lease", "err", err)
 		}
 	}()
 	return w.run(ctx)
@@ -259,16 +259,16 @@ func (w *worker) renew(ctx context.Context) {
 		return
 	}
 	if err := w.d.log.Advance(ctx, w.name, w.d.opts.Owner, w.pos, w.d.opts.LeaseTTL); err != nil {
-		w.lost(err)
+		w.lost(ctx, err)
 	}
 }
 
 // lost drops the lease after a failed renewal. Unless it was really taken,
 // the next Lease re-reads the cursor and carries on.
-func (w *worker) lost(err error) {
+func (w *worker) lost(ctx context.Context, err error) {
 	w.leased = false
 	switch {
-	case errors.Is(err, context.Canceled):
+	case ctx.Err() != nil: // shutting down
 	case errors.Is(err, ErrLeaseLost):
 		w.log.Warn("another process took over this destination")
 	default:
@@ -287,7 +287,7 @@ func (w *worker) deliver(ctx context.Context, ev core.Event) bool {
 	backoff := o.MinBackoff
 	for attempt := 1; ; attempt++ {
 		err := w.dest.Deliver(ctx, ev)
-		if ctx.Err() != nil {
+		if err != nil && ctx.Err() != nil {
 			return false
 		}
 		var wait time.Duration
@@ -347,15 +347,19 @@ func (w *worker) sleep(ctx context.Context, d time.Duration) bool {
 	return true
 }
 
+// advance records a delivery. It does so even when ctx has just ended, so
+// that a graceful stop never makes the next process send an event again.
 func (w *worker) advance(ctx context.Context, pos core.Position) bool {
-	if err := w.d.log.Advance(ctx, w.name, w.d.opts.Owner, pos, w.d.opts.LeaseTTL); err != nil {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := w.d.log.Advance(rctx, w.name, w.d.opts.Owner, pos, w.d.opts.LeaseTTL); err != nil {
 		// The event went out but the cursor did not move: it will be sent
 		// again by whoever serves next (at least once).
-		w.lost(err)
+		w.lost(ctx, err)
 		return false
 	}
 	w.pos = pos
-	return true
+	return ctx.Err() == nil
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/lib/pq"
@@ -21,8 +22,11 @@ func (s *Store) listen(ctx context.Context) error {
 	})
 	defer l.Close()
 	if err := l.Listen(notifyChannel); err != nil {
-		return err
+		return fmt.Errorf("listen for other relaydesk processes: %w", err)
 	}
+	// Commits made before LISTEN took effect were not announced to us.
+	s.wake()
+	s.markListening()
 	// Pings find a dead connection even when nobody writes.
 	ping := time.NewTicker(30 * time.Second)
 	defer ping.Stop()

@@ -43,6 +43,9 @@ type Store struct {
 	// committed is signalled after every commit that appended events; the
 	// PostgreSQL notifier turns bursts of them into single NOTIFYs.
 	committed chan struct{}
+	// listening is closed once Run listens for other processes' commits.
+	listening     chan struct{}
+	listeningOnce sync.Once
 }
 
 // Open opens the database named by a URL: "sqlite:path/to/file.db" (also
@@ -87,6 +90,7 @@ func Open(ctx context.Context, rawURL string, log *slog.Logger) (*Store, error) 
 		log:       log,
 		subs:      map[chan struct{}]struct{}{},
 		committed: make(chan struct{}, 1),
+		listening: make(chan struct{}),
 	}
 	if err := s.Ping(ctx); err != nil {
 		db.Close()
@@ -217,6 +221,12 @@ func (s *Store) signal() {
 	}
 }
 
+// Listening is closed once Run hears other processes' commits (at once on
+// SQLite, which has no other processes).
+func (s *Store) Listening() <-chan struct{} { return s.listening }
+
+func (s *Store) markListening() { s.listeningOnce.Do(func() { close(s.listening) }) }
+
 // notifyChannel is the PostgreSQL channel relaydesk processes share.
 const notifyChannel = "relaydesk_events"
 
@@ -226,6 +236,7 @@ const notifyChannel = "relaydesk_events"
 // just waits: there is one process.
 func (s *Store) Run(ctx context.Context) error {
 	if s.d.name != "postgres" {
+		s.markListening()
 		<-ctx.Done()
 		return nil
 	}

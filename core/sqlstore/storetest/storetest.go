@@ -26,10 +26,15 @@ import (
 // DefaultPostgres is tried when RELAYDESK_TEST_POSTGRES is unset.
 const DefaultPostgres = "postgres://127.0.0.1:5432/test?sslmode=disable"
 
+// SQLiteURL names a new SQLite file in a temp directory.
+func SQLiteURL(tb testing.TB) string {
+	return "sqlite:" + filepath.Join(tb.TempDir(), "relaydesk.db")
+}
+
 // SQLite returns a migrated store on a new SQLite file in a temp directory.
 func SQLite(tb testing.TB) *sqlstore.Store {
 	tb.Helper()
-	return open(tb, "sqlite:"+filepath.Join(tb.TempDir(), "relaydesk.db"))
+	return open(tb, SQLiteURL(tb))
 }
 
 // PostgresURL returns the URL of a new, empty schema of its own on the test
@@ -99,15 +104,21 @@ func open(tb testing.TB, url string) *sqlstore.Store {
 	return s
 }
 
-// Backend names a way to get a fresh store.
+// Backend names a way to get a fresh, empty database.
 type Backend struct {
 	Name string
-	New  func(testing.TB) *sqlstore.Store
+	URL  func(testing.TB) string
+}
+
+// New opens and migrates a fresh database of the backend.
+func (b Backend) New(tb testing.TB) *sqlstore.Store {
+	tb.Helper()
+	return open(tb, b.URL(tb))
 }
 
 // Backends are SQLite and PostgreSQL: run every store test on both.
 func Backends() []Backend {
-	return []Backend{{"sqlite", SQLite}, {"postgres", Postgres}}
+	return []Backend{{"sqlite", SQLiteURL}, {"postgres", PostgresURL}}
 }
 
 // Each runs f as a subtest once per backend.

@@ -203,7 +203,7 @@ func (e *Engine) storeFile(ctx context.Context, q Queries, r Request, by Actor, 
 }
 
 func tooLarge(max int64) error {
-	return Errorf(CodeTooLarge, "the file is larger than this company's limit of %s", humanBytes(max))
+	return Errorf(CodeTooLarge, "the file is larger than this company's limit of %s", FormatBytes(max))
 }
 
 // post is the one path of every chat line: checks who may write what, then

@@ -92,20 +92,10 @@ func (e *Engine) OpenRequest(ctx context.Context, in OpenRequest) (Opened, error
 			ParticipantID: p.ID, Body: body, Source: &src, ActorName: p.Name})
 		c.add(EventMessage, by, AudienceAll, EventData{MessageID: m.ID, Body: body, ActorName: p.Name, Origin: origin(in.Key)})
 		err = e.save(ctx, tx, c, true, func() error {
-			if err := tx.InsertParticipant(ctx, p); err != nil {
-				return err
-			}
 			if err := tx.InsertMessage(ctx, m); err != nil {
 				return err
 			}
-			if in.Identity != nil {
-				id := *in.Identity
-				id.Subject, id.SubjectID = ActorCustomer, cust.ID
-				if err := tx.LinkIdentity(ctx, id); err != nil {
-					return err
-				}
-			}
-			return claim(ctx, tx, in.Key, p.ID)
+			return seat(ctx, tx, p, in.Identity, in.Key)
 		})
 		out = Opened{Request: r, Participant: p, Token: token, Message: m}
 		return err
@@ -129,6 +119,22 @@ func (e *Engine) reopened(ctx context.Context, q Queries, participantID string) 
 		return Opened{}, err
 	}
 	return Opened{Request: r, Participant: p}, nil
+}
+
+// seat records a customer joining a request: their participant row, the
+// platform account they came from, and the inbound event that brought them.
+func seat(ctx context.Context, tx Tx, p Participant, id *Identity, key Idempotency) error {
+	if err := tx.InsertParticipant(ctx, p); err != nil {
+		return err
+	}
+	if id != nil {
+		link := *id
+		link.Subject, link.SubjectID = ActorCustomer, p.SubjectID
+		if err := tx.LinkIdentity(ctx, link); err != nil {
+			return err
+		}
+	}
+	return claim(ctx, tx, key, p.ID)
 }
 
 func origin(k Idempotency) *Idempotency {

@@ -2,8 +2,8 @@ package core
 
 import "fmt"
 
-// humanBytes formats a size for messages: 25 MB, 512 KB, 10 bytes.
-func humanBytes(n int64) string {
+// FormatBytes formats a size for people: 25 MB, 512 KB, 10 bytes.
+func FormatBytes(n int64) string {
 	switch {
 	case n >= 1<<20 && n%(1<<20) == 0:
 		return fmt.Sprintf("%d MB", n>>20)

@@ -134,17 +134,7 @@ func (e *Engine) JoinInvite(ctx context.Context, in JoinInvite) (Opened, error) 
 					return err
 				}
 			}
-			if err := tx.InsertParticipant(ctx, p); err != nil {
-				return err
-			}
-			if in.Identity != nil {
-				id := *in.Identity
-				id.Subject, id.SubjectID = ActorCustomer, cust.ID
-				if err := tx.LinkIdentity(ctx, id); err != nil {
-					return err
-				}
-			}
-			return claim(ctx, tx, in.Key, p.ID)
+			return seat(ctx, tx, p, in.Identity, in.Key)
 		})
 		out = Opened{Request: r, Participant: p, Token: token}
 		return err

@@ -74,7 +74,7 @@ func (d *Dir) Put(ctx context.Context, r io.Reader, max int64) (string, int64, e
 	}
 	if n > max {
 		return "", 0, fmt.Errorf("blob put: %w",
-			core.Errorf(core.CodeTooLarge, "the file is larger than %s, the most accepted here", sizeText(max)))
+			core.Errorf(core.CodeTooLarge, "the file is larger than %s, the most accepted here", core.FormatBytes(max)))
 	}
 	// Sync before the rename: otherwise a crash could leave a complete-looking
 	// name pointing at missing bytes, and content addressing would then trust
@@ -179,17 +179,4 @@ func syncDir(dir string) error {
 		return fmt.Errorf("sync directory %s: %w", dir, err)
 	}
 	return nil
-}
-
-// sizeText formats a limit for the user: 25 MB, 512 KB, 10 bytes.
-func sizeText(n int64) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MB", n>>20)
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%d KB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
 }

@@ -128,7 +128,7 @@ func parseURL(raw string) (dialect, string, error) {
 		v.Set("_txlock", "immediate")
 		return sqliteDialect, "file:" + path + "?" + v.Encode(), nil
 	}
-	return dialect{}, "", fmt.Errorf("database URL %q is neither sqlite:path/file.db nor postgres://...", redact(raw))
+	return dialect{}, "", fmt.Errorf("database URL %q is not supported: use sqlite:path/to/file.db or postgres://user@host/db", redact(raw))
 }
 
 // redact removes a password from a URL for logs.

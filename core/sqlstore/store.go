@@ -99,6 +99,16 @@ func Open(ctx context.Context, rawURL string, log *slog.Logger) (*Store, error) 
 	return s, nil
 }
 
+// CheckURL reports whether Open understands a database URL, without
+// opening anything, so configuration can be refused before start-up.
+func CheckURL(rawURL string) error {
+	if rawURL == "" {
+		return nil
+	}
+	_, _, err := parseURL(rawURL)
+	return err
+}
+
 func parseURL(raw string) (dialect, string, error) {
 	switch {
 	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
@@ -240,7 +250,11 @@ func (s *Store) Run(ctx context.Context) error {
 		<-ctx.Done()
 		return nil
 	}
-	go s.notifier(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // before the Wait: a failed listener stops the notifier too
+	wg.Go(func() { s.notifier(ctx) })
 	return s.listen(ctx)
 }
 

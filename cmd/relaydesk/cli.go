@@ -1,0 +1,245 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/relaydesk/relaydesk/core"
+	"github.com/relaydesk/relaydesk/core/blob"
+	"github.com/relaydesk/relaydesk/core/sqlstore"
+)
+
+// command is a node of the command tree: a group of subcommands, or a leaf
+// whose setup defines its flags on a fresh FlagSet and returns what to run.
+type command struct {
+	name    string
+	summary string // one line, for the parent's list
+	usage   string // what follows the command path on the usage line
+	about   string // a paragraph for -h; summary when empty
+	subs    []*command
+	nargs   int // positional arguments a leaf takes, exactly
+	setup   func(fs *flag.FlagSet) action
+}
+
+// action is a leaf command's work, run after its flags parsed.
+type action func(ctx context.Context, c *call) error
+
+// call is one run of a leaf command.
+type call struct {
+	*Main
+	path string   // "relaydesk admin company create"
+	args []string // positional arguments
+}
+
+// usageError is the caller's mistake in arguments or flags: exit code 2
+// and the usage line.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+func (m *Main) run(ctx context.Context, cmd *command, path string, args []string) int {
+	if cmd.subs != nil {
+		if len(args) == 0 {
+			m.groupHelp(m.Stderr, cmd, path)
+			return exitUsage
+		}
+		switch args[0] {
+		case "-h", "-help", "--help", "help":
+			m.groupHelp(m.Stdout, cmd, path)
+			return exitOK
+		}
+		for _, sub := range cmd.subs {
+			if sub.name == args[0] {
+				return m.run(ctx, sub, path+" "+sub.name, args[1:])
+			}
+		}
+		what := "unknown command"
+		if strings.HasPrefix(args[0], "-") {
+			what = "unknown flag"
+		}
+		fmt.Fprintf(m.Stderr, "%s: %s %q\n", path, what, args[0])
+		fmt.Fprintf(m.Stderr, "usage: %s <command>; run '%s -h' for the list\n", path, path)
+		return exitUsage
+	}
+
+	fs := flag.NewFlagSet(path, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // the flag package's own messages are replaced by ours
+	var act action
+	if cmd.setup != nil {
+		act = cmd.setup(fs)
+	}
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		m.leafHelp(m.Stdout, cmd, path, fs)
+		return exitOK
+	case err != nil:
+		return m.usageFailure(cmd, path, err)
+	case fs.NArg() > cmd.nargs:
+		return m.usageFailure(cmd, path, usagef("unexpected argument %q", fs.Arg(cmd.nargs)))
+	case fs.NArg() < cmd.nargs:
+		return m.usageFailure(cmd, path, usagef("missing argument"))
+	}
+	if act == nil {
+		return exitOK
+	}
+	err = act(ctx, &call{Main: m, path: path, args: fs.Args()})
+	if ue, ok := errors.AsType[*usageError](err); ok {
+		return m.usageFailure(cmd, path, ue)
+	}
+	if err != nil {
+		fmt.Fprintf(m.Stderr, "relaydesk: %s\n", message(err))
+		return exitError
+	}
+	return exitOK
+}
+
+// message is what the operator reads for err: the engine's user-facing
+// message for its refusals, the whole chain for anything else. The CLI has
+// no server log to point to, and its user is the operator.
+func message(err error) string {
+	if _, ok := errors.AsType[*core.Error](err); ok {
+		return core.ErrorMessage(err)
+	}
+	return err.Error()
+}
+
+func (m *Main) usageFailure(cmd *command, path string, err error) int {
+	msg := err.Error()
+	// The flag package says "flag provided but not defined: -x"; say it
+	// the way the rest of the messages do.
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+		msg = "unknown flag " + name
+	}
+	fmt.Fprintf(m.Stderr, "%s: %s\n", path, msg)
+	fmt.Fprintf(m.Stderr, "usage: %s\n", strings.TrimSpace(path+" "+cmd.usage))
+	fmt.Fprintf(m.Stderr, "run '%s -h' for help\n", path)
+	return exitUsage
+}
+
+func (m *Main) groupHelp(w io.Writer, cmd *command, path string) {
+	about := cmd.about
+	if about == "" {
+		about = sentence(cmd.summary)
+	}
+	fmt.Fprintf(w, "%s\n\nUsage: %s <command> [flags]\n\nCommands:\n", about, path)
+	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
+	for _, sub := range cmd.subs {
+		fmt.Fprintf(tw, "  %s\t%s\n", sub.name, sub.summary)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\nRun '%s <command> -h' for the flags of a command.\n", path)
+}
+
+func (m *Main) leafHelp(w io.Writer, cmd *command, path string, fs *flag.FlagSet) {
+	about := cmd.about
+	if about == "" {
+		about = sentence(cmd.summary)
+	}
+	fmt.Fprintf(w, "Usage: %s\n\n%s\n", strings.TrimSpace(path+" "+cmd.usage), about)
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	if n == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nFlags:\n")
+	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
+	fs.VisitAll(func(f *flag.Flag) {
+		name, usage := flag.UnquoteUsage(f)
+		if name != "" {
+			name = " " + strings.ToUpper(name)
+		}
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+			usage += fmt.Sprintf(" (default %s)", f.DefValue)
+		}
+		fmt.Fprintf(tw, "  --%s%s\t%s\n", f.Name, name, usage)
+	})
+	tw.Flush()
+}
+
+// sentence turns a one-line summary into a sentence for a help page.
+func sentence(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:] + "."
+}
+
+// config reads the .env file and the environment into a checked Config.
+func (c *call) config() (Config, error) {
+	file, err := readDotenv(c.EnvFile)
+	if err != nil {
+		return Config{}, err
+	}
+	return LoadConfig(overlay(c.LookupEnv, file))
+}
+
+// newLogger logs to w in the configured format, from the configured level.
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// desk is an open, migrated store and an engine on it, for one command.
+type desk struct {
+	cfg    Config
+	log    *slog.Logger
+	store  *sqlstore.Store
+	engine *core.Engine
+}
+
+// openDesk loads the configuration, opens the store and brings its schema
+// up to date: admin commands work on a fresh machine before the first
+// serve. The caller closes d.store.
+func (c *call) openDesk(ctx context.Context) (*desk, []string, error) {
+	cfg, err := c.config()
+	if err != nil {
+		return nil, nil, err
+	}
+	log := newLogger(cfg, c.Stderr)
+	s, err := sqlstore.Open(ctx, cfg.DatabaseURL, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	applied, err := s.Migrate(ctx)
+	if err != nil {
+		s.Close()
+		return nil, nil, fmt.Errorf("migrate %s: %w", s, err)
+	}
+	e := core.NewEngine(core.Config{Store: s, Blobs: blob.NewDir(filepath.Join(cfg.DataDir, "files")), Logger: log})
+	return &desk{cfg: cfg, log: log, store: s, engine: e}, applied, nil
+}
+
+// withDesk runs fn on an open desk and closes it.
+func (c *call) withDesk(ctx context.Context, fn func(d *desk) error) error {
+	d, _, err := c.openDesk(ctx)
+	if err != nil {
+		return err
+	}
+	defer d.store.Close()
+	return fn(d)
+}
+
+// table writes aligned columns to w: a header row, then rows.
+func table(w io.Writer, header []string, rows [][]string) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"runtime"
+	"runtime/debug"
+)
+
+// commands is relaydesk's command tree.
+func commands() *command {
+	return &command{
+		name:    "relaydesk",
+		summary: "relaydesk is a self-hosted support desk inside Slack, Discord, Telegram and the web.",
+		subs: []*command{
+			{
+				name:    "serve",
+				summary: "run the support desk: HTTP server, dispatcher and chat adapters",
+				usage:   "",
+				about: "Run the support desk until SIGINT or SIGTERM: open the database, apply migrations,\n" +
+					"start the event dispatcher and the HTTP server. Settings come from the environment\n" +
+					"and a .env file in the working directory (see README.md); with none it serves\n" +
+					"http://127.0.0.1:8080 on ./data/relaydesk.db.",
+				setup: func(fs *flag.FlagSet) action { return func(ctx context.Context, c *call) error { return c.serve(ctx) } },
+			},
+			{
+				name:    "migrate",
+				summary: "bring the database schema up to date and print what was applied",
+				usage:   "",
+				setup: func(fs *flag.FlagSet) action {
+					return func(ctx context.Context, c *call) error { return c.migrate(ctx) }
+				},
+			},
+			{
+				name:    "version",
+				summary: "print relaydesk's version",
+				usage:   "",
+				setup: func(fs *flag.FlagSet) action {
+					return func(ctx context.Context, c *call) error { return c.version(ctx) }
+				},
+			},
+			adminCommands(),
+		},
+	}
+}
+
+func (c *call) migrate(ctx context.Context) error {
+	d, applied, err := c.openDesk(ctx)
+	if err != nil {
+		return err
+	}
+	defer d.store.Close()
+	if len(applied) == 0 {
+		fmt.Fprintf(c.Stdout, "schema is up to date (%s)\n", d.store)
+		return nil
+	}
+	for _, name := range applied {
+		fmt.Fprintf(c.Stdout, "applied %s\n", name)
+	}
+	return nil
+}
+
+func (c *call) version(context.Context) error {
+	v := version
+	// A "go install module@version" build knows its module version.
+	if bi, ok := debug.ReadBuildInfo(); ok && v == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		v = bi.Main.Version
+	}
+	fmt.Fprintf(c.Stdout, "relaydesk %s (%s %s/%s)\n", v, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return nil
+}

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/relaydesk/relaydesk/core/sqlstore"
+)
+
+// Config is relaydesk's whole configuration, read once from the
+// environment by LoadConfig. Each part goes to the package that needs it.
+type Config struct {
+	// DatabaseURL is sqlite:path.db or postgres://...; it may hold a
+	// password, so it is never logged (sqlstore.Store.String redacts it).
+	// sqlstore.Open checks its shape.
+	DatabaseURL string
+	HTTPAddr    string // host:port the HTTP listener binds
+	PublicURL   string // how browsers and platforms reach relaydesk, without a trailing slash
+	DataDir     string // uploaded files live in DataDir/files
+	LogLevel    slog.Level
+	LogFormat   string // "text" or "json"
+
+	Slack    SlackConfig
+	Discord  DiscordConfig
+	Telegram TelegramConfig
+}
+
+// SlackConfig configures the Slack adapter, on when BotToken is set.
+type SlackConfig struct {
+	APIURL        string
+	BotToken      Secret
+	SigningSecret Secret
+	AppToken      Secret // socket mode, instead of public webhooks
+}
+
+// DiscordConfig configures the Discord adapter, on when BotToken is set.
+type DiscordConfig struct {
+	APIURL    string
+	BotToken  Secret
+	AppID     string
+	PublicKey string // Ed25519 key that signs interactions; public, not secret
+}
+
+// TelegramConfig configures the Telegram adapter, on when BotToken is set.
+type TelegramConfig struct {
+	APIURL        string
+	BotToken      Secret
+	WebhookSecret Secret // empty: long polling instead of a webhook
+}
+
+// Enabled reports whether the Slack adapter runs.
+func (c SlackConfig) Enabled() bool { return c.BotToken != "" }
+
+// Enabled reports whether the Discord adapter runs.
+func (c DiscordConfig) Enabled() bool { return c.BotToken != "" }
+
+// Enabled reports whether the Telegram adapter runs.
+func (c TelegramConfig) Enabled() bool { return c.BotToken != "" }
+
+// Secret is a credential. It prints and logs as "[redacted]" so that
+// logging a config by mistake leaks nothing; string(s) is the value.
+type Secret string
+
+// String hides the secret from fmt's %v and %s.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "[redacted]"
+}
+
+// GoString hides the secret from fmt's %#v.
+func (s Secret) GoString() string { return strconv.Quote(s.String()) }
+
+// LogValue hides the secret from log/slog.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// Defaults of the settings that have one.
+const (
+	DefaultHTTPAddr    = "127.0.0.1:8080"
+	DefaultDataDir     = "data"
+	DefaultSlackAPI    = "https://slack.com/api/"
+	DefaultDiscordAPI  = "https://discord.com/api/v10"
+	DefaultTelegramAPI = "https://api.telegram.org"
+)
+
+// LoadConfig reads the configuration through getenv (os.Getenv, or a map
+// in tests) and checks it. It does no I/O of its own, so every rule is
+// table-testable. All problems are reported together, one per line.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	get := func(key, def string) string {
+		if v := strings.TrimSpace(getenv(key)); v != "" {
+			return v
+		}
+		return def
+	}
+	secret := func(key string) Secret { return Secret(strings.TrimSpace(getenv(key))) }
+	var errs []error
+	c := Config{
+		DatabaseURL: get("DATABASE_URL", sqlstore.DefaultURL),
+		HTTPAddr:    get("HTTP_ADDR", DefaultHTTPAddr),
+		DataDir:     get("DATA_DIR", DefaultDataDir),
+		LogFormat:   strings.ToLower(get("LOG_FORMAT", "text")),
+		Slack: SlackConfig{
+			APIURL:        get("SLACK_API_URL", DefaultSlackAPI),
+			BotToken:      secret("SLACK_BOT_TOKEN"),
+			SigningSecret: secret("SLACK_SIGNING_SECRET"),
+			AppToken:      secret("SLACK_APP_TOKEN"),
+		},
+		Discord: DiscordConfig{
+			APIURL:    get("DISCORD_API_URL", DefaultDiscordAPI),
+			BotToken:  secret("DISCORD_BOT_TOKEN"),
+			AppID:     get("DISCORD_APP_ID", ""),
+			PublicKey: get("DISCORD_PUBLIC_KEY", ""),
+		},
+		Telegram: TelegramConfig{
+			APIURL:        get("TELEGRAM_API_URL", DefaultTelegramAPI),
+			BotToken:      secret("TELEGRAM_BOT_TOKEN"),
+			WebhookSecret: secret("TELEGRAM_WEBHOOK_SECRET"),
+		},
+	}
+
+	if err := sqlstore.CheckURL(c.DatabaseURL); err != nil {
+		errs = append(errs, fmt.Errorf("DATABASE_URL: %w", err))
+	}
+	if err := checkAddr(c.HTTPAddr); err != nil {
+		errs = append(errs, fmt.Errorf("HTTP_ADDR %q: %w", c.HTTPAddr, err))
+	}
+	c.PublicURL = get("PUBLIC_URL", defaultPublicURL(c.HTTPAddr))
+	if u, err := checkURL(c.PublicURL); err != nil {
+		errs = append(errs, fmt.Errorf("PUBLIC_URL %q: %w", c.PublicURL, err))
+	} else if u.RawQuery != "" || u.Fragment != "" {
+		errs = append(errs, fmt.Errorf("PUBLIC_URL %q: must not have a query or a fragment", c.PublicURL))
+	} else {
+		c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	}
+	for _, api := range []struct{ key, val string }{
+		{"SLACK_API_URL", c.Slack.APIURL},
+		{"DISCORD_API_URL", c.Discord.APIURL},
+		{"TELEGRAM_API_URL", c.Telegram.APIURL},
+	} {
+		if _, err := checkURL(api.val); err != nil {
+			errs = append(errs, fmt.Errorf("%s %q: %w", api.key, api.val, err))
+		}
+	}
+	if lvl := get("LOG_LEVEL", "info"); c.LogLevel.UnmarshalText([]byte(lvl)) != nil {
+		errs = append(errs, fmt.Errorf("LOG_LEVEL %q: use debug, info, warn or error", lvl))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("LOG_FORMAT %q: use text or json", c.LogFormat))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return Config{}, fmt.Errorf("configuration:\n%w", err)
+	}
+	return c, nil
+}
+
+// checkAddr accepts host:port with a numeric port (0 picks a free one),
+// and an empty host for every interface.
+func checkAddr(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return errors.New("must be host:port, such as 127.0.0.1:8080 or :8080")
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("port %q is not a number from 0 to 65535", port)
+	}
+	if strings.ContainsAny(host, " /") {
+		return fmt.Errorf("host %q is not a host name or IP address", host)
+	}
+	return nil
+}
+
+// checkURL accepts absolute http and https URLs.
+func checkURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return nil, errors.New("must be an absolute http:// or https:// URL")
+	}
+	return u, nil
+}
+
+// defaultPublicURL is where a browser on this machine reaches HTTP_ADDR:
+// fine for trying relaydesk out; production sets PUBLIC_URL.
+func defaultPublicURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://localhost:8080"
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}

@@ -1,0 +1,169 @@
+package main_test
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+
+	main "github.com/relaydesk/relaydesk/cmd/relaydesk"
+	"github.com/relaydesk/relaydesk/core/sqlstore"
+)
+
+func getenv(env map[string]string) func(string) string {
+	return func(k string) string { return env[k] }
+}
+
+func TestLoadConfig(t *testing.T) {
+	tests := []struct {
+		name  string
+		env   map[string]string
+		check func(t *testing.T, c main.Config)
+	}{
+		{
+			name: "no settings: SQLite under ./data on loopback, every adapter off",
+			env:  nil,
+			check: func(t *testing.T, c main.Config) {
+				want := main.Config{
+					DatabaseURL: sqlstore.DefaultURL,
+					HTTPAddr:    "127.0.0.1:8080",
+					PublicURL:   "http://127.0.0.1:8080",
+					DataDir:     "data",
+					LogLevel:    slog.LevelInfo,
+					LogFormat:   "text",
+					Slack:       main.SlackConfig{APIURL: "https://slack.com/api/"},
+					Discord:     main.DiscordConfig{APIURL: "https://discord.com/api/v10"},
+					Telegram:    main.TelegramConfig{APIURL: "https://api.telegram.org"},
+				}
+				if c != want {
+					t.Errorf("got  %+v\nwant %+v", c, want)
+				}
+			},
+		},
+		{
+			name: "PostgreSQL URL is kept as given",
+			env:  map[string]string{"DATABASE_URL": "postgres://desk:pw@db.internal:5432/relaydesk?sslmode=require"},
+			check: func(t *testing.T, c main.Config) {
+				if c.DatabaseURL != "postgres://desk:pw@db.internal:5432/relaydesk?sslmode=require" {
+					t.Errorf("DatabaseURL = %q", c.DatabaseURL)
+				}
+			},
+		},
+		{
+			name: "all interfaces: the default public URL names localhost",
+			env:  map[string]string{"HTTP_ADDR": ":9000"},
+			check: func(t *testing.T, c main.Config) {
+				if c.HTTPAddr != ":9000" || c.PublicURL != "http://localhost:9000" {
+					t.Errorf("HTTPAddr %q, PublicURL %q", c.HTTPAddr, c.PublicURL)
+				}
+			},
+		},
+		{
+			name: "public URL loses its trailing slash",
+			env:  map[string]string{"PUBLIC_URL": "https://help.example.com/desk/"},
+			check: func(t *testing.T, c main.Config) {
+				if c.PublicURL != "https://help.example.com/desk" {
+					t.Errorf("PublicURL = %q", c.PublicURL)
+				}
+			},
+		},
+		{
+			name: "platform URLs for fakes and self-hosted gateways",
+			env: map[string]string{"SLACK_API_URL": "http://127.0.0.1:1/api/", "DISCORD_API_URL": "http://127.0.0.1:2",
+				"TELEGRAM_API_URL": "http://127.0.0.1:3"},
+			check: func(t *testing.T, c main.Config) {
+				if c.Slack.APIURL != "http://127.0.0.1:1/api/" || c.Discord.APIURL != "http://127.0.0.1:2" ||
+					c.Telegram.APIURL != "http://127.0.0.1:3" {
+					t.Errorf("API URLs %q %q %q", c.Slack.APIURL, c.Discord.APIURL, c.Telegram.APIURL)
+				}
+			},
+		},
+		{
+			name: "an adapter is on exactly when its bot token is set",
+			env: map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "sig",
+				"DISCORD_APP_ID": "123", "TELEGRAM_BOT_TOKEN": "  ", "TELEGRAM_WEBHOOK_SECRET": "wh"},
+			check: func(t *testing.T, c main.Config) {
+				if !c.Slack.Enabled() || c.Discord.Enabled() || c.Telegram.Enabled() {
+					t.Errorf("enabled: slack %v discord %v telegram %v; want true false false",
+						c.Slack.Enabled(), c.Discord.Enabled(), c.Telegram.Enabled())
+				}
+				if string(c.Slack.BotToken) != "xoxb-1" || string(c.Slack.SigningSecret) != "sig" || c.Discord.AppID != "123" {
+					t.Errorf("slack %+v discord %+v", c.Slack, c.Discord)
+				}
+			},
+		},
+		{
+			name: "secrets never print",
+			env:  map[string]string{"SLACK_BOT_TOKEN": "xoxb-very-secret", "TELEGRAM_WEBHOOK_SECRET": "hush-hush"},
+			check: func(t *testing.T, c main.Config) {
+				var b strings.Builder
+				fmt.Fprintf(&b, "%v %+v %#v %s", c, c, c, c.Slack.BotToken)
+				slog.New(slog.NewTextHandler(&b, nil)).Info("config", "cfg", c, "token", c.Slack.BotToken)
+				if out := b.String(); strings.Contains(out, "very-secret") || strings.Contains(out, "hush") {
+					t.Errorf("a secret leaked: %s", out)
+				}
+			},
+		},
+		{
+			name: "log level and JSON format",
+			env:  map[string]string{"LOG_LEVEL": "DEBUG", "LOG_FORMAT": "JSON"},
+			check: func(t *testing.T, c main.Config) {
+				if c.LogLevel != slog.LevelDebug || c.LogFormat != "json" {
+					t.Errorf("LogLevel %v, LogFormat %q", c.LogLevel, c.LogFormat)
+				}
+			},
+		},
+		{
+			name: "port 0 lets the system pick, for tests",
+			env:  map[string]string{"HTTP_ADDR": "127.0.0.1:0"},
+			check: func(t *testing.T, c main.Config) {
+				if c.HTTPAddr != "127.0.0.1:0" {
+					t.Errorf("HTTPAddr = %q", c.HTTPAddr)
+				}
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := main.LoadConfig(getenv(tt.env))
+			if err != nil {
+				t.Fatalf("LoadConfig: %v", err)
+			}
+			tt.check(t, c)
+		})
+	}
+}
+
+func TestLoadConfigRejects(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want []string // substrings of the error
+	}{
+		{"HTTP_ADDR without a port", map[string]string{"HTTP_ADDR": "localhost"}, []string{"HTTP_ADDR", "host:port"}},
+		{"HTTP_ADDR with a word for a port", map[string]string{"HTTP_ADDR": "127.0.0.1:http"}, []string{"HTTP_ADDR", "port"}},
+		{"HTTP_ADDR port out of range", map[string]string{"HTTP_ADDR": ":70000"}, []string{"HTTP_ADDR", "0 to 65535"}},
+		{"PUBLIC_URL without a scheme", map[string]string{"PUBLIC_URL": "help.example.com"}, []string{"PUBLIC_URL", "absolute"}},
+		{"PUBLIC_URL with another scheme", map[string]string{"PUBLIC_URL": "ftp://help.example.com"}, []string{"PUBLIC_URL", "http"}},
+		{"PUBLIC_URL with a query", map[string]string{"PUBLIC_URL": "https://help.example.com/?x=1"}, []string{"PUBLIC_URL", "query"}},
+		{"SLACK_API_URL relative", map[string]string{"SLACK_API_URL": "/api"}, []string{"SLACK_API_URL"}},
+		{"DATABASE_URL of another database", map[string]string{"DATABASE_URL": "mysql://root@db/desk"}, []string{"DATABASE_URL", "postgres://"}},
+		{"unknown LOG_LEVEL", map[string]string{"LOG_LEVEL": "loud"}, []string{"LOG_LEVEL", "debug, info, warn or error"}},
+		{"unknown LOG_FORMAT", map[string]string{"LOG_FORMAT": "xml"}, []string{"LOG_FORMAT", "text or json"}},
+		{"every problem at once", map[string]string{"HTTP_ADDR": "nope", "PUBLIC_URL": "nope", "LOG_FORMAT": "xml"},
+			[]string{"HTTP_ADDR", "PUBLIC_URL", "LOG_FORMAT"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := main.LoadConfig(getenv(tt.env))
+			if err == nil {
+				t.Fatalf("LoadConfig accepted it: %+v", c)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}

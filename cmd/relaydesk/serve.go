@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/relaydesk/relaydesk/core/dispatch"
+	"github.com/relaydesk/relaydesk/web"
+	"github.com/relaydesk/relaydesk/web/metrics"
+)
+
+// serve runs the desk until ctx ends: the store's cross-process listener,
+// the dispatcher and the HTTP server, each in its own goroutine. The first
+// of them to fail stops the others; serve returns once all have stopped.
+func (c *call) serve(ctx context.Context) error {
+	d, applied, err := c.openDesk(ctx)
+	if err != nil {
+		return err
+	}
+	defer d.store.Close()
+	log := d.log
+	if len(applied) > 0 {
+		log.Info("applied migrations", "migrations", applied)
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	met := metrics.New(reg, version)
+
+	disp := dispatch.New(d.store, dispatch.Options{Logger: log.With("component", "dispatch"), Metrics: met})
+	srv := web.New(web.Config{Logger: log.With("component", "http"), DB: d.store, Metrics: reg, Requests: met})
+	startAdapters(d.cfg, log, disp, srv)
+
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", d.cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on HTTP_ADDR %s: %w", d.cfg.HTTPAddr, err)
+	}
+	log.Info("relaydesk is serving", "version", version, "addr", ln.Addr().String(),
+		"public_url", d.cfg.PublicURL, "database", d.store.String())
+	if c.OnListen != nil {
+		c.OnListen(ln.Addr().String())
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	run := func(name string, fn func(context.Context) error) {
+		wg.Go(func() {
+			if err := fn(ctx); err != nil {
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("%s: %w", name, err))
+				mu.Unlock()
+				cancel() // one part down takes the process down: a half-working desk would hide it
+			}
+		})
+	}
+	run("event listener", d.store.Run)
+	run("dispatcher", disp.Run)
+	run("http server", func(ctx context.Context) error { return srv.Serve(ctx, ln) })
+	<-ctx.Done()
+	log.Info("shutting down")
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// startAdapters starts the chat platform adapters whose tokens are set. An
+// adapter without its token is off, with one line saying so; tokens are
+// never logged.
+func startAdapters(cfg Config, log *slog.Logger, _ *dispatch.Dispatcher, _ *web.Server) {
+	// The adapters themselves come with later work; each will register a
+	// dispatch.Destination and mount its webhooks here.
+	for _, a := range []struct {
+		name, token string
+		on          bool
+	}{
+		{"slack", "SLACK_BOT_TOKEN", cfg.Slack.Enabled()},
+		{"discord", "DISCORD_BOT_TOKEN", cfg.Discord.Enabled()},
+		{"telegram", "TELEGRAM_BOT_TOKEN", cfg.Telegram.Enabled()},
+	} {
+		if !a.on {
+			log.Info(a.name+" adapter is off: "+a.token+" is not set", "adapter", a.name)
+			continue
+		}
+		log.Warn(a.name+" adapter is not part of this build yet; "+a.token+" is ignored", "adapter", a.name)
+	}
+}

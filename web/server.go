@@ -1,0 +1,162 @@
+// Package web is relaydesk's one HTTP listener. For now it answers health
+// and metrics probes; the widget, portal, console and the platforms'
+// webhooks are mounted on it by later work, adapters through Mount, so web
+// never imports an adapter.
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Pinger is what readiness needs of the store: does the database answer.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// RequestCounter is told of every answered request, by the ServeMux
+// pattern that matched ("" when none did) and the status code.
+type RequestCounter interface {
+	Request(route string, code int)
+}
+
+// Config is what a Server needs. Logger, Requests and ShutdownTimeout are
+// optional.
+type Config struct {
+	Logger *slog.Logger
+	// DB answers /readyz.
+	DB Pinger
+	// Metrics is the registry /metrics exposes; the caller creates it, so
+	// nothing lands on Prometheus's global default registry.
+	Metrics  prometheus.Gatherer
+	Requests RequestCounter
+	// ShutdownTimeout bounds how long Serve waits for requests in flight
+	// once its context ends; default 10s.
+	ShutdownTimeout time.Duration
+}
+
+// readyTimeout bounds a readiness probe: a database that takes longer is
+// as good as down for a load balancer deciding where to send traffic.
+const readyTimeout = 2 * time.Second
+
+// Server routes relaydesk's HTTP requests.
+type Server struct {
+	cfg Config
+	log *slog.Logger
+	mux *http.ServeMux
+}
+
+// New returns a server with the health and metrics routes. It does no I/O:
+// listening starts in Serve.
+func New(cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = 10 * time.Second
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux()}
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("GET /readyz", s.readyz)
+	if cfg.Metrics != nil {
+		s.mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Metrics, promhttp.HandlerOpts{
+			ErrorLog: slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
+		}))
+	}
+	return s
+}
+
+// Mount routes requests matching pattern (an http.ServeMux pattern such as
+// "POST /slack/events") to h. Adapters mount their webhooks this way. Like
+// ServeMux.Handle it panics on a pattern that is malformed or taken.
+func (s *Server) Mount(pattern string, h http.Handler) {
+	s.mux.Handle(pattern, h)
+}
+
+// Handler returns the server's routes wrapped in the middleware every
+// response goes through.
+func (s *Server) Handler() http.Handler {
+	return s.middleware(s.mux)
+}
+
+// Serve answers requests on ln until ctx ends, then stops accepting, waits
+// up to the shutdown timeout for requests in flight and returns. It closes
+// ln.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler: s.Handler(),
+		// Slow-header clients must not hold connections forever; bodies
+		// get their own limits per handler (uploads are large, probes not).
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+		// Requests keep running during shutdown; their contexts end when
+		// the shutdown timeout does, not when ctx does.
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	select {
+	case err := <-done:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
+	defer cancel()
+	serr := srv.Shutdown(sctx)
+	if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("http server: %w", err)
+	}
+	if serr != nil {
+		srv.Close()
+		return fmt.Errorf("http server shutdown: %w", serr)
+	}
+	return nil
+}
+
+// healthz is liveness: the process answers HTTP. It checks nothing else, so
+// a database outage does not get every relaydesk process restarted.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	fmt.Fprint(w, "ok")
+}
+
+// readyz is readiness: the database answers within readyTimeout.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	if s.cfg.DB == nil {
+		writeJSON(w, http.StatusServiceUnavailable, status{Status: "unavailable", Reason: "no database configured"})
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+	defer cancel()
+	if err := s.cfg.DB.Ping(ctx); err != nil {
+		// The details (host, driver error) go to the log, not to whoever
+		// can reach the probe.
+		s.log.Warn("readiness probe: the database does not answer", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, status{Status: "unavailable", Reason: "the database does not answer"})
+		return
+	}
+	writeJSON(w, http.StatusOK, status{Status: "ready"})
+}
+
+type status struct {
+	Status string `json:"status"`
+	Reason string `json:"reason,omitempty"`
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(v)
+}

@@ -155,7 +155,12 @@ func (e *Engine) customer(ctx context.Context, tx Tx, companyID, email, name str
 		}
 	}
 	c := Customer{ID: NewID("cus"), CompanyID: companyID, Email: email, Name: name, CreatedAt: e.now().UTC()}
-	return c, tx.InsertCustomer(ctx, c)
+	if err := tx.InsertCustomer(ctx, c); errors.Is(err, ErrConflict) {
+		return c, errRetry // the same address, first seen twice at once
+	} else if err != nil {
+		return c, err
+	}
+	return c, nil
 }
 
 func displayName(c Customer) string {

@@ -56,7 +56,7 @@ func (e *Engine) update(ctx context.Context, fn func(Tx) error) error {
 	var err error
 	for range maxAttempts {
 		err = e.store.Update(ctx, fn)
-		if !errors.Is(err, ErrStale) && !errors.Is(err, errInboundRace) {
+		if !errors.Is(err, ErrStale) && !errors.Is(err, errRetry) {
 			return err
 		}
 		if ctx.Err() != nil {
@@ -66,9 +66,9 @@ func (e *Engine) update(ctx context.Context, fn func(Tx) error) error {
 	return err
 }
 
-// errInboundRace means a concurrent command claimed the same idempotency key
-// first; the retry finds its result.
-var errInboundRace = errors.New("idempotency key claimed concurrently")
+// errRetry means a concurrent transaction created what this one was about
+// to (the same idempotency key, the same customer): the retry finds it.
+var errRetry = errors.New("created concurrently; run again")
 
 // change collects what one action does to one request.
 type change struct {
@@ -121,7 +121,7 @@ func (e *Engine) save(ctx context.Context, tx Tx, c *change, insert bool, more f
 	return nil
 }
 
-// claim records key inside tx. It returns errInboundRace when another
+// claim records key inside tx. It returns errRetry when another
 // transaction recorded the same key first (the retry then returns its result).
 func claim(ctx context.Context, tx Tx, key Idempotency, result string) error {
 	if key.IsZero() {
@@ -130,7 +130,7 @@ func claim(ctx context.Context, tx Tx, key Idempotency, result string) error {
 	if _, dup, err := tx.ClaimInbound(ctx, key, result); err != nil {
 		return err
 	} else if dup {
-		return errInboundRace
+		return errRetry
 	}
 	return nil
 }

@@ -110,17 +110,12 @@ func (e *Engine) JoinInvite(ctx context.Context, in JoinInvite) (Opened, error) 
 		token, hash := NewToken()
 		now := e.now().UTC()
 		p := Participant{ID: NewID("par"), RequestID: r.ID, Role: RoleCustomer, Primary: first, TokenHash: hash, JoinedAt: now}
-		c := e.begin(&r)
-		// The request row must be the first write; the customer row follows.
-		cust := Customer{ID: NewID("cus"), CompanyID: r.CompanyID, Email: email, Name: name, CreatedAt: now}
-		isNew := true
-		if email != "" {
-			if known, err := tx.CustomerByEmail(ctx, r.CompanyID, email); err == nil {
-				cust, isNew = known, false
-			} else if !errors.Is(err, ErrNotFound) {
-				return err
-			}
+		// The request row is locked already, so the customer row may come first.
+		cust, err := e.customer(ctx, tx, r.CompanyID, email, name)
+		if err != nil {
+			return err
 		}
+		c := e.begin(&r)
 		p.SubjectID, p.Name = cust.ID, displayName(cust)
 		if first {
 			r.CustomerID, r.CustomerEmail, r.CustomerName, r.Source = cust.ID, cust.Email, cust.Name, in.Source
@@ -128,14 +123,7 @@ func (e *Engine) JoinInvite(ctx context.Context, in JoinInvite) (Opened, error) 
 		src := in.Source
 		c.add(EventCustomerJoined, CustomerActor(p.ID), AudienceAll, EventData{ParticipantID: p.ID, ActorName: p.Name,
 			CustomerEmail: cust.Email, CustomerName: cust.Name, Source: &src})
-		err = e.save(ctx, tx, c, false, func() error {
-			if isNew {
-				if err := tx.InsertCustomer(ctx, cust); err != nil {
-					return err
-				}
-			}
-			return seat(ctx, tx, p, in.Identity, in.Key)
-		})
+		err = e.save(ctx, tx, c, false, func() error { return seat(ctx, tx, p, in.Identity, in.Key) })
 		out = Opened{Request: r, Participant: p, Token: token}
 		return err
 	})

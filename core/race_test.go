@@ -110,3 +110,32 @@ func countType(evs []core.Event, typ core.EventType) int {
 	}
 	return n
 }
+
+// TestSameCustomerAtOnce: one customer opening several requests at the same
+// moment (two tabs) gets them all, under one customer record.
+func TestSameCustomerAtOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
+		d := storetest.NewDesk(t, newStore(t))
+		const n = 6
+		customers := make([]string, n)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range n {
+			wg.Go(func() {
+				<-start
+				o, err := d.Engine.OpenRequest(ctx, core.OpenRequest{CompanyID: d.Acme.ID, Email: "twotabs@example.com", Message: "hi"})
+				if err != nil {
+					t.Error(err)
+				}
+				customers[i] = o.Request.CustomerID
+			})
+		}
+		close(start)
+		wg.Wait()
+		for _, c := range customers {
+			if c != customers[0] || c == "" {
+				t.Fatalf("customers %v", customers)
+			}
+		}
+	})
+}

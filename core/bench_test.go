@@ -23,7 +23,7 @@ const benchBody = "Could you open the printer settings and tell me what the stat
 // BenchmarkPostMessage measures chat messages appended through the engine
 // (checks, request update, message row and event in one transaction) by 1
 // and 16 concurrent writers, each in its own live request, and by 16 writers
-// sharing one request, where the optimistic version check makes them contend.
+// sharing one request, who contend for its row (lock and version check).
 func BenchmarkPostMessage(b *testing.B) {
 	for _, be := range storetest.Backends() {
 		b.Run(be.Name, func(b *testing.B) {

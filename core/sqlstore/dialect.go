@@ -23,10 +23,15 @@ type dialect struct {
 	// concurrent writers to one request queue up instead of failing their
 	// version check. SQLite needs none: its writers already take turns.
 	forUpdate string
+	// noIndex, put before a column in a WHERE term, keeps the planner from
+	// choosing that column's index. SQLite's planner, unlike PostgreSQL's,
+	// otherwise filters a large view by company or status and then sorts
+	// tens of thousands of rows instead of walking the sort column's index.
+	noIndex string
 }
 
 var (
-	sqliteDialect = dialect{name: "sqlite", driver: "sqlite", bind: sqlx.QUESTION, txid: "0", horizon: "1=1"}
+	sqliteDialect = dialect{name: "sqlite", driver: "sqlite", bind: sqlx.QUESTION, txid: "0", horizon: "1=1", noIndex: "+"}
 	pgDialect     = dialect{name: "postgres", driver: "postgres", bind: sqlx.DOLLAR,
 		txid:      "pg_current_xact_id()::text::bigint",
 		horizon:   "txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint",

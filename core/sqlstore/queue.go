@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
@@ -28,10 +29,17 @@ func (q queries) Queue(ctx context.Context, qq core.QueueQuery) ([]core.Request,
 	if !ok {
 		col = "created_at"
 	}
-	where := []string{"company_id IN (?)"}
+	// Small views (New, Mine) are best found through their filter indexes;
+	// large ones (All, Active, Completed) by walking the sort index.
+	small := qq.OwnerID != "" || slices.Equal(qq.Statuses, []core.Status{core.StatusNew})
+	filter := q.d.noIndex
+	if small {
+		filter = ""
+	}
+	where := []string{filter + "company_id IN (?)"}
 	args := []any{qq.CompanyIDs}
 	if len(qq.Statuses) > 0 {
-		where = append(where, "status IN (?)")
+		where = append(where, filter+"status IN (?)")
 		args = append(args, qq.Statuses)
 	}
 	if qq.OwnerID != "" {

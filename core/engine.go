@@ -163,21 +163,23 @@ func canServe(ctx context.Context, q Queries, t Technician, companyID string) (b
 	return q.HasAccess(ctx, t.ID, companyID)
 }
 
-// techRequest loads a technician and a request they have access to.
+// techRequest loads a technician and a request they have access to, in one
+// query: it is on the path of every technician action.
 func techRequest(ctx context.Context, q Queries, by Actor, id string) (Technician, Request, error) {
-	t, err := technician(ctx, q, by)
-	if err != nil {
-		return t, Request{}, err
+	if by.Kind != ActorTechnician || by.ID == "" {
+		return Technician{}, Request{}, Errorf(CodeForbidden, "only a technician can do this")
 	}
-	r, err := q.Request(ctx, id)
-	if err != nil {
+	t, r, access, err := q.TechnicianRequest(ctx, by.ID, id)
+	if errors.Is(err, ErrNotFound) {
+		// Say which of the two is missing.
+		if t, err := technician(ctx, q, by); err != nil {
+			return t, Request{}, err
+		}
+		return t, r, Errorf(CodeNotFound, "request not found")
+	} else if err != nil {
 		return t, r, err
 	}
-	ok, err := canServe(ctx, q, t, r.CompanyID)
-	if err != nil {
-		return t, r, err
-	}
-	if !ok {
+	if !access && !t.IsAdmin() {
 		return t, r, Errorf(CodeForbidden, "you do not have access to the requests of this company")
 	}
 	return t, r, nil

@@ -37,6 +37,10 @@ type Queries interface {
 	Request(ctx context.Context, id string) (Request, error)
 	RequestByNumber(ctx context.Context, companyID string, number int64) (Request, error)
 	RequestByInvite(ctx context.Context, inviteHash string) (Request, error)
+	// TechnicianRequest loads a technician, a request and whether the
+	// technician has been granted its company, all at once; CodeNotFound if
+	// either is missing.
+	TechnicianRequest(ctx context.Context, technicianID, requestID string) (Technician, Request, bool, error)
 	Participants(ctx context.Context, requestID string) ([]Participant, error)
 	Participant(ctx context.Context, id string) (Participant, error)
 	ParticipantByToken(ctx context.Context, tokenHash string) (Participant, error)

@@ -35,7 +35,7 @@ var (
 	pgDialect     = dialect{name: "postgres", driver: "postgres", bind: sqlx.DOLLAR,
 		txid:      "pg_current_xact_id()::text::bigint",
 		horizon:   "txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
-		forUpdate: " FOR UPDATE"}
+		forUpdate: " FOR UPDATE OF requests"}
 )
 
 func (d dialect) rebind(q string) string { return sqlx.Rebind(d.bind, q) }

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 
@@ -12,28 +13,58 @@ import (
 
 // queries answers core.Queries on the pool or inside a transaction.
 type queries struct {
-	ext sqlx.ExtContext
-	d   dialect
-	tx  bool // inside a read-write transaction
+	ext   sqlx.ExtContext
+	d     dialect
+	tx    bool     // inside a read-write transaction
+	sqltx *sqlx.Tx // the transaction, when tx
+	stmts *stmtCache
+}
+
+// ext returns where to run query: its prepared statement when the cache
+// has it (bound to the transaction if there is one), else the pool or
+// transaction itself.
+func (q queries) on(ctx context.Context, query string) sqlx.ExtContext {
+	st := q.stmts.get(query)
+	switch {
+	case st == nil:
+		return q.ext
+	case q.sqltx != nil:
+		return stmtExt{q.sqltx.StmtxContext(ctx, st), q.ext}
+	}
+	return stmtExt{st, q.ext}
 }
 
 func (q queries) get(ctx context.Context, dst any, what, query string, args ...any) error {
-	err := sqlx.GetContext(ctx, q.ext, dst, q.d.rebind(query), args...)
+	query = q.d.rebind(query)
+	err := sqlx.GetContext(ctx, q.on(ctx, query), dst, query, args...)
 	if err != nil {
 		return fmt.Errorf("load %s: %w", what, notFound(err, what))
 	}
 	return nil
 }
 
+// sel lists rows. query must be one of a fixed set of texts (it is cached);
+// selDynamic is for texts built per call.
 func (q queries) sel(ctx context.Context, dst any, what, query string, args ...any) error {
-	if err := sqlx.SelectContext(ctx, q.ext, dst, q.d.rebind(query), args...); err != nil {
+	query = q.d.rebind(query)
+	return q.selOn(ctx, q.on(ctx, query), dst, what, query, args...)
+}
+
+func (q queries) selDynamic(ctx context.Context, dst any, what, query string, args ...any) error {
+	query = q.d.rebind(query)
+	return q.selOn(ctx, q.ext, dst, what, query, args...)
+}
+
+func (q queries) selOn(ctx context.Context, ext sqlx.ExtContext, dst any, what, query string, args ...any) error {
+	if err := sqlx.SelectContext(ctx, ext, dst, query, args...); err != nil {
 		return fmt.Errorf("list %s: %w", what, err)
 	}
 	return nil
 }
 
 func (q queries) exec(ctx context.Context, what, query string, args ...any) (int64, error) {
-	res, err := q.ext.ExecContext(ctx, q.d.rebind(query), args...)
+	query = q.d.rebind(query)
+	res, err := q.on(ctx, query).ExecContext(ctx, query, args...)
 	if err != nil {
 		if isUnique(err) {
 			return 0, fmt.Errorf("%s: %w", what, core.Errorf(core.CodeConflict, "%s: it exists already", what))
@@ -41,6 +72,29 @@ func (q queries) exec(ctx context.Context, what, query string, args ...any) (int
 		return 0, fmt.Errorf("%s: %w", what, err)
 	}
 	return res.RowsAffected()
+}
+
+// stmtExt runs a prepared statement where sqlx expects a query runner; the
+// query text passed along is the statement's own and is ignored.
+type stmtExt struct {
+	st *sqlx.Stmt
+	sqlx.ExtContext
+}
+
+func (s stmtExt) QueryContext(ctx context.Context, _ string, args ...any) (*sql.Rows, error) {
+	return s.st.QueryContext(ctx, args...)
+}
+
+func (s stmtExt) QueryxContext(ctx context.Context, _ string, args ...any) (*sqlx.Rows, error) {
+	return s.st.QueryxContext(ctx, args...)
+}
+
+func (s stmtExt) QueryRowxContext(ctx context.Context, _ string, args ...any) *sqlx.Row {
+	return s.st.QueryRowxContext(ctx, args...)
+}
+
+func (s stmtExt) ExecContext(ctx context.Context, _ string, args ...any) (sql.Result, error) {
+	return s.st.ExecContext(ctx, args...)
 }
 
 func (q queries) company(ctx context.Context, where string, arg any) (core.Company, error) {
@@ -173,6 +227,42 @@ func (q queries) Request(ctx context.Context, id string) (core.Request, error) {
 
 func (q queries) RequestByNumber(ctx context.Context, companyID string, number int64) (core.Request, error) {
 	return q.request(ctx, `company_id = ? AND number = ?`, companyID, number)
+}
+
+// techRequestCols selects a technician's columns beside a request's, as
+// "t.column" for sqlx to fill the nested struct.
+var techRequestCols = func() string {
+	var b strings.Builder
+	for _, c := range strings.Split(technicianCols, ",") {
+		c = strings.TrimSpace(c)
+		fmt.Fprintf(&b, `, technicians.%s AS "t.%s"`, c, c)
+	}
+	return b.String()
+}()
+
+func (q queries) TechnicianRequest(ctx context.Context, technicianID, requestID string) (core.Technician, core.Request, bool, error) {
+	var row struct {
+		requestRow
+		T      technicianRow `db:"t"`
+		Access bool          `db:"access"`
+	}
+	lock := ""
+	if q.tx {
+		lock = q.d.forUpdate
+	}
+	err := q.get(ctx, &row, "request", `SELECT `+qualified("requests", requestCols)+techRequestCols+`,
+		EXISTS (SELECT 1 FROM access WHERE access.technician_id = technicians.id AND access.company_id = requests.company_id) AS access
+		FROM requests CROSS JOIN technicians WHERE requests.id = ? AND technicians.id = ?`+lock, requestID, technicianID)
+	return row.T.core(), row.requestRow.core(), row.Access, err
+}
+
+// qualified prefixes each column of a list with its table.
+func qualified(table, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, c := range parts {
+		parts[i] = table + "." + strings.TrimSpace(c)
+	}
+	return strings.Join(parts, ", ")
 }
 
 func (q queries) RequestByInvite(ctx context.Context, hash string) (core.Request, error) {

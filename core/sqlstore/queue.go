@@ -62,7 +62,7 @@ func (q queries) Queue(ctx context.Context, qq core.QueueQuery) ([]core.Request,
 		return nil, err
 	}
 	var rows []requestRow
-	if err := q.sel(ctx, &rows, "requests", query, args...); err != nil {
+	if err := q.selDynamic(ctx, &rows, "requests", query, args...); err != nil {
 		return nil, err
 	}
 	out := make([]core.Request, len(rows))

@@ -83,7 +83,7 @@ func Open(ctx context.Context, rawURL string, log *slog.Logger) (*Store, error) 
 	}
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	s := &Store{
-		queries:   queries{ext: db, d: d},
+		queries:   queries{ext: db, d: d, stmts: newStmtCache(db)},
 		db:        db,
 		dsn:       dsn,
 		url:       redact(rawURL),
@@ -112,7 +112,18 @@ func CheckURL(rawURL string) error {
 func parseURL(raw string) (dialect, string, error) {
 	switch {
 	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
-		return pgDialect, raw, nil
+		u, err := url.Parse(raw)
+		if err != nil {
+			return dialect{}, "", fmt.Errorf("database URL %s: %w", redact(raw), err)
+		}
+		// One round trip per statement instead of two: lib/pq otherwise
+		// parses and describes every statement before binding its arguments.
+		q := u.Query()
+		if q.Get("binary_parameters") == "" {
+			q.Set("binary_parameters", "yes")
+			u.RawQuery = q.Encode()
+		}
+		return pgDialect, u.String(), nil
 	case strings.HasPrefix(raw, "sqlite:"), strings.HasPrefix(raw, "file:"), strings.HasSuffix(raw, ".db"):
 		path := raw
 		for _, p := range []string{"sqlite://", "sqlite:", "file:"} {
@@ -171,7 +182,10 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // Close closes the pool.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.stmts.close()
+	return s.db.Close()
+}
 
 // Update runs fn in one transaction and commits it if fn returns nil.
 func (s *Store) Update(ctx context.Context, fn func(core.Tx) error) error {
@@ -183,7 +197,7 @@ func (s *Store) Update(ctx context.Context, fn func(core.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	t := &txn{queries: queries{ext: tx, d: s.d, tx: true}}
+	t := &txn{queries: queries{ext: tx, d: s.d, tx: true, sqltx: tx, stmts: s.stmts}}
 	if err := fn(t); err != nil {
 		tx.Rollback()
 		return err

@@ -1,6 +1,11 @@
 package core
 
-import "time"
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
 
 // EventType names what happened to a request.
 type EventType string
@@ -31,6 +36,25 @@ const (
 type Position struct {
 	TxID int64
 	Seq  int64
+}
+
+// String encodes p for clients: "txid.seq".
+func (p Position) String() string { return fmt.Sprintf("%d.%d", p.TxID, p.Seq) }
+
+// ParsePosition decodes Position.String; "" is the start of the log.
+func ParsePosition(s string) (Position, error) {
+	var p Position
+	if s == "" {
+		return p, nil
+	}
+	a, b, ok := strings.Cut(s, ".")
+	var err1, err2 error
+	p.TxID, err1 = strconv.ParseInt(a, 10, 64)
+	p.Seq, err2 = strconv.ParseInt(b, 10, 64)
+	if !ok || err1 != nil || err2 != nil || p.TxID < 0 || p.Seq < 0 {
+		return Position{}, Errorf(CodeInvalid, "%q is not an event position", s)
+	}
+	return p, nil
 }
 
 // Less reports whether p comes before q in the log.

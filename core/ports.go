@@ -50,6 +50,12 @@ type Queries interface {
 	Queue(ctx context.Context, q QueueQuery) ([]Request, error)
 	// RequestEvents returns a request's events with RSeq > after, in order.
 	RequestEvents(ctx context.Context, requestID string, after int64, limit int) ([]Event, error)
+	// EventsAfter returns up to limit events after pos in log order. held
+	// reports that later events exist but wait for an older transaction to
+	// finish: look again shortly.
+	EventsAfter(ctx context.Context, pos Position, limit int) (evs []Event, held bool, err error)
+	// LogEnd is the position of the last event.
+	LogEnd(ctx context.Context) (Position, error)
 	// Inbound returns the result recorded for an idempotency key.
 	Inbound(ctx context.Context, key Idempotency) (string, error)
 }

@@ -187,3 +187,39 @@ func (e Event) ForCustomer() Event {
 	}
 	return e
 }
+
+// Feed returns the events after pos of the requests a technician serves,
+// for the console's live view, and the position to continue from. Start
+// with LogEnd and then follow, so no change is missed between loading a
+// list and watching it.
+func (e *Engine) Feed(ctx context.Context, by Actor, after Position, limit int) ([]Event, Position, error) {
+	t, err := technician(ctx, e.store, by)
+	if err != nil {
+		return nil, after, err
+	}
+	if limit <= 0 || limit > 500 {
+		limit = 500
+	}
+	evs, _, err := e.store.EventsAfter(ctx, after, limit)
+	if err != nil || len(evs) == 0 {
+		return nil, after, err
+	}
+	next := evs[len(evs)-1].Pos
+	if t.IsAdmin() {
+		return evs, next, nil
+	}
+	cos, err := e.store.Access(ctx, t.ID)
+	if err != nil {
+		return nil, after, err
+	}
+	out := evs[:0]
+	for _, ev := range evs {
+		if slices.Contains(cos, ev.CompanyID) {
+			out = append(out, ev)
+		}
+	}
+	return out, next, nil
+}
+
+// LogEnd is where a live view that just loaded its lists starts following.
+func (e *Engine) LogEnd(ctx context.Context) (Position, error) { return e.store.LogEnd(ctx) }

@@ -44,7 +44,7 @@ func (q queries) RequestEvents(ctx context.Context, requestID string, after int6
 // transactions older than every one still running (see the events table).
 // held reports that later events exist but wait for such a transaction: the
 // caller should look again shortly.
-func (s *Store) EventsAfter(ctx context.Context, pos core.Position, limit int) (evs []core.Event, held bool, err error) {
+func (s queries) EventsAfter(ctx context.Context, pos core.Position, limit int) (evs []core.Event, held bool, err error) {
 	var rows []eventRow
 	if err := s.sel(ctx, &rows, "events", `SELECT `+eventCols+` FROM events WHERE (txid, seq) > (?, ?) AND `+s.d.horizon+`
 		ORDER BY txid, seq LIMIT ?`, pos.TxID, pos.Seq, limit); err != nil {
@@ -65,7 +65,7 @@ func (s *Store) EventsAfter(ctx context.Context, pos core.Position, limit int) (
 }
 
 // LogEnd returns the position of the last event in the log.
-func (s *Store) LogEnd(ctx context.Context) (core.Position, error) {
+func (s queries) LogEnd(ctx context.Context) (core.Position, error) {
 	var r struct {
 		TxID int64 `db:"txid"`
 		Seq  int64 `db:"seq"`

@@ -1,0 +1,114 @@
+package core_test
+
+import (
+	"bytes"
+	"io"
+	"testing"
+
+	"github.com/relaydesk/relaydesk/core"
+	"github.com/relaydesk/relaydesk/core/sqlstore"
+	"github.com/relaydesk/relaydesk/core/sqlstore/storetest"
+)
+
+// TestFeed: the console's live feed carries the events of the companies a
+// technician serves and no others.
+func TestFeed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
+		d := storetest.NewDesk(t, newStore(t))
+		start := try(d.Engine.LogEnd(ctx)).must(t)
+		acme := d.Open(t, d.Acme, "a@example.com", "acme")
+		d.Open(t, d.Globex, "g@example.com", "globex")
+		evs, next, err := d.Engine.Feed(ctx, storetest.Actor(d.Carol), start, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) != 2 || evs[0].CompanyID != d.Globex.ID {
+			t.Fatalf("Carol's feed: %v", eventTypes(evs))
+		}
+		evs, _, _ = d.Engine.Feed(ctx, storetest.Actor(d.Bob), start, 0)
+		if len(evs) != 2 || evs[0].RequestID != acme.Request.ID {
+			t.Fatalf("Bob's feed: %v", eventTypes(evs))
+		}
+		if more, _, _ := d.Engine.Feed(ctx, storetest.Actor(d.Bob), next, 0); len(more) != 0 {
+			t.Fatalf("feed after its end: %v", eventTypes(more))
+		}
+		if p, err := core.ParsePosition(next.String()); err != nil || p != next {
+			t.Fatalf("position round trip: %v %v", p, err)
+		}
+		if _, err := core.ParsePosition("1.x"); core.ErrorCode(err) != core.CodeInvalid {
+			t.Fatalf("bad position: %v", err)
+		}
+	})
+}
+
+// TestOpenFile: a file is served to whoever may see its message and to
+// nobody else, without saying that it exists.
+func TestOpenFile(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
+		d := storetest.NewDesk(t, newStore(t))
+		o := d.Live(t)
+		other := d.Open(t, d.Acme, "other@example.com", "other")
+		img := pngBytes(t)
+		_, f, err := d.Engine.AttachFile(ctx, core.CustomerActor(o.Participant.ID), "", core.Upload{Name: "a.png", Body: bytes.NewReader(img)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			name string
+			by   core.Actor
+			ok   bool
+		}{
+			{"its customer", core.CustomerActor(o.Participant.ID), true},
+			{"a technician with access", storetest.Actor(d.Bob), true},
+			{"another request's customer", core.CustomerActor(other.Participant.ID), false},
+			{"a technician without access", storetest.Actor(d.Carol), false},
+		} {
+			got, rc, err := d.Engine.OpenFile(ctx, c.by, f.ID)
+			if !c.ok {
+				if core.ErrorCode(err) != core.CodeNotFound {
+					t.Errorf("%s: %v", c.name, err)
+				}
+				continue
+			}
+			if err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+			b, _ := io.ReadAll(rc)
+			rc.Close()
+			if !bytes.Equal(b, img) || got.Name != "a.png" {
+				t.Errorf("%s got %d bytes named %q", c.name, len(b), got.Name)
+			}
+		}
+	})
+}
+
+// TestUpdateCompany: admins change a company's file policy and portal key;
+// nobody else can.
+func TestUpdateCompany(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
+		d := storetest.NewDesk(t, newStore(t))
+		limit := int64(1 << 20)
+		c := try(d.Engine.UpdateCompany(ctx, storetest.Actor(d.Admin), d.Acme.ID, core.CompanySettings{
+			AllowedExts: []string{"PNG", ".pdf"}, MaxFileBytes: &limit, RotateKey: true})).must(t)
+		if c.PortalKey == d.Acme.PortalKey || c.MaxFileBytes != limit || len(c.AllowedExts) != 2 {
+			t.Fatalf("updated %+v", c)
+		}
+		if got := try(d.Store.Company(ctx, d.Acme.ID)).must(t); got.PortalKey != c.PortalKey || got.AllowedExts[0] != ".png" {
+			t.Fatalf("stored %+v", got)
+		}
+		if _, err := d.Engine.UpdateCompany(ctx, storetest.Actor(d.Alice), d.Acme.ID, core.CompanySettings{RotateKey: true}); core.ErrorCode(err) != core.CodeForbidden {
+			t.Fatalf("a technician changed a company: %v", err)
+		}
+		if _, err := d.Engine.UpdateCompany(ctx, storetest.Actor(d.Admin), d.Acme.ID, core.CompanySettings{AllowedExts: []string{".exe"}}); core.ErrorCode(err) != core.CodeInvalid {
+			t.Fatalf("allowed .exe: %v", err)
+		}
+		cs := try(d.Engine.Companies(ctx, storetest.Actor(d.Carol))).must(t)
+		if len(cs) != 1 || cs[0].ID != d.Globex.ID {
+			t.Fatalf("Carol's companies: %v", cs)
+		}
+		col := try(d.Engine.Colleagues(ctx, storetest.Actor(d.Alice), d.Open(t, d.Acme, "x@example.com", "x").Request.ID)).must(t)
+		if len(col) != 3 { // Bob, Dave and the admin; not Carol
+			t.Fatalf("colleagues: %v", col)
+		}
+	})
+}

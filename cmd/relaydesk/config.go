@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -24,6 +25,9 @@ type Config struct {
 	DataDir     string // uploaded files live in DataDir/files
 	LogLevel    slog.Level
 	LogFormat   string // "text" or "json"
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the real client; from anyone else the header is ignored.
+	TrustedProxies []netip.Prefix
 
 	Slack    SlackConfig
 	Discord  DiscordConfig
@@ -125,6 +129,10 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		},
 	}
 
+	var err error
+	if c.TrustedProxies, err = parseProxies(getenv("TRUSTED_PROXIES")); err != nil {
+		errs = append(errs, fmt.Errorf("TRUSTED_PROXIES: %w", err))
+	}
 	if err := sqlstore.CheckURL(c.DatabaseURL); err != nil {
 		errs = append(errs, fmt.Errorf("DATABASE_URL: %w", err))
 	}
@@ -196,4 +204,26 @@ func defaultPublicURL(addr string) string {
 		host = "localhost"
 	}
 	return "http://" + net.JoinHostPort(host, port)
+}
+
+// parseProxies reads a comma-separated list of IP addresses and CIDR
+// prefixes: "10.0.0.0/8, 127.0.0.1".
+func parseProxies(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither an IP address nor a CIDR prefix like 10.0.0.0/8", f)
+		}
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }

@@ -3,6 +3,7 @@ package main_test
 import (
 	"fmt"
 	"log/slog"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -35,7 +36,7 @@ func TestLoadConfig(t *testing.T) {
 					Discord:     main.DiscordConfig{APIURL: "https://discord.com/api/v10"},
 					Telegram:    main.TelegramConfig{APIURL: "https://api.telegram.org"},
 				}
-				if c != want {
+				if !reflect.DeepEqual(c, want) {
 					t.Errorf("got  %+v\nwant %+v", c, want)
 				}
 			},
@@ -114,6 +115,16 @@ func TestLoadConfig(t *testing.T) {
 			},
 		},
 		{
+			name: "trusted proxies as addresses and prefixes",
+			env:  map[string]string{"TRUSTED_PROXIES": " 10.1.2.3/8 ,127.0.0.1, ::1"},
+			check: func(t *testing.T, c main.Config) {
+				got := fmt.Sprint(c.TrustedProxies)
+				if got != "[10.0.0.0/8 127.0.0.1/32 ::1/128]" {
+					t.Errorf("TrustedProxies = %s", got)
+				}
+			},
+		},
+		{
 			name: "port 0 lets the system pick, for tests",
 			env:  map[string]string{"HTTP_ADDR": "127.0.0.1:0"},
 			check: func(t *testing.T, c main.Config) {
@@ -147,6 +158,7 @@ func TestLoadConfigRejects(t *testing.T) {
 		{"PUBLIC_URL with another scheme", map[string]string{"PUBLIC_URL": "ftp://help.example.com"}, []string{"PUBLIC_URL", "http"}},
 		{"PUBLIC_URL with a query", map[string]string{"PUBLIC_URL": "https://help.example.com/?x=1"}, []string{"PUBLIC_URL", "query"}},
 		{"SLACK_API_URL relative", map[string]string{"SLACK_API_URL": "/api"}, []string{"SLACK_API_URL"}},
+		{"TRUSTED_PROXIES with a host name", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8, proxy.internal"}, []string{"TRUSTED_PROXIES", "proxy.internal"}},
 		{"DATABASE_URL of another database", map[string]string{"DATABASE_URL": "mysql://root@db/desk"}, []string{"DATABASE_URL", "postgres://"}},
 		{"unknown LOG_LEVEL", map[string]string{"LOG_LEVEL": "loud"}, []string{"LOG_LEVEL", "debug, info, warn or error"}},
 		{"unknown LOG_FORMAT", map[string]string{"LOG_FORMAT": "xml"}, []string{"LOG_FORMAT", "text or json"}},

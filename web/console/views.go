@@ -1,0 +1,281 @@
+package console
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/relaydesk/relaydesk/core"
+)
+
+// requestJSON is a request as the lists show it.
+type requestJSON struct {
+	ID            string         `json:"id"`
+	Number        int64          `json:"number"`
+	CompanyID     string         `json:"company_id"`
+	Company       string         `json:"company"`
+	Status        core.Status    `json:"status"`
+	Chat          core.ChatState `json:"chat"`
+	OwnerID       string         `json:"owner_id"`
+	Owner         string         `json:"owner"`
+	CustomerEmail string         `json:"customer_email"`
+	CustomerName  string         `json:"customer_name"`
+	Subject       string         `json:"subject"`
+	CreatedAt     time.Time      `json:"created_at"`
+	UpdatedAt     time.Time      `json:"updated_at"`
+	ClosedAt      *time.Time     `json:"closed_at,omitempty"`
+}
+
+func toRequestJSON(r core.Request) requestJSON {
+	out := requestJSON{ID: r.ID, Number: r.Number, CompanyID: r.CompanyID, Company: r.CompanyName, Status: r.Status,
+		Chat: r.Chat, OwnerID: r.OwnerID, Owner: r.OwnerName, CustomerEmail: r.CustomerEmail, CustomerName: r.CustomerName,
+		Subject: r.Subject, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+	if !r.ClosedAt.IsZero() {
+		t := r.ClosedAt
+		out.ClosedAt = &t
+	}
+	return out
+}
+
+// sourceJSON is the seed manual's source information.
+type sourceJSON struct {
+	Channel  string `json:"channel"`
+	IP       string `json:"ip"`
+	Device   string `json:"device"`
+	OS       string `json:"os"`
+	Browser  string `json:"browser"`
+	Language string `json:"language"`
+}
+
+// personJSON is a participant of a request.
+type personJSON struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Role    string `json:"role"`
+	Primary bool   `json:"primary,omitempty"`
+	Active  bool   `json:"active"`
+}
+
+// fileJSON is a file in the chat.
+type fileJSON struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+	URL         string `json:"url"`
+	Image       bool   `json:"image"`
+}
+
+// lineJSON is one line of a request's timeline: a chat message, a private
+// note, a file, or a notice of what happened ("Alice joined the chat").
+type lineJSON struct {
+	RSeq       int64     `json:"rseq"`
+	Kind       string    `json:"kind"` // message, note, file, notice
+	Event      string    `json:"event,omitempty"`
+	AuthorKind string    `json:"author_kind,omitempty"`
+	Author     string    `json:"author,omitempty"`
+	Mine       bool      `json:"mine,omitempty"`
+	To         string    `json:"to,omitempty"` // the one customer it was addressed to
+	Body       string    `json:"body"`
+	File       *fileJSON `json:"file,omitempty"`
+	At         time.Time `json:"at"`
+}
+
+// detailJSON is the Details panel: the request, what the viewer may do with
+// it now, the people in it and its timeline.
+type detailJSON struct {
+	Request     requestJSON  `json:"request"`
+	ClosingNote string       `json:"closing_note,omitempty"`
+	Source      sourceJSON   `json:"source"`
+	Actions     []string     `json:"actions"`
+	CanMessage  bool         `json:"can_message"`
+	CanNote     bool         `json:"can_note"`
+	Customers   []personJSON `json:"customers"`
+	Technicians []personJSON `json:"technicians"`
+	Timeline    []lineJSON   `json:"timeline"`
+	Version     int64        `json:"version"`
+}
+
+// The actions of the Details panel, as the API names them.
+const (
+	actAssign      = "assign"
+	actUnassign    = "unassign"
+	actJoin        = "join"
+	actEnd         = "end"
+	actClose       = "close"
+	actTransfer    = "transfer"
+	actInvite      = "invite"
+	actScreenShare = "screenshare"
+	actSysInfo     = "sysinfo"
+)
+
+// allowed lists what t may do with r now, by the engine's rules, so the page
+// offers nothing the engine would refuse for its state. access says whether
+// t serves r's company (a former owner may only read).
+func allowed(t core.Technician, r core.Request, access bool) []string {
+	acts := []string{}
+	if !access || r.Status == core.StatusCompleted {
+		return acts
+	}
+	own := r.OwnerID == t.ID
+	if r.OwnerID == "" && r.Status == core.StatusNew && t.Availability == core.Available {
+		acts = append(acts, actAssign)
+	}
+	if own {
+		acts = append(acts, actUnassign)
+		if r.Chat == core.ChatLive {
+			acts = append(acts, actEnd)
+		} else {
+			acts = append(acts, actJoin)
+		}
+		acts = append(acts, actTransfer, actInvite)
+		if r.Chat == core.ChatLive {
+			if !r.Source.IsMobile() && (r.Source.Channel == "" || r.Source.Channel == "web") {
+				acts = append(acts, actScreenShare)
+			}
+			acts = append(acts, actSysInfo)
+		}
+	}
+	if own || t.IsAdmin() {
+		acts = append(acts, actClose)
+	}
+	return acts
+}
+
+// detail builds the Details panel of a request for v.
+func (h *Handler) detail(ctx context.Context, v *visitor, id string) (detailJSON, error) {
+	rv, err := h.eng.ViewRequest(ctx, v.actor, id)
+	if err != nil {
+		return detailJSON{}, err
+	}
+	r := rv.Request
+	access := v.tech.IsAdmin()
+	if !access {
+		if access, err = h.eng.Store().HasAccess(ctx, v.tech.ID, r.CompanyID); err != nil {
+			return detailJSON{}, err
+		}
+	}
+	d := detailJSON{Request: toRequestJSON(r), ClosingNote: r.ClosingNote, Version: r.Version,
+		Source:  sourceJSON{Channel: r.Source.Channel, IP: r.Source.IP, Device: r.Source.Device, OS: r.Source.OS, Browser: r.Source.Browser, Language: r.Source.Language},
+		Actions: allowed(v.tech, r, access), CanNote: access, Customers: []personJSON{}, Technicians: []personJSON{}}
+	names := map[string]string{}
+	collaborator := false
+	for _, p := range rv.Participants {
+		names[p.ID] = p.Name
+		pj := personJSON{ID: p.ID, Name: p.Name, Role: string(p.Role), Primary: p.Primary, Active: p.Active()}
+		if p.Role == core.RoleCustomer {
+			d.Customers = append(d.Customers, pj)
+		} else {
+			d.Technicians = append(d.Technicians, pj)
+			if p.Role == core.RoleCollaborator && p.SubjectID == v.tech.ID && p.Active() {
+				collaborator = true
+			}
+		}
+	}
+	d.CanMessage = access && r.Status == core.StatusActive && r.Chat == core.ChatLive && (r.OwnerID == v.tech.ID || collaborator)
+
+	for _, m := range rv.Messages {
+		l := lineJSON{RSeq: m.RSeq, Kind: "message", AuthorKind: string(m.AuthorKind), Author: m.AuthorName,
+			Mine: m.AuthorKind == core.ActorTechnician && m.AuthorID == v.tech.ID, Body: m.Body, At: m.CreatedAt}
+		switch m.Audience {
+		case core.AudienceTechnicians:
+			l.Kind = "note"
+		case core.AudienceAll:
+		default:
+			l.To = names[string(m.Audience)]
+			if l.To == "" {
+				l.To = "one customer"
+			}
+		}
+		if f, ok := rv.Files[m.FileID]; ok && m.FileID != "" {
+			l.Kind = "file"
+			l.File = &fileJSON{ID: f.ID, Name: f.Name, ContentType: f.ContentType, Size: f.Size,
+				URL: "/console/api/files/" + f.ID, Image: isImage(f.ContentType)}
+		}
+		d.Timeline = append(d.Timeline, l)
+	}
+	// The notices come from the request's events; its chat lines are the
+	// messages above.
+	var after int64
+	for {
+		evs, err := h.eng.Events(ctx, v.actor, r.ID, after, 500)
+		if err != nil {
+			return detailJSON{}, err
+		}
+		for _, ev := range evs {
+			if text := notice(ev); text != "" {
+				d.Timeline = append(d.Timeline, lineJSON{RSeq: ev.RSeq, Kind: "notice", Event: string(ev.Type),
+					Author: ev.Data.ActorName, Body: text, At: ev.CreatedAt})
+			}
+			after = ev.RSeq
+		}
+		if len(evs) < 500 {
+			break
+		}
+	}
+	slices.SortStableFunc(d.Timeline, func(a, b lineJSON) int {
+		switch {
+		case a.RSeq < b.RSeq:
+			return -1
+		case a.RSeq > b.RSeq:
+			return 1
+		}
+		return 0
+	})
+	if d.Timeline == nil {
+		d.Timeline = []lineJSON{}
+	}
+	return d, nil
+}
+
+// notice is the timeline text of an event that is not a chat line.
+func notice(ev core.Event) string {
+	d := ev.Data
+	who := d.ActorName
+	if who == "" {
+		who = "Someone"
+	}
+	switch ev.Type {
+	case core.EventCreated:
+		if ev.Actor.Kind == core.ActorTechnician {
+			return who + " started this session"
+		}
+		return who + " opened the request"
+	case core.EventAssigned:
+		return who + " assigned the request to themself"
+	case core.EventUnassigned:
+		return who + " unassigned the request; it is back in New"
+	case core.EventTransferred:
+		return who + " transferred the request to " + d.TechnicianNm
+	case core.EventClosed:
+		if d.Note != "" {
+			return who + " closed the request. Closing note: " + d.Note
+		}
+		return who + " closed the request"
+	case core.EventJoined:
+		return who + " joined the chat"
+	case core.EventEnded:
+		return who + " ended the chat"
+	case core.EventInvited:
+		return who + " invited " + d.TechnicianNm + " to the chat"
+	case core.EventCustomerJoined:
+		return who + " joined the chat (customer)"
+	case core.EventCustomerLeft:
+		return who + " left the chat"
+	case core.EventScreenShareAsked:
+		return who + " asked the customer to share their screen"
+	case core.EventSystemInfoAsked:
+		return who + " asked the customer for system information"
+	case core.EventSystemInfoGiven:
+		return who + " shared system information"
+	}
+	return ""
+}
+
+func isImage(ctype string) bool {
+	switch ctype {
+	case "image/jpeg", "image/png", "image/gif", "image/bmp", "image/webp", "image/tiff":
+		return true
+	}
+	return false
+}

@@ -6,13 +6,16 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/dispatch"
 	"github.com/relaydesk/relaydesk/web"
+	"github.com/relaydesk/relaydesk/web/console"
 	"github.com/relaydesk/relaydesk/web/metrics"
 )
 
@@ -36,6 +39,15 @@ func (c *call) serve(ctx context.Context) error {
 
 	disp := dispatch.New(d.store, dispatch.Options{Logger: log.With("component", "dispatch"), Metrics: met})
 	srv := web.New(web.Config{Logger: log.With("component", "http"), DB: d.store, Metrics: reg, Requests: met})
+	setup, err := setupToken(ctx, d)
+	if err != nil {
+		return err
+	}
+	console.New(console.Config{
+		Engine: d.engine, Sessions: d.store, Wake: d.store, Logger: log.With("component", "console"),
+		PublicURL: d.cfg.PublicURL, SecureCookies: strings.HasPrefix(d.cfg.PublicURL, "https://"),
+		SetupToken: setup,
+	}).Mount(srv.Mount)
 	startAdapters(d.cfg, log, disp, srv)
 
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", d.cfg.HTTPAddr)
@@ -44,6 +56,13 @@ func (c *call) serve(ctx context.Context) error {
 	}
 	log.Info("relaydesk is serving", "version", version, "addr", ln.Addr().String(),
 		"public_url", d.cfg.PublicURL, "database", d.store.String())
+	if setup != "" {
+		// The one way in on a fresh desk: a single-use link, valid only
+		// until the first technician exists. It is meant for this console's
+		// reader, like a password printed at install time.
+		log.Warn("no technician exists yet: open this one-time link to create the first admin",
+			"url", d.cfg.PublicURL+"/console/setup?token="+setup)
+	}
 	if c.OnListen != nil {
 		c.OnListen(ln.Addr().String())
 	}
@@ -76,6 +95,17 @@ func (c *call) serve(ctx context.Context) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// setupToken returns a fresh first-run token when the desk has no
+// technician yet, and "" otherwise.
+func setupToken(ctx context.Context, d *desk) (string, error) {
+	ts, err := d.store.Technicians(ctx)
+	if err != nil || len(ts) > 0 {
+		return "", err
+	}
+	token, _ := core.NewToken()
+	return token, nil
 }
 
 // startAdapters starts the chat platform adapters whose tokens are set. An

@@ -1,0 +1,236 @@
+package widget
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/relaydesk/relaydesk/core"
+	"github.com/relaydesk/relaydesk/web/jsonapi"
+)
+
+// apiHeaders are set on every API answer: JSON is data, never a page.
+func apiHeaders(w http.ResponseWriter) {
+	hd := w.Header()
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Referrer-Policy", "no-referrer")
+	hd.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+}
+
+// companyByKey finds the company of a portal key, answering 404 for an
+// unknown one.
+func (h *Handler) companyByKey(ctx context.Context, key string) (core.Company, error) {
+	key = strings.TrimSpace(key)
+	if key == "" || len(key) > 200 {
+		return core.Company{}, errNoPortal
+	}
+	c, err := h.eng.Store().CompanyByPortalKey(ctx, key)
+	if errors.Is(err, core.ErrNotFound) {
+		return c, errNoPortal
+	}
+	return c, err
+}
+
+var errNoPortal = core.Errorf(core.CodeNotFound, "there is no support portal with this key; check the widget snippet")
+
+// company answers GET /api/widget/company?key=KEY: what the open form
+// shows before there is a request.
+func (h *Handler) company(w http.ResponseWriter, r *http.Request) {
+	apiHeaders(w)
+	c, err := h.companyByKey(r.Context(), r.URL.Query().Get("key"))
+	if err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
+	jsonapi.Write(w, http.StatusOK, viewCompany(c, core.Source{}))
+}
+
+type openInput struct {
+	Key     string `json:"key"`
+	Email   string `json:"email"`
+	Name    string `json:"name"`
+	Message string `json:"message"`
+}
+
+// open answers POST /api/widget/requests: a new request, and the token
+// that is from now on the customer's only credential for it.
+func (h *Handler) open(w http.ResponseWriter, r *http.Request) {
+	apiHeaders(w)
+	var in openInput
+	if err := jsonapi.Decode(w, r, &in); err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
+	ctx := r.Context()
+	c, err := h.companyByKey(ctx, in.Key)
+	if err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
+	o, err := h.eng.OpenRequest(ctx, core.OpenRequest{CompanyID: c.ID, Email: in.Email, Name: in.Name,
+		Message: in.Message, Source: h.source(r)})
+	if err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
+	v := viewChat(core.RequestView{Request: o.Request, Participants: []core.Participant{o.Participant},
+		Messages: []core.Message{o.Message}, Viewer: &o.Participant}, c)
+	v.Token = o.Token
+	jsonapi.Write(w, http.StatusCreated, v)
+}
+
+type joinInput struct {
+	Code  string `json:"code"`
+	Email string `json:"email"`
+	Name  string `json:"name"`
+}
+
+// join answers POST /api/widget/join: a customer accepting a technician's
+// invitation joins that session and gets a token for it, as if they had
+// opened it.
+func (h *Handler) join(w http.ResponseWriter, r *http.Request) {
+	apiHeaders(w)
+	var in joinInput
+	if err := jsonapi.Decode(w, r, &in); err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
+	ctx := r.Context()
+	o, err := h.eng.JoinInvite(ctx, core.JoinInvite{Code: strings.TrimSpace(in.Code), Email: in.Email, Name: in.Name,
+		Source: h.source(r)})
+	if err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
+	by := core.CustomerActor(o.Participant.ID)
+	v, err := h.chat(ctx, by)
+	if err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
+	v.Token = o.Token
+	jsonapi.Write(w, http.StatusCreated, v)
+}
+
+// source is what the HTTP request tells of the customer's device.
+func (h *Handler) source(r *http.Request) core.Source {
+	a := ParseUserAgent(r.UserAgent())
+	src := core.Source{Channel: "web", Device: a.Device, OS: a.OS, Browser: a.Browser,
+		Language: language(r.Header.Get("Accept-Language"))}
+	if ip := clientIP(r, h.trusted); ip.IsValid() {
+		src.IP = ip.String()
+	}
+	return src
+}
+
+var langRE = regexp.MustCompile(`^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$`)
+
+// language is the customer's preferred language: the first tag of
+// Accept-Language, when it looks like one.
+func language(h string) string {
+	tag, _, _ := strings.Cut(h, ",")
+	tag, _, _ = strings.Cut(tag, ";")
+	tag = strings.TrimSpace(tag)
+	if len(tag) > 35 || !langRE.MatchString(tag) {
+		return ""
+	}
+	return tag
+}
+
+// request answers GET /api/widget/request: the request as its customer sees it.
+func (h *Handler) request(w http.ResponseWriter, r *http.Request) {
+	by, ok := h.customer(w, r)
+	if !ok {
+		return
+	}
+	v, err := h.chat(r.Context(), by)
+	if err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
+	jsonapi.Write(w, http.StatusOK, v)
+}
+
+func (h *Handler) chat(ctx context.Context, by core.Actor) (chatView, error) {
+	rv, err := h.eng.ViewRequest(ctx, by, "")
+	if err != nil {
+		return chatView{}, err
+	}
+	c, err := h.eng.Store().Company(ctx, rv.Request.CompanyID)
+	if err != nil {
+		return chatView{}, err
+	}
+	return viewChat(rv, c), nil
+}
+
+type messageInput struct {
+	Body string `json:"body"`
+}
+
+// message answers POST /api/widget/messages.
+func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
+	by, ok := h.customer(w, r)
+	if !ok {
+		return
+	}
+	var in messageInput
+	if err := jsonapi.Decode(w, r, &in); err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
+	m, err := h.eng.PostMessage(r.Context(), by, "", core.Post{Body: in.Body})
+	if err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
+	jsonapi.Write(w, http.StatusCreated, viewMessage(m, nil, by.ID))
+}
+
+// leave answers POST /api/widget/leave: the customer leaves the chat. The
+// request stays as it is; only technicians end chats and close requests.
+func (h *Handler) leave(w http.ResponseWriter, r *http.Request) {
+	by, ok := h.customer(w, r)
+	if !ok {
+		return
+	}
+	if err := h.eng.Leave(r.Context(), by); err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+type sysinfoInput struct {
+	Device   string `json:"device"`
+	OS       string `json:"os"`
+	Browser  string `json:"browser"`
+	Language string `json:"language"`
+}
+
+// sysinfo answers POST /api/widget/sysinfo: the details the customer's
+// browser gave, sent only when the customer allowed it.
+func (h *Handler) sysinfo(w http.ResponseWriter, r *http.Request) {
+	by, ok := h.customer(w, r)
+	if !ok {
+		return
+	}
+	var in sysinfoInput
+	if err := jsonapi.Decode(w, r, &in); err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
+	switch in.Device {
+	case "", "desktop", "mobile", "tablet":
+	default:
+		jsonapi.Fail(w, r, h.log, core.Errorf(core.CodeInvalid, "device must be desktop, mobile or tablet"))
+		return
+	}
+	if _, err := h.eng.ProvideSystemInfo(r.Context(), by, core.Source{Device: in.Device, OS: in.OS,
+		Browser: in.Browser, Language: in.Language}); err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

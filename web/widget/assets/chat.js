@@ -1,0 +1,909 @@
+// relaydesk customer chat: the page inside the widget's iframe
+// (/widget/frame) and the support portal (/c/{slug}). A plain ES module, no
+// build step. The API it speaks is described in docs/widget-api.md.
+//
+// The request's token is the customer's only credential. It lives in
+// localStorage under the company's slug, so a reload or another tab resumes
+// the same request, and it is only ever sent in an Authorization header or
+// in the WebSocket's first frame, never in a URL.
+
+const $ = (id) => document.getElementById(id);
+const app = $('app');
+const cfg = {
+  mode: app.dataset.mode,
+  key: app.dataset.key,
+  slug: app.dataset.slug,
+  company: app.dataset.company,
+  // invite is the code of a technician's invitation (/widget/join): the
+  // form then joins that session instead of opening a request.
+  invite: app.dataset.invite || '',
+};
+
+// The API lives at /api/widget/ next to /widget/assets/, wherever relaydesk
+// is mounted.
+const api = (path) => new URL('../../api/widget/' + path, import.meta.url);
+const storageKey = 'relaydesk.token.' + cfg.slug;
+const declinedKey = storageKey + '.sysinfo-declined';
+
+const el = {
+  status: $('status'),
+  error: $('error'),
+  loading: $('loading'),
+  openView: $('open-view'),
+  openForm: $('open-form'),
+  email: $('email'),
+  name: $('name'),
+  message: $('message'),
+  open: $('open'),
+  chatView: $('chat-view'),
+  dropzone: $('dropzone'),
+  messages: $('messages'),
+  upload: $('upload'),
+  uploadLabel: $('upload-label'),
+  progress: $('upload-progress'),
+  sysinfo: $('sysinfo'),
+  sysinfoText: $('sysinfo-text'),
+  sysinfoAllow: $('sysinfo-allow'),
+  sysinfoDecline: $('sysinfo-decline'),
+  ended: $('ended'),
+  endedText: $('ended-text'),
+  newRequest: $('new-request'),
+  composerForm: $('composer-form'),
+  composer: $('composer'),
+  file: $('file'),
+  send: $('send'),
+  policy: $('policy'),
+  leave: $('leave'),
+  footer: $('chat-footer'),
+  closePanel: $('close-panel'),
+};
+
+const state = {
+  token: null,
+  number: 0,
+  status: '',
+  chat: '',
+  left: false,
+  technician: '',
+  policy: null,
+  // lastRseq is how far the event stream has been read: every event up to
+  // it has been handled. Reconnects resume after it.
+  lastRseq: 0,
+  // rendered maps the rseq of every chat line shown to its element, so a
+  // line is never shown twice (a message appears as soon as it is sent and
+  // again when its event arrives).
+  rendered: new Map(),
+  sysinfoAsk: null, // the unanswered sysinfo.requested event
+  // baseline is the last rseq of the request when it was loaded: only what
+  // comes after it is news worth a badge on the closed widget.
+  baseline: 0,
+  sending: false,
+  uploading: false,
+  visible: cfg.mode !== 'frame',
+};
+
+class ApiError extends Error {
+  constructor(status, message, code) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+// ---- storage ---------------------------------------------------------------
+
+function storageGet(k) {
+  try { return localStorage.getItem(k); } catch { return null; }
+}
+
+function storageSet(k, v) {
+  try {
+    if (v == null) localStorage.removeItem(k);
+    else localStorage.setItem(k, v);
+  } catch { /* storage blocked: the chat lasts as long as the page */ }
+}
+
+// ---- API -------------------------------------------------------------------
+
+function authHeaders() {
+  return state.token ? { Authorization: 'Bearer ' + state.token } : {};
+}
+
+async function call(method, path, body) {
+  const init = { method, headers: authHeaders(), credentials: 'omit', cache: 'no-store' };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let res;
+  try {
+    res = await fetch(api(path), init);
+  } catch {
+    throw new ApiError(0, 'relaydesk cannot be reached. Check your connection and try again.');
+  }
+  if (res.status === 204) return null;
+  let data = null;
+  try { data = await res.json(); } catch { /* not JSON */ }
+  if (!res.ok) {
+    throw new ApiError(res.status, data?.error?.message || `The server answered ${res.status}.`, data?.error?.code);
+  }
+  return data;
+}
+
+// ---- views -----------------------------------------------------------------
+
+let errorTimer = 0;
+
+function showError(msg) {
+  el.error.textContent = msg;
+  el.error.hidden = !msg;
+  clearTimeout(errorTimer);
+  if (msg) errorTimer = setTimeout(() => { el.error.hidden = true; }, 12000);
+}
+
+function showView(name) {
+  el.loading.hidden = name !== 'loading';
+  el.openView.hidden = name !== 'open';
+  el.chatView.hidden = name !== 'chat';
+}
+
+function showOpen() {
+  state.token = null;
+  clearChat();
+  el.status.textContent = 'Support';
+  showView('open');
+  el.open.disabled = false;
+  if (state.visible) el.email.focus();
+}
+
+function clearChat() {
+  stopLive();
+  el.messages.replaceChildren();
+  state.rendered.clear();
+  state.lastRseq = 0;
+  state.number = 0;
+  state.status = state.chat = state.technician = '';
+  state.left = false;
+  state.sysinfoAsk = null;
+  state.baseline = 0;
+  el.sysinfo.hidden = true;
+}
+
+// enterChat shows a request: its messages at once, then the event stream
+// from the start fills in the notices between them and follows.
+function enterChat(v) {
+  clearChat();
+  applyRequest(v.request);
+  state.baseline = v.last_rseq || 0;
+  showView('chat');
+  for (const m of v.messages || []) renderMessage(m);
+  scrollToEnd(true);
+  update();
+  connect();
+  if (state.visible) focusChat();
+}
+
+function applyRequest(r) {
+  state.number = r.number;
+  state.status = r.status;
+  state.chat = r.chat;
+  state.left = !!r.left;
+  state.technician = r.technician || '';
+  state.policy = r.company;
+  const p = r.company;
+  el.file.accept = p.allowed_exts.join(',');
+  el.policy.textContent = `Files up to ${formatBytes(p.max_file_bytes)}${p.images_only ? ', images only' : ''}`;
+  el.policy.title = 'Accepted file types: ' + p.allowed_exts.join(' ');
+}
+
+function closedOrLeft() {
+  return state.status === 'completed' || state.left;
+}
+
+// update brings the status line and the controls in line with the state.
+function update() {
+  const n = state.number ? `Request #${state.number} · ` : '';
+  let s;
+  if (state.status === 'completed') s = 'closed';
+  else if (state.left) s = 'you left the chat';
+  else if (state.chat === 'live') s = `${state.technician || 'a technician'} is in the chat`;
+  else if (state.chat === 'ended') s = 'the chat has ended';
+  else s = 'waiting for a technician';
+  el.status.textContent = n + s;
+
+  const off = closedOrLeft();
+  el.composer.disabled = off;
+  el.send.disabled = off || state.sending;
+  el.file.disabled = off || state.uploading;
+  el.leave.disabled = off;
+  el.composerForm.hidden = off;
+  el.footer.hidden = off;
+  el.ended.hidden = !off;
+  if (off) {
+    el.endedText.textContent = state.status === 'completed'
+      ? `This request is closed. Thank you for contacting ${cfg.company}.`
+      : 'You left this chat.';
+  }
+  const ask = state.sysinfoAsk;
+  const declined = Number(storageGet(declinedKey + '.' + state.number) || 0);
+  el.sysinfo.hidden = !ask || off || ask.rseq <= declined;
+  if (ask) {
+    el.sysinfoText.textContent = `${ask.actor_name || 'Your technician'} asks to see your system information: ` +
+      'device type, operating system, browser and language. Allow?';
+  }
+}
+
+// ---- rendering ---------------------------------------------------------------
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const dateTimeFormat = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+
+function formatTime(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  return d.toDateString() === new Date().toDateString() ? timeFormat.format(d) : dateTimeFormat.format(d);
+}
+
+function formatBytes(n) {
+  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(n % (1 << 20) ? 1 : 0)} MB`;
+  if (n >= 1 << 10) return `${Math.round(n / (1 << 10))} KB`;
+  return `${n} bytes`;
+}
+
+function nearEnd() {
+  const m = el.messages;
+  return m.scrollHeight - m.scrollTop - m.clientHeight < 80;
+}
+
+function scrollToEnd(force) {
+  if (force || nearEnd()) el.messages.scrollTop = el.messages.scrollHeight;
+}
+
+// insert places a line by rseq: streams and optimistic renders may arrive
+// in any order, the chat is always in log order.
+function insert(li, rseq) {
+  const stick = nearEnd();
+  li.dataset.rseq = String(rseq);
+  state.rendered.set(rseq, li);
+  let before = null;
+  for (let c = el.messages.lastElementChild; c; c = c.previousElementSibling) {
+    if (Number(c.dataset.rseq) > rseq) before = c;
+    else break;
+  }
+  el.messages.insertBefore(li, before);
+  scrollToEnd(stick);
+}
+
+function renderMessage(m) {
+  if (state.rendered.has(m.rseq)) return;
+  const li = document.createElement('li');
+  li.className = `msg msg-${m.author_kind}`;
+  if (m.mine) li.classList.add('mine');
+  if (m.direct) li.classList.add('direct');
+  li.dataset.testid = 'message';
+  li.dataset.id = m.id;
+  const author = document.createElement('span');
+  author.className = 'msg-author';
+  author.textContent = m.mine ? 'You' : (m.author_name || (m.author_kind === 'technician' ? 'Technician' : 'Customer'));
+  const bubble = document.createElement('div');
+  bubble.className = 'msg-bubble';
+  if (m.file) bubble.append(fileLink(m.file));
+  else bubble.textContent = m.body;
+  const time = document.createElement('time');
+  time.className = 'msg-time';
+  time.dateTime = m.created_at;
+  time.textContent = formatTime(m.created_at);
+  li.append(author, bubble, time);
+  insert(li, m.rseq);
+  if (!m.mine) notifyUnread(m.rseq);
+}
+
+function fileLink(f) {
+  const wrap = document.createElement('span');
+  const a = document.createElement('a');
+  a.className = 'file-link';
+  a.href = '#';
+  a.textContent = f.name;
+  a.dataset.fileId = f.id;
+  a.dataset.testid = 'file-link';
+  a.setAttribute('download', f.name);
+  a.addEventListener('click', (e) => download(e, a, f));
+  const size = document.createElement('span');
+  size.className = 'file-size';
+  size.textContent = ` (${formatBytes(f.size)})`;
+  wrap.append(a, size);
+  return wrap;
+}
+
+// download fetches the file with the token and hands the browser an object
+// URL: the token never appears in a URL, a history entry or a log.
+async function download(e, a, f) {
+  if (a.dataset.ready) return; // the object URL is in place: let the click through
+  e.preventDefault();
+  if (a.getAttribute('aria-busy') === 'true') return;
+  a.setAttribute('aria-busy', 'true');
+  try {
+    let res;
+    try {
+      res = await fetch(api('files/' + encodeURIComponent(f.id)), { headers: authHeaders(), credentials: 'omit', cache: 'no-store' });
+    } catch {
+      throw new ApiError(0, 'The file could not be downloaded. Check your connection and try again.');
+    }
+    if (!res.ok) {
+      let msg = `The file could not be downloaded (${res.status}).`;
+      try { msg = (await res.json()).error.message || msg; } catch { /* keep the generic message */ }
+      throw new ApiError(res.status, msg);
+    }
+    const blob = await res.blob();
+    a.href = URL.createObjectURL(blob);
+    a.download = f.name;
+    a.dataset.ready = 'true';
+    a.click();
+  } catch (err) {
+    showError(err.message);
+  } finally {
+    a.removeAttribute('aria-busy');
+  }
+}
+
+function noticeText(ev) {
+  const who = ev.actor_name || 'A technician';
+  switch (ev.type) {
+    case 'request.created':
+      return ev.actor_kind === 'customer'
+        ? `Request #${ev.number} opened. A technician will answer you here.`
+        : `${who} started this support session.`;
+    case 'chat.joined': return `${who} joined the chat`;
+    case 'chat.ended': return 'The chat has ended';
+    case 'request.closed': return 'Request closed';
+    case 'technician.invited': return `${ev.technician_name || 'A technician'} joined the chat, invited by ${who}`;
+    case 'request.transferred': return `${who} handed your request over to ${ev.technician_name || 'a colleague'}`;
+    case 'request.unassigned': return `${who} left the chat. Your request is waiting for the next available technician`;
+    case 'customer.left': return ev.mine ? 'You left the chat' : `${ev.actor_name || 'A customer'} left the chat`;
+    case 'customer.joined': return ev.mine ? 'You joined the chat' : `${ev.actor_name || 'A customer'} joined the chat`;
+    case 'screenshare.requested': return `${who} would like to see your screen`;
+    case 'sysinfo.requested': return `${who} asks for your system information`;
+    case 'sysinfo.provided': return ev.mine ? 'You shared your system information' : `${ev.actor_name || 'A customer'} shared their system information`;
+  }
+  return '';
+}
+
+const importantNotices = new Set(['chat.joined', 'chat.ended', 'request.closed', 'sysinfo.requested', 'screenshare.requested']);
+
+function renderNotice(ev) {
+  const text = noticeText(ev);
+  if (!text) return;
+  const li = document.createElement('li');
+  li.className = 'notice';
+  if (importantNotices.has(ev.type)) li.classList.add('notice-important');
+  li.dataset.type = ev.type;
+  li.dataset.testid = 'notice';
+  li.textContent = text;
+  if (ev.created_at) li.title = formatTime(ev.created_at);
+  insert(li, ev.rseq);
+}
+
+// applyEvent keeps the state in step with the log.
+function applyEvent(ev) {
+  if (ev.status) state.status = ev.status;
+  switch (ev.type) {
+    case 'chat.joined':
+      state.chat = 'live';
+      state.technician = ev.actor_name || state.technician;
+      break;
+    case 'chat.ended':
+      state.chat = 'ended';
+      break;
+    case 'request.closed':
+      state.status = 'completed';
+      if (state.chat === 'live') state.chat = 'ended';
+      break;
+    case 'request.unassigned':
+      state.chat = 'waiting';
+      state.technician = '';
+      break;
+    case 'request.transferred':
+      state.technician = ev.technician_name || state.technician;
+      break;
+    case 'customer.left':
+      if (ev.mine) state.left = true;
+      break;
+    case 'sysinfo.requested':
+      state.sysinfoAsk = ev;
+      break;
+    case 'sysinfo.provided':
+      if (ev.mine) state.sysinfoAsk = null;
+      break;
+  }
+}
+
+function handleEvent(ev) {
+  if (ev.rseq <= state.lastRseq) return; // handled already, from the other stream
+  state.lastRseq = ev.rseq;
+  applyEvent(ev);
+  if (state.rendered.has(ev.rseq)) return;
+  if (ev.type === 'chat.message' || ev.type === 'chat.file') {
+    renderMessage({
+      id: ev.message_id, rseq: ev.rseq, author_kind: ev.actor_kind, author_name: ev.actor_name,
+      mine: ev.mine, direct: ev.direct, body: ev.body, file: ev.file, created_at: ev.created_at,
+    });
+  } else {
+    renderNotice(ev);
+    if (ev.type === 'sysinfo.requested' || ev.type === 'chat.joined') notifyUnread(ev.rseq);
+  }
+}
+
+function applyFrame(f) {
+  for (const ev of f.events || []) handleEvent(ev);
+  const next = Number.parseInt(f.next, 10);
+  if (next > state.lastRseq) state.lastRseq = next;
+  update();
+}
+
+// ---- live updates: WebSocket, long polling while it is down -------------------
+
+const live = {
+  gen: 0, // bumped by connect and stopLive: callbacks of older connections do nothing
+  ws: null,
+  wsTimer: 0,
+  wsDelay: 1000,
+  pollId: 0,
+  pollSeq: 0,
+  pollCtl: null,
+};
+
+function socketURL() {
+  const u = api('live');
+  u.protocol = u.protocol.replace('http', 'ws'); // the http(s) scheme becomes ws(s)
+  return u;
+}
+
+function connect() {
+  stopLive();
+  const gen = live.gen;
+  live.wsDelay = 1000;
+  openSocket(gen);
+}
+
+function stopLive() {
+  live.gen++;
+  clearTimeout(live.wsTimer);
+  stopPolling();
+  if (live.ws) {
+    const ws = live.ws;
+    live.ws = null;
+    ws.close();
+  }
+}
+
+function openSocket(gen) {
+  if (gen !== live.gen || !state.token) return;
+  let ws;
+  try {
+    ws = new WebSocket(socketURL());
+  } catch {
+    startPolling(gen);
+    retrySocket(gen);
+    return;
+  }
+  live.ws = ws;
+  ws.addEventListener('open', () => {
+    if (gen !== live.gen) return;
+    // Resume from the last event seen, so nothing is missed or shown twice.
+    ws.send(JSON.stringify({ after: String(state.lastRseq), token: state.token }));
+    live.wsDelay = 1000;
+    stopPolling();
+  });
+  ws.addEventListener('message', (e) => {
+    if (gen !== live.gen) return;
+    let f;
+    try { f = JSON.parse(e.data); } catch { return; }
+    if (f.type === 'events') applyFrame(f);
+    // An error frame is followed by the server closing the socket; the long
+    // poll then says whether the token is still good.
+  });
+  ws.addEventListener('close', () => {
+    if (gen !== live.gen) return;
+    if (live.ws === ws) live.ws = null;
+    startPolling(gen);
+    retrySocket(gen);
+  });
+}
+
+function retrySocket(gen) {
+  clearTimeout(live.wsTimer);
+  const delay = live.wsDelay * (0.75 + Math.random() / 2);
+  live.wsDelay = Math.min(live.wsDelay * 2, 30000);
+  live.wsTimer = setTimeout(() => openSocket(gen), delay);
+}
+
+function startPolling(gen) {
+  if (live.pollId) return;
+  const id = ++live.pollSeq;
+  live.pollId = id;
+  poll(gen, id);
+}
+
+function stopPolling() {
+  live.pollId = 0;
+  if (live.pollCtl) live.pollCtl.abort();
+  live.pollCtl = null;
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function poll(gen, id) {
+  let delay = 0;
+  while (live.pollId === id && gen === live.gen && state.token) {
+    const ctl = new AbortController();
+    live.pollCtl = ctl;
+    try {
+      const res = await fetch(api('events?after=' + state.lastRseq), {
+        headers: authHeaders(), credentials: 'omit', cache: 'no-store', signal: ctl.signal,
+      });
+      if (res.status === 401) {
+        lostToken();
+        return;
+      }
+      if (!res.ok) throw new Error(String(res.status));
+      const f = await res.json();
+      if (live.pollId !== id || gen !== live.gen) return;
+      applyFrame(f);
+      delay = 0;
+    } catch {
+      if (ctl.signal.aborted) return;
+      delay = Math.min(delay ? delay * 2 : 1000, 30000);
+      await sleep(delay);
+    }
+  }
+}
+
+function lostToken() {
+  storageSet(storageKey, null);
+  showOpen();
+  showError('Your previous chat is no longer available. You can start a new one here.');
+}
+
+// ---- actions -------------------------------------------------------------------
+
+async function resume(token, attempt = 0) {
+  state.token = token;
+  showView('loading');
+  try {
+    enterChat(await call('GET', 'request'));
+  } catch (err) {
+    if (state.token !== token) return; // another tab or the form took over meanwhile
+    if (err.status === 401) {
+      lostToken();
+      return;
+    }
+    showError(err.message);
+    setTimeout(() => { if (state.token === token) resume(token, attempt + 1); }, Math.min(1000 * 2 ** attempt, 30000));
+  }
+}
+
+async function openRequest(e) {
+  e.preventDefault();
+  if (!el.openForm.reportValidity()) return;
+  el.open.disabled = true;
+  showError('');
+  try {
+    const who = { email: el.email.value.trim(), name: el.name.value.trim() };
+    const v = cfg.invite
+      ? await call('POST', 'join', { code: cfg.invite, ...who })
+      : await call('POST', 'requests', { key: cfg.key, ...who, message: el.message.value });
+    state.token = v.token;
+    storageSet(storageKey, v.token);
+    el.openForm.reset();
+    if (cfg.invite) {
+      // The invitation is used: from now on this is the company's portal,
+      // and the code leaves the address bar and the history.
+      cfg.invite = '';
+      history.replaceState(null, '', portalURL());
+    }
+    enterChat(v);
+  } catch (err) {
+    showError(err.message);
+  } finally {
+    el.open.disabled = false;
+  }
+}
+
+async function sendMessage(e) {
+  e.preventDefault();
+  const body = el.composer.value.trim();
+  if (!body || state.sending || closedOrLeft()) return;
+  state.sending = true;
+  update();
+  try {
+    const m = await call('POST', 'messages', { body });
+    el.composer.value = '';
+    fitComposer();
+    showError('');
+    renderMessage(m);
+    scrollToEnd(true);
+  } catch (err) {
+    showError(err.message);
+    if (err.status === 401) lostToken();
+    else if (err.status === 409) refresh();
+  } finally {
+    state.sending = false;
+    update();
+    if (!closedOrLeft()) el.composer.focus();
+  }
+}
+
+// refresh reloads the request's state after a refusal that says it changed.
+async function refresh() {
+  try {
+    const v = await call('GET', 'request');
+    applyRequest(v.request);
+    update();
+  } catch { /* the stream will tell */ }
+}
+
+function fitComposer() {
+  const lines = el.composer.value.split('\n').length;
+  el.composer.rows = Math.min(Math.max(lines, 1), 5);
+}
+
+async function leave() {
+  el.leave.disabled = true;
+  try {
+    await call('POST', 'leave');
+    state.left = true;
+  } catch (err) {
+    showError(err.message);
+    if (err.status === 409) refresh();
+  }
+  update();
+}
+
+function portalURL() {
+  return new URL('../../c/' + encodeURIComponent(cfg.slug), import.meta.url).href;
+}
+
+function startOver() {
+  storageSet(storageKey, null);
+  if (!el.message) {
+    // The page was an invitation, whose form has no message field.
+    location.assign(portalURL());
+    return;
+  }
+  showOpen();
+}
+
+// ---- files ----------------------------------------------------------------------
+
+function fileProblem(f) {
+  const p = state.policy;
+  if (!p) return '';
+  const dot = f.name.lastIndexOf('.');
+  const ext = dot > 0 ? f.name.slice(dot).toLowerCase() : '';
+  if (!ext || !p.allowed_exts.includes(ext)) {
+    return `${f.name} cannot be sent: ${p.images_only ? 'only images can be sent from this device' : 'allowed file types are ' + p.allowed_exts.join(' ')}.`;
+  }
+  if (f.size > p.max_file_bytes) {
+    return `${f.name} is ${formatBytes(f.size)}; files may be at most ${formatBytes(p.max_file_bytes)}.`;
+  }
+  if (f.size === 0) return `${f.name} is empty.`;
+  return '';
+}
+
+let uploads = Promise.resolve();
+
+function sendFiles(files) {
+  for (const f of files) {
+    if (closedOrLeft()) {
+      showError('This chat is over; files can no longer be sent.');
+      return;
+    }
+    const problem = fileProblem(f);
+    if (problem) {
+      showError(problem);
+      continue;
+    }
+    uploads = uploads.then(() => uploadFile(f));
+  }
+}
+
+function uploadFile(f) {
+  return new Promise((resolve) => {
+    state.uploading = true;
+    update();
+    el.upload.hidden = false;
+    el.uploadLabel.textContent = `Sending ${f.name}`;
+    el.progress.value = 0;
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', api('files'));
+    xhr.setRequestHeader('Authorization', 'Bearer ' + state.token);
+    xhr.responseType = 'json';
+    xhr.upload.addEventListener('progress', (e) => {
+      if (e.lengthComputable) el.progress.value = Math.round((e.loaded / e.total) * 100);
+    });
+    const done = (err) => {
+      state.uploading = false;
+      el.upload.hidden = true;
+      if (err) showError(err);
+      update();
+      resolve();
+    };
+    xhr.addEventListener('load', () => {
+      if (xhr.status === 201 && xhr.response) {
+        el.progress.value = 100;
+        renderMessage(xhr.response.message);
+        scrollToEnd(true);
+        done('');
+        return;
+      }
+      if (xhr.status === 401) lostToken();
+      done(xhr.response?.error?.message || `${f.name} could not be sent (${xhr.status}).`);
+    });
+    xhr.addEventListener('error', () => done(`${f.name} could not be sent. Check your connection and try again.`));
+    xhr.addEventListener('abort', () => done(''));
+    const form = new FormData();
+    form.append('file', f, f.name);
+    xhr.send(form);
+  });
+}
+
+function wireDrop() {
+  let depth = 0;
+  const hasFiles = (e) => Array.from(e.dataTransfer?.types || []).includes('Files');
+  el.dropzone.addEventListener('dragenter', (e) => {
+    if (!hasFiles(e)) return;
+    e.preventDefault();
+    depth++;
+    el.dropzone.classList.add('dragging');
+  });
+  el.dropzone.addEventListener('dragover', (e) => {
+    if (!hasFiles(e)) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = closedOrLeft() ? 'none' : 'copy';
+  });
+  el.dropzone.addEventListener('dragleave', () => {
+    depth = Math.max(0, depth - 1);
+    if (!depth) el.dropzone.classList.remove('dragging');
+  });
+  el.dropzone.addEventListener('drop', (e) => {
+    e.preventDefault();
+    depth = 0;
+    el.dropzone.classList.remove('dragging');
+    if (e.dataTransfer?.files?.length) sendFiles(e.dataTransfer.files);
+  });
+  // A file dropped next to the chat must not replace the page.
+  window.addEventListener('dragover', (e) => e.preventDefault());
+  window.addEventListener('drop', (e) => e.preventDefault());
+}
+
+// ---- system information -----------------------------------------------------------
+
+function systemInfo() {
+  const ua = navigator.userAgent;
+  const touchMac = navigator.platform === 'MacIntel' && navigator.maxTouchPoints > 1;
+  let os = '';
+  if (/iPad/.test(ua) || touchMac) os = 'iPadOS';
+  else if (/iPhone|iPod/.test(ua)) os = 'iOS';
+  else if (/Android/.test(ua)) os = 'Android';
+  else if (/CrOS/.test(ua)) os = 'ChromeOS';
+  else if (/Windows/.test(ua)) os = 'Windows';
+  else if (/Macintosh|Mac OS X/.test(ua)) os = 'macOS';
+  else if (/Linux|X11/.test(ua)) os = 'Linux';
+
+  const browsers = [
+    [/SamsungBrowser\/(\d+)/, 'Samsung Internet'],
+    [/(?:OPR|OPT|OPiOS)\/(\d+)/, 'Opera'],
+    [/(?:Edg|EdgA|EdgiOS)\/(\d+)/, 'Edge'],
+    [/(?:Firefox|FxiOS)\/(\d+)/, 'Firefox'],
+    [/(?:HeadlessChrome|Chrome|CriOS)\/(\d+)/, 'Chrome'],
+    [/Version\/(\d+(?:\.\d+)?).*Safari\//, 'Safari'],
+  ];
+  let browser = '';
+  for (const [re, name] of browsers) {
+    const m = re.exec(ua);
+    if (m) {
+      browser = `${name} ${m[1]}`;
+      break;
+    }
+  }
+
+  let device = 'desktop';
+  if (os === 'iPadOS' || /Tablet|Kindle|Silk\//.test(ua) || (os === 'Android' && !/Mobile/.test(ua))) device = 'tablet';
+  else if (os === 'iOS' || os === 'Android' || /Mobi/.test(ua)) device = 'mobile';
+
+  return { device, os, browser, language: navigator.language || '' };
+}
+
+async function allowSysinfo() {
+  el.sysinfoAllow.disabled = true;
+  try {
+    await call('POST', 'sysinfo', systemInfo());
+    state.sysinfoAsk = null;
+  } catch (err) {
+    showError(err.message);
+  } finally {
+    el.sysinfoAllow.disabled = false;
+    update();
+  }
+}
+
+function declineSysinfo() {
+  if (state.sysinfoAsk) storageSet(declinedKey + '.' + state.number, String(state.sysinfoAsk.rseq));
+  state.sysinfoAsk = null;
+  update();
+  el.composer.focus();
+}
+
+// ---- the widget's frame ---------------------------------------------------------------
+
+// In the widget the chat sits in an iframe on a customer's site. It tells the
+// host script to close it (Esc, the close button) and that something new
+// arrived while it was closed; the messages carry no data.
+function toHost(type) {
+  if (cfg.mode === 'frame' && window.parent !== window) window.parent.postMessage({ type }, '*');
+}
+
+function notifyUnread(rseq) {
+  if (!state.visible && rseq > state.baseline) toHost('relaydesk:unread');
+}
+
+function focusChat() {
+  if (!el.chatView.hidden && !el.composer.disabled) el.composer.focus();
+  else if (!el.openView.hidden) el.email.focus();
+  else if (!el.ended.hidden) el.newRequest.focus();
+}
+
+function wireFrame() {
+  if (cfg.mode !== 'frame') return;
+  el.closePanel.hidden = false;
+  el.closePanel.addEventListener('click', () => toHost('relaydesk:close'));
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') toHost('relaydesk:close');
+  });
+  window.addEventListener('message', (e) => {
+    if (e.source !== window.parent || typeof e.data !== 'object' || !e.data) return;
+    if (e.data.type === 'relaydesk:open') {
+      state.visible = true;
+      focusChat();
+    } else if (e.data.type === 'relaydesk:closed') {
+      state.visible = false;
+    }
+  });
+}
+
+// ---- start -------------------------------------------------------------------------
+
+function wire() {
+  el.openForm.addEventListener('submit', openRequest);
+  el.composerForm.addEventListener('submit', sendMessage);
+  el.composer.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      el.composerForm.requestSubmit();
+    }
+  });
+  el.composer.addEventListener('input', fitComposer);
+  el.file.addEventListener('change', () => {
+    if (el.file.files.length) sendFiles(el.file.files);
+    el.file.value = '';
+  });
+  el.leave.addEventListener('click', leave);
+  el.newRequest.addEventListener('click', startOver);
+  el.sysinfoAllow.addEventListener('click', allowSysinfo);
+  el.sysinfoDecline.addEventListener('click', declineSysinfo);
+  wireDrop();
+  wireFrame();
+  // Another tab opened a new request or started over: follow it.
+  window.addEventListener('storage', (e) => {
+    if (e.key !== storageKey || e.newValue === state.token) return;
+    if (e.newValue) resume(e.newValue);
+    else showOpen();
+  });
+  // Back online: do not wait for the next backoff step.
+  window.addEventListener('online', () => { if (state.token && !live.ws) connect(); });
+}
+
+wire();
+const saved = cfg.invite ? null : storageGet(storageKey);
+if (saved) resume(saved);
+else showOpen();

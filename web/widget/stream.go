@@ -1,0 +1,138 @@
+package widget
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/relaydesk/relaydesk/core"
+	"github.com/relaydesk/relaydesk/web/jsonapi"
+	"github.com/relaydesk/relaydesk/web/live"
+)
+
+// batch is how many events one frame carries at most.
+const batch = 100
+
+// events answers GET /api/widget/events?after=N, the long-poll fallback of
+// the live WebSocket: the events after rseq N, waiting for one if there are
+// none yet.
+func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
+	by, ok := h.customer(w, r)
+	if !ok {
+		return
+	}
+	after := r.URL.Query().Get("after")
+	if _, err := parseAfter(after); err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
+	fetch, err := h.fetcher(r.Context(), by)
+	if err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
+	fr, err := h.stream.Poll(r, normAfter(after), fetch)
+	if err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
+	jsonapi.Write(w, http.StatusOK, fr)
+}
+
+// live answers GET /api/widget/live: a WebSocket whose first client frame
+// is {"after": "N", "token": "..."}; browsers cannot set an Authorization
+// header on a WebSocket.
+func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
+	h.stream.ServeWS(w, r, h.sameOrigin, func(ctx context.Context, hello live.Hello) (live.Fetch, error) {
+		if _, err := parseAfter(hello.After); err != nil {
+			return nil, h.public(ctx, err)
+		}
+		by, err := h.eng.CustomerByToken(ctx, hello.Token)
+		if err != nil {
+			return nil, h.public(ctx, err)
+		}
+		fetch, err := h.fetcher(ctx, by)
+		if err != nil {
+			return nil, h.public(ctx, err)
+		}
+		return func(ctx context.Context, after string) ([]any, string, error) {
+			items, next, err := fetch(ctx, after)
+			if err != nil {
+				err = h.public(ctx, err)
+			}
+			return items, next, err
+		}, nil
+	})
+}
+
+// public turns an error into what an error frame may tell the client: the
+// user-facing message of a refusal, a generic sentence (and a log line) for
+// anything else.
+func (h *Handler) public(ctx context.Context, err error) error {
+	if core.ErrorCode(err) == core.CodeInternal && ctx.Err() == nil {
+		h.log.ErrorContext(ctx, "widget live stream", "err", err)
+	}
+	return errors.New(core.ErrorMessage(err))
+}
+
+// fetcher follows one customer's request: its events as the customer may
+// see them, the cursor being the rseq of the last event looked at.
+func (h *Handler) fetcher(ctx context.Context, by core.Actor) (live.Fetch, error) {
+	p, err := h.eng.Store().Participant(ctx, by.ID)
+	if err != nil {
+		return nil, err
+	}
+	requestID := p.RequestID
+	return func(ctx context.Context, after string) ([]any, string, error) {
+		n, err := parseAfter(after)
+		if err != nil {
+			return nil, after, err
+		}
+		after = normAfter(after)
+		// The request's version is the rseq of its last event. Reading it
+		// first makes an idle wake-up (an event of some other request) one
+		// cheap query, and tells how far the events read below reach.
+		r, err := h.eng.Store().Request(ctx, requestID)
+		if err != nil {
+			return nil, after, err
+		}
+		if r.Version <= n {
+			return nil, after, nil
+		}
+		evs, err := h.eng.Events(ctx, by, "", n, batch)
+		if err != nil {
+			return nil, after, err
+		}
+		// Every rseq up to min(n+batch, version) existed when the events
+		// were read, and the customer may see none that was left out (notes,
+		// assignments): the cursor moves past them, so a long run of hidden
+		// events never stalls the stream.
+		next := min(n+batch, r.Version)
+		items := make([]any, len(evs))
+		for i, ev := range evs {
+			items[i] = viewEvent(ev, by.ID)
+			next = max(next, ev.RSeq)
+		}
+		return items, strconv.FormatInt(next, 10), nil
+	}, nil
+}
+
+// parseAfter reads a cursor: an rseq, "" for the start.
+func parseAfter(s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return 0, core.Errorf(core.CodeInvalid, "after must be the rseq of the last event seen, such as 12")
+	}
+	return n, nil
+}
+
+func normAfter(s string) string {
+	if s == "" {
+		return "0"
+	}
+	return s
+}

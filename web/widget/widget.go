@@ -1,0 +1,154 @@
+// Package widget is the customer side of relaydesk's web: the /widget.js
+// snippet that adds a chat button to any site, the chat page it frames, the
+// company's support portal at /c/{slug}, and the JSON, WebSocket and
+// long-poll API they use (docs/widget-api.md). A customer's only credential
+// is the bearer token OpenRequest returned; it never appears in a URL.
+package widget
+
+import (
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/relaydesk/relaydesk/core"
+	"github.com/relaydesk/relaydesk/web/jsonapi"
+	"github.com/relaydesk/relaydesk/web/live"
+)
+
+// Config is what a Handler needs. Logger, TrustedProxies and PollWait are
+// optional.
+type Config struct {
+	Engine *core.Engine
+	// Wake says when events may have been appended: the store's Subscribe.
+	Wake   live.Waker
+	Logger *slog.Logger
+	// PublicURL is where browsers reach relaydesk. Its origin is the only
+	// one whose pages may open the live WebSocket, and the one the pages'
+	// Content-Security-Policy lets them connect to.
+	PublicURL string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed when recording a customer's IP address.
+	TrustedProxies []netip.Prefix
+	// PollWait bounds one long poll; default 25s.
+	PollWait time.Duration
+}
+
+// Handler serves the widget, the portal and their API.
+type Handler struct {
+	eng     *core.Engine
+	log     *slog.Logger
+	trusted []netip.Prefix
+	stream  live.Streamer
+	origin  string // scheme://host[:port] of PublicURL; "" when unset
+	site    *site
+}
+
+// New returns a handler over cfg. It does no I/O.
+func New(cfg Config) *Handler {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	h := &Handler{eng: cfg.Engine, log: cfg.Logger, trusted: cfg.TrustedProxies,
+		stream: live.Streamer{Wake: cfg.Wake, Log: cfg.Logger, PollWait: cfg.PollWait},
+		origin: originOf(cfg.PublicURL)}
+	h.site = newSite(h.origin)
+	return h
+}
+
+// Mount registers every route of the widget, the portal and the widget API
+// with mount, which is web.Server's Mount in relaydesk.
+func (h *Handler) Mount(mount func(pattern string, handler http.Handler)) {
+	routes := []struct {
+		pattern string
+		handler http.HandlerFunc
+	}{
+		{"GET /widget.js", h.script},
+		{"GET /widget/frame", h.frame},
+		{"GET /widget/assets/{name}", h.asset},
+		{"GET /c/{slug}", h.portal},
+		{"GET /widget/join", h.joinPage},
+
+		{"GET /api/widget/company", h.company},
+		{"POST /api/widget/requests", h.open},
+		{"POST /api/widget/join", h.join},
+		{"GET /api/widget/request", h.request},
+		{"POST /api/widget/messages", h.message},
+		{"POST /api/widget/files", h.upload},
+		{"GET /api/widget/files/{id}", h.download},
+		{"POST /api/widget/leave", h.leave},
+		{"POST /api/widget/sysinfo", h.sysinfo},
+		{"GET /api/widget/events", h.events},
+		{"GET /api/widget/live", h.live},
+	}
+	for _, rt := range routes {
+		mount(rt.pattern, rt.handler)
+	}
+}
+
+// customer authenticates the request's bearer token. On failure it has
+// answered 401 (or 500) and returns false.
+func (h *Handler) customer(w http.ResponseWriter, r *http.Request) (core.Actor, bool) {
+	apiHeaders(w)
+	token, ok := bearer(r)
+	if !ok {
+		unauthorized(w, "send the request's token in an Authorization: Bearer header")
+		return core.Actor{}, false
+	}
+	by, err := h.eng.CustomerByToken(r.Context(), token)
+	if err != nil {
+		if core.ErrorCode(err) == core.CodeForbidden {
+			unauthorized(w, core.ErrorMessage(err))
+		} else {
+			jsonapi.Fail(w, r, h.log, err)
+		}
+		return core.Actor{}, false
+	}
+	return by, true
+}
+
+func unauthorized(w http.ResponseWriter, msg string) {
+	w.Header().Set("WWW-Authenticate", `Bearer realm="relaydesk widget"`)
+	jsonapi.Unauthorized(w, msg)
+}
+
+// bearer returns the token of an "Authorization: Bearer <token>" header.
+func bearer(r *http.Request) (string, bool) {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	token = strings.TrimSpace(token)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" || len(token) > 512 {
+		return "", false
+	}
+	return token, true
+}
+
+// originOf reduces a URL to the origin a browser would send for it: scheme
+// and host, the port only when it is not the scheme's default.
+func originOf(raw string) string {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return ""
+	}
+	host := strings.ToLower(u.Host)
+	if (u.Scheme == "https" && strings.HasSuffix(host, ":443")) || (u.Scheme == "http" && strings.HasSuffix(host, ":80")) {
+		host = host[:strings.LastIndexByte(host, ':')]
+	}
+	return u.Scheme + "://" + host
+}
+
+// sameOrigin lets the live WebSocket be opened by relaydesk's own pages
+// only. Clients that are not browsers send no Origin; the bearer token in
+// their first frame is what authenticates them.
+func (h *Handler) sameOrigin(r *http.Request) bool {
+	o := r.Header.Get("Origin")
+	if o == "" {
+		return true
+	}
+	if h.origin != "" {
+		return originOf(o) == h.origin
+	}
+	u, err := url.Parse(o)
+	return err == nil && strings.EqualFold(u.Host, r.Host)
+}

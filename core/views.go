@@ -191,34 +191,34 @@ func (e Event) ForCustomer() Event {
 // Feed returns the events after pos of the requests a technician serves,
 // for the console's live view, and the position to continue from. Start
 // with LogEnd and then follow, so no change is missed between loading a
-// list and watching it.
-func (e *Engine) Feed(ctx context.Context, by Actor, after Position, limit int) ([]Event, Position, error) {
+// list and watching it. held reports that later events wait for an older
+// transaction to commit: ask again shortly rather than waiting for a wake-up.
+func (e *Engine) Feed(ctx context.Context, by Actor, after Position, limit int) (evs []Event, next Position, held bool, err error) {
 	t, err := technician(ctx, e.store, by)
 	if err != nil {
-		return nil, after, err
+		return nil, after, false, err
 	}
 	if limit <= 0 || limit > 500 {
 		limit = 500
 	}
-	evs, _, err := e.store.EventsAfter(ctx, after, limit)
-	if err != nil || len(evs) == 0 {
-		return nil, after, err
+	all, held, err := e.store.EventsAfter(ctx, after, limit)
+	if err != nil || len(all) == 0 {
+		return nil, after, held, err
 	}
-	next := evs[len(evs)-1].Pos
+	next = all[len(all)-1].Pos
 	if t.IsAdmin() {
-		return evs, next, nil
+		return all, next, held, nil
 	}
 	cos, err := e.store.Access(ctx, t.ID)
 	if err != nil {
-		return nil, after, err
+		return nil, after, false, err
 	}
-	out := evs[:0]
-	for _, ev := range evs {
+	for _, ev := range all {
 		if slices.Contains(cos, ev.CompanyID) {
-			out = append(out, ev)
+			evs = append(evs, ev)
 		}
 	}
-	return out, next, nil
+	return evs, next, held, nil
 }
 
 // LogEnd is where a live view that just loaded its lists starts following.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"strings"
 	"sync"
 
@@ -15,8 +16,10 @@ import (
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/dispatch"
 	"github.com/relaydesk/relaydesk/web"
+	"github.com/relaydesk/relaydesk/web/clientip"
 	"github.com/relaydesk/relaydesk/web/console"
 	"github.com/relaydesk/relaydesk/web/metrics"
+	"github.com/relaydesk/relaydesk/web/widget"
 )
 
 // serve runs the desk until ctx ends: the store's cross-process listener,
@@ -47,6 +50,11 @@ func (c *call) serve(ctx context.Context) error {
 		Engine: d.engine, Sessions: d.store, Wake: d.store, Logger: log.With("component", "console"),
 		PublicURL: d.cfg.PublicURL, SecureCookies: strings.HasPrefix(d.cfg.PublicURL, "https://"),
 		SetupToken: setup,
+		ClientIP:   func(r *http.Request) string { return clientip.Of(r, d.cfg.TrustedProxies).String() },
+	}).Mount(srv.Mount)
+	widget.New(widget.Config{
+		Engine: d.engine, Wake: d.store, Logger: log.With("component", "widget"),
+		PublicURL: d.cfg.PublicURL, TrustedProxies: d.cfg.TrustedProxies,
 	}).Mount(srv.Mount)
 	startAdapters(d.cfg, log, disp, srv)
 

@@ -60,9 +60,12 @@ func (h *Handler) fetcher(v *visitor) live.Fetch {
 				return nil, after, err
 			}
 		}
-		evs, next, err := h.eng.Feed(ctx, v.actor, pos, feedBatch)
+		evs, next, held, err := h.eng.Feed(ctx, v.actor, pos, feedBatch)
 		if err != nil {
 			return nil, after, err
+		}
+		if held && len(evs) == 0 && next == pos {
+			return nil, after, live.ErrHeld
 		}
 		items := make([]any, 0, len(evs))
 		for _, e := range evs {
@@ -95,6 +98,9 @@ func (h *Handler) liveSocket(w http.ResponseWriter, r *http.Request) {
 	// The socket's error frame shows the message: only what a user may read.
 	safe := func(ctx context.Context, after string) ([]any, string, error) {
 		items, next, err := fetch(ctx, after)
+		if errors.Is(err, live.ErrHeld) {
+			return nil, after, err
+		}
 		if core.ErrorCode(err) == core.CodeInternal && ctx.Err() == nil {
 			h.log.ErrorContext(ctx, "console live feed", "err", err)
 		}

@@ -6,6 +6,7 @@ package live
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"time"
@@ -14,8 +15,17 @@ import (
 )
 
 // Fetch returns what happened after the cursor after, and the cursor to
-// continue from (after itself when nothing happened).
+// continue from (after itself when nothing happened). It returns ErrHeld
+// when nothing can be shown yet but something has happened: the wake-up for
+// it came already, so the streamer looks again shortly instead of waiting.
 type Fetch func(ctx context.Context, after string) (items []any, next string, err error)
+
+// ErrHeld is Fetch's "look again in a moment" (on PostgreSQL, events wait
+// until every older transaction has committed).
+var ErrHeld = errors.New("events held back by an older transaction")
+
+// heldRecheck is how soon a held stream looks again.
+const heldRecheck = 20 * time.Millisecond
 
 // Waker tells when there may be something new: the store's Subscribe.
 type Waker interface {
@@ -101,6 +111,10 @@ func (s Streamer) ServeWS(w http.ResponseWriter, r *http.Request, sameOrigin fun
 	after := h.After
 	for {
 		items, next, err := fetch(ctx, after)
+		var recheck <-chan time.Time
+		if errors.Is(err, ErrHeld) {
+			recheck, err = time.After(heldRecheck), nil
+		}
 		if err != nil {
 			if ctx.Err() == nil {
 				s.closeWith(conn, err.Error())
@@ -119,6 +133,7 @@ func (s Streamer) ServeWS(w http.ResponseWriter, r *http.Request, sameOrigin fun
 		case <-ctx.Done():
 			return
 		case <-wake:
+		case <-recheck:
 		case <-ping.C:
 			if err := conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(10*time.Second)); err != nil {
 				return
@@ -151,6 +166,10 @@ func (s Streamer) Poll(r *http.Request, after string, fetch Fetch) (Frame, error
 	defer unsubscribe()
 	for {
 		items, next, err := fetch(r.Context(), after)
+		var recheck <-chan time.Time
+		if errors.Is(err, ErrHeld) {
+			recheck, err = time.After(heldRecheck), nil
+		}
 		if err != nil {
 			return Frame{}, err
 		}
@@ -161,6 +180,7 @@ func (s Streamer) Poll(r *http.Request, after string, fetch Fetch) (Frame, error
 		case <-ctx.Done():
 			return Frame{Type: "events", Next: after}, nil
 		case <-wake:
+		case <-recheck:
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/relaydesk/relaydesk/core"
+	"github.com/relaydesk/relaydesk/web/clientip"
 	"github.com/relaydesk/relaydesk/web/jsonapi"
 )
 
@@ -119,7 +120,7 @@ func (h *Handler) source(r *http.Request) core.Source {
 	a := ParseUserAgent(r.UserAgent())
 	src := core.Source{Channel: "web", Device: a.Device, OS: a.OS, Browser: a.Browser,
 		Language: language(r.Header.Get("Accept-Language"))}
-	if ip := clientIP(r, h.trusted); ip.IsValid() {
+	if ip := clientip.Of(r, h.trusted); ip.IsValid() {
 		src.IP = ip.String()
 	}
 	return src

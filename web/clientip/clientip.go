@@ -1,4 +1,6 @@
-package widget
+// Package clientip finds the address an HTTP request came from, believing
+// X-Forwarded-For only from trusted reverse proxies.
+package clientip
 
 import (
 	"net"
@@ -7,12 +9,12 @@ import (
 	"strings"
 )
 
-// clientIP is the address a request came from. X-Forwarded-For is read only
+// Of is the address a request came from. X-Forwarded-For is read only
 // when the peer is one of the trusted proxies, and then from the right: each
 // trusted proxy appends the address it received the request from, so the
 // right-most address that is not a trusted proxy is the client. Anything to
 // its left was written by the client and may be made up.
-func clientIP(r *http.Request, trusted []netip.Prefix) netip.Addr {
+func Of(r *http.Request, trusted []netip.Prefix) netip.Addr {
 	peer := parseAddr(r.RemoteAddr)
 	if !peer.IsValid() || !isTrusted(peer, trusted) {
 		return peer

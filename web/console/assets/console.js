@@ -270,8 +270,11 @@ function renderComposer(d, first) {
   if (!d.can_message) {
     toggle.checked = true;
     toggle.disabled = true;
-  } else {
+  } else if (toggle.disabled) {
+    // Notes were the only choice until now (the chat was not joined):
+    // once the technician may write to the customer, that is the default.
     toggle.disabled = false;
+    toggle.checked = false;
   }
   const to = $('to');
   const keep = to.value;

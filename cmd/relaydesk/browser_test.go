@@ -1,0 +1,354 @@
+package main_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/png"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// chromium finds the browser, or skips the test saying why (fails when CI
+// sets RELAYDESK_REQUIRE_BROWSER).
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("RELAYDESK_REQUIRE_BROWSER") != "" {
+		t.Fatal("Chromium is required (RELAYDESK_REQUIRE_BROWSER is set) but not installed: apt-get install chromium")
+	}
+	t.Skip("Chromium is not installed (apt-get install chromium); skipping the browser test")
+	return ""
+}
+
+// freePort picks a loopback port for PUBLIC_URL, which must be known before
+// serve starts (the console checks Origin against it).
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// screenshots is where the browser test leaves pictures for people to look
+// at (ignored by git).
+func screenshots(t *testing.T) string {
+	t.Helper()
+	dir, err := filepath.Abs(filepath.Join("..", "..", "testdata", "screenshots"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func shot(t *testing.T, dir, name string) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		var buf []byte
+		if err := chromedp.FullScreenshot(&buf, 100).Do(ctx); err != nil { // quality 100 makes a PNG
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644)
+	})
+}
+
+// TestBrowser is the whole product in a real browser: a customer on a
+// third-party page opens a request through the embedded widget, with a
+// file; a technician in the console sees it arrive live, takes it, joins,
+// answers with text and a file; the customer sees the answer live and
+// downloads the file; the technician ends the chat and closes the request.
+// A technician of another company never sees any of it.
+func TestBrowser(t *testing.T) {
+	exe := chromium(t)
+	pics := screenshots(t)
+	addr := freePort(t)
+	base := "http://" + addr
+	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "relaydesk.db")
+	p := newProgram(t, dbURL)
+	p.env["HTTP_ADDR"] = addr
+	p.env["PUBLIC_URL"] = base
+
+	admin := func(stdin string, args ...string) string {
+		t.Helper()
+		code, out, errs := p.run(stdin, append([]string{"admin"}, args...)...)
+		if code != 0 {
+			t.Fatalf("admin %v: exit %d\n%s", args, code, errs)
+		}
+		return out
+	}
+	admin("", "company", "create", "--name", "Acme", "--slug", "acme")
+	admin("", "company", "create", "--name", "Globex", "--slug", "globex")
+	admin("alice-password-1\n", "tech", "create", "--email", "alice@acme.test", "--name", "Alice", "--password-stdin")
+	admin("carol-password-1\n", "tech", "create", "--email", "carol@globex.test", "--name", "Carol", "--password-stdin")
+	admin("", "access", "grant", "--tech", "alice@acme.test", "--company", "acme")
+	admin("", "access", "grant", "--tech", "carol@globex.test", "--company", "globex")
+	key := regexp.MustCompile(`pk_[0-9a-z]+`).FindString(admin("", "company", "key", "acme"))
+	if key == "" {
+		t.Fatal("no portal key printed")
+	}
+
+	// serve, as `relaydesk serve` would run.
+	var out, errb syncBuffer
+	m := p.main("", &out, &errb)
+	ctx, stop := context.WithCancel(context.Background())
+	exited := make(chan int, 1)
+	go func() { exited <- m.Run(ctx, []string{"serve"}) }()
+	t.Cleanup(func() {
+		stop()
+		if code := <-exited; code != 0 {
+			t.Errorf("serve exited with %d:\n%s", code, errb.String())
+		}
+	})
+	waitFor(t, base+"/healthz", http.StatusOK, 30*time.Second)
+
+	// Someone else's web site, with the snippet pasted in.
+	host := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><html><head><title>Acme Printers</title></head><body style="font-family:serif">
+<h1>Acme Printers</h1><p>Our printers never catch fire.</p>
+<script src="%s/widget.js" data-key="%s" async></script></body></html>`, base, key)
+	}))
+	defer host.Close()
+
+	files := t.TempDir()
+	shotPNG := filepath.Join(files, "printer.png")
+	if err := os.WriteFile(shotPNG, pngFixture(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fixLog := filepath.Join(files, "fix-steps.txt")
+	fixBody := "1. Unplug the printer.\n2. Wait ten seconds.\n"
+	if err := os.WriteFile(fixLog, []byte(fixBody), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	// One browser per person: separate cookie jars, as on three machines.
+	tab := func() context.Context {
+		alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+			chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.UserDataDir(t.TempDir()),
+			chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+			chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+			chromedp.WindowSize(1280, 900))...)
+		t.Cleanup(cancelAlloc)
+		ctx, cancel := chromedp.NewContext(alloc)
+		t.Cleanup(cancel)
+		ctx, cancelDeadline := context.WithTimeout(ctx, 3*time.Minute)
+		t.Cleanup(cancelDeadline)
+		if err := chromedp.Run(ctx); err != nil {
+			t.Fatalf("start Chromium: %v", err)
+		}
+		return ctx
+	}
+	alice, carol, customer := tab(), tab(), tab()
+	run := func(ctx context.Context, what string, actions ...chromedp.Action) {
+		t.Helper()
+		if err := chromedp.Run(ctx, actions...); err != nil {
+			t.Fatalf("%s: %v\nserver log:\n%s", what, err, errb.String())
+		}
+	}
+
+	signIn := func(ctx context.Context, email, password string) {
+		run(ctx, "sign in as "+email,
+			chromedp.Navigate(base+"/console/login"),
+			chromedp.WaitVisible("#email", chromedp.ByQuery),
+			chromedp.SendKeys("#email", email, chromedp.ByQuery),
+			chromedp.SendKeys("#password", password, chromedp.ByQuery),
+			chromedp.Click("#login", chromedp.ByQuery),
+			chromedp.WaitVisible("#requests", chromedp.ByQuery),
+		)
+		// Pick "available" in the header as a person would, until the server
+		// has it (the page's script may still be loading at first).
+		waitUntil(t, ctx, "the availability is saved", `fetch('/console/api/me').then(r => r.json()).then(m => {
+			if (m.availability === 'available') return true;
+			const s = document.querySelector('#availability');
+			s.value = 'available';
+			s.dispatchEvent(new Event('change', {bubbles: true}));
+			return false;
+		})`)
+		run(ctx, "open the New view", chromedp.Click("#view-new", chromedp.ByQuery))
+	}
+	signIn(alice, "alice@acme.test", "alice-password-1")
+	signIn(carol, "carol@globex.test", "carol-password-1")
+
+	// The customer opens the widget on the host page and asks for help.
+	var frames []*cdp.Node
+	run(customer, "open the widget",
+		chromedp.Navigate(host.URL),
+		chromedp.WaitVisible(`button[data-relaydesk="button"]`, chromedp.ByQuery),
+		chromedp.Click(`button[data-relaydesk="button"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`iframe[data-relaydesk="frame"]`, chromedp.ByQuery),
+		chromedp.Nodes(`iframe[data-relaydesk="frame"]`, &frames, chromedp.ByQuery),
+	)
+	in := chromedp.FromNode(frames[0])
+	run(customer, "open a request",
+		chromedp.WaitVisible("#email", chromedp.ByQuery, in),
+		shot(t, pics, "widget-open-form"),
+		chromedp.SendKeys("#email", "customer@example.com", chromedp.ByQuery, in),
+		chromedp.SendKeys("#name", "Pat", chromedp.ByQuery, in),
+		chromedp.SendKeys("#message", "My printer is on fire", chromedp.ByQuery, in),
+		chromedp.Click("#open", chromedp.ByQuery, in),
+		chromedp.WaitVisible("#composer", chromedp.ByQuery, in),
+		chromedp.SetUploadFiles("#file", []string{shotPNG}, chromedp.ByQuery, in),
+		chromedp.WaitVisible(`#messages a.file-link`, chromedp.ByQuery, in),
+	)
+
+	// Alice sees it arrive in New without reloading, and takes it.
+	var reqID string
+	var ok bool
+	run(alice, "see the request arrive",
+		chromedp.WaitVisible(`#requests tr[data-id]`, chromedp.ByQuery),
+		chromedp.AttributeValue(`#requests tr[data-id]`, "data-id", &reqID, &ok, chromedp.ByQuery),
+		shot(t, pics, "console-new-request"),
+		chromedp.Click(`#requests tr[data-id]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#details button[data-action="assign"]`, chromedp.ByQuery),
+		chromedp.Click(`#details button[data-action="assign"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#details button[data-action="join"]`, chromedp.ByQuery),
+		chromedp.Click(`#details button[data-action="join"]`, chromedp.ByQuery),
+		// Joined: now the chat can be ended, and messages reach the customer.
+		chromedp.WaitVisible(`#details button[data-action="end"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#composer", chromedp.ByQuery),
+		// Enter sends, as the composer's placeholder says.
+		chromedp.SendKeys("#composer", "Hi Pat, I am on it. Please unplug it first.\r", chromedp.ByQuery),
+		chromedp.SetUploadFiles("#file", []string{fixLog}, chromedp.ByQuery),
+	)
+	if !ok || reqID == "" {
+		t.Fatal("the request row has no data-id")
+	}
+	waitText(t, alice, "#messages", "I am on it")
+	waitText(t, alice, "#messages", "fix-steps.txt")
+	waitText(t, alice, "#messages", "My printer is on fire")
+	waitText(t, alice, "#messages", "printer.png")
+	run(alice, "screenshot", shot(t, pics, "console-chat"))
+
+	// The customer sees the answer live and downloads the technician's file.
+	waitText(t, customer, "#messages", "I am on it", in)
+	waitText(t, customer, "#messages", "Alice joined the chat", in)
+	downloads := t.TempDir()
+	run(customer, "download the technician's file",
+		chromedp.ActionFunc(func(ctx context.Context) error {
+			return browser.SetDownloadBehavior(browser.SetDownloadBehaviorBehaviorAllow).
+				WithDownloadPath(downloads).
+				Do(ctx)
+		}),
+		chromedp.WaitVisible(`#messages li.msg-technician a.file-link`, chromedp.ByQuery, in),
+		chromedp.Click(`#messages li.msg-technician a.file-link`, chromedp.ByQuery, in),
+		shot(t, pics, "widget-chat"),
+	)
+	waitFile(t, filepath.Join(downloads, "fix-steps.txt"), fixBody)
+
+	// Alice ends the chat and closes the request with a note.
+	run(alice, "end and close",
+		chromedp.WaitVisible(`#details button[data-action="end"]`, chromedp.ByQuery),
+		chromedp.Click(`#details button[data-action="end"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#closing-note", chromedp.ByQuery),
+		chromedp.SendKeys("#closing-note", "Unplugged; the fire is out.", chromedp.ByQuery),
+		chromedp.Click(`#details button[data-action="close"]`, chromedp.ByQuery),
+	)
+	waitText(t, customer, "#messages", "The chat has ended", in)
+	waitText(t, customer, "#messages", "Request closed", in)
+	run(alice, "see it under Completed",
+		chromedp.Click("#view-completed", chromedp.ByQuery),
+		chromedp.WaitVisible(`#requests tr[data-id="`+reqID+`"]`, chromedp.ByQuery),
+		shot(t, pics, "console-completed"),
+	)
+	waitUntil(t, alice, "the request leaves My Support Requests",
+		`!document.querySelector('#mine [data-id="`+reqID+`"]')`)
+	var notes string
+	run(customer, "the closing note stays inside", chromedp.Text("#messages", &notes, chromedp.ByQuery, in))
+	if strings.Contains(notes, "fire is out") {
+		t.Fatal("the customer sees the closing note")
+	}
+
+	// Carol serves Globex only: none of this ever reached her console.
+	run(carol, "look at every view", chromedp.Click("#view-all", chromedp.ByQuery), chromedp.WaitVisible("#requests", chromedp.ByQuery))
+	waitUntil(t, carol, "Carol's list has loaded", `document.querySelector('#requests') !== null`)
+	var html string
+	run(carol, "read Carol's page", chromedp.OuterHTML("body", &html, chromedp.ByQuery), shot(t, pics, "console-other-company"))
+	if strings.Contains(html, reqID) || strings.Contains(html, "customer@example.com") {
+		t.Fatal("Carol's console shows Acme's request")
+	}
+}
+
+// waitText polls until the element's text contains want: a condition with
+// a deadline, not a fixed delay.
+func waitText(t *testing.T, ctx context.Context, sel, want string, opts ...chromedp.QueryOption) {
+	t.Helper()
+	var text string
+	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); {
+		err := chromedp.Run(ctx, chromedp.Text(sel, &text, append([]chromedp.QueryOption{chromedp.ByQuery}, opts...)...))
+		if err == nil && strings.Contains(text, want) {
+			return
+		}
+		if err := chromedp.Run(ctx, chromedp.Sleep(50*time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Fatalf("%s never showed %q; it shows:\n%s", sel, want, text)
+}
+
+// waitUntil polls a JavaScript expression (which may return a promise)
+// until it is true.
+func waitUntil(t *testing.T, ctx context.Context, what, expr string) {
+	t.Helper()
+	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); {
+		var ok bool
+		err := chromedp.Run(ctx, chromedp.Evaluate(expr, &ok, func(p *runtime.EvaluateParams) *runtime.EvaluateParams {
+			return p.WithAwaitPromise(true)
+		}))
+		if err == nil && ok {
+			return
+		}
+		if err := chromedp.Run(ctx, chromedp.Sleep(50*time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Fatalf("timed out waiting until %s", what)
+}
+
+// waitFile waits for a download to finish with the expected content.
+func waitFile(t *testing.T, path, want string) {
+	t.Helper()
+	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		if b, err := os.ReadFile(path); err == nil && string(b) == want {
+			return
+		}
+	}
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	t.Fatalf("%s was not downloaded with the right content; the folder has %v", path, entries)
+}
+
+// pngFixture is a small real PNG, as a screenshot a customer would send.
+func pngFixture(t *testing.T) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 32, 32))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i)
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}

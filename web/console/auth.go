@@ -17,6 +17,7 @@ import (
 	"github.com/relaydesk/relaydesk/core/password"
 	"github.com/relaydesk/relaydesk/core/sqlstore"
 	"github.com/relaydesk/relaydesk/web/jsonapi"
+	"github.com/relaydesk/relaydesk/web/ratelimit"
 )
 
 // CookieName is the session cookie. It holds a random 256-bit token; the
@@ -234,7 +235,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	plain := r.PostForm.Get("password")
 	data := pageData{Title: "Sign in", Email: email}
 	emailKey, ipKey := "email:"+email, "ip:"+h.clientIP(r)
-	if wait := h.limits.attempt(h.now(), limitKey{emailKey, perEmailLimit}, limitKey{ipKey, perIPLimit}); wait > 0 {
+	if wait := h.limits.Attempt(h.now(), ratelimit.Key{Name: emailKey, Limit: perEmailLimit}, ratelimit.Key{Name: ipKey, Limit: perIPLimit}); wait > 0 {
 		secs := int((wait + time.Second - 1) / time.Second)
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		data.Error = fmt.Sprintf("Too many failed sign-ins. Try again in %d minute(s).", (secs+59)/60)
@@ -258,7 +259,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusUnauthorized, "login.html", data)
 		return
 	}
-	h.limits.succeeded(emailKey, ipKey)
+	h.limits.Succeeded(emailKey, ipKey)
 	if err := h.startSession(w, r, t); err != nil {
 		h.log.ErrorContext(r.Context(), "sign in: create session", "err", err)
 		h.errorPage(w, r, http.StatusInternalServerError, "Something went wrong", "The details are in the server log.")

@@ -25,6 +25,7 @@ import (
 	"github.com/relaydesk/relaydesk/core/sqlstore"
 	"github.com/relaydesk/relaydesk/web/jsonapi"
 	"github.com/relaydesk/relaydesk/web/live"
+	"github.com/relaydesk/relaydesk/web/ratelimit"
 )
 
 // SessionStore keeps console sign-ins. *sqlstore.Store implements it.
@@ -84,7 +85,7 @@ type Handler struct {
 	publicURL string
 	tmpl      *template.Template
 	assets    map[string]asset
-	limits    *limiter
+	limits    *ratelimit.Limiter
 	stream    live.Streamer
 
 	setupMu   sync.Mutex

@@ -56,23 +56,17 @@ type openInput struct {
 }
 
 // open answers POST /api/widget/requests: a new request, and the token
-// that is from now on the customer's only credential for it.
+// that is from now on the customer's only credential for it. Opening is
+// limited per client address.
 func (h *Handler) open(w http.ResponseWriter, r *http.Request) {
 	apiHeaders(w)
-	var in openInput
-	if err := jsonapi.Decode(w, r, &in); err != nil {
-		jsonapi.Fail(w, r, h.log, err)
+	limitKey, ok := h.admit(w, r, "open", opensPerIP, "too many new requests")
+	if !ok {
 		return
 	}
-	ctx := r.Context()
-	c, err := h.companyByKey(ctx, in.Key)
+	o, c, err := h.openRequest(w, r)
 	if err != nil {
-		jsonapi.Fail(w, r, h.log, err)
-		return
-	}
-	o, err := h.eng.OpenRequest(ctx, core.OpenRequest{CompanyID: c.ID, Email: in.Email, Name: in.Name,
-		Message: in.Message, Source: h.source(r)})
-	if err != nil {
+		h.undoRefused(limitKey, err)
 		jsonapi.Fail(w, r, h.log, err)
 		return
 	}
@@ -80,6 +74,22 @@ func (h *Handler) open(w http.ResponseWriter, r *http.Request) {
 		Messages: []core.Message{o.Message}, Viewer: &o.Participant}, c)
 	v.Token = o.Token
 	jsonapi.Write(w, http.StatusCreated, v)
+}
+
+// openRequest reads the open form and opens the request it asks for.
+func (h *Handler) openRequest(w http.ResponseWriter, r *http.Request) (core.Opened, core.Company, error) {
+	var in openInput
+	if err := jsonapi.Decode(w, r, &in); err != nil {
+		return core.Opened{}, core.Company{}, err
+	}
+	ctx := r.Context()
+	c, err := h.companyByKey(ctx, in.Key)
+	if err != nil {
+		return core.Opened{}, c, err
+	}
+	o, err := h.eng.OpenRequest(ctx, core.OpenRequest{CompanyID: c.ID, Email: in.Email, Name: in.Name,
+		Message: in.Message, Source: h.source(r)})
+	return o, c, err
 }
 
 type joinInput struct {
@@ -90,21 +100,21 @@ type joinInput struct {
 
 // join answers POST /api/widget/join: a customer accepting a technician's
 // invitation joins that session and gets a token for it, as if they had
-// opened it.
+// opened it. Joining is limited per client address, which also bounds
+// guessing invitation codes.
 func (h *Handler) join(w http.ResponseWriter, r *http.Request) {
 	apiHeaders(w)
-	var in joinInput
-	if err := jsonapi.Decode(w, r, &in); err != nil {
+	limitKey, ok := h.admit(w, r, "join", joinsPerIP, "too many attempts to join a session")
+	if !ok {
+		return
+	}
+	o, err := h.joinInvite(w, r)
+	if err != nil {
+		h.undoRefused(limitKey, err)
 		jsonapi.Fail(w, r, h.log, err)
 		return
 	}
 	ctx := r.Context()
-	o, err := h.eng.JoinInvite(ctx, core.JoinInvite{Code: strings.TrimSpace(in.Code), Email: in.Email, Name: in.Name,
-		Source: h.source(r)})
-	if err != nil {
-		jsonapi.Fail(w, r, h.log, err)
-		return
-	}
 	by := core.CustomerActor(o.Participant.ID)
 	v, err := h.chat(ctx, by)
 	if err != nil {
@@ -113,6 +123,16 @@ func (h *Handler) join(w http.ResponseWriter, r *http.Request) {
 	}
 	v.Token = o.Token
 	jsonapi.Write(w, http.StatusCreated, v)
+}
+
+// joinInvite reads the join form and joins the invitation it names.
+func (h *Handler) joinInvite(w http.ResponseWriter, r *http.Request) (core.Opened, error) {
+	var in joinInput
+	if err := jsonapi.Decode(w, r, &in); err != nil {
+		return core.Opened{}, err
+	}
+	return h.eng.JoinInvite(r.Context(), core.JoinInvite{Code: strings.TrimSpace(in.Code), Email: in.Email,
+		Name: in.Name, Source: h.source(r)})
 }
 
 // source is what the HTTP request tells of the customer's device.

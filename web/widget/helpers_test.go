@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -271,6 +272,24 @@ func (e *env) upload(t *testing.T, token, name string, data []byte) response {
 	t.Helper()
 	body, ctype := form(t, "file", name, data)
 	return e.do(t, call{method: "POST", path: "/api/widget/files", token: token, ctype: ctype, body: body})
+}
+
+// clock is a settable time for the rate-limit tests.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
 }
 
 func prefixes(t *testing.T, ss ...string) []netip.Prefix {

@@ -16,10 +16,11 @@ import (
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/web/jsonapi"
 	"github.com/relaydesk/relaydesk/web/live"
+	"github.com/relaydesk/relaydesk/web/ratelimit"
 )
 
-// Config is what a Handler needs. Logger, TrustedProxies and PollWait are
-// optional.
+// Config is what a Handler needs. Logger, TrustedProxies, PollWait and
+// Now are optional.
 type Config struct {
 	Engine *core.Engine
 	// Wake says when events may have been appended: the store's Subscribe.
@@ -34,6 +35,9 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// PollWait bounds one long poll; default 25s.
 	PollWait time.Duration
+	// Now is the clock the rate limits of opening and joining go by;
+	// default time.Now.
+	Now func() time.Time
 }
 
 // Handler serves the widget, the portal and their API.
@@ -44,6 +48,10 @@ type Handler struct {
 	stream  live.Streamer
 	origin  string // scheme://host[:port] of PublicURL; "" when unset
 	site    *site
+	now     func() time.Time
+	// limits counts opens and joins per client address, in this process
+	// only: each relaydesk instance limits on its own.
+	limits *ratelimit.Limiter
 }
 
 // New returns a handler over cfg. It does no I/O.
@@ -51,9 +59,12 @@ func New(cfg Config) *Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	h := &Handler{eng: cfg.Engine, log: cfg.Logger, trusted: cfg.TrustedProxies,
 		stream: live.Streamer{Wake: cfg.Wake, Log: cfg.Logger, PollWait: cfg.PollWait},
-		origin: originOf(cfg.PublicURL)}
+		origin: originOf(cfg.PublicURL), now: cfg.Now, limits: ratelimit.New(limitWindow, maxLimiterKeys)}
 	h.site = newSite(h.origin)
 	return h
 }

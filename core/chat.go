@@ -46,7 +46,9 @@ func (e *Engine) RequestScreenShare(ctx context.Context, by Actor, id string) (R
 		if err := mustOwnLive(t, *c.r); err != nil {
 			return nil, err
 		}
-		if c.r.Source.IsMobile() || (c.r.Source.Channel != "" && c.r.Source.Channel != "web") {
+		// Known phones and tablets cannot share; chat platforms (which do
+		// not say) get a link that tells the customer to open it on a desktop.
+		if c.r.Source.IsMobile() {
 			return nil, Errorf(CodeInvalidState, "screen sharing needs a customer on a desktop web browser")
 		}
 		c.add(EventScreenShareAsked, by, AudienceAll, EventData{ActorName: t.Name})

@@ -32,6 +32,9 @@ type Queries interface {
 	AvailableTechnicians(ctx context.Context, companyID string) ([]Technician, error)
 
 	Identity(ctx context.Context, platform, externalID string) (Identity, error)
+	// IdentityOf returns the account on platform linked to a customer or
+	// technician: the reverse of Identity.
+	IdentityOf(ctx context.Context, platform, subjectID string) (Identity, error)
 	Customer(ctx context.Context, id string) (Customer, error)
 
 	Request(ctx context.Context, id string) (Request, error)
@@ -43,6 +46,9 @@ type Queries interface {
 	TechnicianRequest(ctx context.Context, technicianID, requestID string) (Technician, Request, bool, error)
 	Participants(ctx context.Context, requestID string) ([]Participant, error)
 	Participant(ctx context.Context, id string) (Participant, error)
+	// LatestParticipation returns the customer participant of the request
+	// the customer joined last, left or not.
+	LatestParticipation(ctx context.Context, customerID string) (Participant, error)
 	ParticipantByToken(ctx context.Context, tokenHash string) (Participant, error)
 	Messages(ctx context.Context, requestID string) ([]Message, error)
 	Message(ctx context.Context, id string) (Message, error)

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -52,9 +53,14 @@ type DiscordConfig struct {
 
 // TelegramConfig configures the Telegram adapter, on when BotToken is set.
 type TelegramConfig struct {
-	APIURL        string
-	BotToken      Secret
-	WebhookSecret Secret // empty: long polling instead of a webhook
+	APIURL   string
+	BotToken Secret
+	// WebhookSecret, with an https PUBLIC_URL, makes Telegram deliver
+	// updates to /telegram/webhook; empty: long polling.
+	WebhookSecret Secret
+	// Company is the slug of the company a bare /start maps to; needed
+	// when the desk has more than one company.
+	Company string
 }
 
 // Enabled reports whether the Slack adapter runs.
@@ -126,6 +132,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			APIURL:        get("TELEGRAM_API_URL", DefaultTelegramAPI),
 			BotToken:      secret("TELEGRAM_BOT_TOKEN"),
 			WebhookSecret: secret("TELEGRAM_WEBHOOK_SECRET"),
+			Company:       get("TELEGRAM_COMPANY", ""),
 		},
 	}
 
@@ -156,6 +163,17 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("%s %q: %w", api.key, api.val, err))
 		}
 	}
+	// Telegram's shapes, checked here so that a typo stops relaydesk at
+	// start instead of failing every call. The values are never printed.
+	if t := c.Telegram.BotToken; t != "" && !telegramTokenRE.MatchString(string(t)) {
+		errs = append(errs, errors.New("TELEGRAM_BOT_TOKEN: not shaped like 123456789:ABC-DEF_ghi, the token @BotFather gives"))
+	}
+	if s := c.Telegram.WebhookSecret; s != "" && !telegramSecretRE.MatchString(string(s)) {
+		errs = append(errs, errors.New("TELEGRAM_WEBHOOK_SECRET: use 1 to 256 letters, digits, _ and - (Telegram's rule)"))
+	}
+	if co := c.Telegram.Company; co != "" && !slugRE.MatchString(co) {
+		errs = append(errs, fmt.Errorf("TELEGRAM_COMPANY %q: not a company's URL name (lower-case letters, digits, dashes)", co))
+	}
 	if lvl := get("LOG_LEVEL", "info"); c.LogLevel.UnmarshalText([]byte(lvl)) != nil {
 		errs = append(errs, fmt.Errorf("LOG_LEVEL %q: use debug, info, warn or error", lvl))
 	}
@@ -167,6 +185,12 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	return c, nil
 }
+
+var (
+	telegramTokenRE  = regexp.MustCompile(`^[0-9]+:[A-Za-z0-9_-]+$`)
+	telegramSecretRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+	slugRE           = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+)
 
 // checkAddr accepts host:port with a numeric port (0 picks a free one),
 // and an empty host for every interface.

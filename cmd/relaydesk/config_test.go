@@ -94,6 +94,18 @@ func TestLoadConfig(t *testing.T) {
 			},
 		},
 		{
+			name: "Telegram: token, webhook secret and the company a bare /start maps to",
+			env: map[string]string{"TELEGRAM_BOT_TOKEN": "123456789:AAH-abc_DEF", "TELEGRAM_WEBHOOK_SECRET": "s3cret-_x",
+				"TELEGRAM_COMPANY": "acme"},
+			check: func(t *testing.T, c main.Config) {
+				want := main.TelegramConfig{APIURL: "https://api.telegram.org", BotToken: "123456789:AAH-abc_DEF",
+					WebhookSecret: "s3cret-_x", Company: "acme"}
+				if !c.Telegram.Enabled() || c.Telegram != want {
+					t.Errorf("got %#v", c.Telegram)
+				}
+			},
+		},
+		{
 			name: "secrets never print",
 			env:  map[string]string{"SLACK_BOT_TOKEN": "xoxb-very-secret", "TELEGRAM_WEBHOOK_SECRET": "hush-hush"},
 			check: func(t *testing.T, c main.Config) {
@@ -162,6 +174,12 @@ func TestLoadConfigRejects(t *testing.T) {
 		{"DATABASE_URL of another database", map[string]string{"DATABASE_URL": "mysql://root@db/desk"}, []string{"DATABASE_URL", "postgres://"}},
 		{"unknown LOG_LEVEL", map[string]string{"LOG_LEVEL": "loud"}, []string{"LOG_LEVEL", "debug, info, warn or error"}},
 		{"unknown LOG_FORMAT", map[string]string{"LOG_FORMAT": "xml"}, []string{"LOG_FORMAT", "text or json"}},
+		{"TELEGRAM_BOT_TOKEN not from BotFather", map[string]string{"TELEGRAM_BOT_TOKEN": "xoxb-leaked-slack-token"},
+			[]string{"TELEGRAM_BOT_TOKEN", "@BotFather"}},
+		{"TELEGRAM_WEBHOOK_SECRET with characters Telegram refuses", map[string]string{"TELEGRAM_WEBHOOK_SECRET": "pass word!"},
+			[]string{"TELEGRAM_WEBHOOK_SECRET", "letters, digits"}},
+		{"TELEGRAM_COMPANY that is no URL name", map[string]string{"TELEGRAM_COMPANY": "Acme Corp"},
+			[]string{"TELEGRAM_COMPANY", "URL name"}},
 		{"every problem at once", map[string]string{"HTTP_ADDR": "nope", "PUBLIC_URL": "nope", "LOG_FORMAT": "xml"},
 			[]string{"HTTP_ADDR", "PUBLIC_URL", "LOG_FORMAT"}},
 	}
@@ -170,6 +188,11 @@ func TestLoadConfigRejects(t *testing.T) {
 			c, err := main.LoadConfig(getenv(tt.env))
 			if err == nil {
 				t.Fatalf("LoadConfig accepted it: %+v", c)
+			}
+			for _, k := range []string{"TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET"} {
+				if v := tt.env[k]; v != "" && strings.Contains(err.Error(), v) {
+					t.Errorf("the error repeats the secret %s: %v", k, err)
+				}
 			}
 			for _, w := range tt.want {
 				if !strings.Contains(err.Error(), w) {

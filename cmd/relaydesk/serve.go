@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/relaydesk/relaydesk/bots/telegram"
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/dispatch"
 	"github.com/relaydesk/relaydesk/web"
@@ -56,7 +56,10 @@ func (c *call) serve(ctx context.Context) error {
 		Engine: d.engine, Wake: d.store, Logger: log.With("component", "widget"),
 		PublicURL: d.cfg.PublicURL, TrustedProxies: d.cfg.TrustedProxies,
 	}).Mount(srv.Mount)
-	startAdapters(d.cfg, log, disp, srv)
+	adapters, err := startAdapters(ctx, d, disp, srv)
+	if err != nil {
+		return err
+	}
 
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", d.cfg.HTTPAddr)
 	if err != nil {
@@ -95,6 +98,9 @@ func (c *call) serve(ctx context.Context) error {
 	run("event listener", d.store.Run)
 	run("dispatcher", disp.Run)
 	run("http server", func(ctx context.Context) error { return srv.Serve(ctx, ln) })
+	for _, a := range adapters {
+		run(a.name, a.run)
+	}
 	<-ctx.Done()
 	log.Info("shutting down")
 	wg.Wait()
@@ -116,12 +122,19 @@ func setupToken(ctx context.Context, d *desk) (string, error) {
 	return token, nil
 }
 
-// startAdapters starts the chat platform adapters whose tokens are set. An
-// adapter without its token is off, with one line saying so; tokens are
-// never logged.
-func startAdapters(cfg Config, log *slog.Logger, _ *dispatch.Dispatcher, _ *web.Server) {
-	// The adapters themselves come with later work; each will register a
-	// dispatch.Destination and mount its webhooks here.
+// adapter is a chat platform adapter's long-running part.
+type adapter struct {
+	name string
+	run  func(context.Context) error
+}
+
+// startAdapters builds the chat platform adapters whose tokens are set:
+// each registers its dispatch destination and mounts its webhooks, and
+// returns what serve runs. An adapter without its token is off, with one
+// line saying so; tokens are never logged.
+func startAdapters(ctx context.Context, d *desk, disp *dispatch.Dispatcher, srv *web.Server) ([]adapter, error) {
+	cfg, log := d.cfg, d.log
+	var out []adapter
 	for _, a := range []struct {
 		name, token string
 		on          bool
@@ -134,6 +147,42 @@ func startAdapters(cfg Config, log *slog.Logger, _ *dispatch.Dispatcher, _ *web.
 			log.Info(a.name+" adapter is off: "+a.token+" is not set", "adapter", a.name)
 			continue
 		}
-		log.Warn(a.name+" adapter is not part of this build yet; "+a.token+" is ignored", "adapter", a.name)
+		if a.name != "telegram" {
+			log.Warn(a.name+" adapter is not part of this build yet; "+a.token+" is ignored", "adapter", a.name)
+			continue
+		}
+		tg, err := startTelegram(ctx, d, disp, srv)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, tg)
 	}
+	return out, nil
+}
+
+// startTelegram builds the Telegram customer adapter.
+func startTelegram(ctx context.Context, d *desk, disp *dispatch.Dispatcher, srv *web.Server) (adapter, error) {
+	cfg, log := d.cfg.Telegram, d.log.With("adapter", "telegram")
+	tg, err := telegram.New(telegram.Config{Token: string(cfg.BotToken), APIURL: cfg.APIURL, PublicURL: d.cfg.PublicURL,
+		WebhookSecret: string(cfg.WebhookSecret), Company: cfg.Company, Engine: d.engine, State: d.store, Leader: d.store,
+		Logger: log})
+	if err != nil {
+		return adapter{}, err
+	}
+	disp.Register(tg)
+	tg.Mount(srv.Mount)
+	mode := "long polling"
+	if tg.Webhook() {
+		mode = "webhook at " + d.cfg.PublicURL + telegram.WebhookPath
+	} else if cfg.WebhookSecret != "" {
+		log.Warn("TELEGRAM_WEBHOOK_SECRET is set but PUBLIC_URL is not https, and Telegram calls https webhooks only: using long polling")
+	}
+	log.Info("telegram adapter is on", "updates", mode)
+	if cfg.Company == "" {
+		if cos, err := d.store.Companies(ctx); err == nil && len(cos) > 1 {
+			log.Warn("the desk has several companies and TELEGRAM_COMPANY is not set: customers must start the bot " +
+				"from their company's link, t.me/<bot>?start=<company URL name>")
+		}
+	}
+	return adapter{name: "telegram adapter", run: tg.Run}, nil
 }

@@ -2,11 +2,18 @@ package main_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/relaydesk/relaydesk/bots/telegram/telegramtest"
+	"github.com/relaydesk/relaydesk/core"
+	"github.com/relaydesk/relaydesk/core/blob"
+	"github.com/relaydesk/relaydesk/core/sqlstore/storetest"
 )
 
 // TestServe starts the real program as `relaydesk serve` on a free
@@ -144,4 +151,153 @@ func fetch(t *testing.T, url string) (int, string) {
 		t.Errorf("GET %s: no X-Content-Type-Options: nosniff", url)
 	}
 	return res.StatusCode, string(b)
+}
+
+// TestServeTelegram starts the real program with TELEGRAM_BOT_TOKEN set
+// against a fake Bot API: a customer's message opens a request, and a
+// technician's reply, made by another process on the same database,
+// reaches the customer through serve's dispatcher. Long polling on SQLite
+// and PostgreSQL (where one process leads), and webhook mode.
+func TestServeTelegram(t *testing.T) {
+	const token = "987654321:AAH-serve_test_token_never_logged"
+	const secret = "serve-test_webhook-secret"
+	tests := []struct {
+		name    string
+		backend int
+		webhook bool
+	}{
+		{name: "sqlite, long polling", backend: 0},
+		{name: "postgres, long polling", backend: 1},
+		{name: "sqlite, webhook", backend: 0, webhook: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dbURL := backends()[tt.backend].url(t)
+			p := newProgram(t, dbURL)
+			tg := telegramtest.New(t, token)
+			p.env["HTTP_ADDR"] = "127.0.0.1:0"
+			p.env["TELEGRAM_BOT_TOKEN"] = token
+			p.env["TELEGRAM_API_URL"] = tg.URL
+			if tt.webhook {
+				p.env["TELEGRAM_WEBHOOK_SECRET"] = secret // PUBLIC_URL is https
+			}
+			for _, args := range [][]string{
+				{"admin", "company", "create", "--name", "Acme", "--slug", "acme"},
+				{"admin", "tech", "create", "--email", "alice@acme.test", "--name", "Alice", "--no-password"},
+				{"admin", "access", "grant", "--tech", "alice@acme.test", "--company", "acme"},
+			} {
+				if code, _, errs := p.run("", args...); code != 0 {
+					t.Fatalf("%v: exit %d\n%s", args, code, errs)
+				}
+			}
+
+			var out, errb syncBuffer
+			m := p.main("", &out, &errb)
+			addrc := make(chan string, 1)
+			m.OnListen = func(addr string) { addrc <- addr }
+			ctx, stop := context.WithCancel(context.Background())
+			defer stop()
+			exited := make(chan int, 1)
+			go func() { exited <- m.Run(ctx, []string{"serve"}) }()
+			var base string
+			select {
+			case addr := <-addrc:
+				base = "http://" + addr
+			case code := <-exited:
+				t.Fatalf("serve exited with %d:\n%s", code, errb.String())
+			case <-time.After(30 * time.Second):
+				t.Fatalf("serve did not listen:\n%s", errb.String())
+			}
+
+			update := []byte(fmt.Sprintf(`{"update_id": 5001, "message": {"message_id": 1, "date": 1767225600,
+				"from": {"id": 777001, "is_bot": false, "first_name": "Tess", "language_code": "en"},
+				"chat": {"id": 777001, "first_name": "Tess", "type": "private"}, "text": %q}}`, "my printer is on fire"))
+			if tt.webhook {
+				tg.Wait(t, "setWebhook", func(calls []telegramtest.Call) bool { return len(calls) > 0 && hasCall(calls, "setWebhook") })
+				if code := telegramtest.PostUpdate(t, base+"/telegram/webhook", "wrong", update); code != http.StatusUnauthorized {
+					t.Fatalf("a wrong secret got HTTP %d, want 401", code)
+				}
+				if code := telegramtest.PostUpdate(t, base+"/telegram/webhook", secret, update); code != http.StatusOK {
+					t.Fatalf("the webhook answered %d:\n%s", code, errb.String())
+				}
+			} else {
+				tg.Push(t, update)
+			}
+			opened := func(calls []telegramtest.Call) bool {
+				return hasText(calls, "Your request #1001 with Acme is open")
+			}
+			tg.Wait(t, "the customer told their request is open", opened)
+
+			// Alice answers from another process sharing the database.
+			s := storetest.Open(t, dbURL)
+			e := core.NewEngine(core.Config{Store: s, Blobs: blob.NewDir(filepath.Join(p.env["DATA_DIR"], "files"))})
+			alice, err := s.TechnicianByEmail(ctx, "alice@acme.test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			by := core.TechnicianActor(alice.ID)
+			c, err := e.ConversationOf(ctx, "telegram", "777001")
+			if err != nil || c.Request.Source.Channel != "telegram" {
+				t.Fatalf("the customer's request: %+v, %v", c.Request, err)
+			}
+			for _, step := range []func() error{
+				func() error { _, err := e.SetAvailability(ctx, by, core.Available); return err },
+				func() error { _, err := e.AssignToMe(ctx, by, c.Request.ID); return err },
+				func() error { _, err := e.JoinChat(ctx, by, c.Request.ID); return err },
+				func() error {
+					_, err := e.PostMessage(ctx, by, c.Request.ID, core.Post{Body: "Alice here: unplug it"})
+					return err
+				},
+			} {
+				if err := step(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			tg.Wait(t, "Alice's reply on Telegram", func(calls []telegramtest.Call) bool {
+				return hasText(calls, "Alice joined the chat.") && hasText(calls, "Alice: Alice here: unplug it")
+			})
+
+			stop()
+			select {
+			case code := <-exited:
+				if code != 0 {
+					t.Fatalf("serve exited with %d:\n%s", code, errb.String())
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatalf("serve did not stop:\n%s", errb.String())
+			}
+			log := errb.String()
+			if !strings.Contains(log, "telegram adapter is on") || strings.Contains(log, "telegram adapter is off") ||
+				strings.Contains(log, "not part of this build") {
+				t.Errorf("the log does not say the telegram adapter is on:\n%s", log)
+			}
+			if strings.Contains(log, "level=ERROR") {
+				t.Errorf("the log has errors:\n%s", log)
+			}
+			if strings.Contains(log+out.String(), "AAH-serve_test_token") || strings.Contains(log, secret) {
+				t.Errorf("the token or the webhook secret leaked into the log:\n%s", log)
+			}
+			if !tt.webhook && !hasCall(tg.Calls(), "deleteWebhook") {
+				t.Error("long polling did not remove a webhook first")
+			}
+		})
+	}
+}
+
+func hasCall(calls []telegramtest.Call, method string) bool {
+	for _, c := range calls {
+		if c.Method == method {
+			return true
+		}
+	}
+	return false
+}
+
+func hasText(calls []telegramtest.Call, text string) bool {
+	for _, c := range calls {
+		if c.Method == "sendMessage" && !c.Failed && strings.Contains(c.Fields["text"], text) {
+			return true
+		}
+	}
+	return false
 }

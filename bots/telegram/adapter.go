@@ -1,0 +1,237 @@
+// Package telegram is relaydesk's Telegram adapter: customers open and
+// follow support requests by messaging a bot.
+//
+// Inbound, updates become engine actions, each keyed by the update's
+// update_id so that an update processed twice (a webhook Telegram retries,
+// a crash before the offset was saved) changes nothing. Updates arrive by
+// long polling (the default: no public URL needed) or, when PUBLIC_URL is
+// https and a webhook secret is set, on POST /telegram/webhook.
+//
+// Long polling drives getUpdates itself rather than through the library's
+// Start loop, which advances its offset in memory before an update is
+// handled (so a crash loses what was fetched) and ignores retry_after: here
+// the offset sent to Telegram, which confirms every earlier update, only
+// moves past updates that were processed, and the last one is saved in the
+// database so a restart resumes where the previous process stopped. One
+// process polls at a time (bots.Leader). The webhook is answered by a
+// handler of our own, for the same reason: the library's answers 200 before
+// the update is handled and 200 to a wrong secret too; ours checks the
+// secret first (401), handles the update and only then answers, 500 on a
+// failure so that Telegram delivers the update again.
+//
+// Outbound, the Adapter is a dispatch.Destination named "telegram": it
+// sends the customers of every request who came from Telegram what they may
+// see of its events, through the go-telegram/bot client.
+package telegram
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"github.com/relaydesk/relaydesk/bots"
+	"github.com/relaydesk/relaydesk/core"
+)
+
+// Platform is the identity platform and idempotency source of Telegram.
+const Platform = "telegram"
+
+// WebhookPath is where Telegram posts updates in webhook mode.
+const WebhookPath = "/telegram/webhook"
+
+// DefaultAPIURL is Telegram's Bot API.
+const DefaultAPIURL = "https://api.telegram.org"
+
+// maxDownload is how large a file the Bot API lets a bot fetch.
+const maxDownload = 20 << 20
+
+// Config is what an Adapter needs. APIURL, Logger, HTTPClient and
+// PollTimeout are optional.
+type Config struct {
+	Token  string // from @BotFather: "<bot id>:<secret>"
+	APIURL string // Bot API base without a trailing slash; DefaultAPIURL when empty
+	// PublicURL is how people reach relaydesk, for links in messages; when
+	// it is https and WebhookSecret is set, updates come by webhook.
+	PublicURL     string
+	WebhookSecret string
+	// Company is the slug of the company a bare /start and first messages
+	// go to; it may be empty while the desk has one company. Customers of
+	// other companies arrive through deep links (t.me/<bot>?start=<slug>).
+	Company string
+	Engine  *core.Engine
+	State   bots.State
+	Leader  bots.Leader
+	Logger  *slog.Logger
+	// HTTPClient carries every Bot API call and file download.
+	HTTPClient *http.Client
+	// PollTimeout is how long a getUpdates call waits for updates; 50s by
+	// default.
+	PollTimeout time.Duration
+}
+
+// Adapter connects one Telegram bot to the engine.
+type Adapter struct {
+	cfg     Config
+	bot     *bot.Bot
+	eng     *core.Engine
+	store   core.Queries
+	log     *slog.Logger
+	http    *http.Client
+	apiURL  string
+	botID   string
+	webhook bool
+
+	// hookMu makes webhook updates take turns, as polled ones do: two
+	// messages of one chat must not both open a request.
+	hookMu sync.Mutex
+
+	// sent remembers, for the event being delivered, the parts that already
+	// went out, so that retrying after a rate limit sends nothing twice.
+	sentMu  sync.Mutex
+	sentPos core.Position
+	sent    map[string]bool
+
+	// pres caches when customers joined and left requests, by request.
+	presMu sync.Mutex
+	pres   map[string]*presence
+}
+
+var tokenRE = regexp.MustCompile(`^([0-9]+):[A-Za-z0-9_-]+$`)
+
+// New returns an adapter for cfg. It does no I/O: Run connects.
+func New(cfg Config) (*Adapter, error) {
+	m := tokenRE.FindStringSubmatch(cfg.Token)
+	if m == nil {
+		return nil, errors.New("telegram: the bot token is not shaped like 123456:ABC-DEF... (from @BotFather)")
+	}
+	if cfg.Engine == nil || cfg.State == nil || cfg.Leader == nil {
+		return nil, errors.New("telegram: Engine, State and Leader are required")
+	}
+	if cfg.APIURL == "" {
+		cfg.APIURL = DefaultAPIURL
+	}
+	cfg.APIURL = strings.TrimRight(cfg.APIURL, "/")
+	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{}
+	}
+	if cfg.PollTimeout <= 0 {
+		cfg.PollTimeout = 50 * time.Second
+	}
+	a := &Adapter{cfg: cfg, eng: cfg.Engine, store: cfg.Engine.Store(), log: cfg.Logger, http: cfg.HTTPClient,
+		apiURL: cfg.APIURL, botID: m[1], sent: map[string]bool{}, pres: map[string]*presence{},
+		webhook: cfg.WebhookSecret != "" && strings.HasPrefix(cfg.PublicURL, "https://")}
+	b, err := bot.New(cfg.Token, bot.WithSkipGetMe(), bot.WithServerURL(cfg.APIURL),
+		bot.WithHTTPClient(cfg.PollTimeout, cfg.HTTPClient),
+		bot.WithErrorsHandler(func(err error) { a.log.Debug("telegram client", "err", err) }),
+		bot.WithDefaultHandler(func(context.Context, *bot.Bot, *models.Update) {}))
+	if err != nil {
+		return nil, fmt.Errorf("telegram: %w", err)
+	}
+	a.bot = b
+	return a, nil
+}
+
+// Name is the adapter's dispatch destination: one bot per desk.
+func (a *Adapter) Name() string { return "telegram" }
+
+// Webhook reports whether updates come by webhook rather than long polling.
+func (a *Adapter) Webhook() bool { return a.webhook }
+
+// Mount registers the webhook endpoint, in webhook mode, through mount
+// (web.Server's Mount).
+func (a *Adapter) Mount(mount func(pattern string, h http.Handler)) {
+	if a.webhook {
+		mount("POST "+WebhookPath, http.HandlerFunc(a.serveWebhook))
+	}
+}
+
+// Run registers the bot's commands and then receives updates until ctx
+// ends: it registers the webhook, or polls while this process leads.
+func (a *Adapter) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Go(func() { a.retry(ctx, "register the bot's commands", a.setCommands) })
+	if a.webhook {
+		a.log.Info("telegram: receiving updates by webhook", "url", a.cfg.PublicURL+WebhookPath)
+		a.retry(ctx, "register the webhook", a.setWebhook)
+		<-ctx.Done()
+		return nil
+	}
+	a.log.Info("telegram: receiving updates by long polling")
+	return a.cfg.Leader.Lead(ctx, "telegram:"+a.botID+":updates", a.poll)
+}
+
+func (a *Adapter) setCommands(ctx context.Context) error {
+	for _, lang := range bots.Languages {
+		p := &bot.SetMyCommandsParams{Commands: commands(lang)}
+		if lang != "en" {
+			p.LanguageCode = lang
+		}
+		if _, err := a.bot.SetMyCommands(ctx, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *Adapter) setWebhook(ctx context.Context) error {
+	_, err := a.bot.SetWebhook(ctx, &bot.SetWebhookParams{URL: a.cfg.PublicURL + WebhookPath,
+		SecretToken: a.cfg.WebhookSecret, AllowedUpdates: allowedUpdates,
+		// One at a time keeps a chat's messages in order.
+		MaxConnections: 1})
+	return err
+}
+
+// retry runs fn until it succeeds or ctx ends, backing off from 1s to a
+// minute and honouring Telegram's retry_after.
+func (a *Adapter) retry(ctx context.Context, what string, fn func(context.Context) error) {
+	wait := time.Second
+	for ctx.Err() == nil {
+		err := fn(ctx)
+		if err == nil || ctx.Err() != nil {
+			return
+		}
+		d := wait
+		if ra, ok := retryAfter(err); ok {
+			d = ra
+		} else {
+			wait = min(wait*2, time.Minute)
+		}
+		a.log.Warn("telegram: cannot "+what+"; retrying", "in", d, "err", err)
+		sleep(ctx, d)
+	}
+}
+
+// key is the idempotency key of an engine action caused by an update; part
+// tells apart the actions of one update (a file and its caption).
+func (a *Adapter) key(in Inbound, part string) core.Idempotency {
+	id := fmt.Sprintf("%s:%d", a.botID, in.UpdateID)
+	if part != "" {
+		id += ":" + part
+	}
+	return core.Idempotency{Source: Platform, ExternalID: id}
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}

@@ -1,0 +1,359 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf16"
+
+	"github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"github.com/relaydesk/relaydesk/bots"
+	"github.com/relaydesk/relaydesk/core"
+	"github.com/relaydesk/relaydesk/core/dispatch"
+)
+
+// Bot API limits: text per message, photo and upload sizes.
+const (
+	maxText     = 4096 // UTF-16 code units
+	maxPhoto    = 10 << 20
+	maxUpload   = 50 << 20
+	sendTimeout = 5 * time.Minute
+)
+
+// shown lists the events a Telegram customer is told of. Notes, assignment
+// and the opening of the request are not among them.
+var shown = map[core.EventType]bool{
+	core.EventMessage: true, core.EventFile: true, core.EventJoined: true, core.EventInvited: true,
+	core.EventCustomerJoined: true, core.EventCustomerLeft: true, core.EventEnded: true, core.EventClosed: true,
+	core.EventTransferred: true, core.EventUnassigned: true, core.EventScreenShareAsked: true,
+	core.EventSystemInfoAsked: true,
+}
+
+// recipient is a customer of the request who is reached on Telegram.
+type recipient struct {
+	p    core.Participant
+	chat int64
+}
+
+// Deliver sends ev to every customer of its request who came from Telegram
+// and may see it: never a note, never what a customer did themself (their
+// own messages come from Telegram, Event.Data.Origin says so). A 429 asks
+// the dispatcher to come back after retry_after; a customer who blocked the
+// bot (403), or a message Telegram refuses (400), is recorded on the
+// request for the technicians and given up.
+func (a *Adapter) Deliver(ctx context.Context, ev core.Event) error {
+	if !shown[ev.Type] || ev.Audience == core.AudienceTechnicians {
+		return nil
+	}
+	ps, err := a.store.Participants(ctx, ev.RequestID)
+	if err != nil {
+		return err
+	}
+	var to []recipient
+	for _, p := range ps {
+		if p.Role != core.RoleCustomer || !ev.VisibleToCustomer(p.ID) {
+			continue
+		}
+		if ev.Actor.Kind == core.ActorCustomer && ev.Actor.ID == p.ID {
+			continue // their own message, file or leaving: never echoed
+		}
+		chat, ok, err := a.chatOf(ctx, p.SubjectID)
+		if err != nil {
+			return err
+		} else if !ok {
+			continue // not a Telegram customer
+		}
+		// The dispatcher may run behind: what happened in the request
+		// before the customer came, or after they left, is not theirs.
+		if in, err := a.present(ctx, ev, p.ID); err != nil {
+			return err
+		} else if in {
+			to = append(to, recipient{p, chat})
+		}
+	}
+	if len(to) == 0 {
+		return nil
+	}
+	r, err := a.store.Request(ctx, ev.RequestID)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, sendTimeout)
+	defer cancel()
+	a.progress(ev.Pos)
+	var gaveUp []error
+	for _, rc := range to {
+		err := a.deliverTo(ctx, ev.ForCustomer(), r, rc)
+		if err == nil {
+			continue
+		}
+		if d, ok := retryAfter(err); ok {
+			return &dispatch.RetryAfterError{After: d, Err: err}
+		}
+		if !permanent(err) {
+			return err
+		}
+		if nerr := a.recordUndelivered(ctx, ev, r, rc, err); nerr != nil {
+			return fmt.Errorf("%w (and recording it on the request failed: %v)", err, nerr)
+		}
+		gaveUp = append(gaveUp, fmt.Errorf("chat %d: %w", rc.chat, err))
+	}
+	if len(gaveUp) > 0 {
+		return &dispatch.PermanentError{Err: errors.Join(gaveUp...)}
+	}
+	return nil
+}
+
+// chatOf finds the Telegram chat of a customer: the chat's account link
+// while this customer is its latest, else the chat remembered when the link
+// moved on.
+func (a *Adapter) chatOf(ctx context.Context, customerID string) (int64, bool, error) {
+	var ext string
+	id, err := a.store.IdentityOf(ctx, Platform, customerID)
+	switch {
+	case err == nil:
+		ext = id.ExternalID
+	case core.ErrorCode(err) != core.CodeNotFound:
+		return 0, false, err
+	default:
+		v, err := a.cfg.State.BotState(ctx, chatKey(customerID))
+		if core.ErrorCode(err) == core.CodeNotFound {
+			return 0, false, nil
+		} else if err != nil {
+			return 0, false, err
+		}
+		ext = v
+	}
+	chat, err := strconv.ParseInt(ext, 10, 64)
+	if err != nil {
+		return 0, false, fmt.Errorf("telegram chat %q of customer %s: %w", ext, customerID, err)
+	}
+	return chat, true, nil
+}
+
+// deliverTo renders one event for one customer.
+func (a *Adapter) deliverTo(ctx context.Context, ev core.Event, r core.Request, rc recipient) error {
+	lang := r.Source.Language
+	tag := fmt.Sprintf("%s/%d", ev.Pos, rc.chat)
+	switch ev.Type {
+	case core.EventMessage:
+		return a.sendText(ctx, tag, rc.chat, bots.Line(ev), nil)
+	case core.EventFile:
+		return a.sendFile(ctx, tag, ev, rc, lang)
+	case core.EventScreenShareAsked:
+		text, _ := bots.Notice(ev, lang)
+		return a.sendText(ctx, tag, rc.chat, text, a.shareButton(ctx, r, lang, &text))
+	}
+	text, ok := bots.Notice(ev, lang)
+	if !ok {
+		return nil
+	}
+	return a.sendText(ctx, tag, rc.chat, text, nil)
+}
+
+// shareButton opens the company's web portal, where screens are shared.
+// Telegram accepts only https links in buttons: without one the link goes
+// into the text.
+func (a *Adapter) shareButton(ctx context.Context, r core.Request, lang string, text *string) models.ReplyMarkup {
+	co, err := a.store.Company(ctx, r.CompanyID)
+	if err != nil || a.cfg.PublicURL == "" {
+		return nil
+	}
+	link := a.cfg.PublicURL + "/c/" + co.Slug
+	if !strings.HasPrefix(link, "https://") {
+		*text += "\n\n" + link
+		return nil
+	}
+	return &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{
+		{Text: texts.Text(lang, "shareButton"), URL: link}}}}
+}
+
+// sendFile sends a technician's file with the bytes relaydesk stored,
+// read as the customer it is addressed to.
+func (a *Adapter) sendFile(ctx context.Context, tag string, ev core.Event, rc recipient, lang string) error {
+	if a.isSent(tag) {
+		return nil
+	}
+	f, rc2, err := a.eng.OpenFile(ctx, core.CustomerActor(rc.p.ID), ev.Data.File.ID)
+	if err != nil {
+		if core.ErrorCode(err) == core.CodeNotFound {
+			return &gone{err}
+		}
+		return err
+	}
+	defer rc2.Close()
+	who := ev.Data.ActorName
+	caption := bots.Line(core.Event{Data: core.EventData{ActorName: who, Body: f.Name}})
+	upload := &models.InputFileUpload{Filename: f.Name, Data: rc2}
+	switch {
+	case f.Size > maxUpload:
+		return a.sendText(ctx, tag, rc.chat, texts.Text(lang, "fileTooBigToSend", who, f.Name, core.FormatBytes(f.Size)), nil)
+	case (f.ContentType == "image/jpeg" || f.ContentType == "image/png") && f.Size <= maxPhoto:
+		_, err = a.bot.SendPhoto(ctx, &bot.SendPhotoParams{ChatID: rc.chat, Photo: upload, Caption: caption})
+	default:
+		_, err = a.bot.SendDocument(ctx, &bot.SendDocumentParams{ChatID: rc.chat, Document: upload, Caption: caption})
+	}
+	if err == nil {
+		a.markSent(tag)
+	}
+	return err
+}
+
+// sendText sends text in as many messages as Telegram's limit needs, markup
+// on the last. With a tag, parts sent before a failure are not sent again
+// when the same event is retried.
+func (a *Adapter) sendText(ctx context.Context, tag string, chat int64, text string, markup models.ReplyMarkup) error {
+	parts := split(text, maxText)
+	for i, part := range parts {
+		key := fmt.Sprintf("%s#%d", tag, i)
+		if tag != "" && a.isSent(key) {
+			continue
+		}
+		p := &bot.SendMessageParams{ChatID: chat, Text: part}
+		if i == len(parts)-1 && markup != nil {
+			p.ReplyMarkup = markup
+		}
+		if _, err := a.bot.SendMessage(ctx, p); err != nil {
+			return err
+		}
+		if tag != "" {
+			a.markSent(key)
+		}
+	}
+	return nil
+}
+
+// progress starts remembering the parts sent of the event at pos; the
+// dispatcher delivers one event at a time.
+func (a *Adapter) progress(pos core.Position) {
+	a.sentMu.Lock()
+	defer a.sentMu.Unlock()
+	if pos != a.sentPos {
+		a.sentPos, a.sent = pos, map[string]bool{}
+	}
+}
+
+func (a *Adapter) isSent(key string) bool {
+	a.sentMu.Lock()
+	defer a.sentMu.Unlock()
+	return a.sent[key]
+}
+
+func (a *Adapter) markSent(key string) {
+	a.sentMu.Lock()
+	defer a.sentMu.Unlock()
+	a.sent[key] = true
+}
+
+// gone is a file that no longer exists to send.
+type gone struct{ err error }
+
+func (g *gone) Error() string { return "the file is gone: " + g.err.Error() }
+func (g *gone) Unwrap() error { return g.err }
+
+// permanent reports whether sending can never succeed: the customer
+// blocked the bot or deleted the chat (403), Telegram refuses the message
+// as it is (400), or the file is gone.
+func permanent(err error) bool {
+	var m *bot.MigrateError
+	var g *gone
+	return errors.Is(err, bot.ErrorForbidden) || errors.Is(err, bot.ErrorBadRequest) || errors.As(err, &m) || errors.As(err, &g)
+}
+
+// recordUndelivered tells the technicians, in a note on the request, that a
+// customer could not be reached. A blocked bot is noted once per customer
+// and request; any other refusal once per event.
+func (a *Adapter) recordUndelivered(ctx context.Context, ev core.Event, r core.Request, rc recipient, err error) error {
+	var body string
+	var key core.Idempotency
+	if errors.Is(err, bot.ErrorForbidden) {
+		body = fmt.Sprintf("Telegram: %s blocked the bot or deleted the chat, so nothing more reaches them on Telegram (%v).", rc.p.Name, err)
+		key = core.Idempotency{Source: Platform, ExternalID: "undelivered:blocked:" + rc.p.ID}
+	} else {
+		body = fmt.Sprintf("Telegram did not deliver a %s event to %s: %v", ev.Type, rc.p.Name, err)
+		key = core.Idempotency{Source: Platform, ExternalID: fmt.Sprintf("undelivered:%s:%s", ev.Pos, rc.p.ID)}
+	}
+	_, nerr := a.eng.AddSystemNote(context.WithoutCancel(ctx), r.ID, body, key)
+	return nerr
+}
+
+// split cuts text into pieces of at most max UTF-16 code units (Telegram's
+// measure), at a line break or space where one is near the end.
+func split(text string, max int) []string {
+	var out []string
+	for {
+		n, cut, soft := 0, len(text), -1
+		for i, r := range text {
+			w := utf16.RuneLen(r)
+			if w < 0 {
+				w = 1
+			}
+			if n+w > max {
+				cut = i
+				break
+			}
+			n += w
+			if r == '\n' || r == ' ' {
+				soft = i + 1
+			}
+		}
+		if cut == len(text) {
+			return append(out, text)
+		}
+		if soft > cut/2 {
+			cut = soft
+		}
+		out = append(out, text[:cut])
+		text = text[cut:]
+	}
+}
+
+// presence is when the customers of one request came and went, by rseq,
+// as far as its events were read.
+type presence struct {
+	read   int64
+	joined map[string]int64 // participant ID: rseq of their created or customer.joined event
+	left   map[string]int64 // participant ID: rseq of their customer.left event
+}
+
+// present reports whether customer participant pid took part in ev's
+// request when ev happened: it came after they joined and before they left.
+func (a *Adapter) present(ctx context.Context, ev core.Event, pid string) (bool, error) {
+	a.presMu.Lock()
+	defer a.presMu.Unlock()
+	pr := a.pres[ev.RequestID]
+	if pr == nil {
+		if len(a.pres) >= 1000 { // requests long done fall out; they are read again if needed
+			clear(a.pres)
+		}
+		pr = &presence{joined: map[string]int64{}, left: map[string]int64{}}
+		a.pres[ev.RequestID] = pr
+	}
+	for pr.read < ev.RSeq {
+		evs, err := a.store.RequestEvents(ctx, ev.RequestID, pr.read, 500)
+		if err != nil {
+			return false, err
+		}
+		if len(evs) == 0 {
+			break
+		}
+		for _, e := range evs {
+			switch p := e.Data.ParticipantID; {
+			case p == "":
+			case e.Type == core.EventCreated || e.Type == core.EventCustomerJoined:
+				pr.joined[p] = e.RSeq
+			case e.Type == core.EventCustomerLeft:
+				pr.left[p] = e.RSeq
+			}
+			pr.read = e.RSeq
+		}
+	}
+	joined, ok := pr.joined[pid]
+	left := pr.left[pid]
+	return ok && joined < ev.RSeq && (left == 0 || ev.RSeq < left), nil
+}

@@ -1,0 +1,104 @@
+package telegram
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/go-telegram/bot/models"
+)
+
+// Kind is what a customer's update asks of the bot.
+type Kind string
+
+// Kinds of inbound updates.
+const (
+	KindText        Kind = "text"        // a message, or a correction of one
+	KindCommand     Kind = "command"     // /start, /new, /status, /leave, /help, or an unknown one
+	KindFile        Kind = "file"        // a photo or a document, maybe with a caption
+	KindUnsupported Kind = "unsupported" // a sticker, voice note, location...: answered, not relayed
+)
+
+// Inbound is a Telegram update reduced to what relaydesk acts on.
+type Inbound struct {
+	UpdateID int64
+	Chat     int64  // the private chat, which is the customer's account
+	Name     string // the customer's name as Telegram shows it
+	Lang     string // the user's language_code, "" if Telegram gave none
+	Kind     Kind
+	// Text is the message, the caption of a file, or for an edit the new
+	// text marked "(edited) ".
+	Text    string
+	Command string // without slash and @botname, lower case
+	Args    string // what follows the command: /start's deep-link payload
+	Edited  bool
+	File    *File
+}
+
+// File is a photo or document a customer sent; its bytes stay with
+// Telegram until fetched with getFile.
+type File struct {
+	ID    string
+	Name  string
+	Size  int64 // as Telegram reports it; 0 if unknown
+	Photo bool
+}
+
+var commandRE = regexp.MustCompile(`^/([A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]+)?(?:\s+([\s\S]*))?$`)
+
+// Parse reduces an update to what the bot acts on. ok is false for what it
+// ignores: updates other than (edited) messages, group and channel chats,
+// and messages from other bots.
+func Parse(u *models.Update) (in Inbound, ok bool) {
+	m := u.Message
+	if m == nil {
+		m, in.Edited = u.EditedMessage, true
+	}
+	if m == nil || m.Chat.Type != models.ChatTypePrivate || m.From == nil || m.From.IsBot {
+		return Inbound{}, false
+	}
+	in.UpdateID, in.Chat, in.Lang = u.ID, m.Chat.ID, m.From.LanguageCode
+	in.Name = strings.TrimSpace(m.From.FirstName + " " + m.From.LastName)
+	if in.Name == "" && m.From.Username != "" {
+		in.Name = "@" + m.From.Username
+	}
+	text := m.Text
+	if text == "" {
+		text = m.Caption
+	}
+	switch {
+	case len(m.Photo) > 0:
+		in.Kind = KindFile
+		in.File = largest(m.Photo, m.ID)
+	case m.Document != nil:
+		in.Kind = KindFile
+		in.File = &File{ID: m.Document.FileID, Name: m.Document.FileName, Size: m.Document.FileSize}
+	case m.Text != "" && !in.Edited && strings.HasPrefix(m.Text, "/"):
+		if c := commandRE.FindStringSubmatch(strings.TrimSpace(m.Text)); c != nil {
+			in.Kind, in.Command, in.Args = KindCommand, strings.ToLower(c[1]), strings.TrimSpace(c[2])
+			return in, true
+		}
+		in.Kind = KindText
+	case m.Text != "":
+		in.Kind = KindText
+	default:
+		in.Kind = KindUnsupported
+	}
+	if in.Edited && text != "" {
+		text = "(edited) " + text
+	}
+	in.Text = text
+	return in, true
+}
+
+// largest picks the biggest size Telegram offers of a photo. Telegram
+// re-encodes photos as JPEG.
+func largest(sizes []models.PhotoSize, messageID int) *File {
+	best := sizes[0]
+	for _, s := range sizes[1:] {
+		if s.Width*s.Height > best.Width*best.Height || (s.Width*s.Height == best.Width*best.Height && s.FileSize > best.FileSize) {
+			best = s
+		}
+	}
+	return &File{ID: best.FileID, Name: fmt.Sprintf("photo_%d.jpg", messageID), Size: int64(best.FileSize), Photo: true}
+}

@@ -38,19 +38,25 @@ const recheck = time.Minute
 func (h *Handler) fetcher(v *visitor) live.Fetch {
 	var mu sync.Mutex
 	checked := h.now()
-	return func(ctx context.Context, after string) ([]any, string, error) {
+	// stillSignedIn re-checks the session once recheck has passed. It runs
+	// after the log is read, so events committed after the moment the check
+	// became due are never handed to a session that ended.
+	stillSignedIn := func(ctx context.Context) error {
 		mu.Lock()
-		if h.now().Sub(checked) >= recheck {
-			if _, err := h.sessionOf(ctx, v.sess.IDHash, false); err != nil {
-				mu.Unlock()
-				if errors.Is(err, errSignedOut) {
-					return nil, after, core.Errorf(core.CodeForbidden, "signed out")
-				}
-				return nil, after, err
-			}
-			checked = h.now()
+		defer mu.Unlock()
+		if h.now().Sub(checked) < recheck {
+			return nil
 		}
-		mu.Unlock()
+		if _, err := h.sessionOf(ctx, v.sess.IDHash, false); err != nil {
+			if errors.Is(err, errSignedOut) {
+				return core.Errorf(core.CodeForbidden, "signed out")
+			}
+			return err
+		}
+		checked = h.now()
+		return nil
+	}
+	return func(ctx context.Context, after string) ([]any, string, error) {
 		pos, err := core.ParsePosition(after)
 		if err != nil {
 			return nil, after, err
@@ -62,6 +68,9 @@ func (h *Handler) fetcher(v *visitor) live.Fetch {
 		}
 		evs, next, held, err := h.eng.Feed(ctx, v.actor, pos, feedBatch)
 		if err != nil {
+			return nil, after, err
+		}
+		if err := stillSignedIn(ctx); err != nil {
 			return nil, after, err
 		}
 		if held && len(evs) == 0 && next == pos {

@@ -62,6 +62,7 @@ func adminCommands() *command {
 						usage: "[--tech EMAIL]", setup: accessList},
 				},
 			},
+			slackCommands(),
 		},
 	}
 }

@@ -168,6 +168,17 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if t := c.Telegram.BotToken; t != "" && !telegramTokenRE.MatchString(string(t)) {
 		errs = append(errs, errors.New("TELEGRAM_BOT_TOKEN: not shaped like 123456789:ABC-DEF_ghi, the token @BotFather gives"))
 	}
+	// Slack's: the adapter needs a bot token and, to trust what Slack posts,
+	// the signing secret.
+	if t := c.Slack.BotToken; t != "" && !strings.HasPrefix(string(t), "xoxb-") {
+		errs = append(errs, errors.New("SLACK_BOT_TOKEN: not a bot token (xoxb-..., OAuth & Permissions in the app's settings)"))
+	}
+	if c.Slack.BotToken != "" && c.Slack.SigningSecret == "" {
+		errs = append(errs, errors.New("SLACK_SIGNING_SECRET: required with SLACK_BOT_TOKEN (Basic Information, App Credentials): it proves a request comes from Slack"))
+	}
+	if t := c.Slack.AppToken; t != "" && !strings.HasPrefix(string(t), "xapp-") {
+		errs = append(errs, errors.New("SLACK_APP_TOKEN: not an app-level token (xapp-..., Basic Information, App-Level Tokens)"))
+	}
 	if s := c.Telegram.WebhookSecret; s != "" && !telegramSecretRE.MatchString(string(s)) {
 		errs = append(errs, errors.New("TELEGRAM_WEBHOOK_SECRET: use 1 to 256 letters, digits, _ and - (Telegram's rule)"))
 	}

@@ -107,7 +107,7 @@ func TestLoadConfig(t *testing.T) {
 		},
 		{
 			name: "secrets never print",
-			env:  map[string]string{"SLACK_BOT_TOKEN": "xoxb-very-secret", "TELEGRAM_WEBHOOK_SECRET": "hush-hush"},
+			env:  map[string]string{"SLACK_BOT_TOKEN": "xoxb-very-secret", "SLACK_SIGNING_SECRET": "sign-secret", "TELEGRAM_WEBHOOK_SECRET": "hush-hush"},
 			check: func(t *testing.T, c main.Config) {
 				var b strings.Builder
 				fmt.Fprintf(&b, "%v %+v %#v %s", c, c, c, c.Slack.BotToken)
@@ -180,6 +180,12 @@ func TestLoadConfigRejects(t *testing.T) {
 			[]string{"TELEGRAM_WEBHOOK_SECRET", "letters, digits"}},
 		{"TELEGRAM_COMPANY that is no URL name", map[string]string{"TELEGRAM_COMPANY": "Acme Corp"},
 			[]string{"TELEGRAM_COMPANY", "URL name"}},
+		{"SLACK_BOT_TOKEN that is a user token", map[string]string{"SLACK_BOT_TOKEN": "xoxp-user-token", "SLACK_SIGNING_SECRET": "s"},
+			[]string{"SLACK_BOT_TOKEN", "xoxb-"}},
+		{"SLACK_BOT_TOKEN without SLACK_SIGNING_SECRET", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1"},
+			[]string{"SLACK_SIGNING_SECRET", "required"}},
+		{"SLACK_APP_TOKEN that is a bot token", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "SLACK_APP_TOKEN": "xoxb-2"},
+			[]string{"SLACK_APP_TOKEN", "xapp-"}},
 		{"every problem at once", map[string]string{"HTTP_ADDR": "nope", "PUBLIC_URL": "nope", "LOG_FORMAT": "xml"},
 			[]string{"HTTP_ADDR", "PUBLIC_URL", "LOG_FORMAT"}},
 	}
@@ -189,7 +195,7 @@ func TestLoadConfigRejects(t *testing.T) {
 			if err == nil {
 				t.Fatalf("LoadConfig accepted it: %+v", c)
 			}
-			for _, k := range []string{"TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET"} {
+			for _, k := range []string{"TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"} {
 				if v := tt.env[k]; v != "" && strings.Contains(err.Error(), v) {
 					t.Errorf("the error repeats the secret %s: %v", k, err)
 				}

@@ -147,15 +147,21 @@ func startAdapters(ctx context.Context, d *desk, disp *dispatch.Dispatcher, srv 
 			log.Info(a.name+" adapter is off: "+a.token+" is not set", "adapter", a.name)
 			continue
 		}
-		if a.name != "telegram" {
+		var ad adapter
+		var err error
+		switch a.name {
+		case "slack":
+			ad, err = startSlack(d, disp, srv)
+		case "telegram":
+			ad, err = startTelegram(ctx, d, disp, srv)
+		default:
 			log.Warn(a.name+" adapter is not part of this build yet; "+a.token+" is ignored", "adapter", a.name)
 			continue
 		}
-		tg, err := startTelegram(ctx, d, disp, srv)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, tg)
+		out = append(out, ad)
 	}
 	return out, nil
 }

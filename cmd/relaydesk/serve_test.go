@@ -28,7 +28,7 @@ func TestServe(t *testing.T) {
 		secret  string   // must never appear in the log
 	}{
 		{name: "sqlite, no tokens", backend: 0, off: []string{"slack", "discord", "telegram"}},
-		{name: "sqlite, slack token set", backend: 0, env: map[string]string{"SLACK_BOT_TOKEN": "xoxb-do-not-log-me", "LOG_LEVEL": "debug"},
+		{name: "sqlite, slack token set", backend: 0, env: map[string]string{"SLACK_BOT_TOKEN": "xoxb-do-not-log-me", "SLACK_SIGNING_SECRET": "do-not-log-me-either", "LOG_LEVEL": "debug"},
 			off: []string{"discord", "telegram"}, secret: "xoxb-do-not-log-me"},
 		{name: "postgres, no tokens", backend: 1, off: []string{"slack", "discord", "telegram"}},
 	}

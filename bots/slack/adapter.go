@@ -1,0 +1,176 @@
+// Package slack is relaydesk's Slack adapter: technicians work requests
+// from a Slack workspace.
+//
+// Each company is bound to a queue channel (/support setup <company>). Every
+// request of the company gets a card there: its number, customer, company,
+// status, owner, source information, first message and the buttons its
+// status allows. The card is updated in place whenever the request changes,
+// whichever adapter changed it, and the card's thread is the chat: customer
+// messages and files appear in it, and the owner's and invited colleagues'
+// replies in it go to the customer once they joined the chat. Everything
+// else written in the thread is a private note, and so is any message that
+// starts with a note marker (!note or //): "reply to the customer" can only
+// happen on purpose.
+//
+// Inbound, Slack calls POST /slack/commands (/support), /slack/interactions
+// (buttons) and /slack/events (thread messages). Each request's v0 signature
+// is checked on the raw body, with Slack's five-minute window, before
+// anything is parsed. The engine work is done before answering (it takes
+// milliseconds, well inside Slack's three seconds), so that a failure
+// answers 500 and Slack delivers the event again; every engine action caused
+// by a Slack message carries the message's channel and ts as its
+// core.Idempotency key, so a retried delivery (X-Slack-Retry-Num) never
+// makes a second message. Answers that go through Slack's Web API
+// (ephemeral refusals) are sent after the HTTP answer.
+//
+// Outbound, the Adapter is a dispatch.Destination named "slack". The cards'
+// and threads' timestamps are kept in the store (bots.State), so a restart
+// updates the same cards.
+package slack
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/relaydesk/relaydesk/bots"
+	"github.com/relaydesk/relaydesk/core"
+)
+
+// Platform is the identity platform and idempotency source of Slack.
+const Platform = "slack"
+
+// DefaultAPIURL is Slack's Web API.
+const DefaultAPIURL = "https://slack.com/api/"
+
+// The endpoints Slack calls.
+const (
+	CommandsPath     = "/slack/commands"
+	InteractionsPath = "/slack/interactions"
+	EventsPath       = "/slack/events"
+)
+
+// Config is what an Adapter needs. APIURL, PublicURL, Logger and
+// HTTPClient are optional.
+type Config struct {
+	BotToken      string // xoxb-...
+	SigningSecret string // verifies what Slack posts to /slack/...
+	AppToken      string // xapp-...: socket mode (not in this build)
+	APIURL        string // Web API base; DefaultAPIURL when empty
+	// PublicURL is how people reach relaydesk, for links in cards and
+	// invitations.
+	PublicURL  string
+	Engine     *core.Engine
+	State      bots.State
+	Leader     bots.Leader
+	Logger     *slog.Logger
+	HTTPClient *http.Client
+}
+
+// Adapter connects one Slack workspace to the engine.
+type Adapter struct {
+	cfg   Config
+	api   *slack.Client
+	eng   *core.Engine
+	store core.Queries
+	log   *slog.Logger
+
+	// bg carries the Web API answers sent after an HTTP answer.
+	bg   sync.WaitGroup
+	bgMu sync.Mutex
+	ctx  context.Context // Run's; nil before Run
+
+	// sent remembers, for the event being delivered, the calls that already
+	// went out, so that retrying after a rate limit sends nothing twice.
+	sentMu  sync.Mutex
+	sentPos core.Position
+	sent    map[string]bool
+
+	// cardMu makes card posts take turns with the inbound lookups of
+	// threads.
+	cardMu sync.Mutex
+}
+
+// New returns an adapter for cfg. It does no I/O.
+func New(cfg Config) (*Adapter, error) {
+	if !strings.HasPrefix(cfg.BotToken, "xoxb-") {
+		return nil, errors.New("slack: the bot token is not shaped like xoxb-... (OAuth & Permissions, Bot User OAuth Token)")
+	}
+	if cfg.SigningSecret == "" {
+		return nil, errors.New("slack: the signing secret is required (Basic Information, App Credentials)")
+	}
+	if cfg.Engine == nil || cfg.State == nil || cfg.Leader == nil {
+		return nil, errors.New("slack: Engine, State and Leader are required")
+	}
+	if cfg.APIURL == "" {
+		cfg.APIURL = DefaultAPIURL
+	}
+	if !strings.HasSuffix(cfg.APIURL, "/") {
+		cfg.APIURL += "/" // slack-go appends method names to it
+	}
+	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	a := &Adapter{cfg: cfg, eng: cfg.Engine, store: cfg.Engine.Store(), log: cfg.Logger, sent: map[string]bool{}}
+	a.api = slack.New(cfg.BotToken, slack.OptionAPIURL(cfg.APIURL), slack.OptionHTTPClient(cfg.HTTPClient))
+	return a, nil
+}
+
+// Name is the adapter's dispatch destination: one workspace per desk.
+func (a *Adapter) Name() string { return "slack" }
+
+// Mount registers the three endpoints Slack calls through mount (web.Server's
+// Mount).
+func (a *Adapter) Mount(mount func(pattern string, h http.Handler)) {
+	mount("POST "+CommandsPath, http.HandlerFunc(a.serveCommand))
+	mount("POST "+InteractionsPath, http.HandlerFunc(a.serveInteraction))
+	mount("POST "+EventsPath, http.HandlerFunc(a.serveEvents))
+}
+
+// Run serves until ctx ends, then waits for the answers still being sent.
+func (a *Adapter) Run(ctx context.Context) error {
+	a.bgMu.Lock()
+	a.ctx = ctx
+	a.bgMu.Unlock()
+	if a.cfg.AppToken != "" {
+		a.log.Warn("slack: socket mode is not part of this build yet; SLACK_APP_TOKEN is ignored and Slack must reach the /slack/... endpoints")
+	}
+	a.log.Info("slack: receiving commands, buttons and events on " + CommandsPath + ", " + InteractionsPath + " and " + EventsPath)
+	<-ctx.Done()
+	a.bg.Wait()
+	return nil
+}
+
+// later runs fn after the HTTP answer, with a context that outlives the
+// request but not the adapter.
+func (a *Adapter) later(fn func(ctx context.Context)) {
+	a.bgMu.Lock()
+	ctx := a.ctx
+	a.bgMu.Unlock()
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	a.bg.Go(func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		fn(ctx)
+	})
+}
+
+// Idle waits until the answers sent after HTTP answers are out, for tests.
+func (a *Adapter) Idle() { a.bg.Wait() }
+
+// key is the idempotency key of an engine action caused by a Slack message.
+func key(parts ...string) core.Idempotency {
+	return core.Idempotency{Source: Platform, ExternalID: strings.Join(parts, ":")}
+}

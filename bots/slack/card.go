@@ -1,0 +1,138 @@
+package slack
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"github.com/relaydesk/relaydesk/core"
+)
+
+// The buttons' action IDs; their value is the request ID.
+const (
+	ActionAssign      = "assign"
+	ActionUnassign    = "unassign"
+	ActionJoin        = "join"
+	ActionEnd         = "end"
+	ActionClose       = "close"
+	ActionScreenShare = "screenshare"
+)
+
+var buttonText = map[string]string{
+	ActionAssign: "Assign to me", ActionUnassign: "Unassign", ActionJoin: "Join chat", ActionEnd: "End chat",
+	ActionClose: "Close", ActionScreenShare: "Request screen sharing",
+}
+
+// actions are what a request's status allows, in the order shown.
+func actions(r core.Request) []string {
+	switch {
+	case r.Status == core.StatusNew:
+		return []string{ActionAssign}
+	case r.Status == core.StatusCompleted:
+		return nil
+	case r.Chat == core.ChatLive:
+		return []string{ActionEnd, ActionScreenShare, ActionUnassign, ActionClose}
+	}
+	return []string{ActionJoin, ActionUnassign, ActionClose}
+}
+
+func buttons(r core.Request) []slack.BlockElement {
+	var out []slack.BlockElement
+	for _, act := range actions(r) {
+		b := slack.NewButtonBlockElement(act, r.ID, slack.NewTextBlockObject(slack.PlainTextType, buttonText[act], false, false))
+		switch act {
+		case ActionAssign, ActionJoin:
+			b.Style = slack.StylePrimary
+		case ActionClose:
+			b.Style = slack.StyleDanger
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+func mrkdwn(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
+}
+
+func ownerText(r core.Request) string {
+	if r.OwnerName == "" {
+		return "unassigned"
+	}
+	return r.OwnerName
+}
+
+func customerText(r core.Request) string {
+	switch {
+	case r.CustomerEmail != "" && r.CustomerName != "":
+		return r.CustomerName + " <" + r.CustomerEmail + ">"
+	case r.CustomerEmail != "":
+		return r.CustomerEmail
+	case r.CustomerName != "":
+		return r.CustomerName
+	}
+	return "no customer yet"
+}
+
+func statusText(r core.Request) string {
+	switch {
+	case r.Status == core.StatusActive && r.Chat == core.ChatLive:
+		return "Active, chat live"
+	case r.Status == core.StatusActive && r.Chat == core.ChatEnded:
+		return "Active, chat ended"
+	case r.Status == core.StatusActive:
+		return "Active, waiting for the owner to join"
+	case r.Status == core.StatusCompleted:
+		return "Completed"
+	}
+	return "New"
+}
+
+func sourceText(s core.Source) string {
+	var parts []string
+	for _, p := range []struct{ k, v string }{{"via", s.Channel}, {"IP", s.IP}, {"device", s.Device}, {"OS", s.OS},
+		{"browser", s.Browser}, {"language", s.Language}} {
+		if p.v != "" {
+			parts = append(parts, p.k+" "+p.v)
+		}
+	}
+	if len(parts) == 0 {
+		return "unknown"
+	}
+	return strings.Join(parts, " · ")
+}
+
+// escape keeps text from Slack's mrkdwn control characters.
+func escape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// cardText is the card's plain-text fallback (notifications, screen readers).
+func cardText(r core.Request) string {
+	return fmt.Sprintf("Request #%d (%s) from %s: %s, owner %s", r.Number, r.CompanyName, customerText(r), statusText(r), ownerText(r))
+}
+
+// cardBlocks renders a request's card.
+func cardBlocks(r core.Request) []slack.Block {
+	head := fmt.Sprintf("*Request #%d* · %s", r.Number, escape(r.CompanyName))
+	fields := []*slack.TextBlockObject{
+		mrkdwn("*Customer*\n" + escape(customerText(r))),
+		mrkdwn("*Status*\n" + statusText(r)),
+		mrkdwn("*Owner*\n" + escape(ownerText(r))),
+		mrkdwn("*Source*\n" + escape(sourceText(r.Source))),
+	}
+	blocks := []slack.Block{
+		slack.NewSectionBlock(mrkdwn(head), fields, nil),
+		slack.NewSectionBlock(mrkdwn("> "+escape(r.Subject)), nil, nil),
+	}
+	if r.Status == core.StatusCompleted && r.ClosingNote != "" {
+		blocks = append(blocks, slack.NewContextBlock("", mrkdwn("Closing note: "+escape(r.ClosingNote))))
+	}
+	if b := buttons(r); len(b) > 0 {
+		blocks = append(blocks, slack.NewActionBlock("request:"+r.ID, b...))
+	}
+	blocks = append(blocks, slack.NewContextBlock("", mrkdwn("The thread is the chat: once you joined, the owner's replies here go to the customer; "+
+		"start with `!note` or `//` for a private note.")))
+	return blocks
+}

@@ -1,0 +1,307 @@
+package slack
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"github.com/relaydesk/relaydesk/core"
+)
+
+// texts are what technicians read; technicians' Slack is in English.
+var texts = map[string]string{
+	"help": "*/support* works requests from Slack:\n" +
+		"• `/support list [all|new|active|completed|mine] [number|created|updated|company|status|owner|customer] [asc|desc]`\n" +
+		"• `/support assign|unassign|join|end N`: N is a request number (`acme#1001` when several companies use it)\n" +
+		"• `/support close N [closing note]`, `/support note N text`\n" +
+		"• `/support transfer N e-mail|@user`, `/support invite N e-mail|@user` (a colleague joins the chat)\n" +
+		"• `/support status available|busy|away`\n" +
+		"• `/support invite-customer company [subject]`: start a session and get the customer's link\n" +
+		"• `/support link CODE`: connect your Slack account to relaydesk (an admin runs `relaydesk admin slack link-code --tech you@example.com`)\n" +
+		"• `/support setup company`: admins, in the channel that becomes the company's queue\n" +
+		"In a request's thread, once you joined its chat, your replies go to the customer; " +
+		"start a message with `!note` or `//` to keep it a private note. Replies of anyone else are private notes.",
+	"unlinked": "Your Slack account is not linked to a relaydesk technician yet. Ask an admin for a link code " +
+		"(`relaydesk admin slack link-code --tech you@example.com`), then send `/support link CODE`.",
+	"failed": "Sorry, that failed because of a problem on relaydesk's side; it is in the server log. Please try again.",
+}
+
+// usage is the right form of each subcommand.
+var usage = map[string]string{
+	"list":            "/support list [all|new|active|completed|mine] [sort column] [asc|desc]",
+	"assign":          "/support assign N",
+	"unassign":        "/support unassign N",
+	"join":            "/support join N",
+	"end":             "/support end N",
+	"close":           "/support close N [closing note]",
+	"note":            "/support note N text",
+	"transfer":        "/support transfer N e-mail|@user",
+	"invite":          "/support invite N e-mail|@user",
+	"status":          "/support status available|busy|away",
+	"link":            "/support link CODE",
+	"setup":           "/support setup company",
+	"invite-customer": "/support invite-customer company [subject]",
+}
+
+func badUsage(sub, why string) message {
+	return ephemeral(why + "\nUsage: `" + usage[sub] + "`")
+}
+
+// command answers one /support. A refusal is an answer; an error means
+// relaydesk failed.
+func (a *Adapter) command(ctx context.Context, cmd slack.SlashCommand) (message, error) {
+	args := strings.Fields(cmd.Text)
+	if len(args) == 0 || args[0] == "help" {
+		return ephemeral(texts["help"]), nil
+	}
+	sub, args := strings.ToLower(args[0]), args[1:]
+	if _, ok := usage[sub]; !ok {
+		return ephemeral(fmt.Sprintf("`/support %s` is not a command.\n\n%s", sub, texts["help"])), nil
+	}
+	if sub == "link" {
+		if len(args) != 1 {
+			return badUsage(sub, "Give the code you were sent."), nil
+		}
+		t, err := a.redeem(ctx, cmd.UserID, args[0])
+		if msg, err := refusal(err); msg != "" || err != nil {
+			return ephemeral(msg), err
+		}
+		return ephemeral(fmt.Sprintf("Your Slack account is now linked to %s (%s). `/support list` shows your requests.", t.Name, t.Email)), nil
+	}
+	t, ok, err := a.technician(ctx, cmd.UserID)
+	if err != nil || !ok {
+		return ephemeral(texts["unlinked"]), err
+	}
+	by := core.TechnicianActor(t.ID)
+	var text string
+	switch sub {
+	case "list":
+		return a.list(ctx, by, args)
+	case "status":
+		if len(args) != 1 || !core.Availability(args[0]).Valid() {
+			return badUsage(sub, "Choose one status."), nil
+		}
+		_, err = a.eng.SetAvailability(ctx, by, core.Availability(args[0]))
+		text = "You are now " + args[0] + "."
+	case "setup":
+		if len(args) != 1 {
+			return badUsage(sub, "Name the company whose queue this channel becomes."), nil
+		}
+		text, err = a.setup(ctx, t, cmd.ChannelID, args[0])
+	case "invite-customer":
+		if len(args) < 1 {
+			return badUsage(sub, "Name the company."), nil
+		}
+		text, err = a.inviteCustomer(ctx, by, args[0], strings.Join(args[1:], " "))
+	default:
+		text, err = a.requestCommand(ctx, by, cmd, sub, args)
+	}
+	if msg, err := refusal(err); msg != "" || err != nil {
+		return ephemeral(msg), err
+	}
+	return ephemeral(text), nil
+}
+
+// requestCommand runs the subcommands that act on one request.
+func (a *Adapter) requestCommand(ctx context.Context, by core.Actor, cmd slack.SlashCommand, sub string, args []string) (string, error) {
+	if len(args) < 1 {
+		return "", core.Errorf(core.CodeInvalid, "give the request's number.\nUsage: `%s`", usage[sub])
+	}
+	r, err := a.findRequest(ctx, by, cmd.ChannelID, args[0])
+	if err != nil {
+		return "", err
+	}
+	rest := strings.TrimSpace(strings.Join(args[1:], " "))
+	done := func(what string) string { return fmt.Sprintf("%s request #%d.", what, r.Number) }
+	switch sub {
+	case "assign":
+		_, err = a.eng.AssignToMe(ctx, by, r.ID)
+		return done("You took"), err
+	case "unassign":
+		_, err = a.eng.Unassign(ctx, by, r.ID)
+		return done("You put back"), err
+	case "join":
+		_, err = a.eng.JoinChat(ctx, by, r.ID)
+		return done("You joined the chat of"), err
+	case "end":
+		_, err = a.eng.EndChat(ctx, by, r.ID)
+		return done("You ended the chat of"), err
+	case "close":
+		_, err = a.eng.Close(ctx, by, r.ID, rest)
+		return done("You closed"), err
+	case "note":
+		if rest == "" {
+			return "", core.Errorf(core.CodeInvalid, "write the note after the number.\nUsage: `%s`", usage[sub])
+		}
+		var k core.Idempotency
+		if cmd.TriggerID != "" {
+			k = key("cmd", cmd.TriggerID)
+		}
+		_, err = a.eng.AddNote(ctx, by, r.ID, rest, k)
+		return done("Private note added to"), err
+	case "transfer", "invite":
+		if rest == "" {
+			return "", core.Errorf(core.CodeInvalid, "name the colleague.\nUsage: `%s`", usage[sub])
+		}
+		to, err := a.colleague(ctx, rest)
+		if err != nil {
+			return "", err
+		}
+		if sub == "transfer" {
+			_, err = a.eng.Transfer(ctx, by, r.ID, to.ID)
+			return fmt.Sprintf("%s now owns request #%d.", to.Name, r.Number), err
+		}
+		_, err = a.eng.InviteTechnician(ctx, by, r.ID, to.ID)
+		return fmt.Sprintf("%s joined the chat of request #%d.", to.Name, r.Number), err
+	}
+	return "", core.Errorf(core.CodeInvalid, "unknown subcommand %s", sub)
+}
+
+// findRequest resolves "1001" or "acme#1001": the company is the one named,
+// else the channel's, else the only one of the technician's companies that
+// has such a request.
+func (a *Adapter) findRequest(ctx context.Context, by core.Actor, channel, ref string) (core.Request, error) {
+	slug, num, ok := strings.Cut(strings.TrimPrefix(ref, "#"), "#")
+	if !ok {
+		slug, num = "", slug
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n <= 0 {
+		return core.Request{}, core.Errorf(core.CodeInvalid, "%q is not a request number such as 1001 or acme#1001", ref)
+	}
+	var companies []string
+	switch {
+	case slug != "":
+		co, err := a.store.CompanyBySlug(ctx, slug)
+		if err != nil {
+			return core.Request{}, core.Errorf(core.CodeNotFound, "there is no company %q", slug)
+		}
+		companies = []string{co.ID}
+	default:
+		if id, ok, err := a.channelCompany(ctx, channel); err != nil {
+			return core.Request{}, err
+		} else if ok && id != "" {
+			companies = []string{id}
+			break
+		}
+		cos, err := a.eng.Companies(ctx, by)
+		if err != nil {
+			return core.Request{}, err
+		}
+		for _, c := range cos {
+			companies = append(companies, c.ID)
+		}
+	}
+	var found []core.Request
+	for _, id := range companies {
+		r, err := a.store.RequestByNumber(ctx, id, n)
+		if core.ErrorCode(err) == core.CodeNotFound {
+			continue
+		} else if err != nil {
+			return r, err
+		}
+		found = append(found, r)
+	}
+	switch len(found) {
+	case 0:
+		return core.Request{}, core.Errorf(core.CodeNotFound, "there is no request #%d you can see", n)
+	case 1:
+		return found[0], nil
+	}
+	return core.Request{}, core.Errorf(core.CodeInvalid, "several companies have a request #%d; write it as company#%d", n, n)
+}
+
+// colleague is a technician named by e-mail or by a Slack mention
+// (<@U123|name>) of a linked account.
+func (a *Adapter) colleague(ctx context.Context, ref string) (core.Technician, error) {
+	if strings.HasPrefix(ref, "<@") {
+		user, _, _ := strings.Cut(strings.Trim(ref, "<@>"), "|")
+		t, ok, err := a.technician(ctx, user)
+		if err != nil {
+			return t, err
+		} else if !ok {
+			return t, core.Errorf(core.CodeNotFound, "%s has not linked their Slack account to relaydesk", ref)
+		}
+		return t, nil
+	}
+	t, err := a.store.TechnicianByEmail(ctx, ref)
+	if core.ErrorCode(err) == core.CodeNotFound {
+		return t, core.Errorf(core.CodeNotFound, "there is no technician %s", ref)
+	}
+	return t, err
+}
+
+// setup binds a company's queue to the channel, for admins.
+func (a *Adapter) setup(ctx context.Context, t core.Technician, channel, slug string) (string, error) {
+	if !t.IsAdmin() {
+		return "", core.Errorf(core.CodeForbidden, "only relaydesk admins bind a company to a channel")
+	}
+	co, err := a.store.CompanyBySlug(ctx, slug)
+	if core.ErrorCode(err) == core.CodeNotFound {
+		return "", core.Errorf(core.CodeNotFound, "there is no company %q (use its URL name, as in `relaydesk admin company list`)", slug)
+	} else if err != nil {
+		return "", err
+	}
+	if err := Bind(ctx, a.cfg.State, co.ID, channel); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("This channel is now %s's queue: each new request gets a card here, and its thread is the chat. "+
+		"Invite the app to the channel if it is private (`/invite @relaydesk`).", co.Name), nil
+}
+
+// inviteCustomer starts a technician-side session and shows its link.
+func (a *Adapter) inviteCustomer(ctx context.Context, by core.Actor, slug, subject string) (string, error) {
+	co, err := a.store.CompanyBySlug(ctx, slug)
+	if core.ErrorCode(err) == core.CodeNotFound {
+		return "", core.Errorf(core.CodeNotFound, "there is no company %q", slug)
+	} else if err != nil {
+		return "", err
+	}
+	inv, err := a.eng.InviteCustomer(ctx, by, co.ID, subject)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("Session #%d with %s is open and you are in its chat. Give the customer this link (shown once): %s/widget/join?code=%s",
+		inv.Request.Number, co.Name, a.cfg.PublicURL, url.QueryEscape(inv.Code)), nil
+}
+
+// list answers /support list with the requests and a button for each.
+func (a *Adapter) list(ctx context.Context, by core.Actor, args []string) (message, error) {
+	req := core.QueueRequest{View: core.ViewAll, Limit: 20}
+	for _, arg := range args {
+		arg = strings.ToLower(arg)
+		switch {
+		case slices.Contains(core.Views(), core.View(arg)):
+			req.View = core.View(arg)
+		case slices.Contains(core.SortColumns(), core.SortColumn(arg)):
+			req.Sort = core.SortColumn(arg)
+		case arg == "asc" || arg == "desc":
+			req.Desc = arg == "desc"
+		default:
+			return badUsage("list", fmt.Sprintf("%q is not a view, a column or an order.", arg)), nil
+		}
+	}
+	page, err := a.eng.Queue(ctx, by, req)
+	if msg, err := refusal(err); msg != "" || err != nil {
+		return ephemeral(msg), err
+	}
+	title := fmt.Sprintf("*%s requests* (%d)", req.View, len(page.Requests))
+	if len(page.Requests) == 0 {
+		return ephemeral(title + ": none."), nil
+	}
+	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(title), nil, nil)}
+	for _, r := range page.Requests {
+		line := fmt.Sprintf("*#%d* %s · %s · %s · %s\n%s", r.Number, r.CompanyName, r.Status, ownerText(r), customerText(r), r.Subject)
+		var acc *slack.Accessory
+		if b := buttons(r); len(b) > 0 {
+			acc = slack.NewAccessory(b[0])
+		}
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(line), nil, acc))
+	}
+	return message{ResponseType: "ephemeral", Text: title, Blocks: blocks}, nil
+}

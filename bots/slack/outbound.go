@@ -1,0 +1,187 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+
+	"github.com/slack-go/slack"
+
+	"github.com/relaydesk/relaydesk/core"
+	"github.com/relaydesk/relaydesk/core/dispatch"
+)
+
+// cardEvents change what a request's card shows.
+var cardEvents = map[core.EventType]bool{
+	core.EventCreated: true, core.EventAssigned: true, core.EventUnassigned: true, core.EventTransferred: true,
+	core.EventClosed: true, core.EventJoined: true, core.EventEnded: true, core.EventInvited: true,
+	core.EventCustomerJoined: true, core.EventSystemInfoGiven: true,
+}
+
+// Deliver renders ev in the queue channel of its company: the request's
+// card is posted (the first time) or updated in place, and the event's
+// line goes into the card's thread. A company without a queue channel gets
+// nothing. A 429 asks the dispatcher to come back after Retry-After; a
+// channel Slack refuses (deleted, the app not in it) gives the event up.
+func (a *Adapter) Deliver(ctx context.Context, ev core.Event) error {
+	channel, ok, err := a.queueChannel(ctx, ev.CompanyID)
+	if err != nil || !ok || channel == "" {
+		return err
+	}
+	line := a.line(ctx, ev)
+	if !cardEvents[ev.Type] && line == "" {
+		return nil
+	}
+	a.progress(ev.Pos)
+	err = a.deliver(ctx, ev, channel, line)
+	var rl *slack.RateLimitedError
+	var se slack.SlackErrorResponse
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &rl):
+		return &dispatch.RetryAfterError{After: rl.RetryAfter, Err: err}
+	case errors.As(err, &se) && permanent[se.Err]:
+		return &dispatch.PermanentError{Err: fmt.Errorf("slack channel %s: %w", channel, err)}
+	}
+	return err
+}
+
+// permanent are the Web API errors that retrying cannot cure.
+var permanent = map[string]bool{
+	"channel_not_found": true, "not_in_channel": true, "is_archived": true, "msg_too_long": true,
+	"invalid_blocks": true, "message_not_found": true, "cant_update_message": true, "restricted_action": true,
+}
+
+func (a *Adapter) deliver(ctx context.Context, ev core.Event, channel, line string) error {
+	r, err := a.store.Request(ctx, ev.RequestID)
+	if err != nil {
+		return err
+	}
+	c, err := a.ensureCard(ctx, r, channel)
+	if err != nil {
+		return err
+	}
+	if cardEvents[ev.Type] && ev.Type != core.EventCreated && !a.isSent("card") {
+		// The card shows the request as it is now: an update delivered
+		// late shows no older state than the one before it.
+		_, _, _, err := a.api.UpdateMessageContext(ctx, c.Channel, c.TS, slack.MsgOptionText(cardText(r), false),
+			slack.MsgOptionBlocks(cardBlocks(r)...))
+		if err != nil {
+			return err
+		}
+		a.markSent("card")
+	}
+	if line != "" && !a.isSent("line") {
+		if _, _, err := a.api.PostMessageContext(ctx, c.Channel, slack.MsgOptionText(line, false), slack.MsgOptionTS(c.TS)); err != nil {
+			return err
+		}
+		a.markSent("line")
+	}
+	return nil
+}
+
+// ensureCard returns the request's card, posting it first if it has none
+// in channel yet (the request is new, or older than the channel's binding).
+func (a *Adapter) ensureCard(ctx context.Context, r core.Request, channel string) (card, error) {
+	a.cardMu.Lock()
+	defer a.cardMu.Unlock()
+	c, ok, err := a.cardOf(ctx, r.ID)
+	if err != nil || (ok && c.Channel == channel) {
+		return c, err
+	}
+	ch, ts, err := a.api.PostMessageContext(ctx, channel, slack.MsgOptionText(cardText(r), false),
+		slack.MsgOptionBlocks(cardBlocks(r)...))
+	if err != nil {
+		return c, err
+	}
+	c = card{Channel: ch, TS: ts}
+	if c.Channel == "" {
+		c.Channel = channel
+	}
+	a.markSent("card")
+	return c, a.saveCard(ctx, r.ID, c)
+}
+
+// line is what the thread shows of ev, "" for nothing. What technicians
+// wrote in the thread itself is there already and is not echoed; a note
+// written there gets a mark that it stayed private.
+func (a *Adapter) line(ctx context.Context, ev core.Event) string {
+	d := ev.Data
+	fromSlack := d.Origin != nil && d.Origin.Source == Platform
+	who := d.ActorName
+	switch ev.Type {
+	case core.EventMessage:
+		if fromSlack {
+			return ""
+		}
+		if ev.Actor.Kind == core.ActorCustomer {
+			return fmt.Sprintf("*%s* (customer): %s", escape(who), escape(d.Body))
+		}
+		return fmt.Sprintf("*%s* to the customer: %s", escape(who), escape(d.Body))
+	case core.EventFile:
+		link := escape(d.Body)
+		if d.File != nil && a.cfg.PublicURL != "" {
+			link = fmt.Sprintf("<%s/console/api/files/%s|%s> (%s)", a.cfg.PublicURL, url.PathEscape(d.File.ID), escape(d.File.Name),
+				core.FormatBytes(d.File.Size))
+		}
+		role := "(customer)"
+		if ev.Actor.Kind != core.ActorCustomer {
+			role = "to the customer"
+		}
+		return fmt.Sprintf("*%s* %s sent a file: %s", escape(who), role, link)
+	case core.EventNote:
+		if fromSlack {
+			return fmt.Sprintf(":lock: Private note by %s saved; the customer does not see it.", escape(who))
+		}
+		return fmt.Sprintf(":lock: *Private note* by %s: %s", escape(who), escape(d.Body))
+	case core.EventAssigned:
+		return fmt.Sprintf("%s took the request.", escape(d.OwnerName))
+	case core.EventUnassigned:
+		return fmt.Sprintf("%s put the request back in the queue.", escape(who))
+	case core.EventTransferred:
+		return fmt.Sprintf("%s handed the request over to %s.", escape(who), escape(d.OwnerName))
+	case core.EventJoined:
+		return fmt.Sprintf("%s joined the chat: their replies in this thread now go to the customer.", escape(who))
+	case core.EventInvited:
+		return fmt.Sprintf("%s invited %s into the chat.", escape(who), escape(d.TechnicianNm))
+	case core.EventEnded:
+		return fmt.Sprintf("%s ended the chat.", escape(who))
+	case core.EventClosed:
+		return fmt.Sprintf("%s closed the request.", escape(who))
+	case core.EventCustomerJoined:
+		return fmt.Sprintf("%s (customer) joined the chat.", escape(who))
+	case core.EventCustomerLeft:
+		return fmt.Sprintf("%s (customer) left the chat.", escape(who))
+	case core.EventScreenShareAsked:
+		return fmt.Sprintf("%s asked the customer to share their screen.", escape(who))
+	case core.EventSystemInfoAsked:
+		return fmt.Sprintf("%s asked the customer for their system details.", escape(who))
+	case core.EventSystemInfoGiven:
+		return "The customer shared their system details; the card shows them."
+	}
+	return ""
+}
+
+// progress starts remembering the calls made for the event at pos; the
+// dispatcher delivers one event at a time.
+func (a *Adapter) progress(pos core.Position) {
+	a.sentMu.Lock()
+	defer a.sentMu.Unlock()
+	if pos != a.sentPos {
+		a.sentPos, a.sent = pos, map[string]bool{}
+	}
+}
+
+func (a *Adapter) isSent(part string) bool {
+	a.sentMu.Lock()
+	defer a.sentMu.Unlock()
+	return a.sent[part]
+}
+
+func (a *Adapter) markSent(part string) {
+	a.sentMu.Lock()
+	defer a.sentMu.Unlock()
+	a.sent[part] = true
+}

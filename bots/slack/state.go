@@ -1,0 +1,143 @@
+package slack
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/relaydesk/relaydesk/bots"
+	"github.com/relaydesk/relaydesk/core"
+)
+
+// What the adapter keeps in bots.State, by name:
+//
+//	slack:channel:<company ID>      the company's queue channel
+//	slack:company:<channel>         the company whose queue the channel is
+//	slack:card:<request ID>         "<channel> <ts>" of the request's card
+//	slack:thread:<channel>:<ts>     the request whose card that message is
+//	slack:link:<sha256 of a code>   "<technician ID> <expiry, unix seconds>" or "used"
+
+// card is where a request's card is: its message is also its thread's root.
+type card struct{ Channel, TS string }
+
+func (a *Adapter) get(ctx context.Context, name string) (string, bool, error) {
+	v, err := a.cfg.State.BotState(ctx, name)
+	if core.ErrorCode(err) == core.CodeNotFound {
+		return "", false, nil
+	}
+	return v, err == nil, err
+}
+
+// queueChannel is the channel a company's cards go to.
+func (a *Adapter) queueChannel(ctx context.Context, companyID string) (string, bool, error) {
+	return a.get(ctx, "slack:channel:"+companyID)
+}
+
+// channelCompany is the company whose queue a channel is.
+func (a *Adapter) channelCompany(ctx context.Context, channel string) (string, bool, error) {
+	return a.get(ctx, "slack:company:"+channel)
+}
+
+// Bind makes channel the queue channel of company companyID.
+func Bind(ctx context.Context, st bots.State, companyID, channel string) error {
+	if old, err := st.BotState(ctx, "slack:channel:"+companyID); err == nil && old != channel {
+		if err := st.SetBotState(ctx, "slack:company:"+old, ""); err != nil {
+			return err
+		}
+	}
+	if err := st.SetBotState(ctx, "slack:channel:"+companyID, channel); err != nil {
+		return err
+	}
+	return st.SetBotState(ctx, "slack:company:"+channel, companyID)
+}
+
+func (a *Adapter) cardOf(ctx context.Context, requestID string) (card, bool, error) {
+	v, ok, err := a.get(ctx, "slack:card:"+requestID)
+	if !ok || err != nil {
+		return card{}, false, err
+	}
+	ch, ts, _ := strings.Cut(v, " ")
+	return card{ch, ts}, true, nil
+}
+
+func (a *Adapter) saveCard(ctx context.Context, requestID string, c card) error {
+	if err := a.cfg.State.SetBotState(ctx, "slack:thread:"+c.Channel+":"+c.TS, requestID); err != nil {
+		return err
+	}
+	return a.cfg.State.SetBotState(ctx, "slack:card:"+requestID, c.Channel+" "+c.TS)
+}
+
+// threadRequest is the request whose card is the message ts of channel.
+func (a *Adapter) threadRequest(ctx context.Context, channel, ts string) (string, bool, error) {
+	return a.get(ctx, "slack:thread:"+channel+":"+ts)
+}
+
+// LinkCodeTTL is how long a link code works.
+const LinkCodeTTL = time.Hour
+
+// NewLinkCode returns a one-time code that links the Slack account that
+// sends "/support link CODE" to technician techID within ttl. Only the
+// code's hash is stored.
+func NewLinkCode(ctx context.Context, st bots.State, techID string, ttl time.Duration) (string, error) {
+	b := make([]byte, 10)
+	rand.Read(b)
+	code := strings.ToUpper(hex.EncodeToString(b))
+	code = code[:5] + "-" + code[5:10] + "-" + code[10:15] + "-" + code[15:]
+	exp := time.Now().Add(ttl).Unix()
+	if err := st.SetBotState(ctx, linkName(code), techID+" "+strconv.FormatInt(exp, 10)); err != nil {
+		return "", fmt.Errorf("store the link code: %w", err)
+	}
+	return code, nil
+}
+
+func linkName(code string) string {
+	code = strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(code), "-", ""))
+	sum := sha256.Sum256([]byte(code))
+	return "slack:link:" + hex.EncodeToString(sum[:])
+}
+
+// redeem links Slack user userID to the technician code was made for.
+func (a *Adapter) redeem(ctx context.Context, userID, code string) (core.Technician, error) {
+	bad := core.Errorf(core.CodeNotFound, "this link code is not valid (any more); ask an admin for a new one: relaydesk admin slack link-code --tech <e-mail>")
+	v, ok, err := a.get(ctx, linkName(code))
+	if err != nil {
+		return core.Technician{}, err
+	}
+	id, exp, _ := strings.Cut(v, " ")
+	until, perr := strconv.ParseInt(exp, 10, 64)
+	if !ok || perr != nil || time.Now().Unix() > until {
+		return core.Technician{}, bad
+	}
+	t, err := a.store.Technician(ctx, id)
+	if core.ErrorCode(err) == core.CodeNotFound {
+		return t, bad
+	} else if err != nil {
+		return t, err
+	}
+	if err := a.cfg.State.SetBotState(ctx, linkName(code), "used"); err != nil {
+		return t, err
+	}
+	err = a.eng.LinkIdentity(ctx, core.TechnicianActor(t.ID), core.Identity{Platform: Platform, ExternalID: userID,
+		Subject: core.ActorTechnician, SubjectID: t.ID})
+	return t, err
+}
+
+// technician is the relaydesk technician a Slack user is linked to.
+func (a *Adapter) technician(ctx context.Context, userID string) (core.Technician, bool, error) {
+	id, err := a.store.Identity(ctx, Platform, userID)
+	if core.ErrorCode(err) == core.CodeNotFound || (err == nil && id.Subject != core.ActorTechnician) {
+		return core.Technician{}, false, nil
+	} else if err != nil {
+		return core.Technician{}, false, err
+	}
+	t, err := a.store.Technician(ctx, id.SubjectID)
+	if core.ErrorCode(err) == core.CodeNotFound {
+		return t, false, nil
+	}
+	return t, err == nil, err
+}

@@ -1,0 +1,147 @@
+package main_test
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/relaydesk/relaydesk/bots/slack/slacktest"
+	"github.com/relaydesk/relaydesk/core"
+	"github.com/relaydesk/relaydesk/core/blob"
+	"github.com/relaydesk/relaydesk/core/sqlstore/storetest"
+)
+
+// TestServeSlack starts the real program with the Slack settings against a
+// fake Slack: the CLI binds Acme to a channel and prints a link code;
+// Alice links her Slack account with /support link; a request opened by
+// another process gets its card in the channel; Alice's "Assign to me"
+// button updates that card in place. On SQLite and PostgreSQL.
+func TestServeSlack(t *testing.T) {
+	const (
+		token     = "xoxb-serve-test-token-never-logged"
+		signing   = "serve-test-signing-secret-never-logged"
+		channel   = "C0ACMEQUEUE"
+		aliceUser = "U0ALICE"
+	)
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			dbURL := b.url(t)
+			p := newProgram(t, dbURL)
+			sl := slacktest.New(t, token)
+			p.env["HTTP_ADDR"] = "127.0.0.1:0"
+			p.env["SLACK_BOT_TOKEN"] = token
+			p.env["SLACK_SIGNING_SECRET"] = signing
+			p.env["SLACK_API_URL"] = strings.TrimSuffix(sl.URL, "/") // relaydesk adds the slash slack-go needs
+			for _, args := range [][]string{
+				{"admin", "company", "create", "--name", "Acme", "--slug", "acme"},
+				{"admin", "tech", "create", "--email", "alice@acme.test", "--name", "Alice", "--no-password"},
+				{"admin", "access", "grant", "--tech", "alice@acme.test", "--company", "acme"},
+				{"admin", "slack", "bind", "--company", "acme", "--channel", channel},
+			} {
+				if code, _, errs := p.run("", args...); code != 0 {
+					t.Fatalf("%v: exit %d\n%s", args, code, errs)
+				}
+			}
+			code, out, errs := p.run("", "admin", "slack", "link-code", "--tech", "alice@acme.test")
+			if code != 0 {
+				t.Fatalf("link-code: exit %d\n%s", code, errs)
+			}
+			linkCode := strings.Fields(out)[0]
+
+			var sout, errb syncBuffer
+			m := p.main("", &sout, &errb)
+			addrc := make(chan string, 1)
+			m.OnListen = func(addr string) { addrc <- addr }
+			ctx, stop := context.WithCancel(context.Background())
+			defer stop()
+			exited := make(chan int, 1)
+			go func() { exited <- m.Run(ctx, []string{"serve"}) }()
+			var base string
+			select {
+			case addr := <-addrc:
+				base = "http://" + addr
+			case code := <-exited:
+				t.Fatalf("serve exited with %d:\n%s", code, errb.String())
+			case <-time.After(30 * time.Second):
+				t.Fatalf("serve did not listen:\n%s", errb.String())
+			}
+
+			cmd := slacktest.Form("command", "/support", "text", "link "+linkCode, "user_id", aliceUser, "channel_id", channel,
+				"team_id", "T0001", "trigger_id", "1.2.3")
+			if code, body := slacktest.Post(t, base+"/slack/commands", signing, "application/x-www-form-urlencoded", cmd); code != 200 ||
+				!strings.Contains(body, "now linked to Alice") {
+				t.Fatalf("/support link: %d %s", code, body)
+			}
+			avail := slacktest.Form("command", "/support", "text", "status available", "user_id", aliceUser, "channel_id", channel)
+			if code, body := slacktest.Post(t, base+"/slack/commands", signing, "application/x-www-form-urlencoded", avail); code != 200 ||
+				!strings.Contains(body, "You are now available.") {
+				t.Fatalf("/support status: %d %s", code, body)
+			}
+			if code, _ := slacktest.Post(t, base+"/slack/commands", "wrong-secret", "application/x-www-form-urlencoded", cmd); code != 401 {
+				t.Fatalf("a wrongly signed command got %d", code)
+			}
+
+			// A customer opens a request through another process.
+			s := storetest.Open(t, dbURL)
+			e := core.NewEngine(core.Config{Store: s, Blobs: blob.NewDir(filepath.Join(p.env["DATA_DIR"], "files"))})
+			acme, err := s.CompanyBySlug(ctx, "acme")
+			if err != nil {
+				t.Fatal(err)
+			}
+			o, err := e.OpenRequest(ctx, core.OpenRequest{CompanyID: acme.ID, Email: "tess@example.com", Message: "my printer is on fire",
+				Source: core.Source{Channel: "web"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var cardTS string
+			sl.Wait(t, "the card in Acme's channel", func(calls []slacktest.Call) bool {
+				for _, c := range calls {
+					if c.Method == "chat.postMessage" && c.Fields["channel"] == channel && c.Fields["thread_ts"] == "" && !c.Failed {
+						cardTS = c.TS
+						return true
+					}
+				}
+				return false
+			})
+
+			payload, _ := json.Marshal(map[string]any{"type": "block_actions", "user": map[string]any{"id": aliceUser},
+				"channel": map[string]any{"id": channel}, "container": map[string]any{"type": "message", "message_ts": cardTS, "channel_id": channel},
+				"actions": []map[string]any{{"action_id": "assign", "value": o.Request.ID, "type": "button", "block_id": "request:" + o.Request.ID}}})
+			if code, body := slacktest.Post(t, base+"/slack/interactions", signing, "application/x-www-form-urlencoded",
+				slacktest.Form("payload", string(payload))); code != 200 {
+				t.Fatalf("the button: %d %s", code, body)
+			}
+			sl.Wait(t, "the card updated to Alice", func(calls []slacktest.Call) bool {
+				for _, c := range calls {
+					if c.Method == "chat.update" && c.Fields["ts"] == cardTS && strings.Contains(c.Fields["text"], "owner Alice") {
+						return true
+					}
+				}
+				return false
+			})
+
+			stop()
+			select {
+			case code := <-exited:
+				if code != 0 {
+					t.Fatalf("serve exited with %d:\n%s", code, errb.String())
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatalf("serve did not stop:\n%s", errb.String())
+			}
+			log := errb.String()
+			if !strings.Contains(log, "slack adapter is on") || strings.Contains(log, "not part of this build") {
+				t.Errorf("the log does not say the slack adapter is on:\n%s", log)
+			}
+			if strings.Contains(log, "level=ERROR") {
+				t.Errorf("the log has errors:\n%s", log)
+			}
+			if strings.Contains(log+sout.String(), "never-logged") {
+				t.Errorf("the token or the signing secret leaked into the log:\n%s", log)
+			}
+		})
+	}
+}

@@ -90,3 +90,12 @@ func (e *Engine) AddSystemNote(ctx context.Context, requestID, body string, key 
 	})
 	return out, err
 }
+
+// AttachNoteFile stores a file as a private note: for a chat platform where
+// a technician shares a file among colleagues (a Slack thread whose rule
+// says what they write there stays private). The company's policy applies
+// as for AttachFile; only technicians see the file.
+func (e *Engine) AttachNoteFile(ctx context.Context, by Actor, requestID string, up Upload) (Message, File, error) {
+	up.To = ""
+	return e.attach(ctx, by, requestID, up, true)
+}

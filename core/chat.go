@@ -128,12 +128,17 @@ func (e *Engine) AddNote(ctx context.Context, by Actor, requestID, body string, 
 // in the chat as a link. The bytes are stored before the transaction opens,
 // so a slow upload holds no database lock.
 func (e *Engine) AttachFile(ctx context.Context, by Actor, requestID string, up Upload) (Message, File, error) {
+	return e.attach(ctx, by, requestID, up, false)
+}
+
+// attach is AttachFile, and AttachNoteFile when note is set.
+func (e *Engine) attach(ctx context.Context, by Actor, requestID string, up Upload, note bool) (Message, File, error) {
 	if !up.Key.IsZero() {
 		if prev, err := e.store.Inbound(ctx, up.Key); err == nil {
 			return e.fileMessage(ctx, prev)
 		}
 	}
-	r, _, _, err := e.author(ctx, e.store, by, requestID, up.To, false)
+	r, _, _, err := e.author(ctx, e.store, by, requestID, up.To, note)
 	if err != nil {
 		return Message{}, File{}, err
 	}
@@ -141,7 +146,7 @@ func (e *Engine) AttachFile(ctx context.Context, by Actor, requestID string, up 
 	if err != nil {
 		return Message{}, File{}, err
 	}
-	m, err := e.post(ctx, by, requestID, up.To, up.Key, false, func(m *Message) (EventType, EventData) {
+	m, err := e.post(ctx, by, requestID, up.To, up.Key, note, func(m *Message) (EventType, EventData) {
 		m.FileID, m.Body = f.ID, f.Name
 		ref := FileRef{ID: f.ID, Name: f.Name, ContentType: f.ContentType, Size: f.Size}
 		return EventFile, EventData{MessageID: m.ID, File: &ref, Body: f.Name}

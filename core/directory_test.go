@@ -122,3 +122,37 @@ func TestUpdateCompany(t *testing.T) {
 		}
 	})
 }
+
+// TestNoteFile: a file kept as a private note is visible to technicians
+// and never to the customer, in their view, their events or as a download.
+func TestNoteFile(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
+		d := storetest.NewDesk(t, newStore(t))
+		o := d.Live(t)
+		cust := core.CustomerActor(o.Participant.ID)
+		m, f, err := d.Engine.AttachNoteFile(ctx, storetest.Actor(d.Bob), o.Request.ID,
+			core.Upload{Name: "internal.png", Body: bytes.NewReader(pngBytes(t)), To: o.Participant.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Audience != core.AudienceTechnicians {
+			t.Fatalf("note file audience %q", m.Audience)
+		}
+		if v := try(d.Engine.ViewRequest(ctx, cust, "")).must(t); len(v.Files) != 0 {
+			t.Fatalf("the customer sees %d files", len(v.Files))
+		}
+		for _, ev := range try(d.Engine.Events(ctx, cust, "", 0, 0)).must(t) {
+			if ev.Data.File != nil {
+				t.Fatalf("the customer's events carry %s", ev.Data.File.Name)
+			}
+		}
+		if _, _, err := d.Engine.OpenFile(ctx, cust, f.ID); core.ErrorCode(err) != core.CodeNotFound {
+			t.Fatalf("the customer downloads the note file: %v", err)
+		}
+		if _, rc, err := d.Engine.OpenFile(ctx, storetest.Actor(d.Alice), f.ID); err != nil {
+			t.Fatalf("a technician cannot open it: %v", err)
+		} else {
+			rc.Close()
+		}
+	})
+}

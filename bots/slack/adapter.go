@@ -12,7 +12,12 @@
 // starts with a note marker (!note or //): "reply to the customer" can only
 // happen on purpose.
 //
-// Inbound, Slack calls POST /slack/commands (/support), /slack/interactions
+// Inbound comes one of two ways, and both hand what Slack sent to the same
+// handle function. With an app-level token (Config.AppToken) the adapter
+// opens a Socket Mode connection, the default because it needs no public
+// URL; Slack allows the connection once per app, so one process at a time
+// holds it (bots.Leader, SocketLeader) and another takes over when it dies.
+// Over HTTP, Slack calls POST /slack/commands (/support), /slack/interactions
 // (buttons) and /slack/events (thread messages). Each request's v0 signature
 // is checked on the raw body, with Slack's five-minute window, before
 // anything is parsed. The engine work is done before answering (it takes
@@ -56,12 +61,12 @@ const (
 	EventsPath       = "/slack/events"
 )
 
-// Config is what an Adapter needs. APIURL, PublicURL, Logger and
-// HTTPClient are optional.
+// Config is what an Adapter needs. SigningSecret is required unless
+// AppToken is set; APIURL, PublicURL, Logger and HTTPClient are optional.
 type Config struct {
 	BotToken      string // xoxb-...
-	SigningSecret string // verifies what Slack posts to /slack/...
-	AppToken      string // xapp-...: socket mode (not in this build)
+	SigningSecret string // verifies what Slack posts to /slack/...; without it the endpoints are not mounted
+	AppToken      string // xapp-...: Socket Mode, the default when set
 	APIURL        string // Web API base; DefaultAPIURL when empty
 	// PublicURL is how people reach relaydesk, for links in cards and
 	// invitations.
@@ -102,8 +107,11 @@ func New(cfg Config) (*Adapter, error) {
 	if !strings.HasPrefix(cfg.BotToken, "xoxb-") {
 		return nil, errors.New("slack: the bot token is not shaped like xoxb-... (OAuth & Permissions, Bot User OAuth Token)")
 	}
-	if cfg.SigningSecret == "" {
-		return nil, errors.New("slack: the signing secret is required (Basic Information, App Credentials)")
+	if cfg.AppToken != "" && !strings.HasPrefix(cfg.AppToken, "xapp-") {
+		return nil, errors.New("slack: the app-level token is not shaped like xapp-... (Basic Information, App-Level Tokens)")
+	}
+	if cfg.SigningSecret == "" && cfg.AppToken == "" {
+		return nil, errors.New("slack: the signing secret is required without an app-level token (Basic Information, App Credentials)")
 	}
 	if cfg.Engine == nil || cfg.State == nil || cfg.Leader == nil {
 		return nil, errors.New("slack: Engine, State and Leader are required")
@@ -130,26 +138,38 @@ func New(cfg Config) (*Adapter, error) {
 func (a *Adapter) Name() string { return "slack" }
 
 // Mount registers the three endpoints Slack calls through mount (web.Server's
-// Mount).
+// Mount), when there is a signing secret to check their requests with.
 func (a *Adapter) Mount(mount func(pattern string, h http.Handler)) {
+	if a.cfg.SigningSecret == "" {
+		return
+	}
 	mount("POST "+CommandsPath, http.HandlerFunc(a.serveCommand))
 	mount("POST "+InteractionsPath, http.HandlerFunc(a.serveInteraction))
 	mount("POST "+EventsPath, http.HandlerFunc(a.serveEvents))
 }
 
 // Run serves until ctx ends, then waits for the answers still being sent.
+// With an app-level token it holds the Socket Mode connection whenever
+// this process leads; the HTTP endpoints, when mounted, serve meanwhile.
 func (a *Adapter) Run(ctx context.Context) error {
 	a.bgMu.Lock()
 	a.ctx = ctx
 	a.bgMu.Unlock()
-	if a.cfg.AppToken != "" {
-		a.log.Warn("slack: socket mode is not part of this build yet; SLACK_APP_TOKEN is ignored and Slack must reach the /slack/... endpoints")
+	var err error
+	if a.SocketMode() {
+		a.log.Info("slack: receiving commands, buttons and events over Socket Mode; one relaydesk process at a time holds the connection")
+		err = a.cfg.Leader.Lead(ctx, SocketLeader, a.socket)
+	} else {
+		a.log.Info("slack: receiving commands, buttons and events on " + CommandsPath + ", " + InteractionsPath + " and " + EventsPath)
+		<-ctx.Done()
 	}
-	a.log.Info("slack: receiving commands, buttons and events on " + CommandsPath + ", " + InteractionsPath + " and " + EventsPath)
-	<-ctx.Done()
 	a.bg.Wait()
-	return nil
+	return err
 }
+
+// SocketMode reports whether Slack's deliveries come over Socket Mode
+// rather than to the HTTP endpoints.
+func (a *Adapter) SocketMode() bool { return a.cfg.AppToken != "" }
 
 // later runs fn after the HTTP answer, with a context that outlives the
 // request but not the adapter.

@@ -21,6 +21,7 @@ var texts = map[string]string{
 		"• `/support close N [closing note]`, `/support note N text`\n" +
 		"• `/support transfer N e-mail|@user`, `/support invite N e-mail|@user` (a colleague joins the chat)\n" +
 		"• `/support status available|busy|away`\n" +
+		"• `/support notify on|off`: a direct message about each new request of your companies while you are available\n" +
 		"• `/support invite-customer company [subject]`: start a session and get the customer's link\n" +
 		"• `/support link CODE`: connect your Slack account to relaydesk (an admin runs `relaydesk admin slack link-code --tech you@example.com`)\n" +
 		"• `/support setup company`: admins, in the channel that becomes the company's queue\n" +
@@ -43,6 +44,7 @@ var usage = map[string]string{
 	"transfer":        "/support transfer N e-mail|@user",
 	"invite":          "/support invite N e-mail|@user",
 	"status":          "/support status available|busy|away",
+	"notify":          "/support notify on|off",
 	"link":            "/support link CODE",
 	"setup":           "/support setup company",
 	"invite-customer": "/support invite-customer company [subject]",
@@ -88,6 +90,11 @@ func (a *Adapter) command(ctx context.Context, cmd slack.SlashCommand) (message,
 		}
 		_, err = a.eng.SetAvailability(ctx, by, core.Availability(args[0]))
 		text = "You are now " + args[0] + "."
+	case "notify":
+		if len(args) != 1 || (args[0] != "on" && args[0] != "off") {
+			return badUsage(sub, "Say on or off."), nil
+		}
+		text, err = a.setNotify(ctx, t, args[0] == "on")
 	case "setup":
 		if len(args) != 1 {
 			return badUsage(sub, "Name the company whose queue this channel becomes."), nil

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/relaydesk/relaydesk/bots"
 	"github.com/relaydesk/relaydesk/bots/slack"
 	"github.com/relaydesk/relaydesk/bots/slack/slacktest"
 	"github.com/relaydesk/relaydesk/core"
@@ -20,6 +21,7 @@ import (
 
 const (
 	botToken  = "xoxb-1234-5678-fake-relaydesk-test"
+	appToken  = "xapp-1-A123456-fake-relaydesk-test"
 	secret    = "8f742231b10e8888abcd99yyyzzz85a5"
 	channel   = "C2147483705" // the queue channel of the fixtures
 	aliceU    = "U2147483697" // the fixtures' user
@@ -46,13 +48,23 @@ type harness struct {
 type options struct {
 	noDispatch bool // leave the dispatch cursors alone, for Snapshot
 	noLinks    bool
+	socket     bool       // Socket Mode (appToken) besides the HTTP endpoints
+	state      bots.State // instead of the desk's store
 }
 
 func newHarness(t *testing.T, d *storetest.Desk, o options) *harness {
 	t.Helper()
 	h := &harness{t: t, d: d, sl: slacktest.New(t, botToken)}
-	a, err := slack.New(slack.Config{BotToken: botToken, SigningSecret: secret, APIURL: h.sl.URL,
-		PublicURL: "https://help.example.com", Engine: d.Engine, State: d.Store, Leader: d.Store})
+	cfg := slack.Config{BotToken: botToken, SigningSecret: secret, APIURL: h.sl.URL,
+		PublicURL: "https://help.example.com", Engine: d.Engine, State: d.Store, Leader: d.Store}
+	if o.socket {
+		h.sl.SocketMode(appToken)
+		cfg.AppToken = appToken
+	}
+	if o.state != nil {
+		cfg.State = o.state
+	}
+	a, err := slack.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,12 +51,8 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "malformed slash command", http.StatusBadRequest)
 		return
 	}
-	msg, err := a.command(r.Context(), cmd)
-	if err != nil {
-		a.log.Error("slack: /support failed", "err", err)
-		msg = ephemeral(texts["failed"])
-	}
-	writeJSON(w, msg)
+	answer, _ := a.handle(r.Context(), delivery{command: &cmd})
+	writeJSON(w, answer)
 }
 
 // serveInteraction answers a button: the engine acts before the answer,
@@ -70,8 +66,7 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "malformed interaction payload", http.StatusBadRequest)
 		return
 	}
-	if err := a.interaction(r.Context(), ic); err != nil {
-		a.log.Error("slack: a button failed", "err", err)
+	if _, err := a.handle(r.Context(), delivery{interaction: &ic}); err != nil {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
@@ -110,13 +105,49 @@ func (a *Adapter) serveEvents(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, v.Challenge)
 		return
 	case slackevents.CallbackEvent:
-		if err := a.event(r.Context(), ev); err != nil {
-			a.log.Error("slack: an event failed; Slack will deliver it again", "err", err)
+		if _, err := a.handle(r.Context(), delivery{event: &ev}); err != nil {
 			http.Error(w, "internal error", http.StatusInternalServerError)
 			return
 		}
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// delivery is one thing Slack sent, decoded, whichever transport brought
+// it (an HTTP request or a Socket Mode envelope): exactly one field is set.
+type delivery struct {
+	command     *slack.SlashCommand
+	interaction *slack.InteractionCallback
+	event       *slackevents.EventsAPIEvent
+}
+
+// handle applies one delivery; both transports call it and nothing else.
+// answer is what goes back to Slack with the acknowledgement: the ephemeral
+// answer of a slash command (a failure of relaydesk is an answer too, as the
+// technician must be told), nil otherwise. A non-nil error means the
+// delivery must not be acknowledged, so that Slack delivers it again; the
+// idempotency keys make that harmless.
+func (a *Adapter) handle(ctx context.Context, d delivery) (answer any, err error) {
+	switch {
+	case d.command != nil:
+		msg, err := a.command(ctx, *d.command)
+		if err != nil {
+			a.log.Error("slack: /support failed", "err", err)
+			msg = ephemeral(texts["failed"])
+		}
+		return msg, nil
+	case d.interaction != nil:
+		if err := a.interaction(ctx, *d.interaction); err != nil {
+			a.log.Error("slack: a button failed", "err", err)
+			return nil, err
+		}
+	case d.event != nil && d.event.Type == slackevents.CallbackEvent:
+		if err := a.event(ctx, *d.event); err != nil {
+			a.log.Error("slack: an event failed; Slack will deliver it again", "err", err)
+			return nil, err
+		}
+	}
+	return nil, nil
 }
 
 // message is an answer to a slash command.

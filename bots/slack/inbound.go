@@ -16,16 +16,28 @@ import (
 var noteMarkers = []string{"!note", "//"}
 
 // event applies one Events API callback. Only messages in a card's thread
-// matter: new ones, and edits, which are relayed as corrections.
+// matter: new ones (with their files), and edits, which are relayed as
+// corrections.
 func (a *Adapter) event(ctx context.Context, ev slackevents.EventsAPIEvent) error {
 	m, ok := ev.InnerEvent.Data.(*slackevents.MessageEvent)
 	if !ok {
 		return nil
 	}
 	switch m.SubType {
-	case "":
+	case "", "file_share":
 		if m.BotID != "" || m.User == "" {
 			return nil // our own posts, and other bots'
+		}
+		if m.Message != nil && len(m.Message.Files) > 0 {
+			if m.ThreadTimeStamp == "" || m.ThreadTimeStamp == m.TimeStamp {
+				return nil // not in a thread
+			}
+			if err := a.threadFiles(ctx, m.Channel, m.ThreadTimeStamp, m.TimeStamp, m.User, m.Text, m.Message.Files); err != nil {
+				return err
+			}
+			if strings.TrimSpace(m.Text) == "" {
+				return nil
+			}
 		}
 		return a.threadMessage(ctx, m.Channel, m.ThreadTimeStamp, m.TimeStamp, m.User, m.Text, "")
 	case "message_changed":
@@ -35,7 +47,7 @@ func (a *Adapter) event(ctx context.Context, ev slackevents.EventsAPIEvent) erro
 		}
 		return a.threadMessage(ctx, m.Channel, n.ThreadTimestamp, n.Timestamp, n.User, n.Text, n.Edited.Timestamp)
 	}
-	return nil // joins, deletions, bot messages, file shares (not relayed in this build)
+	return nil // joins, deletions, bot messages
 }
 
 // threadMessage relays a technician's message in a card's thread: to the

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -22,19 +25,23 @@ var cardEvents = map[core.EventType]bool{
 // Deliver renders ev in the queue channel of its company: the request's
 // card is posted (the first time) or updated in place, and the event's
 // line goes into the card's thread. A company without a queue channel gets
-// nothing. A 429 asks the dispatcher to come back after Retry-After; a
+// nothing. A new request is also sent by DM to the technicians who asked
+// for it (notify.go). A 429 asks the dispatcher to come back after Retry-After; a
 // channel Slack refuses (deleted, the app not in it) gives the event up.
 func (a *Adapter) Deliver(ctx context.Context, ev core.Event) error {
 	channel, ok, err := a.queueChannel(ctx, ev.CompanyID)
-	if err != nil || !ok || channel == "" {
+	if err != nil {
 		return err
 	}
-	line := a.line(ctx, ev)
-	if !cardEvents[ev.Type] && line == "" {
-		return nil
-	}
 	a.progress(ev.Pos)
-	err = a.deliver(ctx, ev, channel, line)
+	if ok && channel != "" {
+		if line := a.line(ctx, ev); cardEvents[ev.Type] || line != "" {
+			err = a.deliver(ctx, ev, channel, line)
+		}
+	}
+	if err == nil && ev.Type == core.EventCreated {
+		err = a.notify(ctx, ev, channel)
+	}
 	var rl *slack.RateLimitedError
 	var se slack.SlackErrorResponse
 	switch {
@@ -74,16 +81,47 @@ func (a *Adapter) deliver(ctx context.Context, ev core.Event, channel, line stri
 		a.markSent("card")
 	}
 	if line != "" && !a.isSent("line") {
-		if _, _, err := a.api.PostMessageContext(ctx, c.Channel, slack.MsgOptionText(line, false), slack.MsgOptionTS(c.TS)); err != nil {
-			return err
+		uploaded := false
+		if comment := fileComment(ev); comment != "" {
+			if uploaded, err = a.uploadFile(ctx, ev, c, comment); err != nil {
+				return err
+			}
+		}
+		if !uploaded {
+			if _, _, err := a.api.PostMessageContext(ctx, c.Channel, slack.MsgOptionText(line, false), slack.MsgOptionTS(c.TS)); err != nil {
+				return err
+			}
 		}
 		a.markSent("line")
 	}
 	return nil
 }
 
+// fileComment is the comment of a chat file uploaded into the thread, ""
+// when ev is no file to upload: not a file, a private one, or one that
+// came from the thread itself.
+func fileComment(ev core.Event) string {
+	d := ev.Data
+	if ev.Type != core.EventFile || d.File == nil || ev.Audience == core.AudienceTechnicians ||
+		(d.Origin != nil && d.Origin.Source == Platform) {
+		return ""
+	}
+	if ev.Actor.Kind == core.ActorCustomer {
+		return fmt.Sprintf("*%s* (customer) sent a file: %s", escape(d.ActorName), escape(d.File.Name))
+	}
+	return fmt.Sprintf("*%s* sent the customer a file: %s", escape(d.ActorName), escape(d.File.Name))
+}
+
+// cardEventType marks a card in its message metadata, with the request's
+// ID, so that a card posted but not recorded can be found again.
+const cardEventType = "relaydesk_card"
+
 // ensureCard returns the request's card, posting it first if it has none
 // in channel yet (the request is new, or older than the channel's binding).
+// A "posting" marker is stored before the post: if the process dies (or
+// the answer is lost) between Slack's posting the card and relaydesk's
+// recording it, the next attempt finds the marker and looks the card up in
+// the channel's history by its metadata instead of posting a second one.
 func (a *Adapter) ensureCard(ctx context.Context, r core.Request, channel string) (card, error) {
 	a.cardMu.Lock()
 	defer a.cardMu.Unlock()
@@ -91,8 +129,28 @@ func (a *Adapter) ensureCard(ctx context.Context, r core.Request, channel string
 	if err != nil || (ok && c.Channel == channel) {
 		return c, err
 	}
+	marker := "slack:posting:" + r.ID
+	if v, ok, err := a.get(ctx, marker); err != nil {
+		return c, err
+	} else if ch, at, _ := strings.Cut(v, " "); ok && ch == channel {
+		since, _ := strconv.ParseInt(at, 10, 64)
+		ts, found, err := a.findCard(ctx, channel, r.ID, time.Unix(since, 0))
+		if err != nil {
+			return c, err
+		}
+		if found {
+			// Its content may be older than the request: not marked sent,
+			// so that a card event updates it.
+			c = card{Channel: channel, TS: ts}
+			return c, a.saveCard(ctx, r.ID, c)
+		}
+	}
+	if err := a.cfg.State.SetBotState(ctx, marker, channel+" "+strconv.FormatInt(time.Now().Unix(), 10)); err != nil {
+		return c, err
+	}
 	ch, ts, err := a.api.PostMessageContext(ctx, channel, slack.MsgOptionText(cardText(r), false),
-		slack.MsgOptionBlocks(cardBlocks(r)...))
+		slack.MsgOptionBlocks(cardBlocks(r)...),
+		slack.MsgOptionMetadata(slack.SlackMetadata{EventType: cardEventType, EventPayload: map[string]any{"request_id": r.ID}}))
 	if err != nil {
 		return c, err
 	}
@@ -102,6 +160,35 @@ func (a *Adapter) ensureCard(ctx context.Context, r core.Request, channel string
 	}
 	a.markSent("card")
 	return c, a.saveCard(ctx, r.ID, c)
+}
+
+// findCard looks for the card of request requestID among the messages
+// posted in channel since about since. A history Slack will not show (a
+// missing scope) counts as not found: a second card is better than none.
+func (a *Adapter) findCard(ctx context.Context, channel, requestID string, since time.Time) (string, bool, error) {
+	p := &slack.GetConversationHistoryParameters{ChannelID: channel, IncludeAllMetadata: true, Limit: 200}
+	if since.Unix() > 0 {
+		p.Oldest = strconv.FormatInt(since.Add(-time.Minute).Unix(), 10)
+	}
+	for {
+		res, err := a.api.GetConversationHistoryContext(ctx, p)
+		var se slack.SlackErrorResponse
+		if errors.As(err, &se) {
+			a.log.Warn("slack: cannot look for a card that may have been posted; posting it", "channel", channel, "err", err)
+			return "", false, nil
+		} else if err != nil {
+			return "", false, err
+		}
+		for _, m := range res.Messages {
+			if m.Metadata.EventType == cardEventType && m.Metadata.EventPayload["request_id"] == requestID {
+				return m.Timestamp, true, nil
+			}
+		}
+		if !res.HasMore || res.ResponseMetaData.NextCursor == "" {
+			return "", false, nil
+		}
+		p.Cursor = res.ResponseMetaData.NextCursor
+	}
 }
 
 // line is what the thread shows of ev, "" for nothing. What technicians
@@ -121,13 +208,21 @@ func (a *Adapter) line(ctx context.Context, ev core.Event) string {
 		}
 		return fmt.Sprintf("*%s* to the customer: %s", escape(who), escape(d.Body))
 	case core.EventFile:
+		private := ev.Audience == core.AudienceTechnicians
+		if fromSlack && private {
+			return fmt.Sprintf(":lock: The file %s by %s is kept as a private note; the customer does not see it.", escape(d.Body), escape(who))
+		} else if fromSlack {
+			return "" // in the thread already
+		}
 		link := escape(d.Body)
 		if d.File != nil && a.cfg.PublicURL != "" {
 			link = fmt.Sprintf("<%s/console/api/files/%s|%s> (%s)", a.cfg.PublicURL, url.PathEscape(d.File.ID), escape(d.File.Name),
 				core.FormatBytes(d.File.Size))
 		}
 		role := "(customer)"
-		if ev.Actor.Kind != core.ActorCustomer {
+		if private {
+			return fmt.Sprintf(":lock: *Private file* by %s: %s", escape(who), link)
+		} else if ev.Actor.Kind != core.ActorCustomer {
 			role = "to the customer"
 		}
 		return fmt.Sprintf("*%s* %s sent a file: %s", escape(who), role, link)

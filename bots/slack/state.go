@@ -19,6 +19,7 @@ import (
 //	slack:channel:<company ID>      the company's queue channel
 //	slack:company:<channel>         the company whose queue the channel is
 //	slack:card:<request ID>         "<channel> <ts>" of the request's card
+//	slack:posting:<request ID>      "<channel> <unix seconds>": its card is being posted there
 //	slack:thread:<channel>:<ts>     the request whose card that message is
 //	slack:link:<sha256 of a code>   "<technician ID> <expiry, unix seconds>" or "used"
 

@@ -40,8 +40,12 @@ type SlackConfig struct {
 	APIURL        string
 	BotToken      Secret
 	SigningSecret Secret
-	AppToken      Secret // socket mode, instead of public webhooks
+	AppToken      Secret // Socket Mode, the default when set: no public URL needed
 }
+
+// SocketMode reports whether Slack delivers over Socket Mode rather than
+// to the /slack/... endpoints.
+func (c SlackConfig) SocketMode() bool { return c.AppToken != "" }
 
 // DiscordConfig configures the Discord adapter, on when BotToken is set.
 type DiscordConfig struct {
@@ -168,13 +172,14 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if t := c.Telegram.BotToken; t != "" && !telegramTokenRE.MatchString(string(t)) {
 		errs = append(errs, errors.New("TELEGRAM_BOT_TOKEN: not shaped like 123456789:ABC-DEF_ghi, the token @BotFather gives"))
 	}
-	// Slack's: the adapter needs a bot token and, to trust what Slack posts,
-	// the signing secret.
+	// Slack's: the adapter needs a bot token and, to trust what Slack posts
+	// to its endpoints, the signing secret; over Socket Mode (an app-level
+	// token) Slack posts nothing, so the secret is optional.
 	if t := c.Slack.BotToken; t != "" && !strings.HasPrefix(string(t), "xoxb-") {
 		errs = append(errs, errors.New("SLACK_BOT_TOKEN: not a bot token (xoxb-..., OAuth & Permissions in the app's settings)"))
 	}
-	if c.Slack.BotToken != "" && c.Slack.SigningSecret == "" {
-		errs = append(errs, errors.New("SLACK_SIGNING_SECRET: required with SLACK_BOT_TOKEN (Basic Information, App Credentials): it proves a request comes from Slack"))
+	if c.Slack.BotToken != "" && c.Slack.SigningSecret == "" && c.Slack.AppToken == "" {
+		errs = append(errs, errors.New("SLACK_SIGNING_SECRET: required with SLACK_BOT_TOKEN unless SLACK_APP_TOKEN is set (Basic Information, App Credentials): it proves a request comes from Slack"))
 	}
 	if t := c.Slack.AppToken; t != "" && !strings.HasPrefix(string(t), "xapp-") {
 		errs = append(errs, errors.New("SLACK_APP_TOKEN: not an app-level token (xapp-..., Basic Information, App-Level Tokens)"))

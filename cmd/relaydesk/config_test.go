@@ -94,6 +94,15 @@ func TestLoadConfig(t *testing.T) {
 			},
 		},
 		{
+			name: "Slack over Socket Mode needs no signing secret",
+			env:  map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1-A1-2"},
+			check: func(t *testing.T, c main.Config) {
+				if !c.Slack.Enabled() || !c.Slack.SocketMode() || c.Slack.SigningSecret != "" {
+					t.Errorf("slack: enabled %v socket mode %v", c.Slack.Enabled(), c.Slack.SocketMode())
+				}
+			},
+		},
+		{
 			name: "Telegram: token, webhook secret and the company a bare /start maps to",
 			env: map[string]string{"TELEGRAM_BOT_TOKEN": "123456789:AAH-abc_DEF", "TELEGRAM_WEBHOOK_SECRET": "s3cret-_x",
 				"TELEGRAM_COMPANY": "acme"},

@@ -145,3 +145,73 @@ func TestServeSlack(t *testing.T) {
 		})
 	}
 }
+
+// TestServeSlackSocketMode starts the real program with SLACK_APP_TOKEN and
+// no signing secret: it connects to the fake's Socket Mode endpoint, and a
+// /support link pushed over the WebSocket is answered in its
+// acknowledgement; no /slack/... endpoint is mounted.
+func TestServeSlackSocketMode(t *testing.T) {
+	const (
+		token    = "xoxb-socket-test-token-never-logged"
+		appToken = "xapp-1-A1-socket-test-never-logged"
+	)
+	p := newProgram(t, backends()[0].url(t))
+	sl := slacktest.New(t, token)
+	sl.SocketMode(appToken)
+	p.env["HTTP_ADDR"] = "127.0.0.1:0"
+	p.env["SLACK_BOT_TOKEN"] = token
+	p.env["SLACK_APP_TOKEN"] = appToken
+	p.env["SLACK_API_URL"] = sl.URL
+	if code, _, errs := p.run("", "admin", "tech", "create", "--email", "alice@acme.test", "--name", "Alice", "--no-password"); code != 0 {
+		t.Fatalf("tech create: exit %d\n%s", code, errs)
+	}
+	code, out, errs := p.run("", "admin", "slack", "link-code", "--tech", "alice@acme.test")
+	if code != 0 {
+		t.Fatalf("link-code: exit %d\n%s", code, errs)
+	}
+	linkCode := strings.Fields(out)[0]
+
+	var sout, errb syncBuffer
+	m := p.main("", &sout, &errb)
+	addrc := make(chan string, 1)
+	m.OnListen = func(addr string) { addrc <- addr }
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	exited := make(chan int, 1)
+	go func() { exited <- m.Run(ctx, []string{"serve"}) }()
+	var base string
+	select {
+	case addr := <-addrc:
+		base = "http://" + addr
+	case code := <-exited:
+		t.Fatalf("serve exited with %d:\n%s", code, errb.String())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("serve did not listen:\n%s", errb.String())
+	}
+	sl.WaitConnections(t, 1, 1)
+	env := sl.Push(t, "slash_commands", map[string]any{"command": "/support", "text": "link " + linkCode, "user_id": "U0ALICE",
+		"channel_id": "C0ACMEQUEUE", "team_id": "T0001"})
+	if ack := sl.WaitAck(t, env); !strings.Contains(string(ack.Payload), "now linked to Alice") {
+		t.Fatalf("/support link over Socket Mode answered %s", ack.Payload)
+	}
+	if code, _ := slacktest.Post(t, base+"/slack/commands", "any", "application/x-www-form-urlencoded", slacktest.Form("text", "help")); code != 404 && code != 405 {
+		t.Errorf("/slack/commands answered %d without a signing secret, want it not mounted", code)
+	}
+
+	stop()
+	select {
+	case code := <-exited:
+		if code != 0 {
+			t.Fatalf("serve exited with %d:\n%s", code, errb.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("serve did not stop:\n%s", errb.String())
+	}
+	log := errb.String()
+	if !strings.Contains(log, "slack adapter is on") || !strings.Contains(log, "mode=socket") {
+		t.Errorf("the log does not say the slack adapter is on in socket mode:\n%s", log)
+	}
+	if strings.Contains(log, "level=ERROR") || strings.Contains(log+sout.String(), "never-logged") {
+		t.Errorf("the log has errors or secrets:\n%s", log)
+	}
+}

@@ -1,8 +1,11 @@
 // Package slacktest is a fake Slack for tests, over real HTTP on loopback:
 // a Web API server that records every call (chat.postMessage, chat.update,
 // chat.postEphemeral, conversations.*, files.*), gives every posted message
-// a unique ts, and answers 429 with Retry-After or 500 on demand; and
-// requests signed exactly as Slack signs them for relaydesk's endpoints.
+// a unique ts, and answers 429 with Retry-After or 500 on demand; a Socket
+// Mode endpoint on the same server (apps.connections.open and its
+// WebSocket: hello, pings, envelopes pushed by the test, the client's
+// acknowledgements recorded, disconnect on demand); and requests signed
+// exactly as Slack signs them for relaydesk's endpoints.
 package slacktest
 
 import (
@@ -61,14 +64,24 @@ type Server struct {
 	calls []Call
 	fail  map[string][]Failure
 	seq   int
+
+	sock  socketState                 // Socket Mode, see socket.go
+	files fileState                   // uploads and downloads, see files.go
+	msgs  map[string][]map[string]any // posted messages by channel, newest last
 }
 
 // New starts a fake Web API that accepts token, stopped when the test ends.
 func New(tb testing.TB, token string) *Server {
-	s := &Server{token: token, fail: map[string][]Failure{}}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	s := &Server{token: token, fail: map[string][]Failure{}, msgs: map[string][]map[string]any{}}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/api/", s.serve)
+	mux.HandleFunc("GET "+socketPath, s.serveSocket)
+	mux.HandleFunc("POST "+uploadPath+"{id}", s.serveUpload)
+	mux.HandleFunc("GET "+filesPath+"{id}/{name}", s.serveDownload)
+	s.srv = httptest.NewServer(mux)
 	s.URL = s.srv.URL + "/api/"
 	tb.Cleanup(s.srv.Close)
+	tb.Cleanup(s.closeSockets) // before the server: Close waits for its connections
 	return s
 }
 
@@ -154,6 +167,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			token = t
 		}
 	}
+	if method == "apps.connections.open" {
+		s.openConnection(w, token)
+		return
+	}
 	c := Call{Method: method, Fields: fields}
 	s.mu.Lock()
 	var f *Failure
@@ -191,6 +208,20 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	switch method {
 	case "chat.postMessage", "chat.update":
 		out["channel"], out["ts"] = fields["channel"], c.TS
+		if method == "chat.postMessage" {
+			s.remember(fields, c.TS)
+		}
+	case "conversations.history":
+		out["messages"], out["has_more"] = s.history(fields["channel"], fields["include_all_metadata"] == "1"), false
+	case "conversations.open":
+		out["channel"] = map[string]any{"id": "D" + strings.TrimPrefix(fields["users"], "U"), "is_im": true}
+	case "files.getUploadURLExternal":
+		id := s.fileID()
+		out["upload_url"], out["file_id"] = s.srv.URL+uploadPath+id, id
+	case "files.completeUploadExternal":
+		var fs []map[string]any
+		json.Unmarshal([]byte(fields["files"]), &fs)
+		out["files"] = fs
 	case "chat.postEphemeral":
 		out["message_ts"] = "1767225600.999999"
 	case "auth.test":

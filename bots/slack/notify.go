@@ -1,0 +1,94 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/slack-go/slack"
+
+	"github.com/relaydesk/relaydesk/core"
+)
+
+// Technicians linked to Slack may ask for a direct message whenever a
+// request is created for a company they serve while they are available
+// (/support notify on|off). The choice is kept in bots.State as
+// slack:notify:<technician ID> = "on".
+
+func notifyName(techID string) string { return "slack:notify:" + techID }
+
+// setNotify records t's choice.
+func (a *Adapter) setNotify(ctx context.Context, t core.Technician, on bool) (string, error) {
+	v, text := "off", "You will not get direct messages about new requests."
+	if on {
+		v, text = "on", "You will get a direct message about each new request of your companies while you are available "+
+			"(`/support status available`). `/support notify off` stops them."
+	}
+	return text, a.cfg.State.SetBotState(ctx, notifyName(t.ID), v)
+}
+
+// notify DMs the new request of ev to each available technician serving its
+// company who opted in and is linked to Slack. A DM Slack refuses for good
+// (a deactivated account) is skipped; a rate limit is returned, and the
+// DMs already sent for this event are not sent again.
+func (a *Adapter) notify(ctx context.Context, ev core.Event, channel string) error {
+	techs, err := a.store.AvailableTechnicians(ctx, ev.CompanyID)
+	if err != nil {
+		return err
+	}
+	var r *core.Request
+	for _, t := range techs {
+		part := "dm:" + t.ID
+		if a.isSent(part) {
+			continue
+		}
+		on, _, err := a.get(ctx, notifyName(t.ID))
+		if err != nil {
+			return err
+		}
+		if on != "on" {
+			continue
+		}
+		id, err := a.store.IdentityOf(ctx, Platform, t.ID)
+		if core.ErrorCode(err) == core.CodeNotFound {
+			continue
+		} else if err != nil {
+			return err
+		}
+		if r == nil {
+			req, err := a.store.Request(ctx, ev.RequestID)
+			if err != nil {
+				return err
+			}
+			r = &req
+		}
+		err = a.dm(ctx, id.ExternalID, dmText(*r, channel))
+		var se slack.SlackErrorResponse
+		if errors.As(err, &se) {
+			a.log.Warn("slack: cannot notify a technician by DM", "technician", t.ID, "err", err)
+		} else if err != nil {
+			return err
+		}
+		a.markSent(part)
+	}
+	return nil
+}
+
+// dm sends text to Slack user user in their direct conversation with the app.
+func (a *Adapter) dm(ctx context.Context, user, text string) error {
+	ch, _, _, err := a.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{user}, ReturnIM: true})
+	if err != nil {
+		return err
+	}
+	_, _, err = a.api.PostMessageContext(ctx, ch.ID, slack.MsgOptionText(text, false))
+	return err
+}
+
+func dmText(r core.Request, channel string) string {
+	where := "`/support list new` shows it."
+	if channel != "" {
+		where = fmt.Sprintf("Its card is in <#%s>.", channel)
+	}
+	return fmt.Sprintf("New request *#%d* at %s from %s: %s\n%s", r.Number, escape(r.CompanyName), escape(customerText(r)),
+		escape(r.Subject), where)
+}

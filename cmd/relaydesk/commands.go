@@ -12,7 +12,7 @@ import (
 func commands() *command {
 	return &command{
 		name:    "relaydesk",
-		summary: "relaydesk is a self-hosted support desk inside Slack, Discord, Telegram and the web.",
+		summary: "relaydesk is a self-hosted support desk inside Slack, Discord, Telegram and the web",
 		subs: []*command{
 			{
 				name:    "serve",

@@ -3,6 +3,7 @@ module github.com/relaydesk/relaydesk
 go 1.26.0
 
 require (
+	github.com/bwmarrin/discordgo v0.29.0
 	github.com/chromedp/cdproto v0.0.0-20260714215040-dc233986426f
 	github.com/chromedp/chromedp v0.16.0
 	github.com/gabriel-vasile/mimetype v1.4.16

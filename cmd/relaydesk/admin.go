@@ -63,6 +63,7 @@ func adminCommands() *command {
 				},
 			},
 			slackCommands(),
+			discordCommands(),
 		},
 	}
 }

@@ -48,12 +48,17 @@ type SlackConfig struct {
 func (c SlackConfig) SocketMode() bool { return c.AppToken != "" }
 
 // DiscordConfig configures the Discord adapter, on when BotToken is set.
+// The gateway always runs (thread messages come only that way); with
+// PublicKey, POST /discord/interactions serves interactions too.
 type DiscordConfig struct {
 	APIURL    string
 	BotToken  Secret
 	AppID     string
 	PublicKey string // Ed25519 key that signs interactions; public, not secret
 }
+
+// Interactions reports whether /discord/interactions is served.
+func (c DiscordConfig) Interactions() bool { return c.PublicKey != "" }
 
 // TelegramConfig configures the Telegram adapter, on when BotToken is set.
 type TelegramConfig struct {
@@ -184,6 +189,20 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if t := c.Slack.AppToken; t != "" && !strings.HasPrefix(string(t), "xapp-") {
 		errs = append(errs, errors.New("SLACK_APP_TOKEN: not an app-level token (xapp-..., Basic Information, App-Level Tokens)"))
 	}
+	// Discord's: the application ID registers /support; the public key,
+	// when set, must be the 64 hex digits the Developer Portal shows.
+	if t := c.Discord.BotToken; t != "" && strings.ContainsAny(string(t), " \t") && !strings.HasPrefix(string(t), "Bot ") {
+		errs = append(errs, errors.New("DISCORD_BOT_TOKEN: contains spaces; use the token from Bot, Reset Token, as it is"))
+	}
+	if c.Discord.BotToken != "" && c.Discord.AppID == "" {
+		errs = append(errs, errors.New("DISCORD_APP_ID: required with DISCORD_BOT_TOKEN (General Information, Application ID): /support is registered under it"))
+	}
+	if id := c.Discord.AppID; id != "" && !snowflakeRE.MatchString(id) {
+		errs = append(errs, fmt.Errorf("DISCORD_APP_ID %q: not an application ID (digits only, General Information)", id))
+	}
+	if k := c.Discord.PublicKey; k != "" && !publicKeyRE.MatchString(k) {
+		errs = append(errs, fmt.Errorf("DISCORD_PUBLIC_KEY %q: not 64 hex digits (General Information, Public Key)", k))
+	}
 	if s := c.Telegram.WebhookSecret; s != "" && !telegramSecretRE.MatchString(string(s)) {
 		errs = append(errs, errors.New("TELEGRAM_WEBHOOK_SECRET: use 1 to 256 letters, digits, _ and - (Telegram's rule)"))
 	}
@@ -206,6 +225,8 @@ var (
 	telegramTokenRE  = regexp.MustCompile(`^[0-9]+:[A-Za-z0-9_-]+$`)
 	telegramSecretRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 	slugRE           = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+	snowflakeRE      = regexp.MustCompile(`^[0-9]{1,20}$`)
+	publicKeyRE      = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
 )
 
 // checkAddr accepts host:port with a numeric port (0 picks a free one),

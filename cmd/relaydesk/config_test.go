@@ -115,8 +115,30 @@ func TestLoadConfig(t *testing.T) {
 			},
 		},
 		{
+			name: "Discord: bot token, application ID and, for HTTP interactions, the public key",
+			env: map[string]string{"DISCORD_BOT_TOKEN": "MTE4.fake.discord-token", "DISCORD_APP_ID": "775799577604522054",
+				"DISCORD_PUBLIC_KEY": strings.Repeat("ab", 32)},
+			check: func(t *testing.T, c main.Config) {
+				want := main.DiscordConfig{APIURL: "https://discord.com/api/v10", BotToken: "MTE4.fake.discord-token",
+					AppID: "775799577604522054", PublicKey: strings.Repeat("ab", 32)}
+				if !c.Discord.Enabled() || !c.Discord.Interactions() || c.Discord != want {
+					t.Errorf("got %#v", c.Discord)
+				}
+			},
+		},
+		{
+			name: "Discord without a public key: the gateway alone",
+			env:  map[string]string{"DISCORD_BOT_TOKEN": "MTE4.fake.discord-token", "DISCORD_APP_ID": "1"},
+			check: func(t *testing.T, c main.Config) {
+				if !c.Discord.Enabled() || c.Discord.Interactions() {
+					t.Errorf("enabled %v, interactions %v", c.Discord.Enabled(), c.Discord.Interactions())
+				}
+			},
+		},
+		{
 			name: "secrets never print",
-			env:  map[string]string{"SLACK_BOT_TOKEN": "xoxb-very-secret", "SLACK_SIGNING_SECRET": "sign-secret", "TELEGRAM_WEBHOOK_SECRET": "hush-hush"},
+			env: map[string]string{"SLACK_BOT_TOKEN": "xoxb-very-secret", "SLACK_SIGNING_SECRET": "sign-secret", "TELEGRAM_WEBHOOK_SECRET": "hush-hush",
+				"DISCORD_BOT_TOKEN": "discord-very-secret", "DISCORD_APP_ID": "1"},
 			check: func(t *testing.T, c main.Config) {
 				var b strings.Builder
 				fmt.Fprintf(&b, "%v %+v %#v %s", c, c, c, c.Slack.BotToken)
@@ -195,6 +217,13 @@ func TestLoadConfigRejects(t *testing.T) {
 			[]string{"SLACK_SIGNING_SECRET", "required"}},
 		{"SLACK_APP_TOKEN that is a bot token", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "SLACK_APP_TOKEN": "xoxb-2"},
 			[]string{"SLACK_APP_TOKEN", "xapp-"}},
+		{"DISCORD_BOT_TOKEN without DISCORD_APP_ID", map[string]string{"DISCORD_BOT_TOKEN": "MTE4.secret-discord-token"},
+			[]string{"DISCORD_APP_ID", "required"}},
+		{"DISCORD_APP_ID that is no snowflake", map[string]string{"DISCORD_BOT_TOKEN": "MTE4.secret-discord-token", "DISCORD_APP_ID": "relaydesk"},
+			[]string{"DISCORD_APP_ID", "digits"}},
+		{"DISCORD_PUBLIC_KEY that is not 64 hex digits", map[string]string{"DISCORD_BOT_TOKEN": "MTE4.secret-discord-token", "DISCORD_APP_ID": "1",
+			"DISCORD_PUBLIC_KEY": "xyz"}, []string{"DISCORD_PUBLIC_KEY", "64 hex digits"}},
+		{"DISCORD_API_URL relative", map[string]string{"DISCORD_API_URL": "/api/v10"}, []string{"DISCORD_API_URL"}},
 		{"every problem at once", map[string]string{"HTTP_ADDR": "nope", "PUBLIC_URL": "nope", "LOG_FORMAT": "xml"},
 			[]string{"HTTP_ADDR", "PUBLIC_URL", "LOG_FORMAT"}},
 	}
@@ -204,7 +233,7 @@ func TestLoadConfigRejects(t *testing.T) {
 			if err == nil {
 				t.Fatalf("LoadConfig accepted it: %+v", c)
 			}
-			for _, k := range []string{"TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"} {
+			for _, k := range []string{"TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "DISCORD_BOT_TOKEN"} {
 				if v := tt.env[k]; v != "" && strings.Contains(err.Error(), v) {
 					t.Errorf("the error repeats the secret %s: %v", k, err)
 				}

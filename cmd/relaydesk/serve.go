@@ -152,6 +152,8 @@ func startAdapters(ctx context.Context, d *desk, disp *dispatch.Dispatcher, srv 
 		switch a.name {
 		case "slack":
 			ad, err = startSlack(d, disp, srv)
+		case "discord":
+			ad, err = startDiscord(d, disp, srv)
 		case "telegram":
 			ad, err = startTelegram(ctx, d, disp, srv)
 		default:

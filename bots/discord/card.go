@@ -1,0 +1,143 @@
+package discord
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/relaydesk/relaydesk/core"
+)
+
+// The buttons' actions; a button's custom_id is "<action>:<request ID>".
+const (
+	ActionAssign      = "assign"
+	ActionUnassign    = "unassign"
+	ActionJoin        = "join"
+	ActionEnd         = "end"
+	ActionClose       = "close"
+	ActionScreenShare = "screenshare"
+)
+
+var buttonText = map[string]string{
+	ActionAssign: "Assign to me", ActionUnassign: "Unassign", ActionJoin: "Join chat", ActionEnd: "End chat",
+	ActionClose: "Close", ActionScreenShare: "Request screen sharing",
+}
+
+// actions are what a request's status allows, in the order shown.
+func actions(r core.Request) []string {
+	switch {
+	case r.Status == core.StatusNew:
+		return []string{ActionAssign}
+	case r.Status == core.StatusCompleted:
+		return nil
+	case r.Chat == core.ChatLive:
+		return []string{ActionEnd, ActionScreenShare, ActionUnassign, ActionClose}
+	}
+	return []string{ActionJoin, ActionUnassign, ActionClose}
+}
+
+// components are the card's buttons: one action row, or none.
+func components(r core.Request) []discordgo.MessageComponent {
+	var row discordgo.ActionsRow
+	for _, act := range actions(r) {
+		b := discordgo.Button{Label: buttonText[act], CustomID: act + ":" + r.ID, Style: discordgo.SecondaryButton}
+		switch act {
+		case ActionAssign, ActionJoin:
+			b.Style = discordgo.PrimaryButton
+		case ActionClose:
+			b.Style = discordgo.DangerButton
+		}
+		row.Components = append(row.Components, b)
+	}
+	if len(row.Components) == 0 {
+		return []discordgo.MessageComponent{}
+	}
+	return []discordgo.MessageComponent{row}
+}
+
+func ownerText(r core.Request) string {
+	if r.OwnerName == "" {
+		return "unassigned"
+	}
+	return r.OwnerName
+}
+
+func customerText(r core.Request) string {
+	switch {
+	case r.CustomerEmail != "" && r.CustomerName != "":
+		return r.CustomerName + " <" + r.CustomerEmail + ">"
+	case r.CustomerEmail != "":
+		return r.CustomerEmail
+	case r.CustomerName != "":
+		return r.CustomerName
+	}
+	return "no customer yet"
+}
+
+func statusText(r core.Request) string {
+	switch {
+	case r.Status == core.StatusActive && r.Chat == core.ChatLive:
+		return "Active, chat live"
+	case r.Status == core.StatusActive && r.Chat == core.ChatEnded:
+		return "Active, chat ended"
+	case r.Status == core.StatusActive:
+		return "Active, waiting for the owner to join"
+	case r.Status == core.StatusCompleted:
+		return "Completed"
+	}
+	return "New"
+}
+
+func sourceText(s core.Source) string {
+	var parts []string
+	for _, p := range []struct{ k, v string }{{"via", s.Channel}, {"IP", s.IP}, {"device", s.Device}, {"OS", s.OS},
+		{"browser", s.Browser}, {"language", s.Language}} {
+		if p.v != "" {
+			parts = append(parts, p.k+" "+p.v)
+		}
+	}
+	if len(parts) == 0 {
+		return "unknown"
+	}
+	return strings.Join(parts, " · ")
+}
+
+// escape keeps text from Discord's markdown; mentions are harmless, as
+// every message relaydesk sends allows none.
+func escape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "~", `\~`, "`", "\\`", "|", `\|`, ">", `\>`).Replace(s)
+}
+
+// cardText is the card's content line, also the notification's text.
+func cardText(r core.Request) string {
+	return clip(fmt.Sprintf("Request #%d (%s) from %s: %s, owner %s", r.Number, r.CompanyName, customerText(r), statusText(r), ownerText(r)), 2000)
+}
+
+// Embed colours by status.
+var colours = map[core.Status]int{core.StatusNew: 0x5865F2, core.StatusActive: 0xFEE75C, core.StatusCompleted: 0x57F287}
+
+// cardEmbed renders a request's card; its footer names the request, so a
+// card posted but not recorded can be found again.
+func cardEmbed(r core.Request) *discordgo.MessageEmbed {
+	e := &discordgo.MessageEmbed{
+		Title:       clip(fmt.Sprintf("Request #%d · %s", r.Number, r.CompanyName), 256),
+		Description: clip(r.Subject, 4000),
+		Color:       colours[r.Status],
+		Fields: []*discordgo.MessageEmbedField{
+			{Name: "Customer", Value: clip(customerText(r), 1024), Inline: true},
+			{Name: "Status", Value: statusText(r), Inline: true},
+			{Name: "Owner", Value: clip(ownerText(r), 1024), Inline: true},
+			{Name: "Source", Value: clip(sourceText(r.Source), 1024)},
+		},
+		Footer: &discordgo.MessageEmbedFooter{Text: cardFooter + r.ID +
+			" · the thread is the chat: once you joined, the owner's messages there go to the customer; start with !note or // for a private note"},
+	}
+	if r.Status == core.StatusCompleted && r.ClosingNote != "" {
+		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: "Closing note", Value: clip(r.ClosingNote, 1024)})
+	}
+	return e
+}
+
+// cardFooter starts a card's footer, followed by the request's ID.
+const cardFooter = "relaydesk request "

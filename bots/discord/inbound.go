@@ -1,0 +1,150 @@
+package discord
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/relaydesk/relaydesk/core"
+)
+
+// noteMarkers start a thread message that must stay a private note.
+var noteMarkers = []string{"!note", "//"}
+
+// message relays a message written in a card's thread (MESSAGE_CREATE),
+// with its attachments, or an edit of one (MESSAGE_UPDATE, relayed as a
+// correction): to the customer when its author is the owner or an invited
+// colleague in the live chat and it has no note marker, else as a private
+// note. The message's ID (and the edit's time) key the engine actions, so
+// a delivery handled twice changes nothing.
+func (a *Adapter) message(ctx context.Context, m *discordgo.Message, edit bool) error {
+	if m.Author == nil || m.Author.Bot || m.Author.System || m.WebhookID != "" {
+		return nil // our own posts, other bots', partial updates
+	}
+	if m.Type != discordgo.MessageTypeDefault && m.Type != discordgo.MessageTypeReply {
+		return nil // thread created, pins, joins
+	}
+	if edit && m.EditedTimestamp == nil {
+		return nil // an embed resolved, not an edit
+	}
+	reqID, ok, err := a.threadRequest(ctx, m.ChannelID)
+	if err != nil || !ok {
+		return err
+	}
+	t, ok, err := a.technician(ctx, m.Author.ID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		a.tell(m.ChannelID, m.ID, texts["unlinked"]+" Your message was not passed on.")
+		return nil
+	}
+	body, note := strings.TrimSpace(m.Content), false
+	for _, mk := range noteMarkers {
+		if rest, ok := strings.CutPrefix(body, mk); ok {
+			body, note = strings.TrimSpace(rest), true
+			break
+		}
+	}
+	if !note {
+		if note, err = a.privateFor(ctx, t, reqID); err != nil {
+			return err
+		}
+	}
+	by := core.TechnicianActor(t.ID)
+	if !edit && len(m.Attachments) > 0 {
+		if err := a.attachments(ctx, by, reqID, m, note); err != nil {
+			return err
+		}
+	}
+	k := key("msg", m.ID)
+	if edit {
+		body = "(edited) " + body
+		k = key("edit", m.ID, m.EditedTimestamp.UTC().Format(time.RFC3339Nano))
+	}
+	if body == "" || body == "(edited) " {
+		return nil
+	}
+	if note {
+		_, err = a.eng.AddNote(ctx, by, reqID, body, k)
+	} else {
+		_, err = a.eng.PostMessage(ctx, by, reqID, core.Post{Body: body, Key: k})
+	}
+	msg, err := refusal(err)
+	if msg != "" {
+		a.tell(m.ChannelID, m.ID, msg+" Your message was not passed on.")
+	}
+	return err
+}
+
+// privateFor reports whether what t writes in the request's thread stays a
+// note: unless t owns it or was invited into it and its chat is live.
+func (a *Adapter) privateFor(ctx context.Context, t core.Technician, requestID string) (bool, error) {
+	r, err := a.store.Request(ctx, requestID)
+	if err != nil {
+		return false, err
+	}
+	if r.Status != core.StatusActive || r.Chat != core.ChatLive {
+		return true, nil
+	}
+	if r.OwnerID == t.ID {
+		return false, nil
+	}
+	ps, err := a.store.Participants(ctx, r.ID)
+	if err != nil {
+		return false, err
+	}
+	return !slices.ContainsFunc(ps, func(p core.Participant) bool {
+		return p.Role == core.RoleCollaborator && p.SubjectID == t.ID && p.Active()
+	}), nil
+}
+
+// button applies a card's button. Done, the answer only acknowledges it
+// (the card is edited through the dispatcher, as for any change); refused,
+// the technician alone reads why.
+func (a *Adapter) button(ctx context.Context, i *discordgo.Interaction) (*discordgo.InteractionResponse, error) {
+	u := userOf(i)
+	if u == nil {
+		return ephemeral(texts["unlinked"]), nil
+	}
+	t, ok, err := a.technician(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return ephemeral(texts["unlinked"]), nil
+	}
+	act, id, _ := strings.Cut(i.MessageComponentData().CustomID, ":")
+	by := core.TechnicianActor(t.ID)
+	switch act {
+	case ActionAssign:
+		_, err = a.eng.AssignToMe(ctx, by, id)
+	case ActionUnassign:
+		_, err = a.eng.Unassign(ctx, by, id)
+	case ActionJoin:
+		_, err = a.eng.JoinChat(ctx, by, id)
+	case ActionEnd:
+		_, err = a.eng.EndChat(ctx, by, id)
+	case ActionClose:
+		_, err = a.eng.Close(ctx, by, id, "")
+	case ActionScreenShare:
+		_, err = a.eng.RequestScreenShare(ctx, by, id)
+	default:
+		err = core.Errorf(core.CodeInvalid, "this button (%s) is not relaydesk's", act)
+	}
+	msg, err := refusal(err)
+	if err != nil {
+		return nil, err
+	}
+	if msg != "" {
+		return ephemeral(msg), nil
+	}
+	if i.Message != nil && i.Message.Flags&discordgo.MessageFlagsEphemeral != 0 {
+		return ephemeral(fmt.Sprintf("Done: %s.", strings.ToLower(buttonText[act]))), nil
+	}
+	return &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}, nil
+}

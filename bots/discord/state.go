@@ -1,0 +1,160 @@
+package discord
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/relaydesk/relaydesk/bots"
+	"github.com/relaydesk/relaydesk/core"
+)
+
+// What the adapter keeps in bots.State, by name:
+//
+//	discord:channel:<company ID>      the company's queue channel
+//	discord:company:<channel>         the company whose queue the channel is
+//	discord:card:<request ID>         "<channel> <message> <thread>" of the request's card
+//	discord:posting:<request ID>      "<channel> <unix seconds>": its card is being posted there
+//	discord:thread:<thread>           the request whose chat that thread is
+//	discord:link:<sha256 of a code>   "<technician ID> <expiry, unix seconds>" or "used"
+//	discord:notify:<technician ID>    "on" for DMs about new requests
+
+// card is where a request's card is, and its thread (whose ID Discord
+// makes the card message's ID; "" until started).
+type card struct{ Channel, Message, Thread string }
+
+func (a *Adapter) get(ctx context.Context, name string) (string, bool, error) {
+	v, err := a.cfg.State.BotState(ctx, name)
+	if core.ErrorCode(err) == core.CodeNotFound {
+		return "", false, nil
+	}
+	return v, err == nil, err
+}
+
+// queueChannel is the channel a company's cards go to.
+func (a *Adapter) queueChannel(ctx context.Context, companyID string) (string, bool, error) {
+	return a.get(ctx, "discord:channel:"+companyID)
+}
+
+// channelCompany is the company whose queue a channel is; in a card's
+// thread, the request's company.
+func (a *Adapter) channelCompany(ctx context.Context, channel string) (string, bool, error) {
+	if id, ok, err := a.get(ctx, "discord:company:"+channel); ok || err != nil {
+		return id, ok, err
+	}
+	reqID, ok, err := a.threadRequest(ctx, channel)
+	if !ok || err != nil {
+		return "", false, err
+	}
+	r, err := a.store.Request(ctx, reqID)
+	return r.CompanyID, err == nil, err
+}
+
+// Bind makes channel the queue channel of company companyID.
+func Bind(ctx context.Context, st bots.State, companyID, channel string) error {
+	if old, err := st.BotState(ctx, "discord:channel:"+companyID); err == nil && old != channel {
+		if err := st.SetBotState(ctx, "discord:company:"+old, ""); err != nil {
+			return err
+		}
+	}
+	if err := st.SetBotState(ctx, "discord:channel:"+companyID, channel); err != nil {
+		return err
+	}
+	return st.SetBotState(ctx, "discord:company:"+channel, companyID)
+}
+
+func (a *Adapter) cardOf(ctx context.Context, requestID string) (card, bool, error) {
+	v, ok, err := a.get(ctx, "discord:card:"+requestID)
+	if !ok || err != nil {
+		return card{}, false, err
+	}
+	f := strings.Fields(v)
+	for len(f) < 3 {
+		f = append(f, "")
+	}
+	return card{f[0], f[1], f[2]}, true, nil
+}
+
+func (a *Adapter) saveCard(ctx context.Context, requestID string, c card) error {
+	if c.Thread != "" {
+		if err := a.cfg.State.SetBotState(ctx, "discord:thread:"+c.Thread, requestID); err != nil {
+			return err
+		}
+	}
+	return a.cfg.State.SetBotState(ctx, "discord:card:"+requestID, strings.TrimSpace(c.Channel+" "+c.Message+" "+c.Thread))
+}
+
+// threadRequest is the request whose chat the thread is.
+func (a *Adapter) threadRequest(ctx context.Context, thread string) (string, bool, error) {
+	return a.get(ctx, "discord:thread:"+thread)
+}
+
+// LinkCodeTTL is how long a link code works.
+const LinkCodeTTL = time.Hour
+
+// NewLinkCode returns a one-time code that links the Discord account that
+// sends "/support link code" to technician techID within ttl. Only the
+// code's hash is stored.
+func NewLinkCode(ctx context.Context, st bots.State, techID string, ttl time.Duration) (string, error) {
+	b := make([]byte, 10)
+	rand.Read(b)
+	code := strings.ToUpper(hex.EncodeToString(b))
+	code = code[:5] + "-" + code[5:10] + "-" + code[10:15] + "-" + code[15:]
+	exp := time.Now().Add(ttl).Unix()
+	if err := st.SetBotState(ctx, linkName(code), techID+" "+strconv.FormatInt(exp, 10)); err != nil {
+		return "", fmt.Errorf("store the link code: %w", err)
+	}
+	return code, nil
+}
+
+func linkName(code string) string {
+	code = strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(code), "-", ""))
+	sum := sha256.Sum256([]byte(code))
+	return "discord:link:" + hex.EncodeToString(sum[:])
+}
+
+// redeem links Discord user userID to the technician code was made for.
+func (a *Adapter) redeem(ctx context.Context, userID, code string) (core.Technician, error) {
+	bad := core.Errorf(core.CodeNotFound, "this link code is not valid (any more); ask an admin for a new one: relaydesk admin discord link-code --tech <e-mail>")
+	v, ok, err := a.get(ctx, linkName(code))
+	if err != nil {
+		return core.Technician{}, err
+	}
+	id, exp, _ := strings.Cut(v, " ")
+	until, perr := strconv.ParseInt(exp, 10, 64)
+	if !ok || perr != nil || time.Now().Unix() > until {
+		return core.Technician{}, bad
+	}
+	t, err := a.store.Technician(ctx, id)
+	if core.ErrorCode(err) == core.CodeNotFound {
+		return t, bad
+	} else if err != nil {
+		return t, err
+	}
+	if err := a.cfg.State.SetBotState(ctx, linkName(code), "used"); err != nil {
+		return t, err
+	}
+	err = a.eng.LinkIdentity(ctx, core.TechnicianActor(t.ID), core.Identity{Platform: Platform, ExternalID: userID,
+		Subject: core.ActorTechnician, SubjectID: t.ID})
+	return t, err
+}
+
+// technician is the relaydesk technician a Discord user is linked to.
+func (a *Adapter) technician(ctx context.Context, userID string) (core.Technician, bool, error) {
+	id, err := a.store.Identity(ctx, Platform, userID)
+	if core.ErrorCode(err) == core.CodeNotFound || (err == nil && id.Subject != core.ActorTechnician) {
+		return core.Technician{}, false, nil
+	} else if err != nil {
+		return core.Technician{}, false, err
+	}
+	t, err := a.store.Technician(ctx, id.SubjectID)
+	if core.ErrorCode(err) == core.CodeNotFound {
+		return t, false, nil
+	}
+	return t, err == nil, err
+}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/relaydesk/relaydesk/bots"
 	"github.com/relaydesk/relaydesk/core"
 )
 
@@ -56,53 +57,6 @@ func components(r core.Request) []discordgo.MessageComponent {
 	return []discordgo.MessageComponent{row}
 }
 
-func ownerText(r core.Request) string {
-	if r.OwnerName == "" {
-		return "unassigned"
-	}
-	return r.OwnerName
-}
-
-func customerText(r core.Request) string {
-	switch {
-	case r.CustomerEmail != "" && r.CustomerName != "":
-		return r.CustomerName + " <" + r.CustomerEmail + ">"
-	case r.CustomerEmail != "":
-		return r.CustomerEmail
-	case r.CustomerName != "":
-		return r.CustomerName
-	}
-	return "no customer yet"
-}
-
-func statusText(r core.Request) string {
-	switch {
-	case r.Status == core.StatusActive && r.Chat == core.ChatLive:
-		return "Active, chat live"
-	case r.Status == core.StatusActive && r.Chat == core.ChatEnded:
-		return "Active, chat ended"
-	case r.Status == core.StatusActive:
-		return "Active, waiting for the owner to join"
-	case r.Status == core.StatusCompleted:
-		return "Completed"
-	}
-	return "New"
-}
-
-func sourceText(s core.Source) string {
-	var parts []string
-	for _, p := range []struct{ k, v string }{{"via", s.Channel}, {"IP", s.IP}, {"device", s.Device}, {"OS", s.OS},
-		{"browser", s.Browser}, {"language", s.Language}} {
-		if p.v != "" {
-			parts = append(parts, p.k+" "+p.v)
-		}
-	}
-	if len(parts) == 0 {
-		return "unknown"
-	}
-	return strings.Join(parts, " · ")
-}
-
 // escape keeps text from Discord's markdown; mentions are harmless, as
 // every message relaydesk sends allows none.
 func escape(s string) string {
@@ -111,7 +65,7 @@ func escape(s string) string {
 
 // cardText is the card's content line, also the notification's text.
 func cardText(r core.Request) string {
-	return clip(fmt.Sprintf("Request #%d (%s) from %s: %s, owner %s", r.Number, r.CompanyName, customerText(r), statusText(r), ownerText(r)), 2000)
+	return clip(fmt.Sprintf("Request #%d (%s) from %s: %s, owner %s", r.Number, r.CompanyName, bots.CustomerText(r), bots.StatusText(r), bots.OwnerText(r)), 2000)
 }
 
 // Embed colours by status.
@@ -125,10 +79,10 @@ func cardEmbed(r core.Request) *discordgo.MessageEmbed {
 		Description: clip(r.Subject, 4000),
 		Color:       colours[r.Status],
 		Fields: []*discordgo.MessageEmbedField{
-			{Name: "Customer", Value: clip(customerText(r), 1024), Inline: true},
-			{Name: "Status", Value: statusText(r), Inline: true},
-			{Name: "Owner", Value: clip(ownerText(r), 1024), Inline: true},
-			{Name: "Source", Value: clip(sourceText(r.Source), 1024)},
+			{Name: "Customer", Value: clip(bots.CustomerText(r), 1024), Inline: true},
+			{Name: "Status", Value: bots.StatusText(r), Inline: true},
+			{Name: "Owner", Value: clip(bots.OwnerText(r), 1024), Inline: true},
+			{Name: "Source", Value: clip(bots.SourceText(r.Source), 1024)},
 		},
 		Footer: &discordgo.MessageEmbedFooter{Text: cardFooter + r.ID +
 			" · the thread is the chat: once you joined, the owner's messages there go to the customer; start with !note or // for a private note"},

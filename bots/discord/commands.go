@@ -9,6 +9,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/relaydesk/relaydesk/bots"
 	"github.com/relaydesk/relaydesk/core"
 )
 
@@ -188,58 +189,14 @@ func (a *Adapter) requestCommand(ctx context.Context, by core.Actor, i *discordg
 	return "", core.Errorf(core.CodeInvalid, "/support %s is not a command", sub)
 }
 
-// findRequest resolves "1001" or "acme#1001": the company is the one named,
-// else the channel's (or the thread's parent's), else the only one of the
-// technician's companies that has such a request.
+// findRequest resolves a request reference typed in channel (see
+// bots.FindRequest); the channel's bound company comes first.
 func (a *Adapter) findRequest(ctx context.Context, by core.Actor, channel, ref string) (core.Request, error) {
-	slug, num, ok := strings.Cut(strings.TrimPrefix(ref, "#"), "#")
-	if !ok {
-		slug, num = "", slug
+	company, _, err := a.channelCompany(ctx, channel)
+	if err != nil {
+		return core.Request{}, err
 	}
-	n, err := strconv.ParseInt(num, 10, 64)
-	if err != nil || n <= 0 {
-		return core.Request{}, core.Errorf(core.CodeInvalid, "%q is not a request number such as 1001 or acme#1001", ref)
-	}
-	var companies []string
-	switch {
-	case slug != "":
-		co, err := a.store.CompanyBySlug(ctx, slug)
-		if err != nil {
-			return core.Request{}, core.Errorf(core.CodeNotFound, "there is no company %q", slug)
-		}
-		companies = []string{co.ID}
-	default:
-		if id, ok, err := a.channelCompany(ctx, channel); err != nil {
-			return core.Request{}, err
-		} else if ok && id != "" {
-			companies = []string{id}
-			break
-		}
-		cos, err := a.eng.Companies(ctx, by)
-		if err != nil {
-			return core.Request{}, err
-		}
-		for _, c := range cos {
-			companies = append(companies, c.ID)
-		}
-	}
-	var found []core.Request
-	for _, id := range companies {
-		r, err := a.store.RequestByNumber(ctx, id, n)
-		if core.ErrorCode(err) == core.CodeNotFound {
-			continue
-		} else if err != nil {
-			return r, err
-		}
-		found = append(found, r)
-	}
-	switch len(found) {
-	case 0:
-		return core.Request{}, core.Errorf(core.CodeNotFound, "there is no request #%d you can see", n)
-	case 1:
-		return found[0], nil
-	}
-	return core.Request{}, core.Errorf(core.CodeInvalid, "several companies have a request #%d; write it as company#%d", n, n)
+	return bots.FindRequest(ctx, a.eng, by, company, ref)
 }
 
 // colleague is a technician named by e-mail or by a Discord mention
@@ -312,8 +269,8 @@ func (a *Adapter) list(ctx context.Context, by core.Actor, opts map[string]strin
 	}
 	lines := []string{title}
 	for _, r := range page.Requests {
-		lines = append(lines, fmt.Sprintf("**#%d** %s · %s · %s · %s: %s", r.Number, escape(r.CompanyName), statusText(r),
-			escape(ownerText(r)), escape(customerText(r)), escape(clip(r.Subject, 80))))
+		lines = append(lines, fmt.Sprintf("**#%d** %s · %s · %s · %s: %s", r.Number, escape(r.CompanyName), bots.StatusText(r),
+			escape(bots.OwnerText(r)), escape(bots.CustomerText(r)), escape(clip(r.Subject, 80))))
 	}
 	return strings.Join(lines, "\n"), nil
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/relaydesk/relaydesk/bots"
 	"github.com/relaydesk/relaydesk/core"
 )
 
@@ -56,53 +57,6 @@ func mrkdwn(s string) *slack.TextBlockObject {
 	return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
 }
 
-func ownerText(r core.Request) string {
-	if r.OwnerName == "" {
-		return "unassigned"
-	}
-	return r.OwnerName
-}
-
-func customerText(r core.Request) string {
-	switch {
-	case r.CustomerEmail != "" && r.CustomerName != "":
-		return r.CustomerName + " <" + r.CustomerEmail + ">"
-	case r.CustomerEmail != "":
-		return r.CustomerEmail
-	case r.CustomerName != "":
-		return r.CustomerName
-	}
-	return "no customer yet"
-}
-
-func statusText(r core.Request) string {
-	switch {
-	case r.Status == core.StatusActive && r.Chat == core.ChatLive:
-		return "Active, chat live"
-	case r.Status == core.StatusActive && r.Chat == core.ChatEnded:
-		return "Active, chat ended"
-	case r.Status == core.StatusActive:
-		return "Active, waiting for the owner to join"
-	case r.Status == core.StatusCompleted:
-		return "Completed"
-	}
-	return "New"
-}
-
-func sourceText(s core.Source) string {
-	var parts []string
-	for _, p := range []struct{ k, v string }{{"via", s.Channel}, {"IP", s.IP}, {"device", s.Device}, {"OS", s.OS},
-		{"browser", s.Browser}, {"language", s.Language}} {
-		if p.v != "" {
-			parts = append(parts, p.k+" "+p.v)
-		}
-	}
-	if len(parts) == 0 {
-		return "unknown"
-	}
-	return strings.Join(parts, " · ")
-}
-
 // escape keeps text from Slack's mrkdwn control characters.
 func escape(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
@@ -110,17 +64,17 @@ func escape(s string) string {
 
 // cardText is the card's plain-text fallback (notifications, screen readers).
 func cardText(r core.Request) string {
-	return fmt.Sprintf("Request #%d (%s) from %s: %s, owner %s", r.Number, r.CompanyName, customerText(r), statusText(r), ownerText(r))
+	return fmt.Sprintf("Request #%d (%s) from %s: %s, owner %s", r.Number, r.CompanyName, bots.CustomerText(r), bots.StatusText(r), bots.OwnerText(r))
 }
 
 // cardBlocks renders a request's card.
 func cardBlocks(r core.Request) []slack.Block {
 	head := fmt.Sprintf("*Request #%d* · %s", r.Number, escape(r.CompanyName))
 	fields := []*slack.TextBlockObject{
-		mrkdwn("*Customer*\n" + escape(customerText(r))),
-		mrkdwn("*Status*\n" + statusText(r)),
-		mrkdwn("*Owner*\n" + escape(ownerText(r))),
-		mrkdwn("*Source*\n" + escape(sourceText(r.Source))),
+		mrkdwn("*Customer*\n" + escape(bots.CustomerText(r))),
+		mrkdwn("*Status*\n" + bots.StatusText(r)),
+		mrkdwn("*Owner*\n" + escape(bots.OwnerText(r))),
+		mrkdwn("*Source*\n" + escape(bots.SourceText(r.Source))),
 	}
 	blocks := []slack.Block{
 		slack.NewSectionBlock(mrkdwn(head), fields, nil),

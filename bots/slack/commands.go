@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/slack-go/slack"
 
+	"github.com/relaydesk/relaydesk/bots"
 	"github.com/relaydesk/relaydesk/core"
 )
 
@@ -169,58 +169,14 @@ func (a *Adapter) requestCommand(ctx context.Context, by core.Actor, cmd slack.S
 	return "", core.Errorf(core.CodeInvalid, "unknown subcommand %s", sub)
 }
 
-// findRequest resolves "1001" or "acme#1001": the company is the one named,
-// else the channel's, else the only one of the technician's companies that
-// has such a request.
+// findRequest resolves a request reference typed in channel (see
+// bots.FindRequest); the channel's bound company comes first.
 func (a *Adapter) findRequest(ctx context.Context, by core.Actor, channel, ref string) (core.Request, error) {
-	slug, num, ok := strings.Cut(strings.TrimPrefix(ref, "#"), "#")
-	if !ok {
-		slug, num = "", slug
+	company, _, err := a.channelCompany(ctx, channel)
+	if err != nil {
+		return core.Request{}, err
 	}
-	n, err := strconv.ParseInt(num, 10, 64)
-	if err != nil || n <= 0 {
-		return core.Request{}, core.Errorf(core.CodeInvalid, "%q is not a request number such as 1001 or acme#1001", ref)
-	}
-	var companies []string
-	switch {
-	case slug != "":
-		co, err := a.store.CompanyBySlug(ctx, slug)
-		if err != nil {
-			return core.Request{}, core.Errorf(core.CodeNotFound, "there is no company %q", slug)
-		}
-		companies = []string{co.ID}
-	default:
-		if id, ok, err := a.channelCompany(ctx, channel); err != nil {
-			return core.Request{}, err
-		} else if ok && id != "" {
-			companies = []string{id}
-			break
-		}
-		cos, err := a.eng.Companies(ctx, by)
-		if err != nil {
-			return core.Request{}, err
-		}
-		for _, c := range cos {
-			companies = append(companies, c.ID)
-		}
-	}
-	var found []core.Request
-	for _, id := range companies {
-		r, err := a.store.RequestByNumber(ctx, id, n)
-		if core.ErrorCode(err) == core.CodeNotFound {
-			continue
-		} else if err != nil {
-			return r, err
-		}
-		found = append(found, r)
-	}
-	switch len(found) {
-	case 0:
-		return core.Request{}, core.Errorf(core.CodeNotFound, "there is no request #%d you can see", n)
-	case 1:
-		return found[0], nil
-	}
-	return core.Request{}, core.Errorf(core.CodeInvalid, "several companies have a request #%d; write it as company#%d", n, n)
+	return bots.FindRequest(ctx, a.eng, by, company, ref)
 }
 
 // colleague is a technician named by e-mail or by a Slack mention
@@ -303,7 +259,7 @@ func (a *Adapter) list(ctx context.Context, by core.Actor, args []string) (messa
 	}
 	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(title), nil, nil)}
 	for _, r := range page.Requests {
-		line := fmt.Sprintf("*#%d* %s · %s · %s · %s\n%s", r.Number, r.CompanyName, r.Status, ownerText(r), customerText(r), r.Subject)
+		line := fmt.Sprintf("*#%d* %s · %s · %s · %s\n%s", r.Number, r.CompanyName, r.Status, bots.OwnerText(r), bots.CustomerText(r), r.Subject)
 		var acc *slack.Accessory
 		if b := buttons(r); len(b) > 0 {
 			acc = slack.NewAccessory(b[0])

@@ -7,6 +7,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/relaydesk/relaydesk/bots"
 	"github.com/relaydesk/relaydesk/core"
 )
 
@@ -89,6 +90,6 @@ func dmText(r core.Request, channel string) string {
 	if channel != "" {
 		where = fmt.Sprintf("Its card is in <#%s>.", channel)
 	}
-	return fmt.Sprintf("New request *#%d* at %s from %s: %s\n%s", r.Number, escape(r.CompanyName), escape(customerText(r)),
+	return fmt.Sprintf("New request *#%d* at %s from %s: %s\n%s", r.Number, escape(r.CompanyName), escape(bots.CustomerText(r)),
 		escape(r.Subject), where)
 }

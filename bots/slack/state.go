@@ -2,11 +2,6 @@ package slack
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -79,66 +74,20 @@ func (a *Adapter) threadRequest(ctx context.Context, channel, ts string) (string
 }
 
 // LinkCodeTTL is how long a link code works.
-const LinkCodeTTL = time.Hour
+const LinkCodeTTL = bots.LinkCodeTTL
 
 // NewLinkCode returns a one-time code that links the Slack account that
-// sends "/support link CODE" to technician techID within ttl. Only the
-// code's hash is stored.
+// sends "/support link CODE" to technician techID within ttl.
 func NewLinkCode(ctx context.Context, st bots.State, techID string, ttl time.Duration) (string, error) {
-	b := make([]byte, 10)
-	rand.Read(b)
-	code := strings.ToUpper(hex.EncodeToString(b))
-	code = code[:5] + "-" + code[5:10] + "-" + code[10:15] + "-" + code[15:]
-	exp := time.Now().Add(ttl).Unix()
-	if err := st.SetBotState(ctx, linkName(code), techID+" "+strconv.FormatInt(exp, 10)); err != nil {
-		return "", fmt.Errorf("store the link code: %w", err)
-	}
-	return code, nil
-}
-
-func linkName(code string) string {
-	code = strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(code), "-", ""))
-	sum := sha256.Sum256([]byte(code))
-	return "slack:link:" + hex.EncodeToString(sum[:])
+	return bots.NewLinkCode(ctx, st, Platform, techID, ttl)
 }
 
 // redeem links Slack user userID to the technician code was made for.
 func (a *Adapter) redeem(ctx context.Context, userID, code string) (core.Technician, error) {
-	bad := core.Errorf(core.CodeNotFound, "this link code is not valid (any more); ask an admin for a new one: relaydesk admin slack link-code --tech <e-mail>")
-	v, ok, err := a.get(ctx, linkName(code))
-	if err != nil {
-		return core.Technician{}, err
-	}
-	id, exp, _ := strings.Cut(v, " ")
-	until, perr := strconv.ParseInt(exp, 10, 64)
-	if !ok || perr != nil || time.Now().Unix() > until {
-		return core.Technician{}, bad
-	}
-	t, err := a.store.Technician(ctx, id)
-	if core.ErrorCode(err) == core.CodeNotFound {
-		return t, bad
-	} else if err != nil {
-		return t, err
-	}
-	if err := a.cfg.State.SetBotState(ctx, linkName(code), "used"); err != nil {
-		return t, err
-	}
-	err = a.eng.LinkIdentity(ctx, core.TechnicianActor(t.ID), core.Identity{Platform: Platform, ExternalID: userID,
-		Subject: core.ActorTechnician, SubjectID: t.ID})
-	return t, err
+	return bots.RedeemLinkCode(ctx, a.cfg.State, a.eng, Platform, userID, code)
 }
 
 // technician is the relaydesk technician a Slack user is linked to.
 func (a *Adapter) technician(ctx context.Context, userID string) (core.Technician, bool, error) {
-	id, err := a.store.Identity(ctx, Platform, userID)
-	if core.ErrorCode(err) == core.CodeNotFound || (err == nil && id.Subject != core.ActorTechnician) {
-		return core.Technician{}, false, nil
-	} else if err != nil {
-		return core.Technician{}, false, err
-	}
-	t, err := a.store.Technician(ctx, id.SubjectID)
-	if core.ErrorCode(err) == core.CodeNotFound {
-		return t, false, nil
-	}
-	return t, err == nil, err
+	return bots.LinkedTechnician(ctx, a.store, Platform, userID)
 }

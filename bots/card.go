@@ -1,0 +1,60 @@
+package bots
+
+import (
+	"strings"
+
+	"github.com/relaydesk/relaydesk/core"
+)
+
+// The texts of a request's card, the same on every technician platform.
+
+// OwnerText names a request's owner for a technician-facing card.
+func OwnerText(r core.Request) string {
+	if r.OwnerName == "" {
+		return "unassigned"
+	}
+	return r.OwnerName
+}
+
+// CustomerText names a request's primary customer for a card.
+func CustomerText(r core.Request) string {
+	switch {
+	case r.CustomerEmail != "" && r.CustomerName != "":
+		return r.CustomerName + " <" + r.CustomerEmail + ">"
+	case r.CustomerEmail != "":
+		return r.CustomerEmail
+	case r.CustomerName != "":
+		return r.CustomerName
+	}
+	return "no customer yet"
+}
+
+// StatusText says where a request is, chat state included.
+func StatusText(r core.Request) string {
+	switch {
+	case r.Status == core.StatusActive && r.Chat == core.ChatLive:
+		return "Active, chat live"
+	case r.Status == core.StatusActive && r.Chat == core.ChatEnded:
+		return "Active, chat ended"
+	case r.Status == core.StatusActive:
+		return "Active, waiting for the owner to join"
+	case r.Status == core.StatusCompleted:
+		return "Completed"
+	}
+	return "New"
+}
+
+// SourceText is a request's source information on one line.
+func SourceText(s core.Source) string {
+	var parts []string
+	for _, p := range []struct{ k, v string }{{"via", s.Channel}, {"IP", s.IP}, {"device", s.Device}, {"OS", s.OS},
+		{"browser", s.Browser}, {"language", s.Language}} {
+		if p.v != "" {
+			parts = append(parts, p.k+" "+p.v)
+		}
+	}
+	if len(parts) == 0 {
+		return "unknown"
+	}
+	return strings.Join(parts, " · ")
+}

@@ -110,19 +110,8 @@ func TestBrowser(t *testing.T) {
 		t.Fatal("no portal key printed")
 	}
 
-	// serve, as `relaydesk serve` would run.
-	var out, errb syncBuffer
-	m := p.main("", &out, &errb)
-	ctx, stop := context.WithCancel(context.Background())
-	exited := make(chan int, 1)
-	go func() { exited <- m.Run(ctx, []string{"serve"}) }()
-	t.Cleanup(func() {
-		stop()
-		if code := <-exited; code != 0 {
-			t.Errorf("serve exited with %d:\n%s", code, errb.String())
-		}
-	})
-	waitFor(t, base+"/healthz", http.StatusOK, 30*time.Second)
+	srv := p.serve()
+	errb := srv.log
 
 	// Someone else's web site, with the snippet pasted in.
 	host := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

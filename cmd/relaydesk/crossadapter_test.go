@@ -1,13 +1,11 @@
 package main_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/relaydesk/relaydesk/bots/slack/slacktest"
 	"github.com/relaydesk/relaydesk/bots/telegram/telegramtest"
@@ -55,33 +53,8 @@ func TestTelegramCustomerSlackTechnician(t *testing.T) {
 	}
 	linkCode := strings.Fields(out)[0]
 
-	var sout, errb syncBuffer
-	m := p.main("", &sout, &errb)
-	addrc := make(chan string, 1)
-	m.OnListen = func(addr string) { addrc <- addr }
-	ctx, stop := context.WithCancel(context.Background())
-	exited := make(chan int, 1)
-	go func() { exited <- m.Run(ctx, []string{"serve"}) }()
-	t.Cleanup(func() { // before the fakes stop: cleanups run last first
-		stop()
-		select {
-		case code := <-exited:
-			if code != 0 {
-				t.Errorf("serve exited with %d:\n%s", code, errb.String())
-			}
-		case <-time.After(30 * time.Second):
-			t.Errorf("serve did not stop:\n%s", errb.String())
-		}
-	})
-	var base string
-	select {
-	case addr := <-addrc:
-		base = "http://" + addr
-	case code := <-exited:
-		t.Fatalf("serve exited with %d:\n%s", code, errb.String())
-	case <-time.After(30 * time.Second):
-		t.Fatalf("serve did not listen:\n%s", errb.String())
-	}
+	srv := p.serve()
+	base, errb := srv.base, srv.log
 
 	// Slack: Alice links her account and makes herself available.
 	command := func(text string) string {

@@ -1,14 +1,12 @@
 package main_test
 
 import (
-	"context"
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/relaydesk/relaydesk/bots/discord/discordtest"
 	"github.com/relaydesk/relaydesk/bots/telegram/telegramtest"
@@ -64,33 +62,8 @@ func TestTelegramCustomerDiscordTechnician(t *testing.T) {
 	}
 	linkCode := strings.Fields(out)[0]
 
-	var sout, errb syncBuffer
-	m := p.main("", &sout, &errb)
-	addrc := make(chan string, 1)
-	m.OnListen = func(addr string) { addrc <- addr }
-	ctx, stop := context.WithCancel(context.Background())
-	exited := make(chan int, 1)
-	go func() { exited <- m.Run(ctx, []string{"serve"}) }()
-	t.Cleanup(func() { // before the fakes stop: cleanups run last first
-		stop()
-		select {
-		case code := <-exited:
-			if code != 0 {
-				t.Errorf("serve exited with %d:\n%s", code, errb.String())
-			}
-		case <-time.After(30 * time.Second):
-			t.Errorf("serve did not stop:\n%s", errb.String())
-		}
-	})
-	var base string
-	select {
-	case addr := <-addrc:
-		base = "http://" + addr
-	case code := <-exited:
-		t.Fatalf("serve exited with %d:\n%s", code, errb.String())
-	case <-time.After(30 * time.Second):
-		t.Fatalf("serve did not listen:\n%s", errb.String())
-	}
+	srv := p.serve()
+	base, errb := srv.base, srv.log
 	dc.WaitConnected(t)
 
 	// Discord: Alice links her account and makes herself available.

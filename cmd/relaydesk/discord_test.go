@@ -61,23 +61,9 @@ func TestServeDiscord(t *testing.T) {
 			}
 			linkCode := strings.Fields(out)[0]
 
-			var sout, errb syncBuffer
-			m := p.main("", &sout, &errb)
-			addrc := make(chan string, 1)
-			m.OnListen = func(addr string) { addrc <- addr }
-			ctx, stop := context.WithCancel(context.Background())
-			defer stop()
-			exited := make(chan int, 1)
-			go func() { exited <- m.Run(ctx, []string{"serve"}) }()
-			var base string
-			select {
-			case addr := <-addrc:
-				base = "http://" + addr
-			case code := <-exited:
-				t.Fatalf("serve exited with %d:\n%s", code, errb.String())
-			case <-time.After(30 * time.Second):
-				t.Fatalf("serve did not listen:\n%s", errb.String())
-			}
+			ctx := context.Background()
+			srv := p.serve()
+			base, errb := srv.base, srv.log
 			dc.WaitConnected(t)
 
 			interaction := func(id string, typ int, data map[string]any) []byte {
@@ -174,15 +160,7 @@ func TestServeDiscord(t *testing.T) {
 				time.Sleep(20 * time.Millisecond)
 			}
 
-			stop()
-			select {
-			case code := <-exited:
-				if code != 0 {
-					t.Fatalf("serve exited with %d:\n%s", code, errb.String())
-				}
-			case <-time.After(30 * time.Second):
-				t.Fatalf("serve did not stop:\n%s", errb.String())
-			}
+			srv.stop()
 			log := errb.String()
 			if !strings.Contains(log, "discord adapter is on") || strings.Contains(log, "not part of this build") {
 				t.Errorf("the log does not say the discord adapter is on:\n%s", log)
@@ -190,7 +168,7 @@ func TestServeDiscord(t *testing.T) {
 			if strings.Contains(log, "level=ERROR") {
 				t.Errorf("the log has errors:\n%s", log)
 			}
-			if strings.Contains(log+sout.String(), "never-logged") {
+			if strings.Contains(log+srv.out.String(), "never-logged") {
 				t.Errorf("the token leaked into the log:\n%s", log)
 			}
 		})

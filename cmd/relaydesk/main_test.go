@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	main "github.com/relaydesk/relaydesk/cmd/relaydesk"
 	"github.com/relaydesk/relaydesk/core/sqlstore/storetest"
@@ -77,4 +78,54 @@ func (p *program) run(stdin string, args ...string) (code int, stdout, stderr st
 	var out, errb syncBuffer
 	code = p.main(stdin, &out, &errb).Run(context.Background(), args)
 	return code, out.String(), errb.String()
+}
+
+// server is `relaydesk serve` running in-process for a test.
+type server struct {
+	t      *testing.T
+	base   string      // http://host:port it listens on
+	out    *syncBuffer // what it wrote to standard output
+	log    *syncBuffer // what it wrote to standard error
+	cancel context.CancelFunc
+	exited chan int
+	once   sync.Once
+}
+
+// serve starts `relaydesk serve` and waits until it listens. It is stopped,
+// and must exit 0, when the test ends (its cleanup runs before those
+// registered earlier, such as fake platforms), or earlier with stop.
+func (p *program) serve() *server {
+	p.t.Helper()
+	s := &server{t: p.t, out: &syncBuffer{}, log: &syncBuffer{}, exited: make(chan int, 1)}
+	m := p.main("", s.out, s.log)
+	addrc := make(chan string, 1)
+	m.OnListen = func(addr string) { addrc <- addr }
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	go func() { s.exited <- m.Run(ctx, []string{"serve"}) }()
+	p.t.Cleanup(s.stop)
+	select {
+	case addr := <-addrc:
+		s.base = "http://" + addr
+	case code := <-s.exited:
+		p.t.Fatalf("serve exited with %d before listening:\n%s", code, s.log.String())
+	case <-time.After(30 * time.Second):
+		p.t.Fatalf("serve did not listen within 30s:\n%s", s.log.String())
+	}
+	return s
+}
+
+// stop ends serve as SIGTERM would and checks that it exits 0.
+func (s *server) stop() {
+	s.once.Do(func() {
+		s.cancel()
+		select {
+		case code := <-s.exited:
+			if code != 0 {
+				s.t.Errorf("serve exited with %d, want 0:\n%s", code, s.log.String())
+			}
+		case <-time.After(30 * time.Second):
+			s.t.Errorf("serve did not stop within 30s of its context ending:\n%s", s.log.String())
+		}
+	})
 }

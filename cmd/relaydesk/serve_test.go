@@ -39,25 +39,8 @@ func TestServe(t *testing.T) {
 			for k, v := range tt.env {
 				p.env[k] = v
 			}
-			var out, errb syncBuffer
-			m := p.main("", &out, &errb)
-			addrc := make(chan string, 1)
-			m.OnListen = func(addr string) { addrc <- addr }
-
-			ctx, stop := context.WithCancel(context.Background())
-			defer stop()
-			exited := make(chan int, 1)
-			go func() { exited <- m.Run(ctx, []string{"serve"}) }()
-
-			var base string
-			select {
-			case addr := <-addrc:
-				base = "http://" + addr
-			case code := <-exited:
-				t.Fatalf("serve exited with %d before listening:\n%s", code, errb.String())
-			case <-time.After(30 * time.Second):
-				t.Fatalf("serve did not listen within 30s:\n%s", errb.String())
-			}
+			srv := p.serve()
+			base, errb := srv.base, srv.log
 
 			waitFor(t, base+"/healthz", http.StatusOK, 10*time.Second)
 			if code, body := fetch(t, base+"/healthz"); code != 200 || body != "ok" {
@@ -76,15 +59,7 @@ func TestServe(t *testing.T) {
 				}
 			}
 
-			stop()
-			select {
-			case code := <-exited:
-				if code != 0 {
-					t.Fatalf("serve exited with %d, want 0:\n%s", code, errb.String())
-				}
-			case <-time.After(30 * time.Second):
-				t.Fatalf("serve did not stop within 30s of its context ending:\n%s", errb.String())
-			}
+			srv.stop()
 
 			log := errb.String()
 			for _, want := range []string{"relaydesk is serving", "shutting down", "stopped"} {
@@ -106,7 +81,7 @@ func TestServe(t *testing.T) {
 					t.Errorf("%d log lines say the %s adapter is off, want %d:\n%s", n, a, want, log)
 				}
 			}
-			if tt.secret != "" && strings.Contains(log+out.String(), tt.secret) {
+			if tt.secret != "" && strings.Contains(log+srv.out.String(), tt.secret) {
 				t.Errorf("a token leaked into the output:\n%s", log)
 			}
 		})
@@ -191,23 +166,9 @@ func TestServeTelegram(t *testing.T) {
 				}
 			}
 
-			var out, errb syncBuffer
-			m := p.main("", &out, &errb)
-			addrc := make(chan string, 1)
-			m.OnListen = func(addr string) { addrc <- addr }
-			ctx, stop := context.WithCancel(context.Background())
-			defer stop()
-			exited := make(chan int, 1)
-			go func() { exited <- m.Run(ctx, []string{"serve"}) }()
-			var base string
-			select {
-			case addr := <-addrc:
-				base = "http://" + addr
-			case code := <-exited:
-				t.Fatalf("serve exited with %d:\n%s", code, errb.String())
-			case <-time.After(30 * time.Second):
-				t.Fatalf("serve did not listen:\n%s", errb.String())
-			}
+			ctx := context.Background()
+			srv := p.serve()
+			base, errb := srv.base, srv.log
 
 			update := []byte(fmt.Sprintf(`{"update_id": 5001, "message": {"message_id": 1, "date": 1767225600,
 				"from": {"id": 777001, "is_bot": false, "first_name": "Tess", "language_code": "en"},
@@ -257,15 +218,7 @@ func TestServeTelegram(t *testing.T) {
 				return hasText(calls, "Alice joined the chat.") && hasText(calls, "Alice: Alice here: unplug it")
 			})
 
-			stop()
-			select {
-			case code := <-exited:
-				if code != 0 {
-					t.Fatalf("serve exited with %d:\n%s", code, errb.String())
-				}
-			case <-time.After(30 * time.Second):
-				t.Fatalf("serve did not stop:\n%s", errb.String())
-			}
+			srv.stop()
 			log := errb.String()
 			if !strings.Contains(log, "telegram adapter is on") || strings.Contains(log, "telegram adapter is off") ||
 				strings.Contains(log, "not part of this build") {
@@ -274,7 +227,7 @@ func TestServeTelegram(t *testing.T) {
 			if strings.Contains(log, "level=ERROR") {
 				t.Errorf("the log has errors:\n%s", log)
 			}
-			if strings.Contains(log+out.String(), "AAH-serve_test_token") || strings.Contains(log, secret) {
+			if strings.Contains(log+srv.out.String(), "AAH-serve_test_token") || strings.Contains(log, secret) {
 				t.Errorf("the token or the webhook secret leaked into the log:\n%s", log)
 			}
 			if !tt.webhook && !hasCall(tg.Calls(), "deleteWebhook") {

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/relaydesk/relaydesk/bots/slack/slacktest"
 	"github.com/relaydesk/relaydesk/core"
@@ -51,23 +50,9 @@ func TestServeSlack(t *testing.T) {
 			}
 			linkCode := strings.Fields(out)[0]
 
-			var sout, errb syncBuffer
-			m := p.main("", &sout, &errb)
-			addrc := make(chan string, 1)
-			m.OnListen = func(addr string) { addrc <- addr }
-			ctx, stop := context.WithCancel(context.Background())
-			defer stop()
-			exited := make(chan int, 1)
-			go func() { exited <- m.Run(ctx, []string{"serve"}) }()
-			var base string
-			select {
-			case addr := <-addrc:
-				base = "http://" + addr
-			case code := <-exited:
-				t.Fatalf("serve exited with %d:\n%s", code, errb.String())
-			case <-time.After(30 * time.Second):
-				t.Fatalf("serve did not listen:\n%s", errb.String())
-			}
+			ctx := context.Background()
+			srv := p.serve()
+			base, errb := srv.base, srv.log
 
 			cmd := slacktest.Form("command", "/support", "text", "link "+linkCode, "user_id", aliceUser, "channel_id", channel,
 				"team_id", "T0001", "trigger_id", "1.2.3")
@@ -123,15 +108,7 @@ func TestServeSlack(t *testing.T) {
 				return false
 			})
 
-			stop()
-			select {
-			case code := <-exited:
-				if code != 0 {
-					t.Fatalf("serve exited with %d:\n%s", code, errb.String())
-				}
-			case <-time.After(30 * time.Second):
-				t.Fatalf("serve did not stop:\n%s", errb.String())
-			}
+			srv.stop()
 			log := errb.String()
 			if !strings.Contains(log, "slack adapter is on") || strings.Contains(log, "not part of this build") {
 				t.Errorf("the log does not say the slack adapter is on:\n%s", log)
@@ -139,7 +116,7 @@ func TestServeSlack(t *testing.T) {
 			if strings.Contains(log, "level=ERROR") {
 				t.Errorf("the log has errors:\n%s", log)
 			}
-			if strings.Contains(log+sout.String(), "never-logged") {
+			if strings.Contains(log+srv.out.String(), "never-logged") {
 				t.Errorf("the token or the signing secret leaked into the log:\n%s", log)
 			}
 		})
@@ -171,23 +148,8 @@ func TestServeSlackSocketMode(t *testing.T) {
 	}
 	linkCode := strings.Fields(out)[0]
 
-	var sout, errb syncBuffer
-	m := p.main("", &sout, &errb)
-	addrc := make(chan string, 1)
-	m.OnListen = func(addr string) { addrc <- addr }
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	exited := make(chan int, 1)
-	go func() { exited <- m.Run(ctx, []string{"serve"}) }()
-	var base string
-	select {
-	case addr := <-addrc:
-		base = "http://" + addr
-	case code := <-exited:
-		t.Fatalf("serve exited with %d:\n%s", code, errb.String())
-	case <-time.After(30 * time.Second):
-		t.Fatalf("serve did not listen:\n%s", errb.String())
-	}
+	srv := p.serve()
+	base, errb := srv.base, srv.log
 	sl.WaitConnections(t, 1, 1)
 	env := sl.Push(t, "slash_commands", map[string]any{"command": "/support", "text": "link " + linkCode, "user_id": "U0ALICE",
 		"channel_id": "C0ACMEQUEUE", "team_id": "T0001"})
@@ -198,20 +160,12 @@ func TestServeSlackSocketMode(t *testing.T) {
 		t.Errorf("/slack/commands answered %d without a signing secret, want it not mounted", code)
 	}
 
-	stop()
-	select {
-	case code := <-exited:
-		if code != 0 {
-			t.Fatalf("serve exited with %d:\n%s", code, errb.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("serve did not stop:\n%s", errb.String())
-	}
+	srv.stop()
 	log := errb.String()
 	if !strings.Contains(log, "slack adapter is on") || !strings.Contains(log, "mode=socket") {
 		t.Errorf("the log does not say the slack adapter is on in socket mode:\n%s", log)
 	}
-	if strings.Contains(log, "level=ERROR") || strings.Contains(log+sout.String(), "never-logged") {
+	if strings.Contains(log, "level=ERROR") || strings.Contains(log+srv.out.String(), "never-logged") {
 		t.Errorf("the log has errors or secrets:\n%s", log)
 	}
 }

@@ -2,7 +2,6 @@ package main_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -111,18 +110,7 @@ func TestTelegramCustomerConsoleTechnician(t *testing.T) {
 			t.Fatalf("%v: exit %d\n%s", c.args, code, errs)
 		}
 	}
-	var out, errb syncBuffer
-	m := p.main("", &out, &errb)
-	ctx, stop := context.WithCancel(context.Background())
-	exited := make(chan int, 1)
-	go func() { exited <- m.Run(ctx, []string{"serve"}) }()
-	t.Cleanup(func() {
-		stop()
-		if code := <-exited; code != 0 {
-			t.Errorf("serve exited with %d:\n%s", code, errb.String())
-		}
-	})
-	waitFor(t, base+"/healthz", http.StatusOK, 30*time.Second)
+	p.serve()
 
 	update := func(id int, message string) []byte {
 		return []byte(fmt.Sprintf(`{"update_id": %d, "message": {"message_id": %d, "date": 1767225600,

@@ -6,6 +6,49 @@ import (
 	"github.com/relaydesk/relaydesk/core"
 )
 
+// The card's actions: what a technician's buttons do, the same on every
+// technician platform.
+const (
+	ActionAssign      = "assign"
+	ActionUnassign    = "unassign"
+	ActionJoin        = "join"
+	ActionEnd         = "end"
+	ActionClose       = "close"
+	ActionScreenShare = "screenshare"
+)
+
+// ActionLabel is a card action's button text.
+func ActionLabel(action string) string {
+	switch action {
+	case ActionAssign:
+		return "Assign to me"
+	case ActionUnassign:
+		return "Unassign"
+	case ActionJoin:
+		return "Join chat"
+	case ActionEnd:
+		return "End chat"
+	case ActionClose:
+		return "Close"
+	case ActionScreenShare:
+		return "Request screen sharing"
+	}
+	return action
+}
+
+// CardActions are what a request's status allows, in the order shown.
+func CardActions(r core.Request) []string {
+	switch {
+	case r.Status == core.StatusNew:
+		return []string{ActionAssign}
+	case r.Status == core.StatusCompleted:
+		return nil
+	case r.Chat == core.ChatLive:
+		return []string{ActionEnd, ActionScreenShare, ActionUnassign, ActionClose}
+	}
+	return []string{ActionJoin, ActionUnassign, ActionClose}
+}
+
 // The texts of a request's card, the same on every technician platform.
 
 // OwnerText names a request's owner for a technician-facing card.

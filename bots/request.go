@@ -2,6 +2,8 @@ package bots
 
 import (
 	"context"
+	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -59,4 +61,22 @@ func FindRequest(ctx context.Context, eng *core.Engine, by core.Actor, channelCo
 		return found[0], nil
 	}
 	return core.Request{}, core.Errorf(core.CodeInvalid, "several companies have a request #%d; write it as company#%d", n, n)
+}
+
+// InviteCustomer starts a technician-side session at the company named by
+// slug and returns the sentence, with the customer's join link (shown
+// once), that the technician reads.
+func InviteCustomer(ctx context.Context, eng *core.Engine, by core.Actor, publicURL, slug, subject string) (string, error) {
+	co, err := eng.Store().CompanyBySlug(ctx, slug)
+	if core.ErrorCode(err) == core.CodeNotFound {
+		return "", core.Errorf(core.CodeNotFound, "there is no company %q", slug)
+	} else if err != nil {
+		return "", err
+	}
+	inv, err := eng.InviteCustomer(ctx, by, co.ID, subject)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("Session #%d with %s is open and you are in its chat. Give the customer this link (shown once): %s/widget/join?code=%s",
+		inv.Request.Number, co.Name, publicURL, url.QueryEscape(inv.Code)), nil
 }

@@ -10,39 +10,21 @@ import (
 	"github.com/relaydesk/relaydesk/core"
 )
 
-// The buttons' actions; a button's custom_id is "<action>:<request ID>".
+// The buttons' actions (see bots.CardActions).
 const (
-	ActionAssign      = "assign"
-	ActionUnassign    = "unassign"
-	ActionJoin        = "join"
-	ActionEnd         = "end"
-	ActionClose       = "close"
-	ActionScreenShare = "screenshare"
+	ActionAssign      = bots.ActionAssign
+	ActionUnassign    = bots.ActionUnassign
+	ActionJoin        = bots.ActionJoin
+	ActionEnd         = bots.ActionEnd
+	ActionClose       = bots.ActionClose
+	ActionScreenShare = bots.ActionScreenShare
 )
-
-var buttonText = map[string]string{
-	ActionAssign: "Assign to me", ActionUnassign: "Unassign", ActionJoin: "Join chat", ActionEnd: "End chat",
-	ActionClose: "Close", ActionScreenShare: "Request screen sharing",
-}
-
-// actions are what a request's status allows, in the order shown.
-func actions(r core.Request) []string {
-	switch {
-	case r.Status == core.StatusNew:
-		return []string{ActionAssign}
-	case r.Status == core.StatusCompleted:
-		return nil
-	case r.Chat == core.ChatLive:
-		return []string{ActionEnd, ActionScreenShare, ActionUnassign, ActionClose}
-	}
-	return []string{ActionJoin, ActionUnassign, ActionClose}
-}
 
 // components are the card's buttons: one action row, or none.
 func components(r core.Request) []discordgo.MessageComponent {
 	var row discordgo.ActionsRow
-	for _, act := range actions(r) {
-		b := discordgo.Button{Label: buttonText[act], CustomID: act + ":" + r.ID, Style: discordgo.SecondaryButton}
+	for _, act := range bots.CardActions(r) {
+		b := discordgo.Button{Label: bots.ActionLabel(act), CustomID: act + ":" + r.ID, Style: discordgo.SecondaryButton}
 		switch act {
 		case ActionAssign, ActionJoin:
 			b.Style = discordgo.PrimaryButton

@@ -9,6 +9,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/relaydesk/relaydesk/bots"
 	"github.com/relaydesk/relaydesk/core"
 )
 
@@ -144,7 +145,7 @@ func (a *Adapter) button(ctx context.Context, i *discordgo.Interaction) (*discor
 		return ephemeral(msg), nil
 	}
 	if i.Message != nil && i.Message.Flags&discordgo.MessageFlagsEphemeral != 0 {
-		return ephemeral(fmt.Sprintf("Done: %s.", strings.ToLower(buttonText[act]))), nil
+		return ephemeral(fmt.Sprintf("Done: %s.", strings.ToLower(bots.ActionLabel(act)))), nil
 	}
 	return &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}, nil
 }

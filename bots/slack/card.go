@@ -10,38 +10,21 @@ import (
 	"github.com/relaydesk/relaydesk/core"
 )
 
-// The buttons' action IDs; their value is the request ID.
+// The buttons' actions (see bots.CardActions).
 const (
-	ActionAssign      = "assign"
-	ActionUnassign    = "unassign"
-	ActionJoin        = "join"
-	ActionEnd         = "end"
-	ActionClose       = "close"
-	ActionScreenShare = "screenshare"
+	ActionAssign      = bots.ActionAssign
+	ActionUnassign    = bots.ActionUnassign
+	ActionJoin        = bots.ActionJoin
+	ActionEnd         = bots.ActionEnd
+	ActionClose       = bots.ActionClose
+	ActionScreenShare = bots.ActionScreenShare
 )
 
-var buttonText = map[string]string{
-	ActionAssign: "Assign to me", ActionUnassign: "Unassign", ActionJoin: "Join chat", ActionEnd: "End chat",
-	ActionClose: "Close", ActionScreenShare: "Request screen sharing",
-}
-
-// actions are what a request's status allows, in the order shown.
-func actions(r core.Request) []string {
-	switch {
-	case r.Status == core.StatusNew:
-		return []string{ActionAssign}
-	case r.Status == core.StatusCompleted:
-		return nil
-	case r.Chat == core.ChatLive:
-		return []string{ActionEnd, ActionScreenShare, ActionUnassign, ActionClose}
-	}
-	return []string{ActionJoin, ActionUnassign, ActionClose}
-}
-
+// buttons are the card's buttons for what the request's status allows.
 func buttons(r core.Request) []slack.BlockElement {
 	var out []slack.BlockElement
-	for _, act := range actions(r) {
-		b := slack.NewButtonBlockElement(act, r.ID, slack.NewTextBlockObject(slack.PlainTextType, buttonText[act], false, false))
+	for _, act := range bots.CardActions(r) {
+		b := slack.NewButtonBlockElement(act, r.ID, slack.NewTextBlockObject(slack.PlainTextType, bots.ActionLabel(act), false, false))
 		switch act {
 		case ActionAssign, ActionJoin:
 			b.Style = slack.StylePrimary

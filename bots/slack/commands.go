@@ -3,7 +3,6 @@ package slack
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 
@@ -219,18 +218,7 @@ func (a *Adapter) setup(ctx context.Context, t core.Technician, channel, slug st
 
 // inviteCustomer starts a technician-side session and shows its link.
 func (a *Adapter) inviteCustomer(ctx context.Context, by core.Actor, slug, subject string) (string, error) {
-	co, err := a.store.CompanyBySlug(ctx, slug)
-	if core.ErrorCode(err) == core.CodeNotFound {
-		return "", core.Errorf(core.CodeNotFound, "there is no company %q", slug)
-	} else if err != nil {
-		return "", err
-	}
-	inv, err := a.eng.InviteCustomer(ctx, by, co.ID, subject)
-	if err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("Session #%d with %s is open and you are in its chat. Give the customer this link (shown once): %s/widget/join?code=%s",
-		inv.Request.Number, co.Name, a.cfg.PublicURL, url.QueryEscape(inv.Code)), nil
+	return bots.InviteCustomer(ctx, a.eng, by, a.cfg.PublicURL, slug, subject)
 }
 
 // list answers /support list with the requests and a button for each.

@@ -9,6 +9,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 
+	"github.com/relaydesk/relaydesk/bots"
 	"github.com/relaydesk/relaydesk/core"
 )
 
@@ -168,7 +169,7 @@ func (a *Adapter) interaction(ctx context.Context, ic slack.InteractionCallback)
 		a.tell(channel, ic.User.ID, "", msg)
 	} else if err == nil && ic.Container.IsEphemeral {
 		// A /support list's button: its card elsewhere changes, so say it here.
-		a.tell(channel, ic.User.ID, "", fmt.Sprintf("Done: %s.", strings.ToLower(buttonText[act.ActionID])))
+		a.tell(channel, ic.User.ID, "", fmt.Sprintf("Done: %s.", strings.ToLower(bots.ActionLabel(act.ActionID))))
 	}
 	return err
 }

@@ -62,8 +62,8 @@ func adminCommands() *command {
 						usage: "[--tech EMAIL]", setup: accessList},
 				},
 			},
-			slackCommands(),
-			discordCommands(),
+			chatPlatforms()[0].commands(),
+			chatPlatforms()[1].commands(),
 		},
 	}
 }

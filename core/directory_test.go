@@ -156,3 +156,34 @@ func TestNoteFile(t *testing.T) {
 		}
 	})
 }
+
+// TestWritesToCustomer: in a platform thread, only the owner and invited
+// technicians, in a live chat, write to the customer; everyone else writes
+// private notes.
+func TestWritesToCustomer(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
+		d := storetest.NewDesk(t, newStore(t))
+		o := d.Live(t)
+		writes := func(who core.Technician) bool {
+			ok, err := d.Engine.WritesToCustomer(ctx, storetest.Actor(who), o.Request.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ok
+		}
+		if !writes(d.Alice) || writes(d.Bob) || writes(d.Carol) {
+			t.Fatal("owner should write to the customer, a colleague and an outsider should not")
+		}
+		try(d.Engine.InviteTechnician(ctx, storetest.Actor(d.Alice), o.Request.ID, d.Bob.ID)).must(t)
+		if !writes(d.Bob) {
+			t.Fatal("an invited colleague should write to the customer")
+		}
+		try(d.Engine.EndChat(ctx, storetest.Actor(d.Alice), o.Request.ID)).must(t)
+		if writes(d.Alice) || writes(d.Bob) {
+			t.Fatal("after the chat ended nobody should write to the customer")
+		}
+		if _, err := d.Engine.WritesToCustomer(ctx, storetest.Actor(d.Alice), "req_nope"); core.ErrorCode(err) != core.CodeNotFound {
+			t.Fatalf("unknown request: %v", err)
+		}
+	})
+}

@@ -3,7 +3,6 @@ package discord
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -85,23 +84,8 @@ func (a *Adapter) message(ctx context.Context, m *discordgo.Message, edit bool) 
 // privateFor reports whether what t writes in the request's thread stays a
 // note: unless t owns it or was invited into it and its chat is live.
 func (a *Adapter) privateFor(ctx context.Context, t core.Technician, requestID string) (bool, error) {
-	r, err := a.store.Request(ctx, requestID)
-	if err != nil {
-		return false, err
-	}
-	if r.Status != core.StatusActive || r.Chat != core.ChatLive {
-		return true, nil
-	}
-	if r.OwnerID == t.ID {
-		return false, nil
-	}
-	ps, err := a.store.Participants(ctx, r.ID)
-	if err != nil {
-		return false, err
-	}
-	return !slices.ContainsFunc(ps, func(p core.Participant) bool {
-		return p.Role == core.RoleCollaborator && p.SubjectID == t.ID && p.Active()
-	}), nil
+	public, err := a.eng.WritesToCustomer(ctx, core.TechnicianActor(t.ID), requestID)
+	return !public, err
 }
 
 // button applies a card's button. Done, the answer only acknowledges it

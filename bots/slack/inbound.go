@@ -3,7 +3,6 @@ package slack
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/slack-go/slack"
@@ -110,23 +109,8 @@ func (a *Adapter) threadMessage(ctx context.Context, channel, threadTS, ts, user
 // privateFor reports whether what t writes in the request's thread stays a
 // note: unless t owns it or was invited into it and its chat is live.
 func (a *Adapter) privateFor(ctx context.Context, t core.Technician, requestID string) (bool, error) {
-	r, err := a.store.Request(ctx, requestID)
-	if err != nil {
-		return false, err
-	}
-	if r.Status != core.StatusActive || r.Chat != core.ChatLive {
-		return true, nil
-	}
-	if r.OwnerID == t.ID {
-		return false, nil
-	}
-	ps, err := a.store.Participants(ctx, r.ID)
-	if err != nil {
-		return false, err
-	}
-	return !slices.ContainsFunc(ps, func(p core.Participant) bool {
-		return p.Role == core.RoleCollaborator && p.SubjectID == t.ID && p.Active()
-	}), nil
+	public, err := a.eng.WritesToCustomer(ctx, core.TechnicianActor(t.ID), requestID)
+	return !public, err
 }
 
 // interaction applies a button of a card or of a /support list.

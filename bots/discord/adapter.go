@@ -48,6 +48,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/relaydesk/relaydesk/bots"
+	"github.com/relaydesk/relaydesk/bots/pace"
 	"github.com/relaydesk/relaydesk/core"
 )
 
@@ -81,6 +82,9 @@ type Config struct {
 	Leader     bots.Leader
 	Logger     *slog.Logger
 	HTTPClient *http.Client
+	// Peers returns how many relaydesk processes deliver to this bot, to
+	// split its global budget among them; nil means one.
+	Peers func() int
 }
 
 // Adapter connects one Discord application to the engine.
@@ -98,13 +102,8 @@ type Adapter struct {
 	bgMu sync.Mutex
 	ctx  context.Context
 
-	// sent remembers, for the event being delivered, the calls that already
-	// went out, so that retrying after a rate limit sends nothing twice.
-	sentMu  sync.Mutex
-	sentPos core.Position
-	sent    map[string]bool
-
 	cardMu sync.Mutex
+	pacer  *pace.Pacer
 }
 
 // New returns an adapter for cfg. It does no I/O.
@@ -144,7 +143,7 @@ func New(cfg Config) (*Adapter, error) {
 	}
 	client := &http.Client{Timeout: 30 * time.Second, Transport: rewrite{target: target, base: base}}
 	a := &Adapter{cfg: cfg, key: key, http: client, eng: cfg.Engine, store: cfg.Engine.Store(), log: cfg.Logger,
-		now: time.Now, sent: map[string]bool{}}
+		now: time.Now, pacer: pace.New(maxPaceWait, cfg.Peers)}
 	a.api = a.session()
 	return a, nil
 }

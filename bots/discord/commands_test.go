@@ -127,7 +127,7 @@ func TestRateLimit(t *testing.T) {
 			ev = e
 		}
 	}
-	err = h.a.Deliver(ctx, ev)
+	err = h.a.Deliver(ctx, dispatch.NewDelivery(ev))
 	var ra *dispatch.RetryAfterError
 	if !errors.As(err, &ra) || ra.After.Seconds() != 7.5 {
 		t.Fatalf("Deliver returned %v, want a RetryAfterError of 7.5s", err)

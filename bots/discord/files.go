@@ -43,6 +43,9 @@ func (a *Adapter) uploadFile(ctx context.Context, ev core.Event, c card, comment
 		return false, err
 	}
 	defer rc.Close()
+	if err := a.pace(ctx, routePost, c.Thread); err != nil {
+		return false, err
+	}
 	_, err = a.api.ChannelMessageSendComplex(c.Thread, &discordgo.MessageSend{Content: clip(comment, 2000),
 		Files: []*discordgo.File{{Name: f.Name, ContentType: f.ContentType, Reader: rc}}, AllowedMentions: &discordgo.MessageAllowedMentions{}},
 		discordgo.WithContext(ctx))

@@ -9,6 +9,7 @@ import (
 
 	"github.com/relaydesk/relaydesk/bots"
 	"github.com/relaydesk/relaydesk/core"
+	"github.com/relaydesk/relaydesk/core/dispatch"
 )
 
 // Technicians linked to Discord may ask for a direct message whenever a
@@ -31,7 +32,8 @@ func (a *Adapter) setNotify(ctx context.Context, t core.Technician, on bool) (st
 // its company who opted in and is linked to Discord. A DM Discord refuses
 // for good (DMs closed) is skipped; a rate limit is returned, and the DMs
 // already sent for this event are not sent again.
-func (a *Adapter) notify(ctx context.Context, ev core.Event, channel string) error {
+func (a *Adapter) notify(ctx context.Context, d *dispatch.Delivery, channel string) error {
+	ev := d.Event
 	techs, err := a.store.AvailableTechnicians(ctx, ev.CompanyID)
 	if err != nil {
 		return err
@@ -39,7 +41,7 @@ func (a *Adapter) notify(ctx context.Context, ev core.Event, channel string) err
 	var r *core.Request
 	for _, t := range techs {
 		part := "dm:" + t.ID
-		if a.isSent(part) {
+		if d.Sent(part) {
 			continue
 		}
 		if on, _, err := a.get(ctx, notifyName(t.ID)); err != nil {
@@ -67,15 +69,21 @@ func (a *Adapter) notify(ctx context.Context, ev core.Event, channel string) err
 		} else if err != nil {
 			return err
 		}
-		a.markSent(part)
+		d.MarkSent(part)
 	}
 	return nil
 }
 
 // dm sends text to Discord user user in their direct conversation with the bot.
 func (a *Adapter) dm(ctx context.Context, user, text string) error {
+	if err := a.pace(ctx, routeGlobal, ""); err != nil {
+		return err
+	}
 	ch, err := a.api.UserChannelCreate(user, discordgo.WithContext(ctx))
 	if err != nil {
+		return err
+	}
+	if err := a.pace(ctx, routePost, ch.ID); err != nil {
 		return err
 	}
 	_, err = a.api.ChannelMessageSendComplex(ch.ID, &discordgo.MessageSend{Content: clip(text, 2000),

@@ -30,19 +30,19 @@ var cardEvents = map[core.EventType]bool{
 // technicians who asked for it (notify.go). A 429 asks the dispatcher to
 // come back after retry_after; a channel Discord refuses (deleted, no
 // access) gives the event up.
-func (a *Adapter) Deliver(ctx context.Context, ev core.Event) error {
+func (a *Adapter) Deliver(ctx context.Context, d *dispatch.Delivery) error {
+	ev := d.Event
 	channel, ok, err := a.queueChannel(ctx, ev.CompanyID)
 	if err != nil {
 		return err
 	}
-	a.progress(ev.Pos)
 	if ok && channel != "" {
 		if line := a.line(ev); cardEvents[ev.Type] || line != "" {
-			err = a.deliver(ctx, ev, channel, line)
+			err = a.deliver(ctx, d, channel, line)
 		}
 	}
 	if err == nil && ev.Type == core.EventCreated {
-		err = a.notify(ctx, ev, channel)
+		err = a.notify(ctx, d, channel)
 	}
 	return classify(err, channel)
 }
@@ -72,43 +72,55 @@ func permanent(re *discordgo.RESTError) bool {
 	return false
 }
 
-func (a *Adapter) deliver(ctx context.Context, ev core.Event, channel, line string) error {
+func (a *Adapter) deliver(ctx context.Context, d *dispatch.Delivery, channel, line string) error {
+	ev := d.Event
 	r, err := a.store.Request(ctx, ev.RequestID)
 	if err != nil {
 		return err
 	}
-	c, err := a.ensureCard(ctx, r, channel)
+	c, err := a.ensureCard(ctx, d, r, channel)
 	if err != nil {
 		return err
 	}
-	if cardEvents[ev.Type] && ev.Type != core.EventCreated && !a.isSent("card") {
+	if cardEvents[ev.Type] && ev.Type != core.EventCreated && !d.Sent("card") {
 		// The card shows the request as it is now: an edit delivered late
 		// shows no older state than the one before it.
 		if err := a.editCard(ctx, r, c); err != nil {
 			return err
 		}
-		a.markSent("card")
+		d.MarkSent("card")
 	}
-	if line != "" && !a.isSent("line") {
+	if line != "" && !d.Sent("line") {
 		uploaded := false
-		if comment := fileComment(ev); comment != "" {
+		// An upload Discord refused for good is not tried again when the
+		// link posted instead has to wait.
+		if comment := fileComment(ev); comment != "" && !d.Sent("upload-refused") {
 			if uploaded, err = a.uploadFile(ctx, ev, c, comment); err != nil {
 				return err
 			}
+			if !uploaded {
+				d.MarkSent("upload-refused")
+			}
 		}
 		if !uploaded {
+			if err := a.pace(ctx, routePost, c.Thread); err != nil {
+				return err
+			}
 			if _, err := a.api.ChannelMessageSendComplex(c.Thread, &discordgo.MessageSend{Content: clip(line, 2000),
 				AllowedMentions: &discordgo.MessageAllowedMentions{}}, discordgo.WithContext(ctx)); err != nil {
 				return err
 			}
 		}
-		a.markSent("line")
+		d.MarkSent("line")
 	}
 	return nil
 }
 
 func (a *Adapter) editCard(ctx context.Context, r core.Request, c card) error {
 	content, embeds, comps := cardText(r), []*discordgo.MessageEmbed{cardEmbed(r)}, components(r)
+	if err := a.pace(ctx, routeEdit, c.Channel); err != nil {
+		return err
+	}
 	_, err := a.api.ChannelMessageEditComplex(&discordgo.MessageEdit{ID: c.Message, Channel: c.Channel, Content: &content,
 		Embeds: &embeds, Components: &comps, AllowedMentions: &discordgo.MessageAllowedMentions{}}, discordgo.WithContext(ctx))
 	return err
@@ -121,7 +133,7 @@ func (a *Adapter) editCard(ctx context.Context, r core.Request, c card) error {
 // Discord's posting the card and relaydesk's recording it, the next
 // attempt finds the marker and looks the card up among the channel's
 // recent messages by its footer instead of posting a second one.
-func (a *Adapter) ensureCard(ctx context.Context, r core.Request, channel string) (card, error) {
+func (a *Adapter) ensureCard(ctx context.Context, d *dispatch.Delivery, r core.Request, channel string) (card, error) {
 	a.cardMu.Lock()
 	defer a.cardMu.Unlock()
 	c, ok, err := a.cardOf(ctx, r.ID)
@@ -142,6 +154,9 @@ func (a *Adapter) ensureCard(ctx context.Context, r core.Request, channel string
 			if err := a.cfg.State.SetBotState(ctx, marker, channel+" "+strconv.FormatInt(time.Now().Unix(), 10)); err != nil {
 				return c, err
 			}
+			if err := a.pace(ctx, routePost, channel); err != nil {
+				return c, err
+			}
 			m, err := a.api.ChannelMessageSendComplex(channel, &discordgo.MessageSend{Content: cardText(r),
 				Embeds: []*discordgo.MessageEmbed{cardEmbed(r)}, Components: components(r),
 				AllowedMentions: &discordgo.MessageAllowedMentions{}}, discordgo.WithContext(ctx))
@@ -149,13 +164,16 @@ func (a *Adapter) ensureCard(ctx context.Context, r core.Request, channel string
 				return c, err
 			}
 			c.Message = m.ID
-			a.markSent("card")
+			d.MarkSent("card")
 		}
 		if err := a.saveCard(ctx, r.ID, c); err != nil {
 			return c, err
 		}
 	}
 	if c.Thread == "" {
+		if err := a.pace(ctx, routeThread, c.Channel); err != nil {
+			return c, err
+		}
 		th, err := a.api.MessageThreadStartComplex(c.Channel, c.Message, &discordgo.ThreadStart{
 			Name: clip(fmt.Sprintf("#%d %s", r.Number, r.Subject), 100), AutoArchiveDuration: 10080}, discordgo.WithContext(ctx))
 		var re *discordgo.RESTError
@@ -280,24 +298,3 @@ func (a *Adapter) line(ev core.Event) string {
 	return ""
 }
 
-// progress starts remembering the calls made for the event at pos; the
-// dispatcher delivers one event at a time.
-func (a *Adapter) progress(pos core.Position) {
-	a.sentMu.Lock()
-	defer a.sentMu.Unlock()
-	if pos != a.sentPos {
-		a.sentPos, a.sent = pos, map[string]bool{}
-	}
-}
-
-func (a *Adapter) isSent(part string) bool {
-	a.sentMu.Lock()
-	defer a.sentMu.Unlock()
-	return a.sent[part]
-}
-
-func (a *Adapter) markSent(part string) {
-	a.sentMu.Lock()
-	defer a.sentMu.Unlock()
-	a.sent[part] = true
-}

@@ -45,6 +45,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/relaydesk/relaydesk/bots"
+	"github.com/relaydesk/relaydesk/bots/pace"
 	"github.com/relaydesk/relaydesk/core"
 )
 
@@ -76,6 +77,9 @@ type Config struct {
 	Leader     bots.Leader
 	Logger     *slog.Logger
 	HTTPClient *http.Client
+	// Peers returns how many relaydesk processes deliver to this workspace,
+	// to split its budgets among them; nil means one.
+	Peers func() int
 }
 
 // Adapter connects one Slack workspace to the engine.
@@ -91,11 +95,7 @@ type Adapter struct {
 	bgMu sync.Mutex
 	ctx  context.Context // Run's; nil before Run
 
-	// sent remembers, for the event being delivered, the calls that already
-	// went out, so that retrying after a rate limit sends nothing twice.
-	sentMu  sync.Mutex
-	sentPos core.Position
-	sent    map[string]bool
+	pacer *pace.Pacer
 
 	// cardMu makes card posts take turns with the inbound lookups of
 	// threads.
@@ -129,7 +129,7 @@ func New(cfg Config) (*Adapter, error) {
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{Timeout: 30 * time.Second}
 	}
-	a := &Adapter{cfg: cfg, eng: cfg.Engine, store: cfg.Engine.Store(), log: cfg.Logger, sent: map[string]bool{}}
+	a := &Adapter{cfg: cfg, eng: cfg.Engine, store: cfg.Engine.Store(), log: cfg.Logger, pacer: pace.New(maxPaceWait, cfg.Peers)}
 	a.api = slack.New(cfg.BotToken, slack.OptionAPIURL(cfg.APIURL), slack.OptionHTTPClient(cfg.HTTPClient))
 	return a, nil
 }

@@ -38,6 +38,12 @@ func (a *Adapter) uploadFile(ctx context.Context, ev core.Event, c card, line st
 		return false, err
 	}
 	defer rc.Close()
+	if err := a.pace(ctx, "files.getUploadURLExternal", ""); err != nil {
+		return false, err
+	}
+	if err := a.pace(ctx, "files.completeUploadExternal", c.Channel); err != nil {
+		return false, err
+	}
 	_, err = a.api.UploadFileContext(ctx, slack.UploadFileParameters{Reader: rc, Filename: f.Name, FileSize: int(f.Size),
 		Title: f.Name, InitialComment: line, Channel: c.Channel, ThreadTimestamp: c.TS})
 	if err == nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/relaydesk/relaydesk/bots"
 	"github.com/relaydesk/relaydesk/core"
+	"github.com/relaydesk/relaydesk/core/dispatch"
 )
 
 // Technicians linked to Slack may ask for a direct message whenever a
@@ -32,7 +33,8 @@ func (a *Adapter) setNotify(ctx context.Context, t core.Technician, on bool) (st
 // company who opted in and is linked to Slack. A DM Slack refuses for good
 // (a deactivated account) is skipped; a rate limit is returned, and the
 // DMs already sent for this event are not sent again.
-func (a *Adapter) notify(ctx context.Context, ev core.Event, channel string) error {
+func (a *Adapter) notify(ctx context.Context, d *dispatch.Delivery, channel string) error {
+	ev := d.Event
 	techs, err := a.store.AvailableTechnicians(ctx, ev.CompanyID)
 	if err != nil {
 		return err
@@ -40,7 +42,7 @@ func (a *Adapter) notify(ctx context.Context, ev core.Event, channel string) err
 	var r *core.Request
 	for _, t := range techs {
 		part := "dm:" + t.ID
-		if a.isSent(part) {
+		if d.Sent(part) {
 			continue
 		}
 		on, _, err := a.get(ctx, notifyName(t.ID))
@@ -70,15 +72,21 @@ func (a *Adapter) notify(ctx context.Context, ev core.Event, channel string) err
 		} else if err != nil {
 			return err
 		}
-		a.markSent(part)
+		d.MarkSent(part)
 	}
 	return nil
 }
 
 // dm sends text to Slack user user in their direct conversation with the app.
 func (a *Adapter) dm(ctx context.Context, user, text string) error {
+	if err := a.pace(ctx, "conversations.open", ""); err != nil {
+		return err
+	}
 	ch, _, _, err := a.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{user}, ReturnIM: true})
 	if err != nil {
+		return err
+	}
+	if err := a.pace(ctx, "chat.postMessage", ch.ID); err != nil {
 		return err
 	}
 	_, _, err = a.api.PostMessageContext(ctx, ch.ID, slack.MsgOptionText(text, false))

@@ -28,19 +28,19 @@ var cardEvents = map[core.EventType]bool{
 // nothing. A new request is also sent by DM to the technicians who asked
 // for it (notify.go). A 429 asks the dispatcher to come back after Retry-After; a
 // channel Slack refuses (deleted, the app not in it) gives the event up.
-func (a *Adapter) Deliver(ctx context.Context, ev core.Event) error {
+func (a *Adapter) Deliver(ctx context.Context, d *dispatch.Delivery) error {
+	ev := d.Event
 	channel, ok, err := a.queueChannel(ctx, ev.CompanyID)
 	if err != nil {
 		return err
 	}
-	a.progress(ev.Pos)
 	if ok && channel != "" {
 		if line := a.line(ctx, ev); cardEvents[ev.Type] || line != "" {
-			err = a.deliver(ctx, ev, channel, line)
+			err = a.deliver(ctx, d, channel, line)
 		}
 	}
 	if err == nil && ev.Type == core.EventCreated {
-		err = a.notify(ctx, ev, channel)
+		err = a.notify(ctx, d, channel)
 	}
 	var rl *slack.RateLimitedError
 	var se slack.SlackErrorResponse
@@ -61,38 +61,50 @@ var permanent = map[string]bool{
 	"invalid_blocks": true, "message_not_found": true, "cant_update_message": true, "restricted_action": true,
 }
 
-func (a *Adapter) deliver(ctx context.Context, ev core.Event, channel, line string) error {
+func (a *Adapter) deliver(ctx context.Context, d *dispatch.Delivery, channel, line string) error {
+	ev := d.Event
 	r, err := a.store.Request(ctx, ev.RequestID)
 	if err != nil {
 		return err
 	}
-	c, err := a.ensureCard(ctx, r, channel)
+	c, err := a.ensureCard(ctx, d, r, channel)
 	if err != nil {
 		return err
 	}
-	if cardEvents[ev.Type] && ev.Type != core.EventCreated && !a.isSent("card") {
+	if cardEvents[ev.Type] && ev.Type != core.EventCreated && !d.Sent("card") {
 		// The card shows the request as it is now: an update delivered
 		// late shows no older state than the one before it.
+		if err := a.pace(ctx, "chat.update", c.Channel); err != nil {
+			return err
+		}
 		_, _, _, err := a.api.UpdateMessageContext(ctx, c.Channel, c.TS, slack.MsgOptionText(cardText(r), false),
 			slack.MsgOptionBlocks(cardBlocks(r)...))
 		if err != nil {
 			return err
 		}
-		a.markSent("card")
+		d.MarkSent("card")
 	}
-	if line != "" && !a.isSent("line") {
+	if line != "" && !d.Sent("line") {
 		uploaded := false
-		if comment := fileComment(ev); comment != "" {
+		// An upload Slack refused for good is not tried again when the
+		// link posted instead has to wait.
+		if comment := fileComment(ev); comment != "" && !d.Sent("upload-refused") {
 			if uploaded, err = a.uploadFile(ctx, ev, c, comment); err != nil {
 				return err
 			}
+			if !uploaded {
+				d.MarkSent("upload-refused")
+			}
 		}
 		if !uploaded {
+			if err := a.pace(ctx, "chat.postMessage", c.Channel); err != nil {
+				return err
+			}
 			if _, _, err := a.api.PostMessageContext(ctx, c.Channel, slack.MsgOptionText(line, false), slack.MsgOptionTS(c.TS)); err != nil {
 				return err
 			}
 		}
-		a.markSent("line")
+		d.MarkSent("line")
 	}
 	return nil
 }
@@ -122,7 +134,7 @@ const cardEventType = "relaydesk_card"
 // the answer is lost) between Slack's posting the card and relaydesk's
 // recording it, the next attempt finds the marker and looks the card up in
 // the channel's history by its metadata instead of posting a second one.
-func (a *Adapter) ensureCard(ctx context.Context, r core.Request, channel string) (card, error) {
+func (a *Adapter) ensureCard(ctx context.Context, d *dispatch.Delivery, r core.Request, channel string) (card, error) {
 	a.cardMu.Lock()
 	defer a.cardMu.Unlock()
 	c, ok, err := a.cardOf(ctx, r.ID)
@@ -148,6 +160,9 @@ func (a *Adapter) ensureCard(ctx context.Context, r core.Request, channel string
 	if err := a.cfg.State.SetBotState(ctx, marker, channel+" "+strconv.FormatInt(time.Now().Unix(), 10)); err != nil {
 		return c, err
 	}
+	if err := a.pace(ctx, "chat.postMessage", channel); err != nil {
+		return c, err
+	}
 	ch, ts, err := a.api.PostMessageContext(ctx, channel, slack.MsgOptionText(cardText(r), false),
 		slack.MsgOptionBlocks(cardBlocks(r)...),
 		slack.MsgOptionMetadata(slack.SlackMetadata{EventType: cardEventType, EventPayload: map[string]any{"request_id": r.ID}}))
@@ -158,7 +173,7 @@ func (a *Adapter) ensureCard(ctx context.Context, r core.Request, channel string
 	if c.Channel == "" {
 		c.Channel = channel
 	}
-	a.markSent("card")
+	d.MarkSent("card")
 	return c, a.saveCard(ctx, r.ID, c)
 }
 
@@ -171,6 +186,9 @@ func (a *Adapter) findCard(ctx context.Context, channel, requestID string, since
 		p.Oldest = strconv.FormatInt(since.Add(-time.Minute).Unix(), 10)
 	}
 	for {
+		if err := a.pace(ctx, "conversations.history", channel); err != nil {
+			return "", false, err
+		}
 		res, err := a.api.GetConversationHistoryContext(ctx, p)
 		var se slack.SlackErrorResponse
 		if errors.As(err, &se) {
@@ -259,24 +277,3 @@ func (a *Adapter) line(ctx context.Context, ev core.Event) string {
 	return ""
 }
 
-// progress starts remembering the calls made for the event at pos; the
-// dispatcher delivers one event at a time.
-func (a *Adapter) progress(pos core.Position) {
-	a.sentMu.Lock()
-	defer a.sentMu.Unlock()
-	if pos != a.sentPos {
-		a.sentPos, a.sent = pos, map[string]bool{}
-	}
-}
-
-func (a *Adapter) isSent(part string) bool {
-	a.sentMu.Lock()
-	defer a.sentMu.Unlock()
-	return a.sent[part]
-}
-
-func (a *Adapter) markSent(part string) {
-	a.sentMu.Lock()
-	defer a.sentMu.Unlock()
-	a.sent[part] = true
-}

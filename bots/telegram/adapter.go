@@ -39,6 +39,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"github.com/relaydesk/relaydesk/bots"
+	"github.com/relaydesk/relaydesk/bots/pace"
 	"github.com/relaydesk/relaydesk/core"
 )
 
@@ -76,6 +77,9 @@ type Config struct {
 	// PollTimeout is how long a getUpdates call waits for updates; 50s by
 	// default.
 	PollTimeout time.Duration
+	// Peers returns how many relaydesk processes deliver to this bot, to
+	// split its global budget among them; nil means one.
+	Peers func() int
 }
 
 // Adapter connects one Telegram bot to the engine.
@@ -94,11 +98,7 @@ type Adapter struct {
 	// messages of one chat must not both open a request.
 	hookMu sync.Mutex
 
-	// sent remembers, for the event being delivered, the parts that already
-	// went out, so that retrying after a rate limit sends nothing twice.
-	sentMu  sync.Mutex
-	sentPos core.Position
-	sent    map[string]bool
+	pacer *pace.Pacer
 
 	// pres caches when customers joined and left requests, by request.
 	presMu sync.Mutex
@@ -131,7 +131,7 @@ func New(cfg Config) (*Adapter, error) {
 		cfg.PollTimeout = 50 * time.Second
 	}
 	a := &Adapter{cfg: cfg, eng: cfg.Engine, store: cfg.Engine.Store(), log: cfg.Logger, http: cfg.HTTPClient,
-		apiURL: cfg.APIURL, botID: m[1], sent: map[string]bool{}, pres: map[string]*presence{},
+		apiURL: cfg.APIURL, botID: m[1], pacer: pace.New(maxPaceWait, cfg.Peers), pres: map[string]*presence{},
 		webhook: cfg.WebhookSecret != "" && strings.HasPrefix(cfg.PublicURL, "https://")}
 	b, err := bot.New(cfg.Token, bot.WithSkipGetMe(), bot.WithServerURL(cfg.APIURL),
 		bot.WithHTTPClient(cfg.PollTimeout, cfg.HTTPClient),

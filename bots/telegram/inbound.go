@@ -425,7 +425,7 @@ func (a *Adapter) reply(ctx context.Context, in Inbound, key string, args ...any
 }
 
 func (a *Adapter) replyText(ctx context.Context, in Inbound, text string) error {
-	err := a.sendText(ctx, "", in.Chat, text, nil)
+	err := a.sendText(ctx, nil, "", in.Chat, text, nil)
 	if errors.Is(err, bot.ErrorForbidden) {
 		return nil // they blocked the bot: there is nobody to tell
 	}

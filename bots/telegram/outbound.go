@@ -46,7 +46,8 @@ type recipient struct {
 // the dispatcher to come back after retry_after; a customer who blocked the
 // bot (403), or a message Telegram refuses (400), is recorded on the
 // request for the technicians and given up.
-func (a *Adapter) Deliver(ctx context.Context, ev core.Event) error {
+func (a *Adapter) Deliver(ctx context.Context, d *dispatch.Delivery) error {
+	ev := d.Event
 	if !shown[ev.Type] || ev.Audience == core.AudienceTechnicians {
 		return nil
 	}
@@ -85,10 +86,9 @@ func (a *Adapter) Deliver(ctx context.Context, ev core.Event) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, sendTimeout)
 	defer cancel()
-	a.progress(ev.Pos)
 	var gaveUp []error
 	for _, rc := range to {
-		err := a.deliverTo(ctx, ev.ForCustomer(), r, rc)
+		err := a.deliverTo(ctx, d, ev.ForCustomer(), r, rc)
 		if err == nil {
 			continue
 		}
@@ -137,23 +137,23 @@ func (a *Adapter) chatOf(ctx context.Context, customerID string) (int64, bool, e
 }
 
 // deliverTo renders one event for one customer.
-func (a *Adapter) deliverTo(ctx context.Context, ev core.Event, r core.Request, rc recipient) error {
+func (a *Adapter) deliverTo(ctx context.Context, d *dispatch.Delivery, ev core.Event, r core.Request, rc recipient) error {
 	lang := r.Source.Language
 	tag := fmt.Sprintf("%s/%d", ev.Pos, rc.chat)
 	switch ev.Type {
 	case core.EventMessage:
-		return a.sendText(ctx, tag, rc.chat, bots.Line(ev), nil)
+		return a.sendText(ctx, d, tag, rc.chat, bots.Line(ev), nil)
 	case core.EventFile:
-		return a.sendFile(ctx, tag, ev, rc, lang)
+		return a.sendFile(ctx, d, tag, ev, rc, lang)
 	case core.EventScreenShareAsked:
 		text, _ := bots.Notice(ev, lang)
-		return a.sendText(ctx, tag, rc.chat, text, a.shareButton(ctx, r, lang, &text))
+		return a.sendText(ctx, d, tag, rc.chat, text, a.shareButton(ctx, r, lang, &text))
 	}
 	text, ok := bots.Notice(ev, lang)
 	if !ok {
 		return nil
 	}
-	return a.sendText(ctx, tag, rc.chat, text, nil)
+	return a.sendText(ctx, d, tag, rc.chat, text, nil)
 }
 
 // shareButton opens the company's web portal, where screens are shared.
@@ -175,8 +175,8 @@ func (a *Adapter) shareButton(ctx context.Context, r core.Request, lang string, 
 
 // sendFile sends a technician's file with the bytes relaydesk stored,
 // read as the customer it is addressed to.
-func (a *Adapter) sendFile(ctx context.Context, tag string, ev core.Event, rc recipient, lang string) error {
-	if a.isSent(tag) {
+func (a *Adapter) sendFile(ctx context.Context, d *dispatch.Delivery, tag string, ev core.Event, rc recipient, lang string) error {
+	if d.Sent(tag) {
 		return nil
 	}
 	f, rc2, err := a.eng.OpenFile(ctx, core.CustomerActor(rc.p.ID), ev.Data.File.ID)
@@ -192,27 +192,36 @@ func (a *Adapter) sendFile(ctx context.Context, tag string, ev core.Event, rc re
 	upload := &models.InputFileUpload{Filename: f.Name, Data: rc2}
 	switch {
 	case f.Size > maxUpload:
-		return a.sendText(ctx, tag, rc.chat, texts.Text(lang, "fileTooBigToSend", who, f.Name, core.FormatBytes(f.Size)), nil)
+		return a.sendText(ctx, d, tag, rc.chat, texts.Text(lang, "fileTooBigToSend", who, f.Name, core.FormatBytes(f.Size)), nil)
+	}
+	if err := a.pace(ctx, d, rc.chat); err != nil {
+		return err
+	}
+	switch {
 	case (f.ContentType == "image/jpeg" || f.ContentType == "image/png") && f.Size <= maxPhoto:
 		_, err = a.bot.SendPhoto(ctx, &bot.SendPhotoParams{ChatID: rc.chat, Photo: upload, Caption: caption})
 	default:
 		_, err = a.bot.SendDocument(ctx, &bot.SendDocumentParams{ChatID: rc.chat, Document: upload, Caption: caption})
 	}
 	if err == nil {
-		a.markSent(tag)
+		d.MarkSent(tag)
 	}
 	return err
 }
 
 // sendText sends text in as many messages as Telegram's limit needs, markup
-// on the last. With a tag, parts sent before a failure are not sent again
-// when the same event is retried.
-func (a *Adapter) sendText(ctx context.Context, tag string, chat int64, text string, markup models.ReplyMarkup) error {
+// on the last. As part of a delivery d, parts sent before a failure are not
+// sent again when the same event is retried; d is nil for answers to what a
+// customer just did.
+func (a *Adapter) sendText(ctx context.Context, d *dispatch.Delivery, tag string, chat int64, text string, markup models.ReplyMarkup) error {
 	parts := split(text, maxText)
 	for i, part := range parts {
 		key := fmt.Sprintf("%s#%d", tag, i)
-		if tag != "" && a.isSent(key) {
+		if d != nil && d.Sent(key) {
 			continue
+		}
+		if err := a.pace(ctx, d, chat); err != nil {
+			return err
 		}
 		p := &bot.SendMessageParams{ChatID: chat, Text: part}
 		if i == len(parts)-1 && markup != nil {
@@ -221,34 +230,13 @@ func (a *Adapter) sendText(ctx context.Context, tag string, chat int64, text str
 		if _, err := a.bot.SendMessage(ctx, p); err != nil {
 			return err
 		}
-		if tag != "" {
-			a.markSent(key)
+		if d != nil {
+			d.MarkSent(key)
 		}
 	}
 	return nil
 }
 
-// progress starts remembering the parts sent of the event at pos; the
-// dispatcher delivers one event at a time.
-func (a *Adapter) progress(pos core.Position) {
-	a.sentMu.Lock()
-	defer a.sentMu.Unlock()
-	if pos != a.sentPos {
-		a.sentPos, a.sent = pos, map[string]bool{}
-	}
-}
-
-func (a *Adapter) isSent(key string) bool {
-	a.sentMu.Lock()
-	defer a.sentMu.Unlock()
-	return a.sent[key]
-}
-
-func (a *Adapter) markSent(key string) {
-	a.sentMu.Lock()
-	defer a.sentMu.Unlock()
-	a.sent[key] = true
-}
 
 // gone is a file that no longer exists to send.
 type gone struct{ err error }

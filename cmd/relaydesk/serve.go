@@ -173,7 +173,7 @@ func startTelegram(ctx context.Context, d *desk, disp *dispatch.Dispatcher, srv 
 	cfg, log := d.cfg.Telegram, d.log.With("adapter", "telegram")
 	tg, err := telegram.New(telegram.Config{Token: string(cfg.BotToken), APIURL: cfg.APIURL, PublicURL: d.cfg.PublicURL,
 		WebhookSecret: string(cfg.WebhookSecret), Company: cfg.Company, Engine: d.engine, State: d.store, Leader: d.store,
-		Logger: log})
+		Logger: log, Peers: func() int { return disp.Peers("telegram") }})
 	if err != nil {
 		return adapter{}, err
 	}

@@ -1,9 +1,32 @@
 // Package dispatch feeds relaydesk's outbound destinations (a Slack
-// workspace, a Discord guild, a Telegram bot) from the event log: each from
-// its own cursor persisted in the database, at least once, in log order
-// (so in order per request), retrying with exponential backoff and honouring
-// "retry after" answers. One process at a time serves a destination: it
-// holds a lease on the cursor, renewed as it advances.
+// workspace, a Discord guild, a Telegram bot) from the event log, at least
+// once, in order per conversation and concurrently across conversations.
+//
+// A conversation is one request's events towards one destination: its
+// card and thread in Slack or Discord, its customers' chats on Telegram.
+// Order matters inside a conversation (a card edit and a thread line of the
+// same request keep their order) and nowhere else, so each destination's
+// work is split by request:
+//
+//   - One scanner per destination, in whichever process holds the lease
+//     on the destination's log cursor, reads the log in its global order
+//     (so a transaction that commits late is never skipped) and records,
+//     per request, the highest event sequence (rseq) there is to deliver.
+//     It writes one row per request touched per batch, not per event.
+//   - Every process claims ready conversations (events pending, not
+//     waiting for a retry, not leased by a live process) with FOR UPDATE
+//     SKIP LOCKED on PostgreSQL, up to Options.InFlight at once per
+//     destination, and delivers each one's events in rseq order.
+//   - Progress, retry state and releases are written in batches by one
+//     writer per destination and process: at low rates each is written at
+//     once, at high rates many share a statement.
+//
+// A retry or a rate limit in one conversation holds up that conversation
+// only: a short wait is slept in place, a longer one parks the
+// conversation (next_at in the database) and frees its slot. A process that
+// dies leaves leases that lapse after Options.LeaseTTL; then the others
+// claim its conversations. A process that stops gracefully finishes the
+// calls it has in flight, records them and releases its leases at once.
 package dispatch
 
 import (
@@ -11,7 +34,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -19,35 +41,79 @@ import (
 )
 
 // Destination receives events. Deliver must be idempotent enough for
-// at-least-once delivery: after a crash the last event may come again.
+// at-least-once delivery: after a crash the events in flight may come again.
 type Destination interface {
-	// Name identifies the destination's cursor; it must stay the same across
-	// restarts ("slack:T0123", "telegram").
+	// Name identifies the destination's cursor and conversations; it must
+	// stay the same across restarts ("slack", "telegram").
 	Name() string
 	// Deliver sends one event. Return a RetryAfterError to be called again
 	// after a delay, a PermanentError to give the event up, anything else to
-	// be retried with backoff.
-	Deliver(ctx context.Context, e core.Event) error
+	// be retried with backoff. Deliver is called concurrently for different
+	// requests, never for two events of one request at once.
+	Deliver(ctx context.Context, d *Delivery) error
 }
 
 // FromStart is an optional Destination capability: a new cursor starts at
 // the beginning of the log instead of its end.
 type FromStart interface{ FromStart() bool }
 
+// Pending is what the scanner found for one request: events First..Last
+// (rseq) to deliver.
+type Pending struct {
+	RequestID   string
+	First, Last int64
+}
+
+// Conv is a conversation claimed for delivery.
+type Conv struct {
+	RequestID string
+	Delivered int64 // the last rseq delivered or given up
+	Attempts  int   // failed attempts at the next event so far
+}
+
+// Progress is what a process records of a conversation it holds.
+type Progress struct {
+	RequestID string
+	Delivered int64 // the last rseq delivered or given up
+	// Attempts and Error describe the next event's failed attempts (zero
+	// and "" when it has none): the delivery state people see.
+	Attempts int
+	Error    string
+	Used     bool      // the destination sent something for this request
+	Release  bool      // give the conversation up
+	NextAt   time.Time // with Release: not to be claimed before
+}
+
 // Log is what the dispatcher needs of the store.
 type Log interface {
 	EnsureCursor(ctx context.Context, dest string, fromStart bool) error
+	// Lease makes owner the scanner of dest until now+ttl, if nobody else
+	// holds it, and returns the cursor.
 	Lease(ctx context.Context, dest, owner string, ttl time.Duration) (core.Position, bool, error)
-	Advance(ctx context.Context, dest, owner string, pos core.Position, ttl time.Duration) error
+	// Advance moves dest's cursor to pos, renews the lease and records the
+	// pending conversations, in one transaction; ErrLeaseLost if owner no
+	// longer holds the lease.
+	Advance(ctx context.Context, dest, owner string, pos core.Position, ttl time.Duration, pending []Pending) error
 	Release(ctx context.Context, dest, owner string) error
 	EventsAfter(ctx context.Context, pos core.Position, limit int) ([]core.Event, bool, error)
+	RequestEvents(ctx context.Context, requestID string, after int64, limit int) ([]core.Event, error)
+	// Claim leases up to n ready conversations of dest to owner.
+	Claim(ctx context.Context, dest, owner string, n int, ttl time.Duration) ([]Conv, error)
+	// Settle records progress of conversations owner holds.
+	Settle(ctx context.Context, dest, owner string, ps []Progress) error
+	// Renew extends owner's leases on dest's conversations and its
+	// membership, and returns how many processes serve dest now.
+	Renew(ctx context.Context, dest, owner string, ttl time.Duration) (int, error)
+	// Leave releases every conversation and the membership of owner.
+	Leave(ctx context.Context, dest, owner string) error
 	RecordFailure(ctx context.Context, dest string, e core.Event, reason string, attempts int) error
 	// Subscribe delivers a value whenever events may have been appended.
 	Subscribe() (<-chan struct{}, func())
 }
 
 // RetryAfterError asks the dispatcher to try the same event again after
-// After: a platform's rate limit (HTTP 429 with Retry-After).
+// After: a platform's rate limit (HTTP 429 with Retry-After), or one
+// relaydesk applies itself before the platform has to.
 type RetryAfterError struct {
 	After time.Duration
 	Err   error
@@ -55,6 +121,16 @@ type RetryAfterError struct {
 
 func (e *RetryAfterError) Error() string { return fmt.Sprintf("retry after %s: %v", e.After, e.Err) }
 func (e *RetryAfterError) Unwrap() error { return e.Err }
+
+// WaitError asks the dispatcher to come back after After without counting
+// a failed attempt: the destination's own pacing holds the event back
+// before any call was made, so the event is queued, not retrying.
+type WaitError struct {
+	After  time.Duration
+	Reason string
+}
+
+func (e *WaitError) Error() string { return fmt.Sprintf("wait %s: %s", e.After, e.Reason) }
 
 // PermanentError gives an event up: retrying cannot help (the bot was
 // blocked, the channel deleted). The event is recorded as failed and
@@ -64,14 +140,27 @@ type PermanentError struct{ Err error }
 func (e *PermanentError) Error() string { return "permanent: " + e.Err.Error() }
 func (e *PermanentError) Unwrap() error { return e.Err }
 
+// ErrLeaseLost is what a Log's Advance returns when another process took
+// the destination's scanning over; it is matched by errors.Is.
+var ErrLeaseLost = errors.New("dispatch lease lost to another process")
+
 // Options tune a Dispatcher; zero values take the defaults.
 type Options struct {
-	Owner      string        // this process's lease name; default a random ID
-	LeaseTTL   time.Duration // default 15s: how soon another process takes over from a dead one
-	Poll       time.Duration // look at the log at least this often; default 5s
-	Batch      int           // events read at once; default 100
+	Owner    string        // this process's lease name; default a random ID
+	LeaseTTL time.Duration // default 15s: how soon others take over from a dead process
+	Poll     time.Duration // look for work at least this often; default 1s
+	Batch    int           // events read at once; default 100
+	// InFlight bounds the conversations one process delivers at once per
+	// destination; default 32.
+	InFlight   int
 	MinBackoff time.Duration // default 200ms
 	MaxBackoff time.Duration // default 1m
+	// ParkAfter: a retry wait longer than this frees the conversation's
+	// slot instead of holding it; default 1s.
+	ParkAfter time.Duration
+	// Grace is how long a stopping process lets the calls in flight finish
+	// before cancelling them; default 10s.
+	Grace time.Duration
 	// HeldRecheck is how soon to look again when events wait for an older
 	// transaction to finish (PostgreSQL); default 20ms.
 	HeldRecheck time.Duration
@@ -85,13 +174,15 @@ type Metrics interface {
 	Failed(dest string, err error)
 }
 
-// Dispatcher runs one delivery loop per registered destination.
+// Dispatcher runs the scanner and the delivery lanes of every registered
+// destination.
 type Dispatcher struct {
 	log  Log
 	opts Options
 
-	mu    sync.Mutex
-	dests []Destination
+	mu      sync.Mutex
+	dests   []Destination
+	workers map[string]*worker
 }
 
 // New returns a dispatcher reading from log.
@@ -103,10 +194,13 @@ func New(log Log, opts Options) *Dispatcher {
 		opts.LeaseTTL = 15 * time.Second
 	}
 	if opts.Poll <= 0 {
-		opts.Poll = 5 * time.Second
+		opts.Poll = time.Second
 	}
 	if opts.Batch <= 0 {
 		opts.Batch = 100
+	}
+	if opts.InFlight <= 0 {
+		opts.InFlight = 32
 	}
 	if opts.MinBackoff <= 0 {
 		opts.MinBackoff = 200 * time.Millisecond
@@ -114,13 +208,19 @@ func New(log Log, opts Options) *Dispatcher {
 	if opts.MaxBackoff <= 0 {
 		opts.MaxBackoff = time.Minute
 	}
+	if opts.ParkAfter <= 0 {
+		opts.ParkAfter = time.Second
+	}
+	if opts.Grace <= 0 {
+		opts.Grace = 10 * time.Second
+	}
 	if opts.HeldRecheck <= 0 {
 		opts.HeldRecheck = 20 * time.Millisecond
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Dispatcher{log: log, opts: opts}
+	return &Dispatcher{log: log, opts: opts, workers: map[string]*worker{}}
 }
 
 // Register adds a destination. Call it before Run.
@@ -128,238 +228,39 @@ func (d *Dispatcher) Register(dest Destination) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.dests = append(d.dests, dest)
+	d.workers[dest.Name()] = newWorker(d, dest)
 }
 
-// Run delivers to every registered destination until ctx ends, then
-// releases its leases so another process can take over at once.
+// Peers returns how many processes deliver to the destination named dest,
+// this one included (at least 1): adapters split a platform's budget that
+// is global per bot among them.
+func (d *Dispatcher) Peers(dest string) int {
+	d.mu.Lock()
+	w := d.workers[dest]
+	d.mu.Unlock()
+	if w == nil {
+		return 1
+	}
+	return max(int(w.peers.Load()), 1)
+}
+
+// Run delivers to every registered destination until ctx ends, then lets
+// the calls in flight finish (up to Options.Grace), records them and
+// releases its leases so that another process can take over at once.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	d.mu.Lock()
-	dests := append([]Destination(nil), d.dests...)
+	ws := make([]*worker, 0, len(d.dests))
+	for _, dest := range d.dests {
+		ws = append(ws, d.workers[dest.Name()])
+	}
 	d.mu.Unlock()
 	var wg sync.WaitGroup
-	errs := make([]error, len(dests))
-	for i, dest := range dests {
-		wg.Go(func() { errs[i] = d.serve(ctx, dest) })
+	errs := make([]error, len(ws))
+	for i, w := range ws {
+		wg.Go(func() { errs[i] = w.run(ctx) })
 	}
 	wg.Wait()
 	return errors.Join(errs...)
-}
-
-func (d *Dispatcher) serve(ctx context.Context, dest Destination) error {
-	name := dest.Name()
-	log := d.opts.Logger.With("destination", name)
-	fs, ok := dest.(FromStart)
-	for {
-		err := d.log.EnsureCursor(ctx, name, ok && fs.FromStart())
-		if err == nil {
-			break
-		}
-		if ctx.Err() != nil {
-			return nil
-		}
-		log.Warn("cannot create the dispatch cursor; retrying", "err", err)
-		if !sleep(ctx, d.opts.Poll) {
-			return nil
-		}
-	}
-	wake, cancel := d.log.Subscribe()
-	defer cancel()
-	w := &worker{d: d, dest: dest, name: name, log: log, wake: wake}
-	// Release even when the last renewal failed (as it does when ctx ends in
-	// the middle of it): Release only clears a lease this process holds.
-	defer func() {
-		if err := d.log.Release(context.WithoutCancel(ctx), name, d.opts.Owner); err != nil {
-			log.Warn("release dispatch lease", "err", err)
-		}
-	}()
-	return w.run(ctx)
-}
-
-type worker struct {
-	d      *Dispatcher
-	dest   Destination
-	name   string
-	log    *slog.Logger
-	wake   <-chan struct{}
-	leased bool
-	pos    core.Position
-}
-
-func (w *worker) run(ctx context.Context) error {
-	o := w.d.opts
-	for ctx.Err() == nil {
-		if !w.leased {
-			pos, ok, err := w.d.log.Lease(ctx, w.name, o.Owner, o.LeaseTTL)
-			if err != nil && ctx.Err() == nil {
-				w.log.Warn("cannot lease the dispatch cursor", "err", err)
-			}
-			if !ok {
-				// Someone else serves it; look again before their lease could lapse.
-				w.idle(ctx, o.LeaseTTL/3)
-				continue
-			}
-			w.leased, w.pos = true, pos
-			w.log.Info("delivering", "from_seq", pos.Seq)
-		}
-		evs, held, err := w.d.log.EventsAfter(ctx, w.pos, o.Batch)
-		if err != nil {
-			if ctx.Err() == nil {
-				w.log.Warn("cannot read the event log", "err", err)
-				w.idle(ctx, o.MinBackoff)
-			}
-			continue
-		}
-		if len(evs) == 0 {
-			wait := o.Poll
-			if held {
-				wait = o.HeldRecheck
-			}
-			// Renew the lease while idle, so that it never lapses.
-			if wait > o.LeaseTTL/3 {
-				wait = o.LeaseTTL / 3
-			}
-			if w.idle(ctx, wait) == idleTimeout {
-				w.renew(ctx)
-			}
-			continue
-		}
-		for _, ev := range evs {
-			if !w.deliver(ctx, ev) {
-				break
-			}
-		}
-	}
-	return nil
-}
-
-type idleResult int
-
-const (
-	idleWoken idleResult = iota
-	idleTimeout
-	idleDone
-)
-
-// idle waits for a wake-up, the timeout or the end.
-func (w *worker) idle(ctx context.Context, d time.Duration) idleResult {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return idleDone
-	case <-w.wake:
-		return idleWoken
-	case <-t.C:
-		return idleTimeout
-	}
-}
-
-func (w *worker) renew(ctx context.Context) {
-	if !w.leased {
-		return
-	}
-	if err := w.d.log.Advance(ctx, w.name, w.d.opts.Owner, w.pos, w.d.opts.LeaseTTL); err != nil {
-		w.lost(ctx, err)
-	}
-}
-
-// lost drops the lease after a failed renewal. Unless it was really taken,
-// the next Lease re-reads the cursor and carries on.
-func (w *worker) lost(ctx context.Context, err error) {
-	w.leased = false
-	switch {
-	case ctx.Err() != nil: // shutting down
-	case errors.Is(err, ErrLeaseLost):
-		w.log.Warn("another process took over this destination")
-	default:
-		w.log.Warn("cannot record delivery progress; will lease again", "err", err)
-	}
-}
-
-// ErrLeaseLost is what a Log's Advance returns when another process took
-// the destination over; it is matched by errors.Is.
-var ErrLeaseLost = errors.New("dispatch lease lost to another process")
-
-// deliver hands one event to the destination until it is taken, given up, or
-// the lease or the context is lost; it reports whether to go on.
-func (w *worker) deliver(ctx context.Context, ev core.Event) bool {
-	o := w.d.opts
-	backoff := o.MinBackoff
-	for attempt := 1; ; attempt++ {
-		err := w.dest.Deliver(ctx, ev)
-		if err != nil && ctx.Err() != nil {
-			return false
-		}
-		var wait time.Duration
-		var ra *RetryAfterError
-		var perm *PermanentError
-		switch {
-		case err == nil:
-			if o.Metrics != nil {
-				o.Metrics.Delivered(w.name, ev, attempt, time.Since(ev.CreatedAt))
-			}
-			return w.advance(ctx, ev.Pos)
-		case errors.As(err, &perm):
-			w.log.Error("destination refused an event for good; skipping it", "request", ev.RequestID, "event", ev.Type, "err", err)
-			if o.Metrics != nil {
-				o.Metrics.Failed(w.name, err)
-			}
-			if rerr := w.d.log.RecordFailure(ctx, w.name, ev, err.Error(), attempt); rerr != nil {
-				w.log.Warn("record failed delivery", "err", rerr)
-				if !w.sleep(ctx, backoff) {
-					return false
-				}
-				continue
-			}
-			return w.advance(ctx, ev.Pos)
-		case errors.As(err, &ra):
-			wait = max(ra.After, 0)
-			w.log.Info("destination asked to retry later", "after", wait, "request", ev.RequestID)
-		default:
-			wait = backoff/2 + rand.N(backoff/2+1)
-			backoff = min(backoff*2, o.MaxBackoff)
-			w.log.Warn("delivery failed; retrying", "attempt", attempt, "in", wait, "request", ev.RequestID, "event", ev.Type, "err", err)
-		}
-		if o.Metrics != nil {
-			o.Metrics.Failed(w.name, err)
-		}
-		if !w.sleep(ctx, wait) {
-			return false
-		}
-	}
-}
-
-// sleep waits d, renewing the lease on the way; false if the lease or the
-// context was lost.
-func (w *worker) sleep(ctx context.Context, d time.Duration) bool {
-	step := w.d.opts.LeaseTTL / 3
-	for d > 0 {
-		s := min(d, step)
-		if !sleep(ctx, s) {
-			return false
-		}
-		d -= s
-		w.renew(ctx)
-		if !w.leased {
-			return false
-		}
-	}
-	return true
-}
-
-// advance records a delivery. It does so even when ctx has just ended, so
-// that a graceful stop never makes the next process send an event again.
-func (w *worker) advance(ctx context.Context, pos core.Position) bool {
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if err := w.d.log.Advance(rctx, w.name, w.d.opts.Owner, pos, w.d.opts.LeaseTTL); err != nil {
-		// The event went out but the cursor did not move: it will be sent
-		// again by whoever serves next (at least once).
-		w.lost(ctx, err)
-		return false
-	}
-	w.pos = pos
-	return ctx.Err() == nil
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {

@@ -2,6 +2,8 @@ package dispatch_test
 
 import (
 	"context"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -63,13 +65,16 @@ func TestNotifyWakesAnotherProcess(t *testing.T) {
 		t.Fatal("a commit through another pool did not wake this one")
 	}
 	k.wait(t, 2)
-	checkExactlyOnceInOrder(t, k.events(), logOrder(t, writer))
+	checkDelivered(t, k, logged(t, writer), "")
 }
 
 // TestTwoProcessesShareADestination runs two dispatchers on two connection
-// pools of one database, as two relaydesk processes: between them every
-// event goes out exactly once. Then the one delivering stops, and the other
-// takes over where it left off.
+// pools of one database, as two relaydesk processes. The destination lets
+// no call finish until four are in flight while each process may have only
+// two: both must deliver at once. Between them every event goes out
+// exactly once, each request's in order. Then one is killed (it stops
+// writing and never releases anything) and the other delivers what the
+// dead one held once its leases lapse.
 func TestTwoProcessesShareADestination(t *testing.T) {
 	url := storetest.PostgresURL(t)
 	a, b := storetest.Open(t, url), storetest.Open(t, url)
@@ -79,39 +84,52 @@ func TestTwoProcessesShareADestination(t *testing.T) {
 	deskB := &storetest.Desk{Store: b, Engine: core.NewEngine(core.Config{Store: b, Blobs: deskA.Blobs}),
 		Acme: deskA.Acme}
 
+	const together = 4
+	var inside atomic.Int32
+	all := make(chan struct{})
+	var once sync.Once
+	barrier := func(core.Event) {
+		if inside.Add(1) >= together {
+			once.Do(func() { close(all) })
+		}
+		select {
+		case <-all:
+		case <-time.After(20 * time.Second):
+		}
+	}
 	k := newSink()
 	opts := fast()
-	opts.LeaseTTL = time.Minute
+	opts.LeaseTTL = time.Second
+	opts.InFlight = together / 2
 	opts.Owner = "process-a"
-	da := dispatch.New(a, opts)
-	da.Register(&dest{name: "shared", tag: "a", sink: k})
+	logA := &crashingLog{Log: a}
+	da := dispatch.New(logA, opts)
+	da.Register(&dest{name: "shared", tag: "a", sink: k, before: barrier})
 	opts.Owner = "process-b"
 	db := dispatch.New(b, opts)
-	db.Register(&dest{name: "shared", tag: "b", sink: k})
-	stopA, stopB := run(t, da), run(t, db)
+	db.Register(&dest{name: "shared", tag: "b", sink: k, before: barrier})
+	stopA := run(t, da)
+	run(t, db)
 
-	// Both processes write; both dispatchers are woken by every commit.
-	fill(t, deskA, 15, 0)
-	fill(t, deskB, 15, 100)
-	want := logOrder(t, a)
+	fill(t, deskA, 10, 0)
+	fill(t, deskB, 10, 100)
+	want := logged(t, a)
 	k.wait(t, len(want))
-	checkExactlyOnceInOrder(t, k.events(), want)
+	checkDelivered(t, k, want, "")
+	eventually(t, "each process to count two", func() bool { return da.Peers("shared") == 2 && db.Peers("shared") == 2 })
 
-	// Stop whoever delivered; the other carries on from the same cursor.
-	k.mu.Lock()
-	holder := k.by[len(k.by)-1]
-	k.mu.Unlock()
-	stop := map[string]func(){"a": stopA, "b": stopB}[holder]
-	stop()
+	// Kill a while it holds conversations: b takes them over.
+	logA.crashed.Store(true)
+	stopA()
 	fill(t, deskA, 10, 200)
-	want = logOrder(t, a)
+	want = logged(t, a)
 	k.wait(t, len(want))
-	checkExactlyOnceInOrder(t, k.events(), want)
+	checkDelivered(t, k, want, "a")
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	for _, tag := range k.by[len(k.by)-20:] {
-		if tag == holder {
-			t.Fatalf("the stopped process %s still delivered", holder)
+		if tag == "a" {
+			t.Fatal("the killed process still delivered")
 		}
 	}
 }

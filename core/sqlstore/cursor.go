@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/relaydesk/relaydesk/core"
@@ -9,7 +10,7 @@ import (
 )
 
 // ErrLeaseLost means another process took over a destination's cursor: its
-// lease ran out. The dispatcher stops delivering and tries to lease again.
+// lease ran out. The dispatcher stops scanning and tries to lease again.
 var ErrLeaseLost = dispatch.ErrLeaseLost
 
 // write runs one autocommit statement, serialised with this process's other
@@ -20,6 +21,27 @@ func (s *Store) write(ctx context.Context, what, query string, args ...any) (int
 		defer s.writeMu.Unlock()
 	}
 	return s.exec(ctx, what, query, args...)
+}
+
+// inTx runs fn in one transaction of the store's own (no events), serialised
+// with this process's other SQLite writers.
+func (s *Store) inTx(ctx context.Context, what string, fn func(q queries) error) error {
+	if s.d.name == "sqlite" {
+		s.writeMu.Lock()
+		defer s.writeMu.Unlock()
+	}
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("%s: begin transaction: %w", what, err)
+	}
+	if err := fn(queries{ext: tx, d: s.d, tx: true, sqltx: tx, stmts: s.stmts}); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("%s: commit: %w", what, err)
+	}
+	return nil
 }
 
 // EnsureCursor creates a destination's cursor if it has none: at the start
@@ -38,8 +60,8 @@ func (s *Store) EnsureCursor(ctx context.Context, dest string, fromStart bool) e
 	return err
 }
 
-// Lease makes owner the only process serving dest until now+ttl (renewed by
-// every Advance) if nobody else holds it, and returns the cursor.
+// Lease makes owner the only process scanning dest's log until now+ttl
+// (renewed by every Advance) if nobody else holds it, and returns the cursor.
 func (s *Store) Lease(ctx context.Context, dest, owner string, ttl time.Duration) (core.Position, bool, error) {
 	now := time.Now()
 	n, err := s.write(ctx, "lease dispatch cursor", `UPDATE dispatch_cursors SET lease_owner = ?, lease_until = ?
@@ -48,42 +70,165 @@ func (s *Store) Lease(ctx context.Context, dest, owner string, ttl time.Duration
 	if err != nil || n == 0 {
 		return core.Position{}, false, err
 	}
-	var r struct {
-		TxID int64 `db:"txid"`
-		Seq  int64 `db:"seq"`
-	}
-	err = s.get(ctx, &r, "dispatch cursor", `SELECT txid, seq FROM dispatch_cursors WHERE destination = ?`, dest)
-	return core.Position{TxID: r.TxID, Seq: r.Seq}, err == nil, err
+	pos, err := s.Cursor(ctx, dest)
+	return pos, err == nil, err
 }
 
 // Advance moves dest's cursor to pos and renews the lease, if owner still
-// holds it; otherwise it fails with ErrLeaseLost.
-func (s *Store) Advance(ctx context.Context, dest, owner string, pos core.Position, ttl time.Duration) error {
+// holds it (otherwise ErrLeaseLost), and raises the pending mark of each
+// conversation in pending, all in one transaction. A conversation new to
+// dest starts after the request's events that the cursor had already
+// passed: those were handled before conversations were recorded, or belong
+// to the time before the destination existed.
+func (s *Store) Advance(ctx context.Context, dest, owner string, pos core.Position, ttl time.Duration, pending []dispatch.Pending) error {
 	now := time.Now()
-	n, err := s.write(ctx, "advance dispatch cursor", `UPDATE dispatch_cursors SET txid = ?, seq = ?, lease_until = ?,
-		updated_at = ? WHERE destination = ? AND lease_owner = ?`, pos.TxID, pos.Seq, us(now.Add(ttl)), us(now), dest, owner)
-	if err != nil {
+	err := s.inTx(ctx, "advance dispatch cursor", func(q queries) error {
+		var old struct {
+			TxID int64 `db:"txid"`
+			Seq  int64 `db:"seq"`
+		}
+		err := q.get(ctx, &old, "dispatch cursor", `SELECT txid, seq FROM dispatch_cursors
+			WHERE destination = ? AND lease_owner = ?`+s.d.forUpdateRow, dest, owner)
+		if core.ErrorCode(err) == core.CodeNotFound {
+			return ErrLeaseLost
+		} else if err != nil {
+			return err
+		}
+		for _, p := range pending {
+			if _, err := q.exec(ctx, "record pending conversation", `INSERT INTO dispatch_convs
+				(destination, request_id, pending, delivered, updated_at)
+				VALUES (?, ?, ?, (SELECT COALESCE(MAX(rseq), 0) FROM events WHERE request_id = ? AND (txid, seq) <= (?, ?)), ?)
+				ON CONFLICT (destination, request_id) DO UPDATE SET pending = `+s.d.greatest+`(dispatch_convs.pending, excluded.pending),
+				updated_at = excluded.updated_at`,
+				dest, p.RequestID, p.Last, p.RequestID, old.TxID, old.Seq, us(now)); err != nil {
+				return err
+			}
+		}
+		_, err = q.exec(ctx, "advance dispatch cursor", `UPDATE dispatch_cursors SET txid = ?, seq = ?, lease_until = ?,
+			updated_at = ? WHERE destination = ? AND lease_owner = ?`, pos.TxID, pos.Seq, us(now.Add(ttl)), us(now), dest, owner)
 		return err
+	})
+	if err == nil && len(pending) > 0 {
+		s.signal() // other processes may claim them
 	}
-	if n == 0 {
-		return ErrLeaseLost
-	}
-	return nil
+	return err
 }
 
-// Release gives up owner's lease on dest so another process may take over
-// at once.
+// Release gives up owner's lease on dest's cursor so another process may
+// take over at once.
 func (s *Store) Release(ctx context.Context, dest, owner string) error {
 	_, err := s.write(ctx, "release dispatch cursor", `UPDATE dispatch_cursors SET lease_owner = '', lease_until = 0
 		WHERE destination = ? AND lease_owner = ?`, dest, owner)
 	return err
 }
 
-// RecordFailure keeps an event a destination refused for good, for operators.
+// Claim leases to owner up to n of dest's conversations that have events
+// to deliver, are due, and are not held by a live process: the longest
+// waiting first. Processes claiming at once skip each other's rows. A row
+// whose lease owner let lapse is taken over, unless owner is the one: its
+// lane may still be at work, and releases it when done.
+func (s *Store) Claim(ctx context.Context, dest, owner string, n int, ttl time.Duration) ([]dispatch.Conv, error) {
+	if s.d.name == "sqlite" {
+		s.writeMu.Lock()
+		defer s.writeMu.Unlock()
+	}
+	now := time.Now()
+	var rows []struct {
+		RequestID string `db:"request_id"`
+		Delivered int64  `db:"delivered"`
+		Attempts  int    `db:"attempts"`
+	}
+	err := s.sel(ctx, &rows, "claimed conversations", `UPDATE dispatch_convs SET lease_owner = ?, lease_until = ?
+		WHERE destination = ? AND request_id IN (SELECT request_id FROM dispatch_convs
+			WHERE destination = ? AND delivered < pending AND next_at <= ?
+			AND (lease_owner = '' OR (lease_until < ? AND lease_owner <> ?))
+			ORDER BY next_at LIMIT ?`+s.d.skipLocked+`)
+		RETURNING request_id, delivered, attempts`,
+		owner, us(now.Add(ttl)), dest, dest, us(now), us(now), owner, n)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]dispatch.Conv, len(rows))
+	for i, r := range rows {
+		out[i] = dispatch.Conv{RequestID: r.RequestID, Delivered: r.Delivered, Attempts: r.Attempts}
+	}
+	return out, nil
+}
+
+// Settle records the progress of conversations owner holds, in one
+// transaction. A row another process has taken over meanwhile is left alone.
+func (s *Store) Settle(ctx context.Context, dest, owner string, ps []dispatch.Progress) error {
+	now := us(time.Now())
+	return s.inTx(ctx, "record delivery progress", func(q queries) error {
+		for _, p := range ps {
+			var next int64
+			if p.Release {
+				next = us(p.NextAt)
+			}
+			if _, err := q.exec(ctx, "record delivery progress", `UPDATE dispatch_convs SET
+				delivered = `+s.d.greatest+`(delivered, ?), attempts = ?, last_error = ?,
+				used = CASE WHEN ? = 1 THEN 1 ELSE used END,
+				lease_owner = CASE WHEN ? = 1 THEN '' ELSE lease_owner END,
+				lease_until = CASE WHEN ? = 1 THEN 0 ELSE lease_until END,
+				next_at = ?, updated_at = ?
+				WHERE destination = ? AND request_id = ? AND lease_owner = ?`,
+				p.Delivered, p.Attempts, p.Error, bit(p.Used), bit(p.Release), bit(p.Release), next, now,
+				dest, p.RequestID, owner); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func bit(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// Renew extends owner's leases on dest's conversations and its membership,
+// forgets members that stopped renewing, and counts the live ones.
+func (s *Store) Renew(ctx context.Context, dest, owner string, ttl time.Duration) (int, error) {
+	now := time.Now()
+	var n int
+	err := s.inTx(ctx, "renew delivery leases", func(q queries) error {
+		if _, err := q.exec(ctx, "renew delivery leases", `UPDATE dispatch_convs SET lease_until = ?
+			WHERE destination = ? AND lease_owner = ?`, us(now.Add(ttl)), dest, owner); err != nil {
+			return err
+		}
+		if _, err := q.exec(ctx, "renew membership", `INSERT INTO dispatch_members (destination, owner, until) VALUES (?, ?, ?)
+			ON CONFLICT (destination, owner) DO UPDATE SET until = excluded.until`, dest, owner, us(now.Add(ttl))); err != nil {
+			return err
+		}
+		if _, err := q.exec(ctx, "forget members", `DELETE FROM dispatch_members WHERE destination = ? AND until < ?`,
+			dest, us(now)); err != nil {
+			return err
+		}
+		return q.get(ctx, &n, "members", `SELECT COUNT(*) FROM dispatch_members WHERE destination = ?`, dest)
+	})
+	return n, err
+}
+
+// Leave releases every conversation owner holds on dest and its membership.
+func (s *Store) Leave(ctx context.Context, dest, owner string) error {
+	return s.inTx(ctx, "release conversations", func(q queries) error {
+		if _, err := q.exec(ctx, "release conversations", `UPDATE dispatch_convs SET lease_owner = '', lease_until = 0
+			WHERE destination = ? AND lease_owner = ?`, dest, owner); err != nil {
+			return err
+		}
+		_, err := q.exec(ctx, "leave", `DELETE FROM dispatch_members WHERE destination = ? AND owner = ?`, dest, owner)
+		return err
+	})
+}
+
+// RecordFailure keeps an event a destination refused for good, for
+// operators and for the delivery state of messages.
 func (s *Store) RecordFailure(ctx context.Context, dest string, e core.Event, reason string, attempts int) error {
-	_, err := s.write(ctx, "record failed delivery", `INSERT INTO dispatch_failures (destination, txid, seq, request_id,
-		error, attempts, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (destination, txid, seq) DO NOTHING`,
-		dest, e.Pos.TxID, e.Pos.Seq, e.RequestID, reason, attempts, us(time.Now()))
+	_, err := s.write(ctx, "record failed delivery", `INSERT INTO dispatch_failures (destination, txid, seq, rseq, request_id,
+		error, attempts, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (destination, txid, seq) DO NOTHING`,
+		dest, e.Pos.TxID, e.Pos.Seq, e.RSeq, e.RequestID, reason, attempts, us(time.Now()))
 	return err
 }
 

@@ -28,14 +28,24 @@ type dialect struct {
 	// otherwise filters a large view by company or status and then sorts
 	// tens of thousands of rows instead of walking the sort column's index.
 	noIndex string
+	// greatest is the two-argument maximum function.
+	greatest string
+	// forUpdateRow locks the one row a transaction reads, and skipLocked
+	// makes a claim pass over rows another process is claiming; SQLite's
+	// writers take turns and need neither.
+	forUpdateRow string
+	skipLocked   string
 }
 
 var (
-	sqliteDialect = dialect{name: "sqlite", driver: "sqlite", bind: sqlx.QUESTION, txid: "0", horizon: "1=1", noIndex: "+"}
+	sqliteDialect = dialect{name: "sqlite", driver: "sqlite", bind: sqlx.QUESTION, txid: "0", horizon: "1=1", noIndex: "+", greatest: "MAX"}
 	pgDialect     = dialect{name: "postgres", driver: "postgres", bind: sqlx.DOLLAR,
-		txid:      "pg_current_xact_id()::text::bigint",
-		horizon:   "txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
-		forUpdate: " FOR UPDATE OF requests"}
+		txid:         "pg_current_xact_id()::text::bigint",
+		horizon:      "txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
+		forUpdate:    " FOR UPDATE OF requests",
+		greatest:     "GREATEST",
+		forUpdateRow: " FOR UPDATE",
+		skipLocked:   " FOR UPDATE SKIP LOCKED"}
 )
 
 func (d dialect) rebind(q string) string { return sqlx.Rebind(d.bind, q) }

@@ -1,0 +1,119 @@
+package dispatch
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/relaydesk/relaydesk/core"
+)
+
+// scan reads the log for w's destination whenever this process holds the
+// cursor's lease, and records which conversations have events to deliver.
+func (w *worker) scan(ctx context.Context) {
+	o := w.d.opts
+	leased := false
+	var pos core.Position
+	defer func() {
+		if leased {
+			if err := w.d.log.Release(context.WithoutCancel(ctx), w.name, o.Owner); err != nil {
+				w.log.Warn("release the dispatch cursor", "err", err)
+			}
+		}
+	}()
+	for ctx.Err() == nil {
+		if !leased {
+			p, ok, err := w.d.log.Lease(ctx, w.name, o.Owner, o.LeaseTTL)
+			if err != nil && ctx.Err() == nil {
+				w.log.Warn("cannot lease the dispatch cursor", "err", err)
+			}
+			if !ok {
+				// Someone else scans; look again before their lease could lapse.
+				w.idle(ctx, o.LeaseTTL/3)
+				continue
+			}
+			leased, pos = true, p
+			w.log.Info("scanning the event log", "from_seq", pos.Seq)
+		}
+		evs, held, err := w.d.log.EventsAfter(ctx, pos, o.Batch)
+		if err != nil {
+			if ctx.Err() == nil {
+				w.log.Warn("cannot read the event log", "err", err)
+				w.idle(ctx, o.MinBackoff)
+			}
+			continue
+		}
+		if len(evs) == 0 {
+			wait := o.Poll
+			if held {
+				wait = o.HeldRecheck
+			}
+			wait = min(wait, o.LeaseTTL/3) // renew the lease while idle, so that it never lapses
+			if w.idle(ctx, wait) == idleTimeout {
+				if err := w.d.log.Advance(ctx, w.name, o.Owner, pos, o.LeaseTTL, nil); err != nil {
+					leased = w.lost(ctx, err)
+				}
+			}
+			continue
+		}
+		last := evs[len(evs)-1].Pos
+		if err := w.d.log.Advance(ctx, w.name, o.Owner, last, o.LeaseTTL, pendingOf(evs)); err != nil {
+			leased = w.lost(ctx, err)
+			continue
+		}
+		pos = last
+		w.poke()
+	}
+}
+
+// pendingOf groups events by request, in the order requests first appear.
+func pendingOf(evs []core.Event) []Pending {
+	at := map[string]int{}
+	var out []Pending
+	for _, e := range evs {
+		if i, ok := at[e.RequestID]; ok {
+			out[i].First = min(out[i].First, e.RSeq)
+			out[i].Last = max(out[i].Last, e.RSeq)
+			continue
+		}
+		at[e.RequestID] = len(out)
+		out = append(out, Pending{RequestID: e.RequestID, First: e.RSeq, Last: e.RSeq})
+	}
+	return out
+}
+
+// lost reports whether the scanner still holds the lease after a failed
+// write: never, but it says why in the log.
+func (w *worker) lost(ctx context.Context, err error) bool {
+	switch {
+	case ctx.Err() != nil: // shutting down
+	case errors.Is(err, ErrLeaseLost):
+		w.log.Warn("another process took over scanning for this destination")
+	default:
+		w.log.Warn("cannot record scanning progress; will lease again", "err", err)
+		w.idle(ctx, w.d.opts.MinBackoff)
+	}
+	return false
+}
+
+type idleResult int
+
+const (
+	idleWoken idleResult = iota
+	idleTimeout
+	idleDone
+)
+
+// idle waits for a commit, the timeout or the end.
+func (w *worker) idle(ctx context.Context, d time.Duration) idleResult {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return idleDone
+	case <-w.commits:
+		return idleWoken
+	case <-t.C:
+		return idleTimeout
+	}
+}

@@ -1,0 +1,396 @@
+package dispatch
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/relaydesk/relaydesk/core"
+)
+
+// worker serves one destination in this process: the scanner (while it
+// holds the cursor's lease), the claimer and the lanes, one per claimed
+// conversation.
+type worker struct {
+	d    *Dispatcher
+	dest Destination
+	name string
+	log  *slog.Logger
+
+	commits <-chan struct{} // the scanner's subscription to the log
+	wake    chan struct{}   // the claimer's: work may be ready
+	peers   atomic.Int64
+	parked  parked
+	settled settler
+
+	mu      sync.Mutex
+	nextDue time.Time // the earliest parked conversation's next_at
+}
+
+func newWorker(d *Dispatcher, dest Destination) *worker {
+	w := &worker{d: d, dest: dest, name: dest.Name(), wake: make(chan struct{}, 1)}
+	w.log = d.opts.Logger.With("destination", w.name)
+	w.peers.Store(1)
+	w.settled = settler{w: w, kick: make(chan struct{}, 1)}
+	return w
+}
+
+// poke wakes the claimer.
+func (w *worker) poke() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (w *worker) run(ctx context.Context) error {
+	o := w.d.opts
+	fs, ok := w.dest.(FromStart)
+	for {
+		err := w.d.log.EnsureCursor(ctx, w.name, ok && fs.FromStart())
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		w.log.Warn("cannot create the dispatch cursor; retrying", "err", err)
+		if !sleep(ctx, o.Poll) {
+			return nil
+		}
+	}
+	commits, cancelScan := w.d.log.Subscribe()
+	defer cancelScan()
+	w.commits = commits
+	claims, cancelClaims := w.d.log.Subscribe()
+	defer cancelClaims()
+
+	// Deliveries outlive ctx by the grace period, so that a graceful stop
+	// records what it sent instead of sending it again from elsewhere.
+	dctx, cancelDeliveries := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelDeliveries()
+	stopGrace := context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(o.Grace, cancelDeliveries)
+		context.AfterFunc(dctx, func() { t.Stop() })
+	})
+	defer stopGrace()
+
+	// Progress is written until the lanes are done, and then for at most
+	// the grace period again: what was sent must be recorded if at all
+	// possible.
+	sctx, cancelSettle := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelSettle()
+	var bg, settling sync.WaitGroup
+	bg.Go(func() { w.scan(ctx) })
+	bg.Go(func() { w.renew(ctx) })
+	settling.Go(func() { w.settled.run(sctx) })
+	var lanes sync.WaitGroup
+	w.claim(ctx, dctx, claims, &lanes)
+	lanes.Wait()
+	w.settled.close()
+	t := time.AfterFunc(o.Grace, cancelSettle)
+	settling.Wait()
+	t.Stop()
+	bg.Wait()
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.Grace)
+	defer cancel()
+	if err := w.d.log.Leave(lctx, w.name, o.Owner); err != nil {
+		w.log.Warn("release conversations", "err", err)
+	}
+	return nil
+}
+
+// claim takes ready conversations whenever there is a free slot and work
+// may be ready, and starts a lane for each.
+func (w *worker) claim(ctx, dctx context.Context, commits <-chan struct{}, lanes *sync.WaitGroup) {
+	o := w.d.opts
+	slots := make(chan struct{}, o.InFlight)
+	for ctx.Err() == nil {
+		free := o.InFlight - len(slots)
+		var got int
+		if free > 0 {
+			cs, err := w.d.log.Claim(ctx, w.name, o.Owner, free, o.LeaseTTL)
+			if err != nil && ctx.Err() == nil {
+				w.log.Warn("cannot claim conversations to deliver", "err", err)
+			}
+			got = len(cs)
+			for _, c := range cs {
+				slots <- struct{}{}
+				lanes.Go(func() {
+					defer func() {
+						<-slots
+						w.poke()
+					}()
+					w.lane(ctx, dctx, c)
+				})
+			}
+		}
+		if got > 0 && got == free {
+			continue // there may be more
+		}
+		wait := o.Poll
+		if due := w.due(); !due.IsZero() {
+			wait = min(wait, max(time.Until(due), 0))
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+		case <-commits:
+		case <-w.wake:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// due returns when the earliest conversation this process parked becomes
+// ready, and forgets it once that time has come.
+func (w *worker) due() time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	d := w.nextDue
+	if !d.IsZero() && !time.Now().Before(d) {
+		w.nextDue = time.Time{}
+	}
+	return d
+}
+
+func (w *worker) parkedUntil(t time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.nextDue.IsZero() || t.Before(w.nextDue) {
+		w.nextDue = t
+	}
+}
+
+// renew keeps this process's leases and membership alive.
+func (w *worker) renew(ctx context.Context) {
+	o := w.d.opts
+	for {
+		n, err := w.d.log.Renew(ctx, w.name, o.Owner, o.LeaseTTL)
+		if err != nil && ctx.Err() == nil {
+			w.log.Warn("cannot renew delivery leases", "err", err)
+		} else if err == nil && int64(n) != w.peers.Swap(int64(n)) {
+			w.log.Info("processes delivering to this destination", "count", n)
+		}
+		if !sleep(ctx, o.LeaseTTL/3) {
+			return
+		}
+	}
+}
+
+// lane delivers one claimed conversation's events in order until it has
+// none left, must wait long for a retry, or the process stops.
+func (w *worker) lane(ctx, dctx context.Context, c Conv) {
+	o := w.d.opts
+	p := Progress{RequestID: c.RequestID, Delivered: c.Delivered, Attempts: c.Attempts}
+	release := func(next time.Time) {
+		p.Release, p.NextAt = true, next
+		w.settled.add(p)
+	}
+	for {
+		if ctx.Err() != nil {
+			release(time.Time{})
+			return
+		}
+		evs, err := w.d.log.RequestEvents(dctx, c.RequestID, p.Delivered, o.Batch)
+		if err != nil {
+			w.log.Warn("cannot read a request's events", "request", c.RequestID, "err", err)
+			release(time.Now().Add(o.MinBackoff))
+			return
+		}
+		if len(evs) == 0 {
+			release(time.Time{})
+			return
+		}
+		for _, ev := range evs {
+			if ctx.Err() != nil { // stopping: finish the call in flight, start no other
+				release(time.Time{})
+				return
+			}
+			if next, ok := w.deliver(ctx, dctx, ev, &p); !ok {
+				release(next)
+				return
+			}
+		}
+	}
+}
+
+// deliver tries one event until it is taken or given up (true), or the
+// conversation must let go (false) until next.
+func (w *worker) deliver(ctx, dctx context.Context, ev core.Event, p *Progress) (next time.Time, ok bool) {
+	o := w.d.opts
+	d := w.parked.take(ev)
+	if d == nil {
+		d = NewDelivery(ev)
+	}
+	backoff := o.MinBackoff
+	for i := 0; i < p.Attempts; i++ {
+		backoff = min(backoff*2, o.MaxBackoff)
+	}
+	for {
+		d.Attempt = p.Attempts + 1
+		err := w.dest.Deliver(dctx, d)
+		var wait time.Duration
+		var ra *RetryAfterError
+		var perm *PermanentError
+		var paced *WaitError
+		if errors.As(err, &paced) && dctx.Err() == nil {
+			// Nothing was sent: wait in place if short, else let the slot go.
+			if paced.After > o.ParkAfter || ctx.Err() != nil {
+				next := time.Now().Add(paced.After)
+				w.parked.put(ev.RequestID, d)
+				w.parkedUntil(next)
+				return next, false
+			}
+			if !sleep(ctx, paced.After) {
+				w.parked.put(ev.RequestID, d)
+				return time.Now(), false
+			}
+			continue
+		}
+		switch {
+		case err == nil:
+			if o.Metrics != nil {
+				o.Metrics.Delivered(w.name, ev, d.Attempt, time.Since(ev.CreatedAt))
+			}
+			w.done(p, ev, d)
+			return time.Time{}, true
+		case errors.As(err, &perm):
+			w.log.Error("destination refused an event for good; skipping it", "request", ev.RequestID, "event", ev.Type, "err", err)
+			if o.Metrics != nil {
+				o.Metrics.Failed(w.name, err)
+			}
+			if rerr := w.d.log.RecordFailure(dctx, w.name, ev, err.Error(), d.Attempt); rerr != nil {
+				w.log.Warn("record failed delivery", "err", rerr)
+				return time.Now().Add(backoff), false
+			}
+			w.done(p, ev, d)
+			return time.Time{}, true
+		case dctx.Err() != nil:
+			return time.Time{}, false
+		case errors.As(err, &ra):
+			wait = max(ra.After, 0)
+			w.log.Debug("destination asked to retry later", "after", wait, "request", ev.RequestID, "err", err)
+		default:
+			wait = backoff/2 + rand.N(backoff/2+1)
+			backoff = min(backoff*2, o.MaxBackoff)
+			w.log.Warn("delivery failed; retrying", "attempt", d.Attempt, "in", wait, "request", ev.RequestID, "event", ev.Type, "err", err)
+		}
+		if o.Metrics != nil {
+			o.Metrics.Failed(w.name, err)
+		}
+		p.Attempts, p.Error = p.Attempts+1, err.Error()
+		if wait > o.ParkAfter || ctx.Err() != nil {
+			next := time.Now().Add(wait)
+			w.parked.put(ev.RequestID, d)
+			w.parkedUntil(next)
+			return next, false
+		}
+		w.settled.add(*p) // the retrying state, for people to see
+		if !sleep(ctx, wait) {
+			w.parked.put(ev.RequestID, d)
+			return time.Now().Add(wait), false
+		}
+	}
+}
+
+// done records ev as delivered or given up.
+func (w *worker) done(p *Progress, ev core.Event, d *Delivery) {
+	p.Delivered, p.Attempts, p.Error = ev.RSeq, 0, ""
+	p.Used = p.Used || d.used()
+	w.settled.add(*p)
+}
+
+// settler writes the progress of this process's conversations for one
+// destination: whatever has queued up since the last write goes in the
+// next, so that a quiet desk records each delivery at once and a busy one
+// many per statement.
+type settler struct {
+	w    *worker
+	kick chan struct{}
+
+	mu      sync.Mutex
+	pending map[string]Progress
+	order   []string
+	closed  bool
+}
+
+func (s *settler) add(p Progress) {
+	s.mu.Lock()
+	if s.pending == nil {
+		s.pending = map[string]Progress{}
+	}
+	prev, ok := s.pending[p.RequestID]
+	if !ok {
+		s.order = append(s.order, p.RequestID)
+	}
+	p.Used = p.Used || prev.Used
+	s.pending[p.RequestID] = p
+	s.mu.Unlock()
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// close makes run write what is left and return.
+func (s *settler) close() {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (s *settler) take() ([]Progress, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Progress, 0, len(s.order))
+	for _, id := range s.order {
+		out = append(out, s.pending[id])
+	}
+	s.pending, s.order = nil, nil
+	return out, s.closed
+}
+
+func (s *settler) run(ctx context.Context) {
+	w := s.w
+	o := w.d.opts
+	for {
+		ps, closed := s.take()
+		for len(ps) > 0 {
+			err := w.d.log.Settle(ctx, w.name, o.Owner, ps)
+			if err == nil {
+				released := false
+				for _, p := range ps {
+					released = released || p.Release
+				}
+				if released {
+					w.poke()
+				}
+				break
+			}
+			if ctx.Err() != nil {
+				w.log.Warn("stopped before recording delivery progress; those events will be sent again", "conversations", len(ps))
+				return
+			}
+			w.log.Warn("cannot record delivery progress; retrying", "err", err)
+			sleep(ctx, o.MinBackoff)
+		}
+		if closed {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.kick:
+		}
+	}
+}

@@ -297,4 +297,3 @@ func (a *Adapter) line(ev core.Event) string {
 	}
 	return ""
 }
-

@@ -78,7 +78,9 @@ func (p *Pacer) Wait(ctx context.Context, bs ...Bucket) error { return p.wait(ct
 
 // Block is Wait for calls made outside the dispatcher (an answer to what
 // someone just did): it sleeps however long the budgets need.
-func (p *Pacer) Block(ctx context.Context, bs ...Bucket) error { return p.wait(ctx, time.Duration(1<<62), bs) }
+func (p *Pacer) Block(ctx context.Context, bs ...Bucket) error {
+	return p.wait(ctx, time.Duration(1<<62), bs)
+}
 
 func (p *Pacer) wait(ctx context.Context, maxWait time.Duration, bs []Bucket) error {
 	now := time.Now()

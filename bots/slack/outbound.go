@@ -276,4 +276,3 @@ func (a *Adapter) line(ctx context.Context, ev core.Event) string {
 	}
 	return ""
 }
-

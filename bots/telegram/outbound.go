@@ -237,7 +237,6 @@ func (a *Adapter) sendText(ctx context.Context, d *dispatch.Delivery, tag string
 	return nil
 }
 
-
 // gone is a file that no longer exists to send.
 type gone struct{ err error }
 

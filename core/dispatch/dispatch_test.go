@@ -24,7 +24,9 @@ type sink struct {
 	tick     chan struct{}
 }
 
-func newSink() *sink { return &sink{tick: make(chan struct{}, 10000), distinct: map[core.Position]bool{}} }
+func newSink() *sink {
+	return &sink{tick: make(chan struct{}, 10000), distinct: map[core.Position]bool{}}
+}
 
 func (s *sink) add(tag string, e core.Event) {
 	s.mu.Lock()

@@ -8,7 +8,9 @@
 // Discord's script: Hello (op 10), the client's Identify (op 2) recorded,
 // READY, heartbeat ACKs (op 11), and dispatches pushed by the test. Point
 // the adapter's APIURL at URL. Sign requests for relaydesk's interactions
-// endpoint with Signed.
+// endpoint with Signed. Optionally the REST API answers after an API's
+// latency (SetDelay) and enforces Discord's rate limits itself, with their
+// headers (EnforceLimits, Throttled), as a benchmark needs.
 package discordtest
 
 import (
@@ -38,7 +40,8 @@ type Call struct {
 	Body    map[string]any // the JSON body (or payload_json) when it is an object
 	Raw     []byte         // the JSON body (or payload_json) as sent
 	Files   []File
-	Failed  bool // answered an error on demand (or a wrong token)
+	Failed  bool      // answered an error on demand (or a wrong token, or refused by the enforced limits)
+	At      time.Time // when it was accepted: answered, after the delay
 }
 
 // Content is the call's "content" field.
@@ -80,12 +83,17 @@ type Server struct {
 	files    map[string][]byte // attachment path -> bytes
 
 	gw gatewayState
+
+	now       func() time.Time // the clock of the limits and of Call.At
+	delay     time.Duration    // see SetDelay
+	limits    *limits          // nil unless EnforceLimits
+	throttled int
 }
 
 // New starts a fake Discord that accepts bot token, stopped when the test ends.
 func New(tb testing.TB, token string) *Server {
 	s := &Server{token: token, fail: map[string][]Failure{}, threads: map[string]bool{}, seq: 1300000000000000000,
-		messages: map[string][]map[string]any{}, files: map[string][]byte{}}
+		messages: map[string][]map[string]any{}, files: map[string][]byte{}, now: time.Now}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/v9/", s.serveREST)
 	mux.HandleFunc("GET /attachments/", s.serveAttachment)
@@ -233,12 +241,38 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	}
 	authorized := r.Header.Get("Authorization") == "Bot "+s.token || name == "callback" // callbacks use the interaction's token
 
+	// The call arrives: the failure asked for, or the limits, decide on it
+	// now; it is answered (and recorded) after the delay.
 	s.mu.Lock()
 	var f *Failure
 	if q := s.fail[name]; len(q) > 0 && authorized {
 		f, s.fail[name] = &q[0], q[1:]
 	}
-	c.Failed = f != nil || !authorized
+	major := channel
+	if name == "callback" {
+		major = message // the interaction
+	}
+	var lim *verdict
+	if authorized && s.limits != nil {
+		v := s.limits.peek(name, major, s.now()) // a failure on demand is not counted
+		if f == nil {
+			v = s.limits.admit(name, major, s.now())
+		}
+		lim = &v
+	}
+	delay := s.delay
+	s.mu.Unlock()
+	if !pause(r.Context(), delay) {
+		return
+	}
+
+	s.mu.Lock()
+	c.At = s.now()
+	throttled := lim != nil && lim.refused
+	if throttled {
+		s.throttled++
+	}
+	c.Failed = f != nil || !authorized || throttled
 	if !c.Failed && (name == "createMessage" || name == "dm") {
 		s.seq++
 		c.ID = strconv.FormatInt(s.seq, 10)
@@ -256,6 +290,9 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	}
 	history := s.messages[channel]
 	s.calls = append(s.calls, c)
+	if lim != nil {
+		lim.headers(w.Header(), c.At)
+	}
 	s.mu.Unlock()
 
 	w.Header().Set("Content-Type", "application/json")
@@ -263,6 +300,11 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	case !authorized:
 		w.WriteHeader(http.StatusUnauthorized)
 		io.WriteString(w, `{"message":"401: Unauthorized","code":0}`)
+		return
+	case throttled:
+		w.WriteHeader(http.StatusTooManyRequests)
+		json.NewEncoder(w).Encode(map[string]any{"message": "You are being rate limited.",
+			"retry_after": lim.retryAfter(c.At), "global": lim.global})
 		return
 	case f != nil && f.Status == http.StatusTooManyRequests:
 		w.Header().Set("Retry-After", strconv.Itoa(int(f.RetryAfter+0.999)))

@@ -74,6 +74,7 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 		fail, s.fail["upload"] = &q[0], q[1:]
 	}
 	c.Failed = fail != nil || err != nil || r.Header.Get("Authorization") != "Bearer "+s.token
+	c.At = s.now()
 	s.calls = append(s.calls, c)
 	s.mu.Unlock()
 	switch {
@@ -109,7 +110,7 @@ func (s *Server) serveDownload(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	b, ok := s.files.shared[id]
 	authed := r.Header.Get("Authorization") == "Bearer "+s.token
-	s.calls = append(s.calls, Call{Method: "download", Fields: map[string]string{"file_id": id}, Failed: !ok || !authed})
+	s.calls = append(s.calls, Call{Method: "download", Fields: map[string]string{"file_id": id}, Failed: !ok || !authed, At: s.now()})
 	s.mu.Unlock()
 	switch {
 	case !authed:

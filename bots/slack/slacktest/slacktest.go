@@ -5,7 +5,9 @@
 // Mode endpoint on the same server (apps.connections.open and its
 // WebSocket: hello, pings, envelopes pushed by the test, the client's
 // acknowledgements recorded, disconnect on demand); and requests signed
-// exactly as Slack signs them for relaydesk's endpoints.
+// exactly as Slack signs them for relaydesk's endpoints. Optionally the
+// Web API answers after an API's latency (SetDelay) and enforces Slack's
+// rate limits itself (EnforceLimits, Throttled), as a benchmark needs.
 package slacktest
 
 import (
@@ -32,7 +34,8 @@ type Call struct {
 	Method string
 	Fields map[string]string // the form fields (JSON bodies: top-level values as JSON text)
 	TS     string            // the ts the fake gave a posted message
-	Failed bool              // the fake answered an error on demand
+	Failed bool              // the fake answered an error on demand (or refused it by the enforced limits)
+	At     time.Time         // when it was accepted: answered, after the delay
 }
 
 // Blocks decodes the call's blocks field.
@@ -68,11 +71,16 @@ type Server struct {
 	sock  socketState                 // Socket Mode, see socket.go
 	files fileState                   // uploads and downloads, see files.go
 	msgs  map[string][]map[string]any // posted messages by channel, newest last
+
+	now       func() time.Time // the clock of the limits and of Call.At
+	delay     time.Duration    // see SetDelay
+	limits    *limits          // nil unless EnforceLimits
+	throttled int
 }
 
 // New starts a fake Web API that accepts token, stopped when the test ends.
 func New(tb testing.TB, token string) *Server {
-	s := &Server{token: token, fail: map[string][]Failure{}, msgs: map[string][]map[string]any{}}
+	s := &Server{token: token, fail: map[string][]Failure{}, msgs: map[string][]map[string]any{}, now: time.Now}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/", s.serve)
 	mux.HandleFunc("GET "+socketPath, s.serveSocket)
@@ -172,10 +180,31 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := Call{Method: method, Fields: fields}
+	// The call arrives: the failure asked for, or the limits, decide on it
+	// now; it is answered (and recorded) after the delay.
 	s.mu.Lock()
 	var f *Failure
 	if q := s.fail[method]; len(q) > 0 {
 		f, s.fail[method] = &q[0], q[1:]
+	}
+	var until time.Time
+	throttled := false
+	if f == nil && token == s.token && s.limits != nil {
+		var ok bool
+		until, ok = s.limits.admit(method, fields["channel"], s.now())
+		throttled = !ok
+	}
+	delay := s.delay
+	s.mu.Unlock()
+	if !pause(r.Context(), delay) {
+		return
+	}
+
+	s.mu.Lock()
+	c.At = s.now()
+	if throttled {
+		s.throttled++
+		f = &Failure{Status: http.StatusTooManyRequests, RetryAfter: retryAfter(until, c.At)}
 	}
 	if f == nil && token == s.token && (method == "chat.postMessage" || method == "chat.update") {
 		s.seq++

@@ -8,13 +8,17 @@
 // a test pushes: it returns those with update_id >= offset, dropping (as
 // confirmed) those below it, and otherwise waits for a push or its timeout.
 // Every other call is recorded for the test to inspect; calls can be made
-// to fail with 429 (with retry_after) or 403 (a blocked bot).
+// to fail with 429 (with retry_after) or 403 (a blocked bot). Optionally
+// it answers after an API's latency (SetDelay) and enforces Telegram's
+// flood limits itself (EnforceLimits, Throttled), as a benchmark needs.
 package telegramtest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -45,6 +49,11 @@ type Server struct {
 	nextMsg   int
 	// waiting: a getUpdates call is waiting for updates.
 	waiting bool
+
+	now       func() time.Time // the clock of the limits and of Call.At
+	delay     time.Duration    // see SetDelay
+	limits    *limits          // nil unless EnforceLimits
+	throttled int
 }
 
 type queued struct {
@@ -63,7 +72,8 @@ type Call struct {
 	Method string
 	Fields map[string]string
 	Files  map[string]Upload
-	Failed bool // answered with an error
+	Failed bool      // answered with an error (also when refused by the enforced limits)
+	At     time.Time // when it was accepted: answered, after the delay
 }
 
 // Upload is a file part of a call.
@@ -99,7 +109,7 @@ func Blocked() Failure {
 func New(tb testing.TB, token string) *Server {
 	tb.Helper()
 	s := &Server{Token: token, closed: make(chan struct{}), changed: make(chan struct{}),
-		files: map[string]file{}, fails: map[string][]Failure{}, blocked: map[int64]bool{}}
+		files: map[string]file{}, fails: map[string][]Failure{}, blocked: map[int64]bool{}, now: time.Now}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL
 	tb.Cleanup(func() {
@@ -275,9 +285,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := Call{Method: method, Fields: map[string]string{}, Files: map[string]Upload{}}
-	if err := r.ParseMultipartForm(64 << 20); err != nil {
+	// A method without parameters (getMe) comes with an empty body.
+	if err := r.ParseMultipartForm(64 << 20); err != nil && !errors.Is(err, io.EOF) {
 		answer(w, Failure{Code: 400, Description: "Bad Request: not multipart/form-data: " + err.Error()}, nil)
 		return
+	}
+	if r.MultipartForm == nil {
+		r.MultipartForm = &multipart.Form{}
 	}
 	for k, v := range r.MultipartForm.Value {
 		c.Fields[k] = v[0]
@@ -296,14 +310,41 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.getUpdates(w, r, c)
 		return
 	}
+	// The call arrives: the failure asked for, or the limits, decide on it
+	// now; it is answered (and recorded) after the delay.
+	s.mu.Lock()
+	var fail *Failure
+	if fs := s.fails[method]; len(fs) > 0 {
+		fail, s.fails[method] = &fs[0], fs[1:]
+	}
+	var until time.Time
+	throttled := false
+	if fail == nil && s.limits != nil {
+		var ok bool
+		until, ok = s.limits.admit(method, c.Fields["chat_id"], s.now())
+		throttled = !ok
+	}
+	delay := s.delay
+	s.mu.Unlock()
+	if !pause(r.Context(), s.closed, delay) {
+		return
+	}
+
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	defer s.signal()
-	if fs := s.fails[method]; len(fs) > 0 {
-		s.fails[method] = fs[1:]
+	c.At = s.now()
+	if fail != nil {
 		c.Failed = true
 		s.calls = append(s.calls, c)
-		answer(w, fs[0], nil)
+		answer(w, *fail, nil)
+		return
+	}
+	if throttled {
+		s.throttled++
+		c.Failed = true
+		s.calls = append(s.calls, c)
+		answer(w, TooManyRequests(retryAfter(until, c.At)), nil)
 		return
 	}
 	if strings.HasPrefix(method, "send") && s.blocked[c.Chat()] {
@@ -348,6 +389,14 @@ func (s *Server) botID() int64 {
 func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request, c Call) {
 	offset, _ := strconv.ParseInt(c.Fields["offset"], 10, 64)
 	timeout, _ := strconv.Atoi(c.Fields["timeout"])
+	s.mu.Lock()
+	delay := s.delay
+	s.mu.Unlock()
+	// The delay comes first here, as if the poll took that long to arrive:
+	// a poll confirms and takes updates when it arrives.
+	if !pause(r.Context(), s.closed, delay) {
+		return
+	}
 	wait := time.NewTimer(time.Duration(timeout) * time.Second)
 	defer wait.Stop()
 	s.mu.Lock()

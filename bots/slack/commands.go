@@ -29,6 +29,8 @@ var texts = map[string]string{
 	"unlinked": "Your Slack account is not linked to a relaydesk technician yet. Ask an admin for a link code " +
 		"(`relaydesk admin slack link-code --tech you@example.com`), then send `/support link CODE`.",
 	"failed": "Sorry, that failed because of a problem on relaydesk's side; it is in the server log. Please try again.",
+	"deleted": "You deleted a message in Slack that relaydesk had already passed on to the customer: they still have it, " +
+		"as relaydesk cannot take a message back. Write a correction in the thread if it was wrong.",
 }
 
 // usage is the right form of each subcommand.

@@ -63,25 +63,26 @@ func (a *Adapter) uploadFile(ctx context.Context, ev core.Event, c card, line st
 	return false, fmt.Errorf("upload %s: %w", f.ID, err)
 }
 
-// threadFiles takes the files user shared in a card's thread (message ts)
-// into the request: relayed to the customer, or stored as private notes
-// when the thread's rule (or a note marker in text) says so. Each file's
-// Slack ID keys its engine action, so a retried event stores nothing twice.
-func (a *Adapter) threadFiles(ctx context.Context, channel, threadTS, ts, user, text string, files []slack.File) error {
-	reqID, ok, err := a.threadRequest(ctx, channel, threadTS)
+// threadFiles takes the files a technician shared in a card's thread (the
+// reply r) into the request: relayed to the customer, or stored as private
+// notes when the thread's rule (or a note marker in the reply's text, or
+// r's treatment) says so. Each file's Slack ID keys its engine action, so a
+// retried event stores nothing twice.
+func (a *Adapter) threadFiles(ctx context.Context, r reply, files []slack.File) error {
+	reqID, ok, err := a.threadRequest(ctx, r.channel, r.threadTS)
 	if err != nil || !ok {
 		return err
 	}
-	t, ok, err := a.technician(ctx, user)
+	t, ok, err := a.technician(ctx, r.user)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		a.tell(channel, user, threadTS, texts["unlinked"]+" Your file was not passed on.")
+		a.tell(r.channel, r.user, r.threadTS, texts["unlinked"]+" Your file was not passed on.")
 		return nil
 	}
 	by := core.TechnicianActor(t.ID)
-	note := hasNoteMarker(text)
+	note := r.as == treatNote || hasNoteMarker(r.text)
 	if !note {
 		if note, err = a.privateFor(ctx, t, reqID); err != nil {
 			return err
@@ -103,7 +104,7 @@ func (a *Adapter) threadFiles(ctx context.Context, channel, threadTS, ts, user, 
 		}
 		msg, err := refusal(err)
 		if msg != "" {
-			a.tell(channel, user, threadTS, fmt.Sprintf("The file %s was not passed on. %s", f.Name, msg))
+			a.tell(r.channel, r.user, r.threadTS, fmt.Sprintf("The file %s was not passed on. %s", f.Name, msg))
 		}
 		if err != nil {
 			return err

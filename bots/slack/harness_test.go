@@ -1,13 +1,16 @@
 package slack_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -50,6 +53,25 @@ type options struct {
 	noLinks    bool
 	socket     bool       // Socket Mode (appToken) besides the HTTP endpoints
 	state      bots.State // instead of the desk's store
+	logs       *logBuffer // the adapter's log, debug lines included
+}
+
+// logBuffer collects the adapter's log lines, for tests that assert one.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func newHarness(t *testing.T, d *storetest.Desk, o options) *harness {
@@ -63,6 +85,9 @@ func newHarness(t *testing.T, d *storetest.Desk, o options) *harness {
 	}
 	if o.state != nil {
 		cfg.State = o.state
+	}
+	if o.logs != nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(o.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	a, err := slack.New(cfg)
 	if err != nil {
@@ -211,6 +236,20 @@ func (h *harness) reply(user, threadTS, ts, text string, header ...string) int {
 		"event.text": text, "event_id": "Ev" + strings.ReplaceAll(ts, ".", "")})
 	b, _ := json.Marshal(p)
 	code, _ := slacktest.Post(h.t, h.url+slack.EventsPath, secret, "application/json", b, header...)
+	h.a.Idle()
+	return code
+}
+
+// event posts the event of the fixture name, with set applied, as Slack
+// does (signed now, with header), and returns the HTTP status once the
+// adapter is idle.
+func (h *harness) event(name string, set map[string]any, header ...string) int {
+	h.t.Helper()
+	b, _ := json.Marshal(fixture(h.t, name, set))
+	code, body := slacktest.Post(h.t, h.url+slack.EventsPath, secret, "application/json", b, header...)
+	if code != http.StatusOK {
+		h.t.Errorf("%s: HTTP %d %s", name, code, body)
+	}
 	h.a.Idle()
 	return code
 }

@@ -42,8 +42,19 @@ func (a *Adapter) verified(w http.ResponseWriter, r *http.Request) ([]byte, bool
 
 // serveCommand answers /support: the answer is the HTTP response, an
 // ephemeral message only the technician sees.
+//
+// Slack also posts ssl_check=1 (with a token and no command) to the command
+// URL from time to time, to check its certificate, and expects 200 OK: it
+// gets an empty 200 and changes nothing. Like every request Slack sends to
+// the app it is signed (Slack adds X-Slack-Signature to each HTTP request
+// it sends), so the signature is checked first: an unsigned ssl_check is
+// refused (401) as any unsigned request is.
 func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 	if _, ok := a.verified(w, r); !ok {
+		return
+	}
+	if err := r.ParseForm(); err == nil && r.PostForm.Get("ssl_check") == "1" {
+		w.WriteHeader(http.StatusOK)
 		return
 	}
 	cmd, err := slack.SlashCommandParse(r)

@@ -1,7 +1,9 @@
 package slack
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -15,77 +17,228 @@ import (
 // noteMarkers start a thread message that must stay a private note.
 var noteMarkers = []string{"!note", "//"}
 
+// treatment is what a message event of one subtype does in a card's
+// thread.
+type treatment int
+
+const (
+	// treatIgnore: not words a technician wrote (Slack's own notices,
+	// bots' posts); logged at debug level and dropped.
+	treatIgnore treatment = iota
+	// treatRelay: the thread's rule decides, as for a plain reply: to the
+	// customer, or a private note.
+	treatRelay
+	// treatMe: a /me message, relayed as treatRelay does, emphasised
+	// ("_text_") as Slack shows it in italics.
+	treatMe
+	// treatNote: kept as a private note whatever the thread's rule says:
+	// words a technician wrote that relaydesk does not know how to pass on.
+	treatNote
+)
+
+// subtypes decides, for every message subtype a card's thread can carry,
+// what relaydesk does with it. A subtype missing here is new to relaydesk:
+// when a person wrote it in a card's thread it is kept as a private note
+// (treatNote), so that nothing a technician wrote vanishes and nothing
+// unknown reaches the customer. message_changed and message_deleted wrap
+// another message and are decided by that message's subtype (edited,
+// deleted).
+var subtypes = map[string]treatment{
+	"":                 treatRelay, // a plain reply
+	"file_share":       treatRelay, // a reply with files
+	"thread_broadcast": treatRelay, // a reply also sent to the channel ("Also send to #channel"): still a reply
+	"reply_broadcast":  treatRelay, // thread_broadcast's old name, no longer sent by Slack
+	"me_message":       treatMe,    // "/me checks the logs", written in the thread
+
+	"bot_message":     treatIgnore, // another app's post (ours carry our bot_id and are never relayed back)
+	"message_replied": treatIgnore, // Slack telling that the card got a reply; the reply comes as its own event
+	"huddle_thread":   treatIgnore, // a huddle's notice
+	// A message its workspace's encryption keys no longer reveal.
+	"ekm_access_denied": treatIgnore,
+	// Slack's notices of what happened to the channel: joins, topics,
+	// pins... Slack writes them, not the technician.
+	"channel_join": treatIgnore, "channel_leave": treatIgnore, "channel_topic": treatIgnore,
+	"channel_purpose": treatIgnore, "channel_name": treatIgnore, "channel_archive": treatIgnore,
+	"channel_unarchive": treatIgnore, "channel_posting_permissions": treatIgnore,
+	"channel_convert_to_private": treatIgnore, "channel_convert_to_public": treatIgnore,
+	"group_join": treatIgnore, "group_leave": treatIgnore, "group_topic": treatIgnore, "group_purpose": treatIgnore,
+	"group_name": treatIgnore, "group_archive": treatIgnore, "group_unarchive": treatIgnore,
+	"pinned_item": treatIgnore, "unpinned_item": treatIgnore, "reminder_add": treatIgnore,
+	"bot_add": treatIgnore, "bot_remove": treatIgnore,
+}
+
+// treat is what to do with a message of subtype written by user (or by the
+// app botID): its treatment, and for treatIgnore why, for the log.
+func treat(subtype, botID, user string) (treatment, string) {
+	switch t, known := subtypes[subtype]; {
+	case botID != "":
+		return treatIgnore, "a bot's message (relaydesk's own posts included)"
+	case known && t == treatIgnore:
+		return treatIgnore, "not a technician's words"
+	case user == "":
+		return treatIgnore, "a message without an author"
+	case known:
+		return t, ""
+	}
+	return treatNote, ""
+}
+
 // event applies one Events API callback. Only messages in a card's thread
-// matter: new ones (with their files), and edits, which are relayed as
-// corrections.
+// matter: new ones (with their files), their edits, which are relayed as
+// corrections, and their deletions, which relaydesk cannot undo (deleted).
+// What each subtype does is decided in subtypes.
 func (a *Adapter) event(ctx context.Context, ev slackevents.EventsAPIEvent) error {
 	m, ok := ev.InnerEvent.Data.(*slackevents.MessageEvent)
 	if !ok {
 		return nil
 	}
 	switch m.SubType {
-	case "", "file_share":
-		if m.BotID != "" || m.User == "" {
-			return nil // our own posts, and other bots'
-		}
-		if m.Message != nil && len(m.Message.Files) > 0 {
-			if m.ThreadTimeStamp == "" || m.ThreadTimeStamp == m.TimeStamp {
-				return nil // not in a thread
-			}
-			if err := a.threadFiles(ctx, m.Channel, m.ThreadTimeStamp, m.TimeStamp, m.User, m.Text, m.Message.Files); err != nil {
-				return err
-			}
-			if strings.TrimSpace(m.Text) == "" {
-				return nil
-			}
-		}
-		return a.threadMessage(ctx, m.Channel, m.ThreadTimeStamp, m.TimeStamp, m.User, m.Text, "")
 	case "message_changed":
-		n := m.Message
-		if n == nil || n.BotID != "" || n.User == "" || n.Edited == nil {
+		return a.edited(ctx, m)
+	case "message_deleted":
+		return a.deleted(ctx, m)
+	}
+	t, why := treat(m.SubType, m.BotID, m.User)
+	if t == treatIgnore {
+		a.ignored(m.SubType, why, m.Channel, m.TimeStamp)
+		return nil
+	}
+	r := reply{channel: m.Channel, threadTS: m.ThreadTimeStamp, ts: m.TimeStamp, user: m.User, text: m.Text, as: t}
+	if m.Message != nil && len(m.Message.Files) > 0 {
+		if r.threadTS == "" || r.threadTS == r.ts {
+			return nil // not in a thread
+		}
+		if err := a.threadFiles(ctx, r, m.Message.Files); err != nil {
+			return err
+		}
+		if strings.TrimSpace(m.Text) == "" {
 			return nil
 		}
-		return a.threadMessage(ctx, m.Channel, n.ThreadTimestamp, n.Timestamp, n.User, n.Text, n.Edited.Timestamp)
 	}
-	return nil // joins, deletions, bot messages
+	return a.threadMessage(ctx, r)
+}
+
+// edited applies a message_changed event: an edit of a reply is relayed as
+// a correction, "(edited) ...", by the rule of the edited message's
+// subtype (a broadcast reply's edit like a plain reply's).
+func (a *Adapter) edited(ctx context.Context, m *slackevents.MessageEvent) error {
+	n := m.Message
+	if n == nil {
+		a.ignored(m.SubType, "no changed message", m.Channel, m.TimeStamp)
+		return nil
+	}
+	t, why := treat(n.SubType, n.BotID, n.User)
+	if t != treatIgnore && n.Edited == nil {
+		t, why = treatIgnore, "a change that is no edit (an unfurl, a reply count)"
+	}
+	if t == treatIgnore {
+		a.ignored(m.SubType+"/"+n.SubType, why, m.Channel, n.Timestamp)
+		return nil
+	}
+	return a.threadMessage(ctx, reply{channel: m.Channel, threadTS: n.ThreadTimestamp, ts: n.Timestamp, user: n.User,
+		text: n.Text, edited: n.Edited.Timestamp, as: t})
+}
+
+// deleted applies a message_deleted event. relaydesk cannot take a message
+// back (chat logs never expire, and the customer may have read it), so a
+// deletion changes nothing, for a plain reply as for a broadcast one; but
+// when the deleted reply had reached the customer, its author is told so
+// rather than left believing it was withdrawn. Other deletions are logged
+// at debug level.
+func (a *Adapter) deleted(ctx context.Context, m *slackevents.MessageEvent) error {
+	p := m.PreviousMessage
+	if p == nil {
+		a.ignored(m.SubType, "no previous message", m.Channel, m.DeletedTimeStamp)
+		return nil
+	}
+	ts := cmp.Or(m.DeletedTimeStamp, p.Timestamp)
+	t, why := treat(p.SubType, p.BotID, p.User)
+	if t != treatIgnore && (p.ThreadTimestamp == "" || p.ThreadTimestamp == ts) {
+		t, why = treatIgnore, "not a reply in a thread"
+	}
+	if t == treatIgnore {
+		a.ignored(m.SubType+"/"+p.SubType, why, m.Channel, ts)
+		return nil
+	}
+	if _, ok, err := a.threadRequest(ctx, m.Channel, p.ThreadTimestamp); err != nil || !ok {
+		return err
+	}
+	keys := []core.Idempotency{key("msg", m.Channel, ts)}
+	for _, f := range p.Files {
+		keys = append(keys, key("file", f.ID))
+	}
+	for _, k := range keys {
+		id, err := a.store.Inbound(ctx, k)
+		if errors.Is(err, core.ErrNotFound) {
+			continue // never passed on (refused, or from an unlinked user)
+		} else if err != nil {
+			return err
+		}
+		msg, err := a.store.Message(ctx, id)
+		if err != nil {
+			return err
+		}
+		if msg.Audience != core.AudienceTechnicians {
+			a.tell(m.Channel, p.User, p.ThreadTimestamp, texts["deleted"])
+			return nil
+		}
+	}
+	a.ignored(m.SubType+"/"+p.SubType, "the deleted reply did not reach the customer; relaydesk keeps what it stored", m.Channel, ts)
+	return nil
+}
+
+// ignored logs a message event that changes nothing.
+func (a *Adapter) ignored(subtype, why, channel, ts string) {
+	a.log.Debug("slack: ignored a message event", "subtype", subtype, "why", why, "channel", channel, "ts", ts)
+}
+
+// reply is a message written in a thread, or an edit of one.
+type reply struct {
+	channel, threadTS, ts, user, text string
+	// edited is the edit's timestamp for a changed message, which is
+	// relayed as a correction.
+	edited string
+	as     treatment
 }
 
 // threadMessage relays a technician's message in a card's thread: to the
 // customer when they are the owner or an invited colleague in the live
-// chat and the message has no note marker, else as a private note. edited
-// is the edit's timestamp for a changed message, which is relayed as a
-// correction. The message's channel and ts (and edit) key the engine
-// action, so Slack's retries change nothing.
-func (a *Adapter) threadMessage(ctx context.Context, channel, threadTS, ts, user, text, edited string) error {
-	if threadTS == "" || threadTS == ts {
+// chat and the message has no note marker, else as a private note (always
+// for treatNote). The message's channel and ts (and edit) key the
+// engine action, so Slack's retries change nothing.
+func (a *Adapter) threadMessage(ctx context.Context, r reply) error {
+	if r.threadTS == "" || r.threadTS == r.ts {
 		return nil // not a reply in a thread
 	}
-	reqID, ok, err := a.threadRequest(ctx, channel, threadTS)
+	reqID, ok, err := a.threadRequest(ctx, r.channel, r.threadTS)
 	if err != nil || !ok {
 		return err
 	}
-	t, ok, err := a.technician(ctx, user)
+	t, ok, err := a.technician(ctx, r.user)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		a.tell(channel, user, threadTS, texts["unlinked"]+" Your message was not passed on.")
+		a.tell(r.channel, r.user, r.threadTS, texts["unlinked"]+" Your message was not passed on.")
 		return nil
 	}
-	body, note := strings.TrimSpace(text), false
+	body, note := strings.TrimSpace(r.text), r.as == treatNote
 	for _, m := range noteMarkers {
 		if rest, ok := strings.CutPrefix(body, m); ok {
 			body, note = strings.TrimSpace(rest), true
 			break
 		}
 	}
-	k := key("msg", channel, ts)
-	if edited != "" {
-		body = "(edited) " + body
-		k = key("edit", channel, ts, edited)
-	}
 	if body == "" {
 		return nil
+	}
+	if r.as == treatMe {
+		body = "_" + body + "_"
+	}
+	k := key("msg", r.channel, r.ts)
+	if r.edited != "" {
+		body = "(edited) " + body
+		k = key("edit", r.channel, r.ts, r.edited)
 	}
 	by := core.TechnicianActor(t.ID)
 	if !note {
@@ -101,7 +254,7 @@ func (a *Adapter) threadMessage(ctx context.Context, channel, threadTS, ts, user
 	}
 	msg, err := refusal(err)
 	if msg != "" {
-		a.tell(channel, user, threadTS, msg+" Your message was not passed on.")
+		a.tell(r.channel, r.user, r.threadTS, msg+" Your message was not passed on.")
 	}
 	return err
 }

@@ -180,3 +180,62 @@ func TestThreadRefusals(t *testing.T) {
 		}
 	})
 }
+
+// TestSSLCheck: Slack's check of the command URL's certificate (ssl_check=1
+// with a token and no command, form-encoded) is answered 200 with an empty
+// body when Slack signed it, as it signs every request it sends, and
+// changes nothing; unsigned, or signed with another secret, it is refused
+// like any request.
+func TestSSLCheck(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
+		d := storetest.NewDesk(t, newStore(t))
+		h := newHarness(t, d, options{noDispatch: true})
+		d.Open(t, d.Acme, "tess@example.com", "help")
+		before := storetest.Snapshot(t, d.Store)
+
+		var kv []string
+		for k, v := range fixture(t, "ssl_check.json", nil) {
+			kv = append(kv, k, v.(string))
+		}
+		body := slacktest.Form(kv...)
+		const form = "application/x-www-form-urlencoded"
+		for _, tt := range []struct {
+			name     string
+			req      func() *http.Request
+			want     int
+			wantBody string
+		}{
+			{"signed by Slack", func() *http.Request {
+				return slacktest.Signed(t, h.url+slack.CommandsPath, secret, form, body, time.Now())
+			}, http.StatusOK, ""},
+			{"not signed", func() *http.Request {
+				r := slacktest.Signed(t, h.url+slack.CommandsPath, secret, form, body, time.Now())
+				r.Header.Del("X-Slack-Signature")
+				r.Header.Del("X-Slack-Request-Timestamp")
+				return r
+			}, http.StatusUnauthorized, "invalid or stale Slack signature\n"},
+			{"signed with another secret", func() *http.Request {
+				return slacktest.Signed(t, h.url+slack.CommandsPath, "not-the-secret", form, body, time.Now())
+			}, http.StatusUnauthorized, "invalid or stale Slack signature\n"},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				res, err := http.DefaultClient.Do(tt.req())
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				if res.StatusCode != tt.want || string(got) != tt.wantBody {
+					t.Errorf("HTTP %d %q, want %d %q", res.StatusCode, got, tt.want, tt.wantBody)
+				}
+			})
+		}
+		h.a.Idle()
+		if after := storetest.Snapshot(t, d.Store); after != before {
+			t.Errorf("ssl_check changed the database:\nbefore\n%s\nafter\n%s", before, after)
+		}
+		if calls := h.sl.Calls(); len(calls) != 0 {
+			t.Errorf("ssl_check made Slack calls:\n%s", slacktest.Describe(calls))
+		}
+	})
+}

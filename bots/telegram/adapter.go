@@ -80,6 +80,13 @@ type Config struct {
 	// Peers returns how many relaydesk processes deliver to this bot, to
 	// split its global budget among them; nil means one.
 	Peers func() int
+	// MinPollInterval is the least time from the start of one getUpdates
+	// call to the start of the next when the first came back with no
+	// updates; 1s by default. Telegram holds an empty answer for the poll
+	// timeout, but a Bot API server that answers at once (a misconfigured
+	// local server, an emulator) would otherwise be asked again and again
+	// in a busy loop.
+	MinPollInterval time.Duration
 }
 
 // Adapter connects one Telegram bot to the engine.
@@ -129,6 +136,9 @@ func New(cfg Config) (*Adapter, error) {
 	}
 	if cfg.PollTimeout <= 0 {
 		cfg.PollTimeout = 50 * time.Second
+	}
+	if cfg.MinPollInterval <= 0 {
+		cfg.MinPollInterval = time.Second
 	}
 	a := &Adapter{cfg: cfg, eng: cfg.Engine, store: cfg.Engine.Store(), log: cfg.Logger, http: cfg.HTTPClient,
 		apiURL: cfg.APIURL, botID: m[1], pacer: pace.New(maxPaceWait, cfg.Peers), pres: map[string]*presence{},

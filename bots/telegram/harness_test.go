@@ -42,6 +42,7 @@ type options struct {
 	company    string
 	webhook    string // the webhook secret: webhook mode
 	publicURL  string
+	minPoll    time.Duration // MinPollInterval
 }
 
 func newHarness(t *testing.T, d *storetest.Desk, o options) *harness {
@@ -81,7 +82,8 @@ func (h *harness) adapter(o options) *telegram.Adapter {
 		o.publicURL = "https://help.example.com"
 	}
 	a, err := telegram.New(telegram.Config{Token: token, APIURL: h.tg.URL, PublicURL: o.publicURL, WebhookSecret: o.webhook,
-		Company: o.company, Engine: h.d.Engine, State: h.d.Store, Leader: h.d.Store, PollTimeout: 10 * time.Second})
+		Company: o.company, Engine: h.d.Engine, State: h.d.Store, Leader: h.d.Store, PollTimeout: 10 * time.Second,
+		MinPollInterval: o.minPoll})
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -54,7 +54,9 @@ func (a *Adapter) poll(ctx context.Context) error {
 	})
 	a.log.Info("telegram: polling for updates", "after_update", offset)
 	wait := time.Duration(0)
+	warned := false
 	for ctx.Err() == nil {
+		start := time.Now()
 		ups, err := a.getUpdates(ctx, offset)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -70,6 +72,19 @@ func (a *Adapter) poll(ctx context.Context) error {
 			continue
 		}
 		wait = 0
+		if len(ups) == 0 {
+			// An empty answer sooner than MinPollInterval: the server does
+			// not hold the call for the poll timeout as Telegram does.
+			if d := a.cfg.MinPollInterval - time.Since(start); d > 0 {
+				if !warned {
+					a.log.Warn("telegram: the Bot API server answers getUpdates at once instead of waiting for updates; asking it at most once per interval",
+						"interval", a.cfg.MinPollInterval, "poll_timeout", a.cfg.PollTimeout)
+					warned = true
+				}
+				sleep(ctx, d)
+			}
+			continue
+		}
 		for _, u := range ups {
 			if u.ID <= offset {
 				continue // processed before: Telegram sent it again

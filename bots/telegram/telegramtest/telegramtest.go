@@ -6,11 +6,13 @@
 // {"ok":false,"error_code":...,"description":...,"parameters":...}; files
 // are served at /file/bot<token>/<path>. getUpdates long-polls the updates
 // a test pushes: it returns those with update_id >= offset, dropping (as
-// confirmed) those below it, and otherwise waits for a push or its timeout.
-// Every other call is recorded for the test to inspect; calls can be made
-// to fail with 429 (with retry_after) or 403 (a blocked bot). Optionally
-// it answers after an API's latency (SetDelay) and enforces Telegram's
-// flood limits itself (EnforceLimits, Throttled), as a benchmark needs.
+// confirmed) those below it, and otherwise waits for a push or its timeout
+// (or, after AnswerAtOnce, answers at once with nothing, as a Bot API
+// server that ignores the timeout does). Every other call is recorded for
+// the test to inspect; calls can be made to fail with 429 (with
+// retry_after) or 403 (a blocked bot). Optionally it answers after an API's
+// latency (SetDelay) and enforces Telegram's flood limits itself
+// (EnforceLimits, Throttled), as a benchmark needs.
 package telegramtest
 
 import (
@@ -49,11 +51,21 @@ type Server struct {
 	nextMsg   int
 	// waiting: a getUpdates call is waiting for updates.
 	waiting bool
+	polls   []Poll
+	atOnce  bool
 
 	now       func() time.Time // the clock of the limits and of Call.At
 	delay     time.Duration    // see SetDelay
 	limits    *limits          // nil unless EnforceLimits
 	throttled int
+}
+
+// Poll is one getUpdates call the fake answered.
+type Poll struct {
+	Offset  int64
+	At      time.Time // when it arrived
+	Updates int       // how many updates the answer held
+	Failed  bool      // answered with an error
 }
 
 type queued struct {
@@ -184,6 +196,45 @@ func (s *Server) Offsets() []int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.offsets)
+}
+
+// AnswerAtOnce makes getUpdates answer at once even when it has no
+// updates, ignoring the long-poll timeout, as a misconfigured local Bot API
+// server or an emulator does.
+func (s *Server) AnswerAtOnce() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.atOnce = true
+}
+
+// Polls returns the getUpdates calls answered so far, in the order of
+// their answers.
+func (s *Server) Polls() []Poll {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.polls)
+}
+
+// WaitPolls blocks until cond holds for the answered getUpdates calls and
+// returns them. It wakes on every change; the deadline only guards against
+// hanging.
+func (s *Server) WaitPolls(tb testing.TB, what string, cond func(polls []Poll) bool) []Poll {
+	tb.Helper()
+	deadline := time.NewTimer(30 * time.Second)
+	defer deadline.Stop()
+	for {
+		s.mu.Lock()
+		polls, ch := slices.Clone(s.polls), s.changed
+		s.mu.Unlock()
+		if cond(polls) {
+			return polls
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			tb.Fatalf("telegramtest: waited 30s for %s; %d polls answered", what, len(polls))
+		}
+	}
 }
 
 // Pending is how many pushed updates Telegram still holds: not confirmed by
@@ -400,9 +451,11 @@ func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request, c Call) {
 	wait := time.NewTimer(time.Duration(timeout) * time.Second)
 	defer wait.Stop()
 	s.mu.Lock()
+	at := time.Now()
 	s.offsets = append(s.offsets, offset)
 	if fs := s.fails["getUpdates"]; len(fs) > 0 {
 		s.fails["getUpdates"] = fs[1:]
+		s.polls = append(s.polls, Poll{Offset: offset, At: at, Failed: true})
 		s.signal()
 		s.mu.Unlock()
 		answer(w, fs[0], nil)
@@ -422,9 +475,17 @@ func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request, c Call) {
 				out[i] = q.raw
 			}
 			s.waiting = false
+			s.polls = append(s.polls, Poll{Offset: offset, At: at, Updates: len(out)})
 			s.signal()
 			s.mu.Unlock()
 			answer(w, Failure{}, out)
+			return
+		}
+		if s.atOnce {
+			s.polls = append(s.polls, Poll{Offset: offset, At: at})
+			s.signal()
+			s.mu.Unlock()
+			answer(w, Failure{}, []json.RawMessage{})
 			return
 		}
 		s.waiting = true
@@ -437,6 +498,8 @@ func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request, c Call) {
 			answer(w, Failure{}, []json.RawMessage{})
 			s.mu.Lock()
 			s.waiting = false
+			s.polls = append(s.polls, Poll{Offset: offset, At: at})
+			s.signal()
 			s.mu.Unlock()
 			return
 		case <-r.Context().Done():

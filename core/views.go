@@ -80,6 +80,10 @@ type RequestView struct {
 	Files        map[string]File
 	// Viewer is the customer participant viewing, for a customer view.
 	Viewer *Participant
+	// Deliveries holds, for technicians, the state of each message the
+	// customers see towards each destination showing the request, by
+	// message ID.
+	Deliveries map[string][]Delivery
 }
 
 // ViewRequest returns a request as the actor may see it: a technician with
@@ -125,6 +129,11 @@ func (e *Engine) ViewRequest(ctx context.Context, by Actor, id string) (RequestV
 			return v, err
 		}
 		v.Files[f.ID] = f
+	}
+	if v.Viewer == nil {
+		if v.Deliveries, err = e.deliveries(ctx, v); err != nil {
+			return v, err
+		}
 	}
 	return v, nil
 }

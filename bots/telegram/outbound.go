@@ -101,7 +101,7 @@ func (a *Adapter) Deliver(ctx context.Context, d *dispatch.Delivery) error {
 		if nerr := a.recordUndelivered(ctx, ev, r, rc, err); nerr != nil {
 			return fmt.Errorf("%w (and recording it on the request failed: %v)", err, nerr)
 		}
-		gaveUp = append(gaveUp, fmt.Errorf("chat %d: %w", rc.chat, err))
+		gaveUp = append(gaveUp, &undelivered{who: rc.p.Name, err: err})
 	}
 	if len(gaveUp) > 0 {
 		return &dispatch.PermanentError{Err: errors.Join(gaveUp...)}
@@ -236,6 +236,26 @@ func (a *Adapter) sendText(ctx context.Context, d *dispatch.Delivery, tag string
 	}
 	return nil
 }
+
+// undelivered says, for people, why a customer was not reached: it is the
+// reason shown beside the message in the console.
+type undelivered struct {
+	who string
+	err error
+}
+
+func (u *undelivered) Error() string {
+	var g *gone
+	switch {
+	case errors.Is(u.err, bot.ErrorForbidden):
+		return fmt.Sprintf("Telegram: %s blocked the bot or deleted the chat", u.who)
+	case errors.As(u.err, &g):
+		return "Telegram: the file is gone"
+	}
+	return fmt.Sprintf("Telegram refused the message to %s: %v", u.who, u.err)
+}
+
+func (u *undelivered) Unwrap() error { return u.err }
 
 // gone is a file that no longer exists to send.
 type gone struct{ err error }

@@ -265,7 +265,7 @@ func (w *worker) deliver(ctx, dctx context.Context, ev core.Event, p *Progress) 
 			if o.Metrics != nil {
 				o.Metrics.Failed(w.name, err)
 			}
-			if rerr := w.d.log.RecordFailure(dctx, w.name, ev, err.Error(), d.Attempt); rerr != nil {
+			if rerr := w.d.log.RecordFailure(dctx, w.name, ev, perm.Err.Error(), d.Attempt); rerr != nil {
 				w.log.Warn("record failed delivery", "err", rerr)
 				return time.Now().Add(backoff), false
 			}

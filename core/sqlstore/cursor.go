@@ -96,11 +96,12 @@ func (s *Store) Advance(ctx context.Context, dest, owner string, pos core.Positi
 		}
 		for _, p := range pending {
 			if _, err := q.exec(ctx, "record pending conversation", `INSERT INTO dispatch_convs
-				(destination, request_id, pending, delivered, updated_at)
-				VALUES (?, ?, ?, (SELECT COALESCE(MAX(rseq), 0) FROM events WHERE request_id = ? AND (txid, seq) <= (?, ?)), ?)
+				(destination, request_id, pending, since, delivered, updated_at)
+				VALUES (?, ?, ?, (SELECT COALESCE(MAX(rseq), 0) FROM events WHERE request_id = ? AND (txid, seq) <= (?, ?)),
+				(SELECT COALESCE(MAX(rseq), 0) FROM events WHERE request_id = ? AND (txid, seq) <= (?, ?)), ?)
 				ON CONFLICT (destination, request_id) DO UPDATE SET pending = `+s.d.greatest+`(dispatch_convs.pending, excluded.pending),
 				updated_at = excluded.updated_at`,
-				dest, p.RequestID, p.Last, p.RequestID, old.TxID, old.Seq, us(now)); err != nil {
+				dest, p.RequestID, p.Last, p.RequestID, old.TxID, old.Seq, p.RequestID, old.TxID, old.Seq, us(now)); err != nil {
 				return err
 			}
 		}
@@ -240,4 +241,42 @@ func (s *Store) Cursor(ctx context.Context, dest string) (core.Position, error) 
 	}
 	err := s.get(ctx, &r, "dispatch cursor", `SELECT txid, seq FROM dispatch_cursors WHERE destination = ?`, dest)
 	return core.Position{TxID: r.TxID, Seq: r.Seq}, err
+}
+
+// DeliveryProgress reports each destination's progress with a request, for
+// the delivery state of its messages.
+func (q queries) DeliveryProgress(ctx context.Context, requestID string) ([]core.DeliveryProgress, error) {
+	var rows []struct {
+		Destination string `db:"destination"`
+		Since       int64  `db:"since"`
+		Pending     int64  `db:"pending"`
+		Delivered   int64  `db:"delivered"`
+		Attempts    int    `db:"attempts"`
+		LastError   string `db:"last_error"`
+		Used        int    `db:"used"`
+	}
+	if err := q.sel(ctx, &rows, "delivery progress", `SELECT destination, since, pending, delivered, attempts, last_error, used
+		FROM dispatch_convs WHERE request_id = ? ORDER BY destination`, requestID); err != nil {
+		return nil, err
+	}
+	var failed []struct {
+		Destination string `db:"destination"`
+		RSeq        int64  `db:"rseq"`
+		Error       string `db:"error"`
+	}
+	if err := q.sel(ctx, &failed, "failed deliveries", `SELECT destination, rseq, error FROM dispatch_failures
+		WHERE request_id = ? AND rseq > 0`, requestID); err != nil {
+		return nil, err
+	}
+	out := make([]core.DeliveryProgress, len(rows))
+	for i, r := range rows {
+		out[i] = core.DeliveryProgress{Destination: r.Destination, Since: r.Since, Pending: r.Pending, Delivered: r.Delivered,
+			Attempts: r.Attempts, LastError: r.LastError, Used: r.Used == 1, Failed: map[int64]string{}}
+		for _, f := range failed {
+			if f.Destination == r.Destination {
+				out[i].Failed[f.RSeq] = f.Error
+			}
+		}
+	}
+	return out, nil
 }

@@ -6,10 +6,12 @@
 -- delivered on. attempts and last_error describe the failed tries at the
 -- next event (its delivery state: retrying, and why); next_at holds a
 -- conversation back until a retry is due; used says the destination sent
--- anything at all for the request. Times are Unix microseconds.
+-- anything at all for the request; events up to since came before the
+-- destination followed the request. Times are Unix microseconds.
 CREATE TABLE dispatch_convs (
     destination TEXT NOT NULL,
     request_id  TEXT NOT NULL,
+    since       BIGINT NOT NULL,
     pending     BIGINT NOT NULL,
     delivered   BIGINT NOT NULL,
     attempts    BIGINT NOT NULL DEFAULT 0,

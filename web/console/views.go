@@ -79,6 +79,16 @@ type lineJSON struct {
 	Body       string    `json:"body"`
 	File       *fileJSON `json:"file,omitempty"`
 	At         time.Time `json:"at"`
+	// Deliveries is where a message the customers see stands towards each
+	// platform showing the request.
+	Deliveries []deliveryJSON `json:"deliveries,omitempty"`
+}
+
+// deliveryJSON is one message's delivery state towards one platform.
+type deliveryJSON struct {
+	Destination string `json:"destination"`
+	State       string `json:"state"` // queued, sent, retrying, failed
+	Reason      string `json:"reason,omitempty"`
 }
 
 // detailJSON is the Details panel: the request, what the viewer may do with
@@ -186,6 +196,9 @@ func (h *Handler) detail(ctx context.Context, v *visitor, id string) (detailJSON
 			if l.To == "" {
 				l.To = "one customer"
 			}
+		}
+		for _, dl := range rv.Deliveries[m.ID] {
+			l.Deliveries = append(l.Deliveries, deliveryJSON{Destination: dl.Destination, State: string(dl.State), Reason: dl.Reason})
 		}
 		if f, ok := rv.Files[m.FileID]; ok && m.FileID != "" {
 			l.Kind = "file"

@@ -222,9 +222,10 @@ function renderDetail(d) {
 }
 
 // renderTimeline shows a request's timeline. For the request already shown
-// it appends only the new lines (lines never change once written), so the
-// live region announces just those.
+// it appends only the new lines, so the live region announces just those;
+// of the lines shown, only their delivery marks change.
 let shownRSeq = 0;
+let deliveryTimer = 0;
 function renderTimeline(lines, first) {
   const box = $('messages');
   const atBottom = first || box.scrollHeight - box.scrollTop - box.clientHeight < 40;
@@ -235,8 +236,19 @@ function renderTimeline(lines, first) {
     const fresh = lines.filter((l) => l.rseq > shownRSeq);
     if (fresh.length) box.querySelector('.empty-chat')?.remove();
     box.append(...fresh.map(renderLine));
+    for (const l of lines) {
+      if (l.rseq > shownRSeq || !l.deliveries) continue;
+      box.querySelector(`li[data-rseq="${l.rseq}"] .deliveries`)?.replaceWith(renderDeliveries(l.deliveries));
+    }
   }
   shownRSeq = lines.reduce((m, l) => Math.max(m, l.rseq), 0);
+  // A message still on its way is looked at again shortly: delivery
+  // progress is no event of the request's, so no live update brings it.
+  clearTimeout(deliveryTimer);
+  if (lines.some((l) => (l.deliveries || []).some((d) => d.state === 'queued' || d.state === 'retrying'))) {
+    const id = state.openId;
+    deliveryTimer = setTimeout(() => { if (state.openId === id) openRequest(id, { quiet: true }); }, 2000);
+  }
   if (atBottom) box.scrollTop = box.scrollHeight;
 }
 
@@ -250,7 +262,8 @@ function renderLine(l) {
     el('strong', {}, l.author || (l.author_kind === 'customer' ? 'Customer' : 'Technician')),
     note ? el('span', { class: 'note-label' }, 'Private note') : null,
     l.to ? el('span', { class: 'to-label' }, 'to ' + l.to) : null,
-    el('time', { datetime: l.at, title: new Date(l.at).toLocaleString() }, fmtTime(l.at))));
+    el('time', { datetime: l.at, title: new Date(l.at).toLocaleString() }, fmtTime(l.at)),
+    l.deliveries ? renderDeliveries(l.deliveries) : null));
   if (l.file) {
     const f = l.file;
     const link = el('a', { class: 'file-link', href: f.url, target: f.image ? '_blank' : null, rel: 'noopener', download: f.image ? null : f.name }, f.name);
@@ -260,6 +273,18 @@ function renderLine(l) {
     li.append(el('div', { class: 'body' }, l.body));
   }
   return li;
+}
+
+// renderDeliveries marks where a message stands on each platform that shows
+// the request, the reason in the tooltip.
+const deliveryMark = { queued: '…', sent: '✓', retrying: '↻', failed: '✕' };
+const deliveryWord = { queued: 'queued', sent: 'sent', retrying: 'retrying', failed: 'not delivered' };
+function renderDeliveries(ds) {
+  return el('span', { class: 'deliveries' }, ...ds.map((d) => {
+    const label = `${d.destination}: ${deliveryWord[d.state] || d.state}` + (d.reason ? ` (${d.reason})` : '');
+    return el('span', { class: 'delivery ' + d.state, title: label, 'aria-label': label, dataset: { destination: d.destination, state: d.state } },
+      `${d.destination} ${deliveryMark[d.state] || ''}`);
+  }));
 }
 
 function renderComposer(d, first) {

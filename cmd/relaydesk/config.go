@@ -29,6 +29,9 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the real client; from anyone else the header is ignored.
 	TrustedProxies []netip.Prefix
+	// DeliveryConcurrency bounds the conversations this process delivers to
+	// one platform at once.
+	DeliveryConcurrency int
 
 	Slack    SlackConfig
 	Discord  DiscordConfig
@@ -101,11 +104,15 @@ func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
 
 // Defaults of the settings that have one.
 const (
-	DefaultHTTPAddr    = "127.0.0.1:8080"
-	DefaultDataDir     = "data"
-	DefaultSlackAPI    = "https://slack.com/api/"
-	DefaultDiscordAPI  = "https://discord.com/api/v10"
-	DefaultTelegramAPI = "https://api.telegram.org"
+	DefaultHTTPAddr = "127.0.0.1:8080"
+	DefaultDataDir  = "data"
+	// DefaultDeliveryConcurrency is enough for every platform's published
+	// limit at ~100 ms a call (Discord's 50 a second needs about 5 calls
+	// in flight) with room for calls that wait on a chat's or channel's pace.
+	DefaultDeliveryConcurrency = 32
+	DefaultSlackAPI            = "https://slack.com/api/"
+	DefaultDiscordAPI          = "https://discord.com/api/v10"
+	DefaultTelegramAPI         = "https://api.telegram.org"
 )
 
 // LoadConfig reads the configuration through getenv (os.Getenv, or a map
@@ -208,6 +215,14 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if co := c.Telegram.Company; co != "" && !slugRE.MatchString(co) {
 		errs = append(errs, fmt.Errorf("TELEGRAM_COMPANY %q: not a company's URL name (lower-case letters, digits, dashes)", co))
+	}
+	c.DeliveryConcurrency = DefaultDeliveryConcurrency
+	if v := get("DELIVERY_CONCURRENCY", ""); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			errs = append(errs, fmt.Errorf("DELIVERY_CONCURRENCY %q: use a whole number from 1 to 1000", v))
+		}
+		c.DeliveryConcurrency = n
 	}
 	if lvl := get("LOG_LEVEL", "info"); c.LogLevel.UnmarshalText([]byte(lvl)) != nil {
 		errs = append(errs, fmt.Errorf("LOG_LEVEL %q: use debug, info, warn or error", lvl))

@@ -26,15 +26,16 @@ func TestLoadConfig(t *testing.T) {
 			env:  nil,
 			check: func(t *testing.T, c main.Config) {
 				want := main.Config{
-					DatabaseURL: sqlstore.DefaultURL,
-					HTTPAddr:    "127.0.0.1:8080",
-					PublicURL:   "http://127.0.0.1:8080",
-					DataDir:     "data",
-					LogLevel:    slog.LevelInfo,
-					LogFormat:   "text",
-					Slack:       main.SlackConfig{APIURL: "https://slack.com/api/"},
-					Discord:     main.DiscordConfig{APIURL: "https://discord.com/api/v10"},
-					Telegram:    main.TelegramConfig{APIURL: "https://api.telegram.org"},
+					DatabaseURL:         sqlstore.DefaultURL,
+					HTTPAddr:            "127.0.0.1:8080",
+					PublicURL:           "http://127.0.0.1:8080",
+					DataDir:             "data",
+					LogLevel:            slog.LevelInfo,
+					LogFormat:           "text",
+					DeliveryConcurrency: main.DefaultDeliveryConcurrency,
+					Slack:               main.SlackConfig{APIURL: "https://slack.com/api/"},
+					Discord:             main.DiscordConfig{APIURL: "https://discord.com/api/v10"},
+					Telegram:            main.TelegramConfig{APIURL: "https://api.telegram.org"},
 				}
 				if !reflect.DeepEqual(c, want) {
 					t.Errorf("got  %+v\nwant %+v", c, want)
@@ -158,6 +159,15 @@ func TestLoadConfig(t *testing.T) {
 			},
 		},
 		{
+			name: "delivery concurrency",
+			env:  map[string]string{"DELIVERY_CONCURRENCY": " 8 "},
+			check: func(t *testing.T, c main.Config) {
+				if c.DeliveryConcurrency != 8 {
+					t.Errorf("DeliveryConcurrency %d", c.DeliveryConcurrency)
+				}
+			},
+		},
+		{
 			name: "trusted proxies as addresses and prefixes",
 			env:  map[string]string{"TRUSTED_PROXIES": " 10.1.2.3/8 ,127.0.0.1, ::1"},
 			check: func(t *testing.T, c main.Config) {
@@ -204,6 +214,8 @@ func TestLoadConfigRejects(t *testing.T) {
 		{"TRUSTED_PROXIES with a host name", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8, proxy.internal"}, []string{"TRUSTED_PROXIES", "proxy.internal"}},
 		{"DATABASE_URL of another database", map[string]string{"DATABASE_URL": "mysql://root@db/desk"}, []string{"DATABASE_URL", "postgres://"}},
 		{"unknown LOG_LEVEL", map[string]string{"LOG_LEVEL": "loud"}, []string{"LOG_LEVEL", "debug, info, warn or error"}},
+		{"no concurrency", map[string]string{"DELIVERY_CONCURRENCY": "0"}, []string{"DELIVERY_CONCURRENCY", "1 to 1000"}},
+		{"concurrency not a number", map[string]string{"DELIVERY_CONCURRENCY": "lots"}, []string{"DELIVERY_CONCURRENCY", "1 to 1000"}},
 		{"unknown LOG_FORMAT", map[string]string{"LOG_FORMAT": "xml"}, []string{"LOG_FORMAT", "text or json"}},
 		{"TELEGRAM_BOT_TOKEN not from BotFather", map[string]string{"TELEGRAM_BOT_TOKEN": "xoxb-leaked-slack-token"},
 			[]string{"TELEGRAM_BOT_TOKEN", "@BotFather"}},

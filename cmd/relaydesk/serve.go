@@ -40,7 +40,8 @@ func (c *call) serve(ctx context.Context) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	met := metrics.New(reg, version)
 
-	disp := dispatch.New(d.store, dispatch.Options{Logger: log.With("component", "dispatch"), Metrics: met})
+	disp := dispatch.New(d.store, dispatch.Options{Logger: log.With("component", "dispatch"), Metrics: met,
+		InFlight: d.cfg.DeliveryConcurrency})
 	srv := web.New(web.Config{Logger: log.With("component", "http"), DB: d.store, Metrics: reg, Requests: met})
 	setup, err := setupToken(ctx, d)
 	if err != nil {

@@ -177,6 +177,47 @@ func TestTelegramCustomerConsoleTechnician(t *testing.T) {
 		return false
 	})
 
+	// Tess blocks the bot: Alice's next reply is marked as not delivered,
+	// with the reason, beside the earlier reply marked as sent.
+	tg.Block(777001)
+	alice.api("POST", "/console/api/requests/"+id+"/messages", map[string]any{"body": "Are you still there?"}, 201)
+	type delivery struct{ Destination, State, Reason string }
+	stateOf := func(body string) (delivery, bool) {
+		var d struct {
+			Timeline []struct {
+				Body       string     `json:"body"`
+				Deliveries []delivery `json:"deliveries"`
+			} `json:"timeline"`
+		}
+		if err := json.Unmarshal([]byte(alice.api("GET", "/console/api/requests/"+id, nil, 200)), &d); err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range d.Timeline {
+			if l.Body == body && len(l.Deliveries) == 1 {
+				return l.Deliveries[0], true
+			}
+		}
+		return delivery{}, false
+	}
+	deadline = time.Now().Add(30 * time.Second)
+	for {
+		if d, ok := stateOf("Are you still there?"); ok && d.State == "failed" {
+			if d.Destination != "telegram" || !strings.Contains(d.Reason, "Tess blocked the bot") {
+				t.Fatalf("the undelivered reply is marked %+v", d)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			d, _ := stateOf("Are you still there?")
+			t.Fatalf("the reply to a blocked bot is still marked %+v", d)
+		}
+		time.Sleep(20 * time.Millisecond) // polling a condition, with a deadline
+	}
+	if d, ok := stateOf("Unplug it, please."); !ok || d.State != "sent" {
+		t.Fatalf("the delivered reply is marked %+v", d)
+	}
+	tg.Unblock(777001)
+
 	alice.api("POST", "/console/api/requests/"+id+"/end", map[string]any{}, 200)
 	alice.api("POST", "/console/api/requests/"+id+"/close", map[string]any{"note": "fuser replaced"}, 200)
 	calls := tg.Wait(t, "the end and close notices", func(calls []telegramtest.Call) bool {

@@ -17,9 +17,9 @@ func (e *Engine) Companies(ctx context.Context, by Actor) ([]Company, error) {
 	if err != nil {
 		return nil, err
 	}
-	ids, err := e.store.Access(ctx, t.ID)
-	if err != nil {
-		return nil, err
+	every, ids, err := served(ctx, e.store, t)
+	if err != nil || every {
+		return all, err
 	}
 	out := all[:0]
 	for _, c := range all {
@@ -48,7 +48,7 @@ func (e *Engine) Technicians(ctx context.Context, by Actor) ([]Technician, error
 // Colleagues lists the technicians, other than the actor, who could take
 // over or join a request: those with access to its company.
 func (e *Engine) Colleagues(ctx context.Context, by Actor, requestID string) ([]Technician, error) {
-	me, r, err := techRequest(ctx, e.store, by, requestID)
+	me, r, err := readRequest(ctx, e.store, by, requestID)
 	if err != nil {
 		return nil, err
 	}
@@ -130,8 +130,8 @@ func (e *Engine) UpdateCompany(ctx context.Context, by Actor, id string, in Comp
 }
 
 // OpenFile returns a file and its bytes if the actor may see the message
-// that carries it: a technician with access to the request (or a former
-// owner), or a customer the message was addressed to.
+// that carries it: a technician with access to the request's company, or a
+// customer the message was addressed to.
 func (e *Engine) OpenFile(ctx context.Context, by Actor, fileID string) (File, io.ReadCloser, error) {
 	notFound := Errorf(CodeNotFound, "file not found")
 	f, err := e.store.File(ctx, fileID)

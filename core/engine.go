@@ -155,12 +155,24 @@ func technician(ctx context.Context, q Queries, by Actor) (Technician, error) {
 }
 
 // canServe reports whether t may see and act on companyID's requests.
-// Admins serve every company.
+// Admins serve every company. It is the one rule of technician access:
+// served is the same rule for many companies at once, and techRequest
+// applies it with the request it loads.
 func canServe(ctx context.Context, q Queries, t Technician, companyID string) (bool, error) {
 	if t.IsAdmin() {
 		return true, nil
 	}
 	return q.HasAccess(ctx, t.ID, companyID)
+}
+
+// served returns the companies t serves now: all of them for an admin
+// (all is true, ids nil), else the companies t was granted.
+func served(ctx context.Context, q Queries, t Technician) (all bool, ids []string, err error) {
+	if t.IsAdmin() {
+		return true, nil, nil
+	}
+	ids, err = q.Access(ctx, t.ID)
+	return false, ids, err
 }
 
 // techRequest loads a technician and a request they have access to, in one

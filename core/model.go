@@ -139,7 +139,8 @@ type Request struct {
 // Role of a participant other than the owner, who lives on Request.OwnerID.
 type ParticipantRole string
 
-// Participant roles. A reader is a former owner who kept read access.
+// Participant roles. A reader is a former owner: a record of who held the
+// request, granting nothing beyond their access to its company.
 const (
 	RoleCustomer     ParticipantRole = "customer"
 	RoleCollaborator ParticipantRole = "collaborator"

@@ -45,7 +45,12 @@ func (e *Engine) Queue(ctx context.Context, by Actor, req QueueRequest) (QueuePa
 			return QueuePage{}, err
 		}
 	}
-	if t.IsAdmin() {
+	all, ids, err := served(ctx, e.store, t)
+	if err != nil {
+		return QueuePage{}, err
+	}
+	q.CompanyIDs = ids
+	if all {
 		cos, err := e.store.Companies(ctx)
 		if err != nil {
 			return QueuePage{}, err
@@ -53,8 +58,6 @@ func (e *Engine) Queue(ctx context.Context, by Actor, req QueueRequest) (QueuePa
 		for _, c := range cos {
 			q.CompanyIDs = append(q.CompanyIDs, c.ID)
 		}
-	} else if q.CompanyIDs, err = e.store.Access(ctx, t.ID); err != nil {
-		return QueuePage{}, err
 	}
 	if len(q.CompanyIDs) == 0 {
 		return QueuePage{}, nil
@@ -83,7 +86,7 @@ type RequestView struct {
 }
 
 // ViewRequest returns a request as the actor may see it: a technician with
-// access (or a former owner) sees everything; a customer sees the request
+// access to its company sees everything; a customer sees the request
 // they take part in, without private notes, other customers' direct
 // messages, closing notes or tokens.
 func (e *Engine) ViewRequest(ctx context.Context, by Actor, id string) (RequestView, error) {
@@ -99,7 +102,7 @@ func (e *Engine) ViewRequest(ctx context.Context, by Actor, id string) (RequestV
 		}
 		v.Viewer = &p
 		v.Request.ClosingNote, v.Request.InviteHash = "", ""
-	} else if _, v.Request, err = e.techOrReader(ctx, by, id); err != nil {
+	} else if _, v.Request, err = readRequest(ctx, e.store, by, id); err != nil {
 		return v, err
 	}
 	if v.Participants, err = e.store.Participants(ctx, v.Request.ID); err != nil {
@@ -129,21 +132,15 @@ func (e *Engine) ViewRequest(ctx context.Context, by Actor, id string) (RequestV
 	return v, nil
 }
 
-// techOrReader loads a request for a technician with access or for a former
-// owner who kept read access after a transfer.
-func (e *Engine) techOrReader(ctx context.Context, by Actor, id string) (Technician, Request, error) {
-	t, r, err := techRequest(ctx, e.store, by, id)
-	if ErrorCode(err) != CodeForbidden || t.ID == "" || r.ID == "" {
-		return t, r, err
-	}
-	ps, perr := e.store.Participants(ctx, r.ID)
-	if perr != nil {
-		return t, r, perr
-	}
-	if _, ok := findParticipant(ps, RoleReader, t.ID); ok {
-		return t, r, nil
-	}
-	return t, r, err
+// readRequest loads a request for a technician who reads it: its details,
+// its events, its files, the colleagues it could go to. Reading follows the
+// one rule every technician action follows (techRequest): admins read every
+// request, other technicians those of the companies they are granted now.
+// A former owner reads on after a transfer only while they keep that grant,
+// so revoking a company ends every read of its requests, on every surface,
+// at once.
+func readRequest(ctx context.Context, q Queries, by Actor, id string) (Technician, Request, error) {
+	return techRequest(ctx, q, by, id)
 }
 
 // Events returns the events of a request after rseq after, as the actor may
@@ -162,7 +159,7 @@ func (e *Engine) Events(ctx context.Context, by Actor, requestID string, after i
 			return nil, Errorf(CodeForbidden, "you can only see your own support request")
 		}
 		requestID, viewer = r.ID, by.ID
-	} else if _, _, err := e.techOrReader(ctx, by, requestID); err != nil {
+	} else if _, _, err := readRequest(ctx, e.store, by, requestID); err != nil {
 		return nil, err
 	}
 	evs, err := e.store.RequestEvents(ctx, requestID, after, limit)
@@ -206,12 +203,14 @@ func (e *Engine) Feed(ctx context.Context, by Actor, after Position, limit int) 
 		return nil, after, held, err
 	}
 	next = all[len(all)-1].Pos
-	if t.IsAdmin() {
-		return all, next, held, nil
-	}
-	cos, err := e.store.Access(ctx, t.ID)
+	// The grants are read after the events: a revoked company's events
+	// stop with the first batch read after the revocation.
+	every, cos, err := served(ctx, e.store, t)
 	if err != nil {
 		return nil, after, false, err
+	}
+	if every {
+		return all, next, held, nil
 	}
 	for _, ev := range all {
 		if slices.Contains(cos, ev.CompanyID) {

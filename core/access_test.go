@@ -66,3 +66,29 @@ func TestRevokedFormerOwnerReadsNothing(t *testing.T) {
 		}
 	})
 }
+
+// TestUnreadableRequestIsNotFound: every read of a request of a company the
+// technician does not serve fails exactly as the read of an unknown ID.
+func TestUnreadableRequestIsNotFound(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
+		d := storetest.NewDesk(t, newStore(t))
+		e := d.Engine
+		carol := storetest.Actor(d.Carol)
+		id := d.Open(t, d.Acme, "customer@example.com", "hello").Request.ID
+		const unknown = "req_00000000000000000000000000"
+		reads := []struct {
+			name string
+			read func(id string) error
+		}{
+			{"details", func(id string) error { _, err := e.ViewRequest(ctx, carol, id); return err }},
+			{"events", func(id string) error { _, err := e.Events(ctx, carol, id, 0, 0); return err }},
+			{"colleagues", func(id string) error { _, err := e.Colleagues(ctx, carol, id); return err }},
+		}
+		for _, r := range reads {
+			other, missing := r.read(id), r.read(unknown)
+			if core.ErrorCode(other) != core.CodeNotFound || core.ErrorMessage(other) != core.ErrorMessage(missing) {
+				t.Errorf("%s: another company's request: %v; an unknown one: %v", r.name, other, missing)
+			}
+		}
+	})
+}

@@ -140,7 +140,8 @@ func (e *Engine) OpenFile(ctx context.Context, by Actor, fileID string) (File, i
 	}
 	v, err := e.ViewRequest(ctx, by, f.RequestID)
 	if err != nil {
-		if ErrorCode(err) == CodeForbidden {
+		switch ErrorCode(err) {
+		case CodeForbidden, CodeNotFound:
 			return File{}, nil, notFound // leak nothing about other requests
 		}
 		return File{}, nil, err

@@ -187,12 +187,12 @@ func techRequest(ctx context.Context, q Queries, by Actor, id string) (Technicia
 		if t, err := technician(ctx, q, by); err != nil {
 			return t, Request{}, err
 		}
-		return t, r, Errorf(CodeNotFound, "request not found")
+		return t, r, ErrRequestNotFound
 	} else if err != nil {
 		return t, r, err
 	}
 	if !access && !t.IsAdmin() {
-		return t, r, Errorf(CodeForbidden, "you do not have access to the requests of this company")
+		return t, r, ErrNoAccess
 	}
 	return t, r, nil
 }

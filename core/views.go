@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"slices"
 )
 
@@ -139,8 +140,15 @@ func (e *Engine) ViewRequest(ctx context.Context, by Actor, id string) (RequestV
 // A former owner reads on after a transfer only while they keep that grant,
 // so revoking a company ends every read of its requests, on every surface,
 // at once.
+//
+// A request the technician may not read is not found, in the same words as
+// one that does not exist: on no surface does its ID tell that it exists.
 func readRequest(ctx context.Context, q Queries, by Actor, id string) (Technician, Request, error) {
-	return techRequest(ctx, q, by, id)
+	t, r, err := techRequest(ctx, q, by, id)
+	if errors.Is(err, ErrNoAccess) {
+		return t, Request{}, ErrRequestNotFound
+	}
+	return t, r, err
 }
 
 // Events returns the events of a request after rseq after, as the actor may

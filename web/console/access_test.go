@@ -79,7 +79,7 @@ func TestRevokedAccessEndsEveryRead(t *testing.T) {
 			"/console/api/colleagues?request=" + id,
 		} {
 			res := alice.do("GET", path, nil, nil)
-			if res.code == http.StatusOK || strings.Contains(res.body, "hunter2") || strings.Contains(res.body, "before") {
+			if res.code != http.StatusNotFound || strings.Contains(res.body, "hunter2") || strings.Contains(res.body, "before") {
 				t.Errorf("GET %s after the revocation: %d %s", path, res.code, res.body)
 			}
 		}

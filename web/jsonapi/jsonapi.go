@@ -49,8 +49,14 @@ func Write(w http.ResponseWriter, status int, v any) {
 }
 
 // Fail answers err: its code and user-facing message for a refusal, a
-// generic 500 (with the details logged) for anything else.
+// generic 500 (with the details logged) for anything else. A technician's
+// action on a request of a company they do not serve is answered exactly
+// as one on a request that does not exist: an ID tells nothing to whoever
+// lacks access.
 func Fail(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	if errors.Is(err, core.ErrNoAccess) {
+		err = core.ErrRequestNotFound
+	}
 	code := core.ErrorCode(err)
 	if code == core.CodeInternal {
 		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)

@@ -40,8 +40,11 @@ var slugRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 
 // CreateCompany adds a company with a fresh portal key.
 func (e *Engine) CreateCompany(ctx context.Context, by Actor, in NewCompany) (Company, error) {
-	name := strings.TrimSpace(in.Name)
-	if name == "" || len(name) > 200 {
+	name, err := cleanLine("the company's name", in.Name, 200)
+	if err != nil {
+		return Company{}, err
+	}
+	if name == "" {
 		return Company{}, Errorf(CodeInvalid, "a company needs a name of 1 to 200 characters")
 	}
 	slug := in.Slug
@@ -145,8 +148,11 @@ func (e *Engine) CreateTechnician(ctx context.Context, by Actor, in NewTechnicia
 	if err != nil {
 		return Technician{}, err
 	}
-	name := strings.TrimSpace(in.Name)
-	if name == "" || len(name) > 200 {
+	name, err := cleanLine("the technician's name", in.Name, 200)
+	if err != nil {
+		return Technician{}, err
+	}
+	if name == "" {
 		return Technician{}, Errorf(CodeInvalid, "a technician needs a name of 1 to 200 characters")
 	}
 	if in.Role == "" {
@@ -219,6 +225,9 @@ func (e *Engine) access(ctx context.Context, by Actor, technicianID, companyID s
 func (e *Engine) LinkIdentity(ctx context.Context, by Actor, id Identity) error {
 	if id.Platform == "" || id.ExternalID == "" || id.SubjectID == "" {
 		return Errorf(CodeInvalid, "an identity needs a platform, an account ID and a subject")
+	}
+	if err := checkIdentity(&id); err != nil {
+		return err
 	}
 	return e.store.Update(ctx, func(tx Tx) error {
 		if by.Kind != ActorTechnician || by.ID != id.SubjectID || id.Subject != ActorTechnician {

@@ -152,8 +152,9 @@ func (e *Engine) Close(ctx context.Context, by Actor, id, note string) (Request,
 				return nil, err
 			}
 		}
-		if len(note) > maxBody {
-			return nil, Errorf(CodeInvalid, "the closing note is longer than %d characters", maxBody)
+		note, err := cleanLines("the closing note", note, maxBody)
+		if err != nil {
+			return nil, err
 		}
 		now := e.now().UTC()
 		r.Status, r.ClosedAt, r.ClosingNote = StatusCompleted, now, note

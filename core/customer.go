@@ -46,9 +46,15 @@ func (e *Engine) OpenRequest(ctx context.Context, in OpenRequest) (Opened, error
 	if err != nil {
 		return out, err
 	}
-	name := strings.TrimSpace(in.Name)
-	if len(name) > 200 {
-		return out, Errorf(CodeInvalid, "the name is longer than 200 characters")
+	name, err := cleanLine("the name", in.Name, 200)
+	if err != nil {
+		return out, err
+	}
+	if in.Source, err = cleanSource(in.Source); err != nil {
+		return out, err
+	}
+	if err := checkIdentity(in.Identity); err != nil {
+		return out, err
 	}
 	err = e.update(ctx, func(tx Tx) error {
 		if !in.Key.IsZero() {
@@ -174,7 +180,10 @@ func displayName(c Customer) string {
 }
 
 func cleanEmail(s string, optional bool) (string, error) {
-	s = strings.TrimSpace(s)
+	s, err := cleanLine("the e-mail address", s, 254)
+	if err != nil {
+		return "", err
+	}
 	if s == "" {
 		if optional {
 			return "", nil
@@ -234,10 +243,11 @@ func (e *Engine) ProvideSystemInfo(ctx context.Context, by Actor, info Source) (
 		}
 		for dst, src := range map[*string]string{&r.Source.Device: info.Device, &r.Source.OS: info.OS,
 			&r.Source.Browser: info.Browser, &r.Source.Language: info.Language} {
-			if s := strings.TrimSpace(src); s != "" {
-				if len(s) > 200 {
-					return Errorf(CodeInvalid, "system information fields are at most 200 characters")
-				}
+			s, err := cleanLine("the system information", src, 200)
+			if err != nil {
+				return err
+			}
+			if s != "" {
 				*dst = s
 			}
 		}
@@ -263,4 +273,17 @@ func (e *Engine) CustomerByToken(ctx context.Context, token string) (Actor, erro
 		return Actor{}, err
 	}
 	return CustomerActor(p.ID), nil
+}
+
+// checkIdentity checks a platform account named by a chat adapter.
+func checkIdentity(id *Identity) error {
+	if id == nil {
+		return nil
+	}
+	for _, s := range []string{id.Platform, id.ExternalID, id.SubjectID} {
+		if _, err := checkText("the account ID", s, oneLine); err != nil {
+			return err
+		}
+	}
+	return nil
 }

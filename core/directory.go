@@ -3,7 +3,6 @@ package core
 import (
 	"context"
 	"io"
-	"strings"
 )
 
 // Companies lists the companies an actor may see: all for admins and the
@@ -103,8 +102,11 @@ func (e *Engine) UpdateCompany(ctx context.Context, by Actor, id string, in Comp
 			return err
 		}
 		if in.Name != nil {
-			name := strings.TrimSpace(*in.Name)
-			if name == "" || len(name) > 200 {
+			name, err := cleanLine("the company's name", *in.Name, 200)
+			if err != nil {
+				return err
+			}
+			if name == "" {
 				return Errorf(CodeInvalid, "a company needs a name of 1 to 200 characters")
 			}
 			c.Name = name

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Engine applies every action on requests: it checks who may act, applies
@@ -139,6 +138,11 @@ func checkKey(key Idempotency) error {
 	if (key.Source == "") != (key.ExternalID == "") {
 		return Errorf(CodeInvalid, "an idempotency key needs both a source and an external id")
 	}
+	for _, s := range []string{key.Source, key.ExternalID} {
+		if _, err := checkText("the idempotency key", s, oneLine); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -212,17 +216,13 @@ func mustOwn(t Technician, r Request) error {
 
 const maxBody = 16000
 
+// cleanBody checks a chat message or a note (see checkText).
 func cleanBody(body string) (string, error) {
-	body = strings.TrimSpace(body)
-	switch {
-	case body == "":
-		return "", Errorf(CodeInvalid, "the message is empty")
-	case !utf8.ValidString(body):
-		return "", Errorf(CodeInvalid, "the message is not valid UTF-8 text")
-	case utf8.RuneCountInString(body) > maxBody:
-		return "", Errorf(CodeInvalid, "the message is longer than %d characters; split it", maxBody)
+	body, err := cleanLines("the message", body, maxBody)
+	if err == nil && body == "" {
+		err = Errorf(CodeInvalid, "the message is empty")
 	}
-	return body, nil
+	return body, err
 }
 
 func subjectOf(body string) string {

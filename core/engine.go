@@ -28,10 +28,13 @@ type Config struct {
 
 // NewEngine returns an engine over cfg's store and blob store.
 func NewEngine(cfg Config) *Engine {
-	e := &Engine{store: cfg.Store, blobs: cfg.Blobs, now: cfg.Clock, log: cfg.Logger}
-	if e.now == nil {
-		e.now = time.Now
+	clock := cfg.Clock
+	if clock == nil {
+		clock = time.Now
 	}
+	// Stores keep microseconds: an action answers the times a later read
+	// (a retried send's answer, above all) gives back.
+	e := &Engine{store: cfg.Store, blobs: cfg.Blobs, now: func() time.Time { return clock().Truncate(time.Microsecond) }, log: cfg.Logger}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}

@@ -170,17 +170,10 @@ func decodeOptional(w http.ResponseWriter, r *http.Request, dst any) error {
 	return jsonapi.Decode(w, r, dst)
 }
 
-// idempotency turns the client's Idempotency-Key header into the engine's
-// key, scoped to the technician: a retried send is stored once.
+// idempotency is the request's Idempotency-Key, scoped to the technician:
+// a retried send is stored once.
 func idempotency(r *http.Request, v *visitor) (core.Idempotency, error) {
-	k := r.Header.Get("Idempotency-Key")
-	if k == "" {
-		return core.Idempotency{}, nil
-	}
-	if len(k) > 100 {
-		return core.Idempotency{}, core.Errorf(core.CodeInvalid, "the Idempotency-Key header is longer than 100 characters")
-	}
-	return core.Idempotency{Source: "console:" + v.tech.ID, ExternalID: k}, nil
+	return jsonapi.IdempotencyKey(r, "console:"+v.tech.ID)
 }
 
 // messageJSON is a message just stored.

@@ -76,6 +76,22 @@ func Unauthorized(w http.ResponseWriter, message string) {
 	Problem(w, http.StatusUnauthorized, "unauthorized", message)
 }
 
+// IdempotencyKey turns a request's Idempotency-Key header (at most 100
+// characters; none is the zero key) into the engine's key, scoped to scope:
+// the one who sends, such as "console:<technician ID>". A call repeated
+// with the same key does nothing more and answers what the first did, so
+// a client may retry a send whose answer it did not get.
+func IdempotencyKey(r *http.Request, scope string) (core.Idempotency, error) {
+	k := r.Header.Get("Idempotency-Key")
+	if k == "" {
+		return core.Idempotency{}, nil
+	}
+	if len(k) > 100 {
+		return core.Idempotency{}, core.Errorf(core.CodeInvalid, "the Idempotency-Key header is longer than 100 characters")
+	}
+	return core.Idempotency{Source: scope, ExternalID: k}, nil
+}
+
 // MaxBody bounds JSON request bodies.
 const MaxBody = 1 << 20
 

@@ -26,6 +26,11 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
+	key, err := idempotency(r, by)
+	if err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
 	c, err := h.customerCompany(r, by)
 	if err != nil {
 		jsonapi.Fail(w, r, h.log, err)
@@ -63,7 +68,7 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request) {
 			part.Close()
 			continue
 		}
-		m, f, err := h.eng.AttachFile(ctx, by, "", core.Upload{Name: fileName(part), Body: part})
+		m, f, err := h.eng.AttachFile(ctx, by, "", core.Upload{Name: fileName(part), Body: part, Key: key})
 		part.Close()
 		if body.overflow {
 			err = tooLarge

@@ -229,36 +229,57 @@ func (e *Engine) Leave(ctx context.Context, by Actor) error {
 	})
 }
 
-// ProvideSystemInfo adds the details the customer's browser gave, on the
-// customer's consent, to the request's source information.
-func (e *Engine) ProvideSystemInfo(ctx context.Context, by Actor, info Source) (Request, error) {
+// ProvideSystemInfo records the details the customer's browser gave, on
+// the customer's consent, in answer to a technician's request for them
+// (RequestSystemInfo) that is still unanswered: at any other time it is
+// refused and nothing changes. They are kept beside what relaydesk saw
+// itself (Source.Reported), which they never replace: a customer's browser
+// says what it likes, and the rules that depend on the device (images only
+// from iOS) go by what relaydesk saw.
+func (e *Engine) ProvideSystemInfo(ctx context.Context, by Actor, info SystemInfo) (Request, error) {
+	info, err := cleanSystemInfo(info)
+	if err != nil {
+		return Request{}, err
+	}
 	var out Request
-	err := e.update(ctx, func(tx Tx) error {
+	err = e.update(ctx, func(tx Tx) error {
 		p, r, err := customerRequest(ctx, tx, by)
 		if err != nil {
 			return err
 		}
-		if r.Status == StatusCompleted {
+		switch {
+		case r.Status == StatusCompleted:
 			return Errorf(CodeInvalidState, "request #%d is closed", r.Number)
+		case !p.Active():
+			return Errorf(CodeInvalidState, "you left this chat")
+		case !r.SystemInfoAsked:
+			return Errorf(CodeInvalidState, "no technician has asked for your system information; it is sent only in answer to their request")
 		}
-		for dst, src := range map[*string]string{&r.Source.Device: info.Device, &r.Source.OS: info.OS,
-			&r.Source.Browser: info.Browser, &r.Source.Language: info.Language} {
-			s, err := cleanLine("the system information", src, 200)
-			if err != nil {
-				return err
-			}
-			if s != "" {
-				*dst = s
-			}
-		}
+		r.Source.Reported, r.SystemInfoAsked = info, false
 		c := e.begin(&r)
-		src := r.Source
-		c.add(EventSystemInfoGiven, by, AudienceAll, EventData{Source: &src, ActorName: p.Name})
+		c.add(EventSystemInfoGiven, by, AudienceAll, EventData{Source: &Source{Reported: info}, ActorName: p.Name})
 		err = e.save(ctx, tx, c, false, nil)
 		out = r
 		return err
 	})
 	return out, err
+}
+
+// cleanSystemInfo checks what a browser reports of itself.
+func cleanSystemInfo(in SystemInfo) (SystemInfo, error) {
+	for _, f := range []*string{&in.Device, &in.OS, &in.Browser, &in.Language} {
+		v, err := cleanLine("the system information", *f, 200)
+		if err != nil {
+			return in, err
+		}
+		*f = v
+	}
+	switch in.Device {
+	case "", "desktop", "mobile", "tablet":
+	default:
+		return in, Errorf(CodeInvalid, "device must be desktop, mobile or tablet")
+	}
+	return in, nil
 }
 
 // CustomerByToken resolves a customer's bearer token to the actor it stands for.

@@ -94,7 +94,10 @@ const (
 	ChatEnded   ChatState = "ended"
 )
 
-// Source is what is known of the device a customer asked from.
+// Source is what is known of the device a customer asked from. The fields
+// but Reported are what relaydesk itself saw: the connection, the
+// User-Agent and Accept-Language headers, the chat platform. Decisions
+// (images only from iOS, screen sharing from a desktop) go by them.
 type Source struct {
 	Channel  string // "web", "telegram", ...
 	IP       string
@@ -102,7 +105,22 @@ type Source struct {
 	OS       string
 	Browser  string
 	Language string
+	// Reported is what the customer's browser said when a technician asked
+	// for it and the customer allowed it: shown beside the rest, never
+	// replacing it.
+	Reported SystemInfo `json:",omitzero"`
 }
+
+// SystemInfo is what a customer's browser reports of itself.
+type SystemInfo struct {
+	Device   string `json:",omitempty"` // "desktop", "mobile", "tablet"
+	OS       string `json:",omitempty"`
+	Browser  string `json:",omitempty"`
+	Language string `json:",omitempty"`
+}
+
+// IsZero reports whether nothing was reported.
+func (s SystemInfo) IsZero() bool { return s == SystemInfo{} }
 
 // IsMobile reports whether the customer is on a phone or tablet.
 func (s Source) IsMobile() bool { return s.Device == "mobile" || s.Device == "tablet" }
@@ -128,9 +146,12 @@ type Request struct {
 	Source        Source
 	ClosingNote   string
 	InviteHash    string // hash of the customer invite code of a technician-started request
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-	ClosedAt      time.Time // zero until completed
+	// SystemInfoAsked is set while a technician's request for the
+	// customer's system information is unanswered.
+	SystemInfoAsked bool
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	ClosedAt        time.Time // zero until completed
 	// Version counts the request's events; it is the rseq of the last one and
 	// the optimistic-concurrency token of every update.
 	Version int64

@@ -37,14 +37,37 @@ func toRequestJSON(r core.Request) requestJSON {
 	return out
 }
 
-// sourceJSON is the seed manual's source information.
+// sourceJSON is the seed manual's source information: what relaydesk saw
+// itself and, once the customer shared it, what their browser reported.
 type sourceJSON struct {
-	Channel  string `json:"channel"`
-	IP       string `json:"ip"`
+	Channel  string          `json:"channel"`
+	IP       string          `json:"ip"`
+	Device   string          `json:"device"`
+	OS       string          `json:"os"`
+	Browser  string          `json:"browser"`
+	Language string          `json:"language"`
+	Reported *systemInfoJSON `json:"reported,omitempty"`
+	// Asked is set while a request for the system information waits for
+	// the customer's answer.
+	Asked bool `json:"asked,omitempty"`
+}
+
+// systemInfoJSON is what a customer's browser reported of itself.
+type systemInfoJSON struct {
 	Device   string `json:"device"`
 	OS       string `json:"os"`
 	Browser  string `json:"browser"`
 	Language string `json:"language"`
+}
+
+func toSourceJSON(r core.Request) sourceJSON {
+	s := r.Source
+	out := sourceJSON{Channel: s.Channel, IP: s.IP, Device: s.Device, OS: s.OS, Browser: s.Browser, Language: s.Language,
+		Asked: r.SystemInfoAsked}
+	if rep := s.Reported; !rep.IsZero() {
+		out.Reported = &systemInfoJSON{Device: rep.Device, OS: rep.OS, Browser: rep.Browser, Language: rep.Language}
+	}
+	return out
 }
 
 // personJSON is a participant of a request.
@@ -150,7 +173,7 @@ func (h *Handler) detail(ctx context.Context, v *visitor, id string) (detailJSON
 	}
 	r := rv.Request
 	d := detailJSON{Request: toRequestJSON(r), ClosingNote: r.ClosingNote, Version: r.Version,
-		Source:  sourceJSON{Channel: r.Source.Channel, IP: r.Source.IP, Device: r.Source.Device, OS: r.Source.OS, Browser: r.Source.Browser, Language: r.Source.Language},
+		Source:  toSourceJSON(r),
 		Actions: allowed(v.tech, r), CanNote: true, Customers: []personJSON{}, Technicians: []personJSON{}}
 	names := map[string]string{}
 	collaborator := false

@@ -243,7 +243,8 @@ type sysinfoInput struct {
 }
 
 // sysinfo answers POST /api/widget/sysinfo: the details the customer's
-// browser gave, sent only when the customer allowed it.
+// browser gave, sent only when the customer allowed it, in answer to a
+// technician's request for them (the engine refuses them at any other time).
 func (h *Handler) sysinfo(w http.ResponseWriter, r *http.Request) {
 	by, ok := h.customer(w, r)
 	if !ok {
@@ -254,13 +255,7 @@ func (h *Handler) sysinfo(w http.ResponseWriter, r *http.Request) {
 		jsonapi.Fail(w, r, h.log, err)
 		return
 	}
-	switch in.Device {
-	case "", "desktop", "mobile", "tablet":
-	default:
-		jsonapi.Fail(w, r, h.log, core.Errorf(core.CodeInvalid, "device must be desktop, mobile or tablet"))
-		return
-	}
-	if _, err := h.eng.ProvideSystemInfo(r.Context(), by, core.Source{Device: in.Device, OS: in.OS,
+	if _, err := h.eng.ProvideSystemInfo(r.Context(), by, core.SystemInfo{Device: in.Device, OS: in.OS,
 		Browser: in.Browser, Language: in.Language}); err != nil {
 		jsonapi.Fail(w, r, h.log, err)
 		return

@@ -834,6 +834,8 @@ async function allowSysinfo() {
     state.sysinfoAsk = null;
   } catch (err) {
     showError(err.message);
+    // 409: answered already (in another tab) or the request closed.
+    if (err.status === 409) state.sysinfoAsk = null;
   } finally {
     el.sysinfoAllow.disabled = false;
     update();

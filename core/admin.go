@@ -194,6 +194,29 @@ func (e *Engine) SetPassword(ctx context.Context, by Actor, technicianID, hash s
 	})
 }
 
+// ClearSignInFailures lets a technician whom failed console sign-ins (their
+// own, or a stranger's guesses) locked out sign in again at once: failures
+// before now no longer count, in every relaydesk process. Admins only.
+func (e *Engine) ClearSignInFailures(ctx context.Context, by Actor, technicianID string) (Technician, error) {
+	var out Technician
+	err := e.store.Update(ctx, func(tx Tx) error {
+		if err := mustAdmin(ctx, tx, by); err != nil {
+			return err
+		}
+		t, err := tx.Technician(ctx, technicianID)
+		if errors.Is(err, ErrNotFound) {
+			return Errorf(CodeNotFound, "there is no such technician")
+		} else if err != nil {
+			return err
+		}
+		t.SignInResetAt = e.now().UTC()
+		out = t
+		return tx.UpdateTechnician(ctx, t)
+	})
+	out.PasswordHash = ""
+	return out, err
+}
+
 // GrantAccess lets a technician serve a company's requests.
 func (e *Engine) GrantAccess(ctx context.Context, by Actor, technicianID, companyID string) error {
 	return e.access(ctx, by, technicianID, companyID, Tx.GrantAccess)

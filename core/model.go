@@ -49,7 +49,10 @@ type Technician struct {
 	Role         Role
 	Availability Availability
 	PasswordHash string // bcrypt; empty when the technician has no console password
-	CreatedAt    time.Time
+	// SignInResetAt is when an admin last cleared the technician's failed
+	// console sign-ins: failures before it no longer count.
+	SignInResetAt time.Time
+	CreatedAt     time.Time
 }
 
 // IsAdmin reports whether t administers relaydesk.

@@ -50,14 +50,16 @@ type technicianRow struct {
 	Role         string `db:"role"`
 	Availability string `db:"availability"`
 	PasswordHash string `db:"password_hash"`
+	SignInReset  int64  `db:"signin_reset_at"`
 	CreatedAt    int64  `db:"created_at"`
 }
 
-const technicianCols = `id, email, name, role, availability, password_hash, created_at`
+const technicianCols = `id, email, name, role, availability, password_hash, signin_reset_at, created_at`
 
 func (r technicianRow) core() core.Technician {
 	return core.Technician{ID: r.ID, Email: r.Email, Name: r.Name, Role: core.Role(r.Role),
-		Availability: core.Availability(r.Availability), PasswordHash: r.PasswordHash, CreatedAt: fromUS(r.CreatedAt)}
+		Availability: core.Availability(r.Availability), PasswordHash: r.PasswordHash,
+		SignInResetAt: fromUS(r.SignInReset), CreatedAt: fromUS(r.CreatedAt)}
 }
 
 type requestRow struct {

@@ -23,14 +23,15 @@ func (t *txn) UpdateCompany(ctx context.Context, c core.Company) error {
 }
 
 func (t *txn) InsertTechnician(ctx context.Context, x core.Technician) error {
-	_, err := t.exec(ctx, "create technician", `INSERT INTO technicians (`+technicianCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		x.ID, strings.ToLower(x.Email), x.Name, x.Role, x.Availability, x.PasswordHash, us(x.CreatedAt))
+	_, err := t.exec(ctx, "create technician", `INSERT INTO technicians (`+technicianCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		x.ID, strings.ToLower(x.Email), x.Name, x.Role, x.Availability, x.PasswordHash, us(x.SignInResetAt), us(x.CreatedAt))
 	return err
 }
 
 func (t *txn) UpdateTechnician(ctx context.Context, x core.Technician) error {
 	n, err := t.exec(ctx, "update technician", `UPDATE technicians SET email = ?, name = ?, role = ?, availability = ?,
-		password_hash = ? WHERE id = ?`, strings.ToLower(x.Email), x.Name, x.Role, x.Availability, x.PasswordHash, x.ID)
+		password_hash = ?, signin_reset_at = ? WHERE id = ?`, strings.ToLower(x.Email), x.Name, x.Role, x.Availability,
+		x.PasswordHash, us(x.SignInResetAt), x.ID)
 	return one(n, err, "technician")
 }
 

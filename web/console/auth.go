@@ -218,7 +218,8 @@ func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
 
 // login checks an e-mail address and password. Every failure says the same
 // thing; unknown addresses cost a bcrypt comparison too; attempts are
-// limited per address and per client.
+// limited per e-mail address and client address together, more loosely
+// per e-mail address and per client address alone (see perPairLimit).
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	if !h.sameOrigin(r) {
@@ -234,18 +235,25 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	email := strings.ToLower(strings.TrimSpace(r.PostForm.Get("email")))
 	plain := r.PostForm.Get("password")
 	data := pageData{Title: "Sign in", Email: email}
-	emailKey, ipKey := "email:"+email, "ip:"+h.clientIP(r)
-	if wait := h.limits.Attempt(h.now(), ratelimit.Key{Name: emailKey, Limit: perEmailLimit}, ratelimit.Key{Name: ipKey, Limit: perIPLimit}); wait > 0 {
-		secs := int((wait + time.Second - 1) / time.Second)
-		w.Header().Set("Retry-After", strconv.Itoa(secs))
-		data.Error = fmt.Sprintf("Too many failed sign-ins. Try again in %d minute(s).", (secs+59)/60)
-		h.render(w, r, http.StatusTooManyRequests, "login.html", data)
-		return
-	}
+	ip := h.clientIP(r)
+	pairKey, emailKey, ipKey := "email+ip:"+email+" "+ip, "email:"+email, "ip:"+ip
 	t, err := h.eng.Store().TechnicianByEmail(r.Context(), email)
 	if err != nil && !errors.Is(err, core.ErrNotFound) {
 		h.log.ErrorContext(r.Context(), "sign in: load technician", "err", err)
 		h.errorPage(w, r, http.StatusInternalServerError, "Something went wrong", "The details are in the server log.")
+		return
+	}
+	if err == nil && !t.SignInResetAt.IsZero() {
+		// An admin cleared this technician's failures, maybe in another
+		// process: those before it count no more here either.
+		h.limits.ForgetBefore(t.SignInResetAt, pairKey, emailKey)
+	}
+	if wait := h.limits.Attempt(h.now(), ratelimit.Key{Name: pairKey, Limit: perPairLimit},
+		ratelimit.Key{Name: emailKey, Limit: perEmailLimit}, ratelimit.Key{Name: ipKey, Limit: perIPLimit}); wait > 0 {
+		secs := int((wait + time.Second - 1) / time.Second)
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		data.Error = fmt.Sprintf("Too many failed sign-ins. Try again in %d minute(s), or ask an admin to clear them.", (secs+59)/60)
+		h.render(w, r, http.StatusTooManyRequests, "login.html", data)
 		return
 	}
 	hash := t.PasswordHash
@@ -259,7 +267,9 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusUnauthorized, "login.html", data)
 		return
 	}
-	h.limits.Succeeded(emailKey, ipKey)
+	// The person at this address knows the password: their failures are
+	// forgotten, and this attempt takes nothing from the others' counts.
+	h.limits.Succeeded(pairKey, emailKey, ipKey)
 	if err := h.startSession(w, r, t); err != nil {
 		h.log.ErrorContext(r.Context(), "sign in: create session", "err", err)
 		h.errorPage(w, r, http.StatusInternalServerError, "Something went wrong", "The details are in the server log.")

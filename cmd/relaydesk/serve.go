@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 
@@ -41,7 +42,10 @@ func (c *call) serve(ctx context.Context) error {
 	met := metrics.New(reg, version)
 
 	disp := dispatch.New(d.store, dispatch.Options{Logger: log.With("component", "dispatch"), Metrics: met})
-	srv := web.New(web.Config{Logger: log.With("component", "http"), DB: d.store, Metrics: reg, Requests: met})
+	srv := web.New(web.Config{Logger: log.With("component", "http"), DB: d.store, Metrics: reg, Requests: met,
+		// A reverse proxy carries everyone's connections: the cap per
+		// client address is the proxy's business there.
+		Uncapped: func(a netip.Addr) bool { return clientip.Trusted(a, d.cfg.TrustedProxies) }})
 	setup, err := setupToken(ctx, d)
 	if err != nil {
 		return err

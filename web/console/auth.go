@@ -227,6 +227,18 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 			h.publicOrigin(r)+"/console/login (relaydesk's PUBLIC_URL) and sign in there.")
 		return
 	}
+	// The attempt counts against the client's address before its form is
+	// read: a client that sends forms slowly, or never finishes them, uses
+	// up its attempts like one that guesses.
+	ip := h.clientIP(r)
+	ipKey := "ip:" + ip
+	if wait := h.limits.Attempt(h.now(), ratelimit.Key{Name: ipKey, Limit: perIPLimit}); wait > 0 {
+		// Answer now, form unread, and close: the server would otherwise
+		// read what is left of the form before answering.
+		w.Header().Set("Connection", "close")
+		h.tooManySignIns(w, r, wait, pageData{Title: "Sign in"})
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	if err := r.ParseForm(); err != nil {
 		h.render(w, r, http.StatusBadRequest, "login.html", pageData{Title: "Sign in", Error: "The form could not be read; try again."})
@@ -235,8 +247,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	email := strings.ToLower(strings.TrimSpace(r.PostForm.Get("email")))
 	plain := r.PostForm.Get("password")
 	data := pageData{Title: "Sign in", Email: email}
-	ip := h.clientIP(r)
-	pairKey, emailKey, ipKey := "email+ip:"+email+" "+ip, "email:"+email, "ip:"+ip
+	pairKey, emailKey := "email+ip:"+email+" "+ip, "email:"+email
 	t, err := h.eng.Store().TechnicianByEmail(r.Context(), email)
 	if err != nil && !errors.Is(err, core.ErrNotFound) {
 		h.log.ErrorContext(r.Context(), "sign in: load technician", "err", err)
@@ -249,11 +260,9 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.limits.ForgetBefore(t.SignInResetAt, pairKey, emailKey)
 	}
 	if wait := h.limits.Attempt(h.now(), ratelimit.Key{Name: pairKey, Limit: perPairLimit},
-		ratelimit.Key{Name: emailKey, Limit: perEmailLimit}, ratelimit.Key{Name: ipKey, Limit: perIPLimit}); wait > 0 {
-		secs := int((wait + time.Second - 1) / time.Second)
-		w.Header().Set("Retry-After", strconv.Itoa(secs))
-		data.Error = fmt.Sprintf("Too many failed sign-ins. Try again in %d minute(s), or ask an admin to clear them.", (secs+59)/60)
-		h.render(w, r, http.StatusTooManyRequests, "login.html", data)
+		ratelimit.Key{Name: emailKey, Limit: perEmailLimit}); wait > 0 {
+		h.limits.Undo(ipKey) // refused unread: no password was tried
+		h.tooManySignIns(w, r, wait, data)
 		return
 	}
 	hash := t.PasswordHash
@@ -277,6 +286,15 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	}
 	h.log.InfoContext(r.Context(), "console sign-in", "technician", t.ID)
 	http.Redirect(w, r, "/console", http.StatusSeeOther)
+}
+
+// tooManySignIns answers a sign-in refused by the limits: 429, with when to
+// try again.
+func (h *Handler) tooManySignIns(w http.ResponseWriter, r *http.Request, wait time.Duration, data pageData) {
+	secs := int((wait + time.Second - 1) / time.Second)
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	data.Error = fmt.Sprintf("Too many failed sign-ins. Try again in %d minute(s), or ask an admin to clear them.", (secs+59)/60)
+	h.render(w, r, http.StatusTooManyRequests, "login.html", data)
 }
 
 // logout ends this browser's session. It takes the CSRF token from the

@@ -1,9 +1,12 @@
 package console_test
 
 import (
+	"bufio"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -83,4 +86,36 @@ func TestStrangersCannotLockOut(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestSignInCountedBeforeTheForm: a client address over its limit is
+// refused before its form is read, so a client that never sends its form
+// gets its answer at once and holds nothing.
+func TestSignInCountedBeforeTheForm(t *testing.T) {
+	e := newEnv(t, storetest.SQLite, func(c *console.Config) {
+		c.ClientIP = func(r *http.Request) string { return r.Header.Get("X-Test-IP") }
+	})
+	const ip = "10.9.0.1"
+	for _, who := range []string{"alice", "bob", "carol", "dave"} {
+		for range 5 {
+			res := e.browser().do("POST", "/console/login", []byte(url.Values{"email": {who + "@desk.test"}, "password": {"wrong"}}.Encode()),
+				map[string]string{"Content-Type": "application/x-www-form-urlencoded", "X-Test-IP": ip})
+			if res.code != http.StatusUnauthorized {
+				t.Fatalf("%s: %d", who, res.code)
+			}
+		}
+	}
+	c, err := net.Dial("tcp", strings.TrimPrefix(e.srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// The headers promise a form that never comes.
+	fmt.Fprintf(c, "POST /console/login HTTP/1.1\r\nHost: relaydesk\r\nOrigin: %s\r\nX-Test-IP: %s\r\n"+
+		"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n", e.srv.URL, ip)
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	status, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil || !strings.HasPrefix(status, "HTTP/1.1 429") {
+		t.Fatalf("the 21st attempt from one address: %q %v, want 429 before the form", status, err)
+	}
 }

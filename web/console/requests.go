@@ -12,6 +12,7 @@ import (
 
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/web/jsonapi"
+	"github.com/relaydesk/relaydesk/web/slowbody"
 )
 
 // meJSON is the signed-in technician.
@@ -240,6 +241,7 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request, v *visitor) {
 		jsonapi.Fail(w, r, h.log, err)
 		return
 	}
+	slowbody.Upload(r) // a minimum rate, not the few seconds of small bodies
 	r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
 	mr, err := r.MultipartReader()
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/web/jsonapi"
+	"github.com/relaydesk/relaydesk/web/slowbody"
 )
 
 // multipartSlack is what a multipart body may carry besides the file:
@@ -42,6 +43,7 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request) {
 		jsonapi.Fail(w, r, h.log, tooLarge)
 		return
 	}
+	slowbody.Upload(r) // a minimum rate, not the few seconds of small bodies
 	body := &watchedBody{r: http.MaxBytesReader(w, r.Body, max+multipartSlack)}
 	r.Body = body
 	mr, err := r.MultipartReader()

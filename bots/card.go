@@ -87,17 +87,28 @@ func StatusText(r core.Request) string {
 	return "New"
 }
 
-// SourceText is a request's source information on one line.
+// SourceText is a request's source information on one line: what relaydesk
+// saw, then what the customer's browser reported when asked, each named.
 func SourceText(s core.Source) string {
+	text := facts([]struct{ k, v string }{{"via", s.Channel}, {"IP", s.IP}, {"device", s.Device}, {"OS", s.OS},
+		{"browser", s.Browser}, {"language", s.Language}})
+	if text == "" {
+		text = "unknown"
+	}
+	r := s.Reported
+	if rep := facts([]struct{ k, v string }{{"device", r.Device}, {"OS", r.OS}, {"browser", r.Browser}, {"language", r.Language}}); rep != "" {
+		text += "; reported by the customer's browser: " + rep
+	}
+	return text
+}
+
+// facts joins the named values that are not empty.
+func facts(kv []struct{ k, v string }) string {
 	var parts []string
-	for _, p := range []struct{ k, v string }{{"via", s.Channel}, {"IP", s.IP}, {"device", s.Device}, {"OS", s.OS},
-		{"browser", s.Browser}, {"language", s.Language}} {
+	for _, p := range kv {
 		if p.v != "" {
 			parts = append(parts, p.k+" "+p.v)
 		}
-	}
-	if len(parts) == 0 {
-		return "unknown"
 	}
 	return strings.Join(parts, " · ")
 }

@@ -34,3 +34,23 @@ func TestCardActions(t *testing.T) {
 		}
 	}
 }
+
+func TestSourceText(t *testing.T) {
+	tests := []struct {
+		name string
+		s    core.Source
+		want string
+	}{
+		{"nothing known", core.Source{}, "unknown"},
+		{"as relaydesk saw it", core.Source{Channel: "web", IP: "192.0.2.7", Device: "desktop", OS: "Windows", Browser: "Firefox"},
+			"via web · IP 192.0.2.7 · device desktop · OS Windows · browser Firefox"},
+		{"and as the browser reported it", core.Source{Channel: "web", OS: "Windows", Browser: "Firefox",
+			Reported: core.SystemInfo{OS: "Linux", Browser: "Chrome 126", Language: "fr-FR"}},
+			"via web · OS Windows · browser Firefox; reported by the customer's browser: OS Linux · browser Chrome 126 · language fr-FR"},
+	}
+	for _, tt := range tests {
+		if got := bots.SourceText(tt.s); got != tt.want {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

@@ -40,8 +40,11 @@ var slugRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 
 // CreateCompany adds a company with a fresh portal key.
 func (e *Engine) CreateCompany(ctx context.Context, by Actor, in NewCompany) (Company, error) {
-	name := strings.TrimSpace(in.Name)
-	if name == "" || len(name) > 200 {
+	name, err := cleanLine("the company's name", in.Name, 200)
+	if err != nil {
+		return Company{}, err
+	}
+	if name == "" {
 		return Company{}, Errorf(CodeInvalid, "a company needs a name of 1 to 200 characters")
 	}
 	slug := in.Slug
@@ -145,8 +148,11 @@ func (e *Engine) CreateTechnician(ctx context.Context, by Actor, in NewTechnicia
 	if err != nil {
 		return Technician{}, err
 	}
-	name := strings.TrimSpace(in.Name)
-	if name == "" || len(name) > 200 {
+	name, err := cleanLine("the technician's name", in.Name, 200)
+	if err != nil {
+		return Technician{}, err
+	}
+	if name == "" {
 		return Technician{}, Errorf(CodeInvalid, "a technician needs a name of 1 to 200 characters")
 	}
 	if in.Role == "" {
@@ -188,6 +194,29 @@ func (e *Engine) SetPassword(ctx context.Context, by Actor, technicianID, hash s
 	})
 }
 
+// ClearSignInFailures lets a technician whom failed console sign-ins (their
+// own, or a stranger's guesses) locked out sign in again at once: failures
+// before now no longer count, in every relaydesk process. Admins only.
+func (e *Engine) ClearSignInFailures(ctx context.Context, by Actor, technicianID string) (Technician, error) {
+	var out Technician
+	err := e.store.Update(ctx, func(tx Tx) error {
+		if err := mustAdmin(ctx, tx, by); err != nil {
+			return err
+		}
+		t, err := tx.Technician(ctx, technicianID)
+		if errors.Is(err, ErrNotFound) {
+			return Errorf(CodeNotFound, "there is no such technician")
+		} else if err != nil {
+			return err
+		}
+		t.SignInResetAt = e.now().UTC()
+		out = t
+		return tx.UpdateTechnician(ctx, t)
+	})
+	out.PasswordHash = ""
+	return out, err
+}
+
 // GrantAccess lets a technician serve a company's requests.
 func (e *Engine) GrantAccess(ctx context.Context, by Actor, technicianID, companyID string) error {
 	return e.access(ctx, by, technicianID, companyID, Tx.GrantAccess)
@@ -219,6 +248,9 @@ func (e *Engine) access(ctx context.Context, by Actor, technicianID, companyID s
 func (e *Engine) LinkIdentity(ctx context.Context, by Actor, id Identity) error {
 	if id.Platform == "" || id.ExternalID == "" || id.SubjectID == "" {
 		return Errorf(CodeInvalid, "an identity needs a platform, an account ID and a subject")
+	}
+	if err := checkIdentity(&id); err != nil {
+		return err
 	}
 	return e.store.Update(ctx, func(tx Tx) error {
 		if by.Kind != ActorTechnician || by.ID != id.SubjectID || id.Subject != ActorTechnician {

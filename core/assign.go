@@ -62,7 +62,8 @@ func (e *Engine) Unassign(ctx context.Context, by Actor, id string) (Request, er
 }
 
 // Transfer makes another technician with access the owner. The old owner
-// keeps read access.
+// is recorded as a reader: a former owner, who reads on as long as they
+// serve the company (readRequest) and no longer acts as the owner.
 func (e *Engine) Transfer(ctx context.Context, by Actor, id, toTechnicianID string) (Request, error) {
 	return e.requestAction(ctx, by, id, func(tx Tx, t Technician, c *change) (func() error, error) {
 		if err := mustOwn(t, *c.r); err != nil {
@@ -82,7 +83,7 @@ func (e *Engine) Transfer(ctx context.Context, by Actor, id, toTechnicianID stri
 			TechnicianID: to.ID, TechnicianNm: to.Name})
 		now := e.now().UTC()
 		return func() error {
-			// The new owner is no longer a collaborator; the old one reads on.
+			// The new owner is no longer a collaborator; the old one is a reader.
 			if p, ok := findParticipant(ps, RoleCollaborator, to.ID); ok {
 				p.LeftAt = now
 				if err := tx.UpdateParticipant(ctx, p); err != nil {
@@ -151,8 +152,9 @@ func (e *Engine) Close(ctx context.Context, by Actor, id, note string) (Request,
 				return nil, err
 			}
 		}
-		if len(note) > maxBody {
-			return nil, Errorf(CodeInvalid, "the closing note is longer than %d characters", maxBody)
+		note, err := cleanLines("the closing note", note, maxBody)
+		if err != nil {
+			return nil, err
 		}
 		now := e.now().UTC()
 		r.Status, r.ClosedAt, r.ClosingNote = StatusCompleted, now, note

@@ -72,7 +72,7 @@ func (e *Engine) AddSystemNote(ctx context.Context, requestID, body string, key 
 		}
 		r, err := tx.Request(ctx, requestID)
 		if errors.Is(err, ErrNotFound) {
-			return Errorf(CodeNotFound, "request not found")
+			return ErrRequestNotFound
 		} else if err != nil {
 			return err
 		}

@@ -57,12 +57,14 @@ func (e *Engine) RequestScreenShare(ctx context.Context, by Actor, id string) (R
 }
 
 // RequestSystemInfo asks the customer to allow relaydesk to read their
-// system details.
+// system details. The customer may send them until they have answered
+// (ProvideSystemInfo), and at no other time.
 func (e *Engine) RequestSystemInfo(ctx context.Context, by Actor, id string) (Request, error) {
 	return e.requestAction(ctx, by, id, func(tx Tx, t Technician, c *change) (func() error, error) {
 		if err := mustOwnLive(t, *c.r); err != nil {
 			return nil, err
 		}
+		c.r.SystemInfoAsked = true
 		c.add(EventSystemInfoAsked, by, AudienceAll, EventData{ActorName: t.Name})
 		return nil, nil
 	})

@@ -46,9 +46,15 @@ func (e *Engine) OpenRequest(ctx context.Context, in OpenRequest) (Opened, error
 	if err != nil {
 		return out, err
 	}
-	name := strings.TrimSpace(in.Name)
-	if len(name) > 200 {
-		return out, Errorf(CodeInvalid, "the name is longer than 200 characters")
+	name, err := cleanLine("the name", in.Name, 200)
+	if err != nil {
+		return out, err
+	}
+	if in.Source, err = cleanSource(in.Source); err != nil {
+		return out, err
+	}
+	if err := checkIdentity(in.Identity); err != nil {
+		return out, err
 	}
 	err = e.update(ctx, func(tx Tx) error {
 		if !in.Key.IsZero() {
@@ -174,7 +180,10 @@ func displayName(c Customer) string {
 }
 
 func cleanEmail(s string, optional bool) (string, error) {
-	s = strings.TrimSpace(s)
+	s, err := cleanLine("the e-mail address", s, 254)
+	if err != nil {
+		return "", err
+	}
 	if s == "" {
 		if optional {
 			return "", nil
@@ -220,35 +229,57 @@ func (e *Engine) Leave(ctx context.Context, by Actor) error {
 	})
 }
 
-// ProvideSystemInfo adds the details the customer's browser gave, on the
-// customer's consent, to the request's source information.
-func (e *Engine) ProvideSystemInfo(ctx context.Context, by Actor, info Source) (Request, error) {
+// ProvideSystemInfo records the details the customer's browser gave, on
+// the customer's consent, in answer to a technician's request for them
+// (RequestSystemInfo) that is still unanswered: at any other time it is
+// refused and nothing changes. They are kept beside what relaydesk saw
+// itself (Source.Reported), which they never replace: a customer's browser
+// says what it likes, and the rules that depend on the device (images only
+// from iOS) go by what relaydesk saw.
+func (e *Engine) ProvideSystemInfo(ctx context.Context, by Actor, info SystemInfo) (Request, error) {
+	info, err := cleanSystemInfo(info)
+	if err != nil {
+		return Request{}, err
+	}
 	var out Request
-	err := e.update(ctx, func(tx Tx) error {
+	err = e.update(ctx, func(tx Tx) error {
 		p, r, err := customerRequest(ctx, tx, by)
 		if err != nil {
 			return err
 		}
-		if r.Status == StatusCompleted {
+		switch {
+		case r.Status == StatusCompleted:
 			return Errorf(CodeInvalidState, "request #%d is closed", r.Number)
+		case !p.Active():
+			return Errorf(CodeInvalidState, "you left this chat")
+		case !r.SystemInfoAsked:
+			return Errorf(CodeInvalidState, "no technician has asked for your system information; it is sent only in answer to their request")
 		}
-		for dst, src := range map[*string]string{&r.Source.Device: info.Device, &r.Source.OS: info.OS,
-			&r.Source.Browser: info.Browser, &r.Source.Language: info.Language} {
-			if s := strings.TrimSpace(src); s != "" {
-				if len(s) > 200 {
-					return Errorf(CodeInvalid, "system information fields are at most 200 characters")
-				}
-				*dst = s
-			}
-		}
+		r.Source.Reported, r.SystemInfoAsked = info, false
 		c := e.begin(&r)
-		src := r.Source
-		c.add(EventSystemInfoGiven, by, AudienceAll, EventData{Source: &src, ActorName: p.Name})
+		c.add(EventSystemInfoGiven, by, AudienceAll, EventData{Source: &Source{Reported: info}, ActorName: p.Name})
 		err = e.save(ctx, tx, c, false, nil)
 		out = r
 		return err
 	})
 	return out, err
+}
+
+// cleanSystemInfo checks what a browser reports of itself.
+func cleanSystemInfo(in SystemInfo) (SystemInfo, error) {
+	for _, f := range []*string{&in.Device, &in.OS, &in.Browser, &in.Language} {
+		v, err := cleanLine("the system information", *f, 200)
+		if err != nil {
+			return in, err
+		}
+		*f = v
+	}
+	switch in.Device {
+	case "", "desktop", "mobile", "tablet":
+	default:
+		return in, Errorf(CodeInvalid, "device must be desktop, mobile or tablet")
+	}
+	return in, nil
 }
 
 // CustomerByToken resolves a customer's bearer token to the actor it stands for.
@@ -263,4 +294,17 @@ func (e *Engine) CustomerByToken(ctx context.Context, token string) (Actor, erro
 		return Actor{}, err
 	}
 	return CustomerActor(p.ID), nil
+}
+
+// checkIdentity checks a platform account named by a chat adapter.
+func checkIdentity(id *Identity) error {
+	if id == nil {
+		return nil
+	}
+	for _, s := range []string{id.Platform, id.ExternalID, id.SubjectID} {
+		if _, err := checkText("the account ID", s, oneLine); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -3,7 +3,6 @@ package core
 import (
 	"context"
 	"io"
-	"strings"
 )
 
 // Companies lists the companies an actor may see: all for admins and the
@@ -17,9 +16,9 @@ func (e *Engine) Companies(ctx context.Context, by Actor) ([]Company, error) {
 	if err != nil {
 		return nil, err
 	}
-	ids, err := e.store.Access(ctx, t.ID)
-	if err != nil {
-		return nil, err
+	every, ids, err := served(ctx, e.store, t)
+	if err != nil || every {
+		return all, err
 	}
 	out := all[:0]
 	for _, c := range all {
@@ -48,7 +47,7 @@ func (e *Engine) Technicians(ctx context.Context, by Actor) ([]Technician, error
 // Colleagues lists the technicians, other than the actor, who could take
 // over or join a request: those with access to its company.
 func (e *Engine) Colleagues(ctx context.Context, by Actor, requestID string) ([]Technician, error) {
-	me, r, err := techRequest(ctx, e.store, by, requestID)
+	me, r, err := readRequest(ctx, e.store, by, requestID)
 	if err != nil {
 		return nil, err
 	}
@@ -103,8 +102,11 @@ func (e *Engine) UpdateCompany(ctx context.Context, by Actor, id string, in Comp
 			return err
 		}
 		if in.Name != nil {
-			name := strings.TrimSpace(*in.Name)
-			if name == "" || len(name) > 200 {
+			name, err := cleanLine("the company's name", *in.Name, 200)
+			if err != nil {
+				return err
+			}
+			if name == "" {
 				return Errorf(CodeInvalid, "a company needs a name of 1 to 200 characters")
 			}
 			c.Name = name
@@ -130,8 +132,8 @@ func (e *Engine) UpdateCompany(ctx context.Context, by Actor, id string, in Comp
 }
 
 // OpenFile returns a file and its bytes if the actor may see the message
-// that carries it: a technician with access to the request (or a former
-// owner), or a customer the message was addressed to.
+// that carries it: a technician with access to the request's company, or a
+// customer the message was addressed to.
 func (e *Engine) OpenFile(ctx context.Context, by Actor, fileID string) (File, io.ReadCloser, error) {
 	notFound := Errorf(CodeNotFound, "file not found")
 	f, err := e.store.File(ctx, fileID)
@@ -140,7 +142,8 @@ func (e *Engine) OpenFile(ctx context.Context, by Actor, fileID string) (File, i
 	}
 	v, err := e.ViewRequest(ctx, by, f.RequestID)
 	if err != nil {
-		if ErrorCode(err) == CodeForbidden {
+		switch ErrorCode(err) {
+		case CodeForbidden, CodeNotFound:
 			return File{}, nil, notFound // leak nothing about other requests
 		}
 		return File{}, nil, err

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Engine applies every action on requests: it checks who may act, applies
@@ -29,10 +28,13 @@ type Config struct {
 
 // NewEngine returns an engine over cfg's store and blob store.
 func NewEngine(cfg Config) *Engine {
-	e := &Engine{store: cfg.Store, blobs: cfg.Blobs, now: cfg.Clock, log: cfg.Logger}
-	if e.now == nil {
-		e.now = time.Now
+	clock := cfg.Clock
+	if clock == nil {
+		clock = time.Now
 	}
+	// Stores keep microseconds: an action answers the times a later read
+	// (a retried send's answer, above all) gives back.
+	e := &Engine{store: cfg.Store, blobs: cfg.Blobs, now: func() time.Time { return clock().Truncate(time.Microsecond) }, log: cfg.Logger}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
@@ -139,6 +141,11 @@ func checkKey(key Idempotency) error {
 	if (key.Source == "") != (key.ExternalID == "") {
 		return Errorf(CodeInvalid, "an idempotency key needs both a source and an external id")
 	}
+	for _, s := range []string{key.Source, key.ExternalID} {
+		if _, err := checkText("the idempotency key", s, oneLine); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -155,12 +162,24 @@ func technician(ctx context.Context, q Queries, by Actor) (Technician, error) {
 }
 
 // canServe reports whether t may see and act on companyID's requests.
-// Admins serve every company.
+// Admins serve every company. It is the one rule of technician access:
+// served is the same rule for many companies at once, and techRequest
+// applies it with the request it loads.
 func canServe(ctx context.Context, q Queries, t Technician, companyID string) (bool, error) {
 	if t.IsAdmin() {
 		return true, nil
 	}
 	return q.HasAccess(ctx, t.ID, companyID)
+}
+
+// served returns the companies t serves now: all of them for an admin
+// (all is true, ids nil), else the companies t was granted.
+func served(ctx context.Context, q Queries, t Technician) (all bool, ids []string, err error) {
+	if t.IsAdmin() {
+		return true, nil, nil
+	}
+	ids, err = q.Access(ctx, t.ID)
+	return false, ids, err
 }
 
 // techRequest loads a technician and a request they have access to, in one
@@ -175,12 +194,12 @@ func techRequest(ctx context.Context, q Queries, by Actor, id string) (Technicia
 		if t, err := technician(ctx, q, by); err != nil {
 			return t, Request{}, err
 		}
-		return t, r, Errorf(CodeNotFound, "request not found")
+		return t, r, ErrRequestNotFound
 	} else if err != nil {
 		return t, r, err
 	}
 	if !access && !t.IsAdmin() {
-		return t, r, Errorf(CodeForbidden, "you do not have access to the requests of this company")
+		return t, r, ErrNoAccess
 	}
 	return t, r, nil
 }
@@ -200,17 +219,13 @@ func mustOwn(t Technician, r Request) error {
 
 const maxBody = 16000
 
+// cleanBody checks a chat message or a note (see checkText).
 func cleanBody(body string) (string, error) {
-	body = strings.TrimSpace(body)
-	switch {
-	case body == "":
-		return "", Errorf(CodeInvalid, "the message is empty")
-	case !utf8.ValidString(body):
-		return "", Errorf(CodeInvalid, "the message is not valid UTF-8 text")
-	case utf8.RuneCountInString(body) > maxBody:
-		return "", Errorf(CodeInvalid, "the message is longer than %d characters; split it", maxBody)
+	body, err := cleanLines("the message", body, maxBody)
+	if err == nil && body == "" {
+		err = Errorf(CodeInvalid, "the message is empty")
 	}
-	return body, nil
+	return body, err
 }
 
 func subjectOf(body string) string {

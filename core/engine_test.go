@@ -74,7 +74,7 @@ func TestConversation(t *testing.T) {
 		try(e.AddNote(ctx, storetest.Actor(d.Admin), r.ID, "admins may note too", core.Idempotency{})).must(t)
 		try(e.RequestScreenShare(ctx, alice, r.ID)).must(t)
 		try(e.RequestSystemInfo(ctx, alice, r.ID)).must(t)
-		try(e.ProvideSystemInfo(ctx, cust, core.Source{OS: "Windows 11", Browser: "Firefox 140"})).must(t)
+		try(e.ProvideSystemInfo(ctx, cust, core.SystemInfo{OS: "Windows 11", Browser: "Firefox 140"})).must(t)
 		try(e.InviteTechnician(ctx, alice, r.ID, d.Bob.ID)).must(t)
 		try(e.PostMessage(ctx, bob, r.ID, core.Post{Body: "Bob here too"})).must(t)
 		r = try(e.Transfer(ctx, alice, r.ID, d.Bob.ID)).must(t)
@@ -133,7 +133,7 @@ func TestConversation(t *testing.T) {
 			t.Fatalf("customer view: note %q, %d messages, %d files", v.Request.ClosingNote, len(v.Messages), len(v.Files))
 		}
 		tv := try(e.ViewRequest(ctx, bob, r.ID)).must(t)
-		if len(tv.Messages) != 8 || tv.Request.ClosingNote != "replaced the driver" || tv.Request.Source.OS != "Windows 11" {
+		if len(tv.Messages) != 8 || tv.Request.ClosingNote != "replaced the driver" || tv.Request.Source.Reported.OS != "Windows 11" || tv.Request.Source.OS != "Windows" {
 			t.Fatalf("technician view: %d messages, note %q, source %+v", len(tv.Messages), tv.Request.ClosingNote, tv.Request.Source)
 		}
 	})

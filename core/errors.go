@@ -53,6 +53,18 @@ var (
 	ErrTooLarge     error = &Error{Code: CodeTooLarge}
 )
 
+// ErrNoAccess is the refusal of a technician acting on a request of a
+// company they do not serve. It is CodeForbidden, so a technician in a
+// chat platform, who sees the company's cards, hears why; an API that
+// addresses requests by ID answers it as not found, like an unknown ID,
+// so that an ID reveals nothing to whoever lacks access. Reads are not
+// found in the engine already.
+var ErrNoAccess error = &Error{Code: CodeForbidden, Message: "you do not have access to the requests of this company"}
+
+// ErrRequestNotFound is the one answer for a request that does not exist
+// and for one its reader may not see.
+var ErrRequestNotFound error = &Error{Code: CodeNotFound, Message: "request not found"}
+
 // ErrorCode returns the code of the first *Error in err's chain, CodeInternal
 // for any other non-nil error and "" for nil.
 func ErrorCode(err error) Code {

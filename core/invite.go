@@ -3,7 +3,6 @@ package core
 import (
 	"context"
 	"errors"
-	"strings"
 )
 
 // Invited is a technician-started request and the code that lets customers
@@ -18,11 +17,11 @@ type Invited struct {
 // (a web link or a Telegram deep link). Customers need no account.
 func (e *Engine) InviteCustomer(ctx context.Context, by Actor, companyID, subject string) (Invited, error) {
 	var out Invited
-	subject = strings.TrimSpace(subject)
-	if len(subject) > 200 {
-		return out, Errorf(CodeInvalid, "the subject is longer than 200 characters")
+	subject, err := cleanLine("the subject", subject, 200)
+	if err != nil {
+		return out, err
 	}
-	err := e.update(ctx, func(tx Tx) error {
+	err = e.update(ctx, func(tx Tx) error {
 		t, err := technician(ctx, tx, by)
 		if err != nil {
 			return err
@@ -81,7 +80,16 @@ func (e *Engine) JoinInvite(ctx context.Context, in JoinInvite) (Opened, error) 
 	if err != nil {
 		return out, err
 	}
-	name := strings.TrimSpace(in.Name)
+	name, err := cleanLine("the name", in.Name, 200)
+	if err != nil {
+		return out, err
+	}
+	if in.Source, err = cleanSource(in.Source); err != nil {
+		return out, err
+	}
+	if err := checkIdentity(in.Identity); err != nil {
+		return out, err
+	}
 	invalid := Errorf(CodeNotFound, "this invitation is not valid; ask your technician for a new link")
 	if in.Code == "" {
 		return out, invalid

@@ -49,7 +49,10 @@ type Technician struct {
 	Role         Role
 	Availability Availability
 	PasswordHash string // bcrypt; empty when the technician has no console password
-	CreatedAt    time.Time
+	// SignInResetAt is when an admin last cleared the technician's failed
+	// console sign-ins: failures before it no longer count.
+	SignInResetAt time.Time
+	CreatedAt     time.Time
 }
 
 // IsAdmin reports whether t administers relaydesk.
@@ -94,7 +97,10 @@ const (
 	ChatEnded   ChatState = "ended"
 )
 
-// Source is what is known of the device a customer asked from.
+// Source is what is known of the device a customer asked from. The fields
+// but Reported are what relaydesk itself saw: the connection, the
+// User-Agent and Accept-Language headers, the chat platform. Decisions
+// (images only from iOS, screen sharing from a desktop) go by them.
 type Source struct {
 	Channel  string // "web", "telegram", ...
 	IP       string
@@ -102,7 +108,22 @@ type Source struct {
 	OS       string
 	Browser  string
 	Language string
+	// Reported is what the customer's browser said when a technician asked
+	// for it and the customer allowed it: shown beside the rest, never
+	// replacing it.
+	Reported SystemInfo `json:",omitzero"`
 }
+
+// SystemInfo is what a customer's browser reports of itself.
+type SystemInfo struct {
+	Device   string `json:",omitempty"` // "desktop", "mobile", "tablet"
+	OS       string `json:",omitempty"`
+	Browser  string `json:",omitempty"`
+	Language string `json:",omitempty"`
+}
+
+// IsZero reports whether nothing was reported.
+func (s SystemInfo) IsZero() bool { return s == SystemInfo{} }
 
 // IsMobile reports whether the customer is on a phone or tablet.
 func (s Source) IsMobile() bool { return s.Device == "mobile" || s.Device == "tablet" }
@@ -128,9 +149,12 @@ type Request struct {
 	Source        Source
 	ClosingNote   string
 	InviteHash    string // hash of the customer invite code of a technician-started request
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-	ClosedAt      time.Time // zero until completed
+	// SystemInfoAsked is set while a technician's request for the
+	// customer's system information is unanswered.
+	SystemInfoAsked bool
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	ClosedAt        time.Time // zero until completed
 	// Version counts the request's events; it is the rseq of the last one and
 	// the optimistic-concurrency token of every update.
 	Version int64
@@ -139,7 +163,8 @@ type Request struct {
 // Role of a participant other than the owner, who lives on Request.OwnerID.
 type ParticipantRole string
 
-// Participant roles. A reader is a former owner who kept read access.
+// Participant roles. A reader is a former owner: a record of who held the
+// request, granting nothing beyond their access to its company.
 const (
 	RoleCustomer     ParticipantRole = "customer"
 	RoleCollaborator ParticipantRole = "collaborator"

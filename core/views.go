@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"slices"
 )
 
@@ -45,7 +46,12 @@ func (e *Engine) Queue(ctx context.Context, by Actor, req QueueRequest) (QueuePa
 			return QueuePage{}, err
 		}
 	}
-	if t.IsAdmin() {
+	all, ids, err := served(ctx, e.store, t)
+	if err != nil {
+		return QueuePage{}, err
+	}
+	q.CompanyIDs = ids
+	if all {
 		cos, err := e.store.Companies(ctx)
 		if err != nil {
 			return QueuePage{}, err
@@ -53,8 +59,6 @@ func (e *Engine) Queue(ctx context.Context, by Actor, req QueueRequest) (QueuePa
 		for _, c := range cos {
 			q.CompanyIDs = append(q.CompanyIDs, c.ID)
 		}
-	} else if q.CompanyIDs, err = e.store.Access(ctx, t.ID); err != nil {
-		return QueuePage{}, err
 	}
 	if len(q.CompanyIDs) == 0 {
 		return QueuePage{}, nil
@@ -87,7 +91,7 @@ type RequestView struct {
 }
 
 // ViewRequest returns a request as the actor may see it: a technician with
-// access (or a former owner) sees everything; a customer sees the request
+// access to its company sees everything; a customer sees the request
 // they take part in, without private notes, other customers' direct
 // messages, closing notes or tokens.
 func (e *Engine) ViewRequest(ctx context.Context, by Actor, id string) (RequestView, error) {
@@ -103,7 +107,7 @@ func (e *Engine) ViewRequest(ctx context.Context, by Actor, id string) (RequestV
 		}
 		v.Viewer = &p
 		v.Request.ClosingNote, v.Request.InviteHash = "", ""
-	} else if _, v.Request, err = e.techOrReader(ctx, by, id); err != nil {
+	} else if _, v.Request, err = readRequest(ctx, e.store, by, id); err != nil {
 		return v, err
 	}
 	if v.Participants, err = e.store.Participants(ctx, v.Request.ID); err != nil {
@@ -138,19 +142,20 @@ func (e *Engine) ViewRequest(ctx context.Context, by Actor, id string) (RequestV
 	return v, nil
 }
 
-// techOrReader loads a request for a technician with access or for a former
-// owner who kept read access after a transfer.
-func (e *Engine) techOrReader(ctx context.Context, by Actor, id string) (Technician, Request, error) {
-	t, r, err := techRequest(ctx, e.store, by, id)
-	if ErrorCode(err) != CodeForbidden || t.ID == "" || r.ID == "" {
-		return t, r, err
-	}
-	ps, perr := e.store.Participants(ctx, r.ID)
-	if perr != nil {
-		return t, r, perr
-	}
-	if _, ok := findParticipant(ps, RoleReader, t.ID); ok {
-		return t, r, nil
+// readRequest loads a request for a technician who reads it: its details,
+// its events, its files, the colleagues it could go to. Reading follows the
+// one rule every technician action follows (techRequest): admins read every
+// request, other technicians those of the companies they are granted now.
+// A former owner reads on after a transfer only while they keep that grant,
+// so revoking a company ends every read of its requests, on every surface,
+// at once.
+//
+// A request the technician may not read is not found, in the same words as
+// one that does not exist: on no surface does its ID tell that it exists.
+func readRequest(ctx context.Context, q Queries, by Actor, id string) (Technician, Request, error) {
+	t, r, err := techRequest(ctx, q, by, id)
+	if errors.Is(err, ErrNoAccess) {
+		return t, Request{}, ErrRequestNotFound
 	}
 	return t, r, err
 }
@@ -171,7 +176,7 @@ func (e *Engine) Events(ctx context.Context, by Actor, requestID string, after i
 			return nil, Errorf(CodeForbidden, "you can only see your own support request")
 		}
 		requestID, viewer = r.ID, by.ID
-	} else if _, _, err := e.techOrReader(ctx, by, requestID); err != nil {
+	} else if _, _, err := readRequest(ctx, e.store, by, requestID); err != nil {
 		return nil, err
 	}
 	evs, err := e.store.RequestEvents(ctx, requestID, after, limit)
@@ -215,12 +220,14 @@ func (e *Engine) Feed(ctx context.Context, by Actor, after Position, limit int) 
 		return nil, after, held, err
 	}
 	next = all[len(all)-1].Pos
-	if t.IsAdmin() {
-		return all, next, held, nil
-	}
-	cos, err := e.store.Access(ctx, t.ID)
+	// The grants are read after the events: a revoked company's events
+	// stop with the first batch read after the revocation.
+	every, cos, err := served(ctx, e.store, t)
 	if err != nil {
 		return nil, after, false, err
+	}
+	if every {
+		return all, next, held, nil
 	}
 	for _, ev := range all {
 		if slices.Contains(cos, ev.CompanyID) {

@@ -5,10 +5,13 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/relaydesk/relaydesk/web/slowbody"
 )
 
-// middleware sets the headers every response carries, counts the request
-// and logs it at debug level. It logs the path without the query string,
+// middleware sets the headers every response carries, bounds the time the
+// request's body may take (slowbody), counts the request and logs it at
+// debug level. It logs the path without the query string,
 // which may carry portal keys or invite codes.
 func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -17,6 +20,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		// as text/plain must never run as HTML or script.
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		rec := &recorder{ResponseWriter: w}
+		slowbody.Limit(rec, r, s.cfg.Bodies)
 		next.ServeHTTP(rec, r)
 		code := rec.code
 		if code == 0 {

@@ -12,10 +12,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/relaydesk/relaydesk/web/slowbody"
 )
 
 // Pinger is what readiness needs of the store: does the database answer.
@@ -29,8 +32,8 @@ type RequestCounter interface {
 	Request(route string, code int)
 }
 
-// Config is what a Server needs. Logger, Requests and ShutdownTimeout are
-// optional.
+// Config is what a Server needs. Logger, Requests, ShutdownTimeout and the
+// limits on clients are optional.
 type Config struct {
 	Logger *slog.Logger
 	// DB answers /readyz.
@@ -42,7 +45,26 @@ type Config struct {
 	// ShutdownTimeout bounds how long Serve waits for requests in flight
 	// once its context ends; default 10s.
 	ShutdownTimeout time.Duration
+
+	// Bodies bounds how long a client may take to send a request body: a
+	// few seconds for the small ones, a minimum rate for uploads (see
+	// slowbody). The zero Policy takes slowbody's defaults.
+	Bodies slowbody.Policy
+	// ConnsPerClient caps the connections one client address holds open
+	// at once; default DefaultConnsPerClient.
+	ConnsPerClient int
+	// Uncapped exempts addresses from ConnsPerClient: the trusted reverse
+	// proxies, whose connections carry many clients'.
+	Uncapped func(netip.Addr) bool
+	// IdleTimeout closes a kept-alive connection that sends no new request;
+	// default 2 minutes.
+	IdleTimeout time.Duration
 }
+
+// DefaultConnsPerClient is high enough for an office behind one NAT
+// address, each person with a chat and a console open, and low enough that
+// one client cannot take the server's every file descriptor.
+const DefaultConnsPerClient = 256
 
 // readyTimeout bounds a readiness probe: a database that takes longer is
 // as good as down for a load balancer deciding where to send traffic.
@@ -63,6 +85,12 @@ func New(cfg Config) *Server {
 	}
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = 10 * time.Second
+	}
+	if cfg.ConnsPerClient <= 0 {
+		cfg.ConnsPerClient = DefaultConnsPerClient
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = 2 * time.Minute
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux()}
 	s.mux.HandleFunc("GET /healthz", s.healthz)
@@ -90,15 +118,21 @@ func (s *Server) Handler() http.Handler {
 
 // Serve answers requests on ln until ctx ends, then stops accepting, waits
 // up to the shutdown timeout for requests in flight and returns. It closes
-// ln.
+// ln. One client address holds at most ConnsPerClient connections.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	ln = newClientListener(ln, s.cfg.ConnsPerClient, s.cfg.Uncapped, s.log)
 	srv := &http.Server{
 		Handler: s.Handler(),
 		// Slow-header clients must not hold connections forever; bodies
-		// get their own limits per handler (uploads are large, probes not).
+		// are bounded by the middleware (slowbody): a few seconds for small
+		// ones, a minimum rate for uploads. No ReadTimeout or WriteTimeout:
+		// live streams and downloads run long.
 		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+		IdleTimeout:       s.cfg.IdleTimeout,
+		// Per-connection noise (a client that hung up, a bad TLS
+		// handshake) is for debugging; accept errors are logged at warn
+		// by the listener.
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 		// Requests keep running during shutdown; their contexts end when
 		// the shutdown timeout does, not when ctx does.
 		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },

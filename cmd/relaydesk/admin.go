@@ -39,7 +39,7 @@ func adminCommands() *command {
 			},
 			{
 				name:    "tech",
-				summary: "create and list technicians",
+				summary: "create and list technicians, clear their failed sign-ins",
 				subs: []*command{
 					{name: "create", summary: "create a technician",
 						usage: "--email EMAIL --name NAME [--role admin|technician] (--password-stdin | --no-password)",
@@ -48,6 +48,12 @@ func adminCommands() *command {
 							"in the process list), e.g.  printf '%s\\n' \"$PW\" | relaydesk admin tech create ...",
 						setup: techCreate},
 					{name: "list", summary: "list the technicians", setup: techList},
+					{name: "clear-sign-ins", summary: "let a technician locked out by failed console sign-ins sign in again",
+						usage: "--email EMAIL",
+						about: "Forget the technician's failed console sign-ins, from every address, so that\n" +
+							"they can sign in again at once. Running relaydesk processes take it into\n" +
+							"account at the next sign-in attempt.",
+						setup: techClearSignIns},
 				},
 			},
 			{
@@ -245,6 +251,26 @@ func techList(*flag.FlagSet) action {
 				rows = append(rows, []string{t.Email, t.Name, string(t.Role), string(t.Availability), login, t.ID})
 			}
 			return table(c.Stdout, []string{"EMAIL", "NAME", "ROLE", "AVAILABILITY", "CONSOLE LOGIN", "ID"}, rows)
+		})
+	}
+}
+
+func techClearSignIns(fs *flag.FlagSet) action {
+	email := fs.String("email", "", "the technician's `email` address (required)")
+	return func(ctx context.Context, c *call) error {
+		if strings.TrimSpace(*email) == "" {
+			return usagef("--email is required")
+		}
+		return c.withDesk(ctx, func(d *desk) error {
+			t, err := findTechnician(ctx, d, *email)
+			if err != nil {
+				return err
+			}
+			if _, err := d.engine.ClearSignInFailures(ctx, core.SystemActor(), t.ID); err != nil {
+				return fmt.Errorf("clear failed sign-ins: %w", err)
+			}
+			fmt.Fprintf(c.Stdout, "%s can sign in again: their failed sign-ins no longer count\n", t.Email)
+			return nil
 		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 
@@ -42,7 +43,10 @@ func (c *call) serve(ctx context.Context) error {
 
 	disp := dispatch.New(d.store, dispatch.Options{Logger: log.With("component", "dispatch"), Metrics: met,
 		InFlight: d.cfg.DeliveryConcurrency})
-	srv := web.New(web.Config{Logger: log.With("component", "http"), DB: d.store, Metrics: reg, Requests: met})
+	srv := web.New(web.Config{Logger: log.With("component", "http"), DB: d.store, Metrics: reg, Requests: met,
+		// A reverse proxy carries everyone's connections: the cap per
+		// client address is the proxy's business there.
+		Uncapped: func(a netip.Addr) bool { return clientip.Trusted(a, d.cfg.TrustedProxies) }})
 	setup, err := setupToken(ctx, d)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 
@@ -35,6 +36,9 @@ func (q queries) on(ctx context.Context, query string) sqlx.ExtContext {
 }
 
 func (q queries) get(ctx context.Context, dst any, what, query string, args ...any) error {
+	if !storable(args) {
+		return fmt.Errorf("load %s: %w", what, errNotFound(what))
+	}
 	query = q.d.rebind(query)
 	err := sqlx.GetContext(ctx, q.on(ctx, query), dst, query, args...)
 	if err != nil {
@@ -56,6 +60,9 @@ func (q queries) selDynamic(ctx context.Context, dst any, what, query string, ar
 }
 
 func (q queries) selOn(ctx context.Context, ext sqlx.ExtContext, dst any, what, query string, args ...any) error {
+	if !storable(args) {
+		return nil // no row holds such a text: the list is empty
+	}
 	if err := sqlx.SelectContext(ctx, ext, dst, query, args...); err != nil {
 		return fmt.Errorf("list %s: %w", what, err)
 	}
@@ -63,6 +70,9 @@ func (q queries) selOn(ctx context.Context, ext sqlx.ExtContext, dst any, what, 
 }
 
 func (q queries) exec(ctx context.Context, what, query string, args ...any) (int64, error) {
+	if !storable(args) {
+		return 0, fmt.Errorf("%s: %w", what, core.Errorf(core.CodeInvalid, "the text contains characters relaydesk does not store"))
+	}
 	query = q.d.rebind(query)
 	res, err := q.on(ctx, query).ExecContext(ctx, query, args...)
 	if err != nil {
@@ -325,4 +335,19 @@ func (q queries) Inbound(ctx context.Context, key core.Idempotency) (string, err
 	var result string
 	err := q.get(ctx, &result, "inbound event", `SELECT result FROM inbound WHERE source = ? AND external_id = ?`, key.Source, key.ExternalID)
 	return result, err
+}
+
+// storable reports whether every text among args can be stored on both
+// databases. PostgreSQL refuses NUL and invalid UTF-8 with an error where
+// SQLite stores them or finds no row; the engine lets neither in (see
+// core's checkText), so a lookup by such a text (an ID or a key from a URL,
+// an e-mail address from a form) finds nothing, on both, and a write of one
+// is refused the same way on both.
+func storable(args []any) bool {
+	for _, a := range args {
+		if s, ok := a.(string); ok && (strings.IndexByte(s, 0) >= 0 || !utf8.ValidString(s)) {
+			return false
+		}
+	}
+	return true
 }

@@ -50,14 +50,16 @@ type technicianRow struct {
 	Role         string `db:"role"`
 	Availability string `db:"availability"`
 	PasswordHash string `db:"password_hash"`
+	SignInReset  int64  `db:"signin_reset_at"`
 	CreatedAt    int64  `db:"created_at"`
 }
 
-const technicianCols = `id, email, name, role, availability, password_hash, created_at`
+const technicianCols = `id, email, name, role, availability, password_hash, signin_reset_at, created_at`
 
 func (r technicianRow) core() core.Technician {
 	return core.Technician{ID: r.ID, Email: r.Email, Name: r.Name, Role: core.Role(r.Role),
-		Availability: core.Availability(r.Availability), PasswordHash: r.PasswordHash, CreatedAt: fromUS(r.CreatedAt)}
+		Availability: core.Availability(r.Availability), PasswordHash: r.PasswordHash,
+		SignInResetAt: fromUS(r.SignInReset), CreatedAt: fromUS(r.CreatedAt)}
 }
 
 type requestRow struct {
@@ -79,6 +81,11 @@ type requestRow struct {
 	SrcOS         string `db:"src_os"`
 	SrcBrowser    string `db:"src_browser"`
 	SrcLanguage   string `db:"src_language"`
+	RepDevice     string `db:"rep_device"`
+	RepOS         string `db:"rep_os"`
+	RepBrowser    string `db:"rep_browser"`
+	RepLanguage   string `db:"rep_language"`
+	SysinfoAsked  int    `db:"sysinfo_asked"`
 	ClosingNote   string `db:"closing_note"`
 	InviteHash    string `db:"invite_hash"`
 	CreatedAt     int64  `db:"created_at"`
@@ -89,16 +96,23 @@ type requestRow struct {
 
 const requestCols = `id, company_id, company_name, number, status, chat, owner_id, owner_name,
 	customer_id, customer_email, customer_name, subject, src_channel, src_ip, src_device, src_os,
-	src_browser, src_language, closing_note, invite_hash, created_at, updated_at, closed_at, version`
+	src_browser, src_language, rep_device, rep_os, rep_browser, rep_language, sysinfo_asked,
+	closing_note, invite_hash, created_at, updated_at, closed_at, version`
 
 func toRequestRow(r core.Request) requestRow {
-	return requestRow{ID: r.ID, CompanyID: r.CompanyID, CompanyName: r.CompanyName, Number: r.Number,
+	rep := r.Source.Reported
+	row := requestRow{ID: r.ID, CompanyID: r.CompanyID, CompanyName: r.CompanyName, Number: r.Number,
 		Status: string(r.Status), Chat: string(r.Chat), OwnerID: r.OwnerID, OwnerName: r.OwnerName,
 		CustomerID: r.CustomerID, CustomerEmail: r.CustomerEmail, CustomerName: r.CustomerName, Subject: r.Subject,
 		SrcChannel: r.Source.Channel, SrcIP: r.Source.IP, SrcDevice: r.Source.Device, SrcOS: r.Source.OS,
-		SrcBrowser: r.Source.Browser, SrcLanguage: r.Source.Language, ClosingNote: r.ClosingNote,
-		InviteHash: r.InviteHash, CreatedAt: us(r.CreatedAt), UpdatedAt: us(r.UpdatedAt), ClosedAt: us(r.ClosedAt),
-		Version: r.Version}
+		SrcBrowser: r.Source.Browser, SrcLanguage: r.Source.Language,
+		RepDevice: rep.Device, RepOS: rep.OS, RepBrowser: rep.Browser, RepLanguage: rep.Language,
+		ClosingNote: r.ClosingNote, InviteHash: r.InviteHash, CreatedAt: us(r.CreatedAt), UpdatedAt: us(r.UpdatedAt),
+		ClosedAt: us(r.ClosedAt), Version: r.Version}
+	if r.SystemInfoAsked {
+		row.SysinfoAsked = 1
+	}
+	return row
 }
 
 func (r requestRow) core() core.Request {
@@ -106,8 +120,10 @@ func (r requestRow) core() core.Request {
 		Status: core.Status(r.Status), Chat: core.ChatState(r.Chat), OwnerID: r.OwnerID, OwnerName: r.OwnerName,
 		CustomerID: r.CustomerID, CustomerEmail: r.CustomerEmail, CustomerName: r.CustomerName, Subject: r.Subject,
 		Source: core.Source{Channel: r.SrcChannel, IP: r.SrcIP, Device: r.SrcDevice, OS: r.SrcOS,
-			Browser: r.SrcBrowser, Language: r.SrcLanguage},
-		ClosingNote: r.ClosingNote, InviteHash: r.InviteHash, CreatedAt: fromUS(r.CreatedAt),
+			Browser: r.SrcBrowser, Language: r.SrcLanguage, Reported: core.SystemInfo{Device: r.RepDevice,
+				OS: r.RepOS, Browser: r.RepBrowser, Language: r.RepLanguage}},
+		SystemInfoAsked: r.SysinfoAsked != 0,
+		ClosingNote:     r.ClosingNote, InviteHash: r.InviteHash, CreatedAt: fromUS(r.CreatedAt),
 		UpdatedAt: fromUS(r.UpdatedAt), ClosedAt: fromUS(r.ClosedAt), Version: r.Version}
 }
 

@@ -23,14 +23,15 @@ func (t *txn) UpdateCompany(ctx context.Context, c core.Company) error {
 }
 
 func (t *txn) InsertTechnician(ctx context.Context, x core.Technician) error {
-	_, err := t.exec(ctx, "create technician", `INSERT INTO technicians (`+technicianCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		x.ID, strings.ToLower(x.Email), x.Name, x.Role, x.Availability, x.PasswordHash, us(x.CreatedAt))
+	_, err := t.exec(ctx, "create technician", `INSERT INTO technicians (`+technicianCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		x.ID, strings.ToLower(x.Email), x.Name, x.Role, x.Availability, x.PasswordHash, us(x.SignInResetAt), us(x.CreatedAt))
 	return err
 }
 
 func (t *txn) UpdateTechnician(ctx context.Context, x core.Technician) error {
 	n, err := t.exec(ctx, "update technician", `UPDATE technicians SET email = ?, name = ?, role = ?, availability = ?,
-		password_hash = ? WHERE id = ?`, strings.ToLower(x.Email), x.Name, x.Role, x.Availability, x.PasswordHash, x.ID)
+		password_hash = ?, signin_reset_at = ? WHERE id = ?`, strings.ToLower(x.Email), x.Name, x.Role, x.Availability,
+		x.PasswordHash, us(x.SignInResetAt), x.ID)
 	return one(n, err, "technician")
 }
 
@@ -67,10 +68,10 @@ func (t *txn) NextRequestNumber(ctx context.Context, companyID string) (int64, e
 func (t *txn) InsertRequest(ctx context.Context, r core.Request) error {
 	w := toRequestRow(r)
 	_, err := t.exec(ctx, "create request", `INSERT INTO requests (`+requestCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		w.ID, w.CompanyID, w.CompanyName, w.Number, w.Status, w.Chat, w.OwnerID, w.OwnerName,
 		w.CustomerID, w.CustomerEmail, w.CustomerName, w.Subject, w.SrcChannel, w.SrcIP, w.SrcDevice, w.SrcOS,
-		w.SrcBrowser, w.SrcLanguage, w.ClosingNote, w.InviteHash, w.CreatedAt, w.UpdatedAt, w.ClosedAt, w.Version)
+		w.SrcBrowser, w.SrcLanguage, w.RepDevice, w.RepOS, w.RepBrowser, w.RepLanguage, w.SysinfoAsked, w.ClosingNote, w.InviteHash, w.CreatedAt, w.UpdatedAt, w.ClosedAt, w.Version)
 	return err
 }
 
@@ -78,11 +79,12 @@ func (t *txn) UpdateRequest(ctx context.Context, r core.Request, prev int64) err
 	row := toRequestRow(r)
 	n, err := t.exec(ctx, "update request", `UPDATE requests SET status = ?, chat = ?, owner_id = ?, owner_name = ?,
 		customer_id = ?, customer_email = ?, customer_name = ?, subject = ?, src_channel = ?, src_ip = ?,
-		src_device = ?, src_os = ?, src_browser = ?, src_language = ?, closing_note = ?, invite_hash = ?,
+		src_device = ?, src_os = ?, src_browser = ?, src_language = ?, rep_device = ?, rep_os = ?,
+		rep_browser = ?, rep_language = ?, sysinfo_asked = ?, closing_note = ?, invite_hash = ?,
 		updated_at = ?, closed_at = ?, version = ? WHERE id = ? AND version = ?`,
 		row.Status, row.Chat, row.OwnerID, row.OwnerName, row.CustomerID, row.CustomerEmail, row.CustomerName,
 		row.Subject, row.SrcChannel, row.SrcIP, row.SrcDevice, row.SrcOS, row.SrcBrowser, row.SrcLanguage,
-		row.ClosingNote, row.InviteHash, row.UpdatedAt, row.ClosedAt, row.Version, row.ID, prev)
+		row.RepDevice, row.RepOS, row.RepBrowser, row.RepLanguage, row.SysinfoAsked, row.ClosingNote, row.InviteHash, row.UpdatedAt, row.ClosedAt, row.Version, row.ID, prev)
 	if err != nil {
 		return err
 	}

@@ -62,6 +62,9 @@ func parseAddr(s string) netip.Addr {
 	return a.Unmap().WithZone("")
 }
 
+// Trusted reports whether a is one of the trusted proxies.
+func Trusted(a netip.Addr, trusted []netip.Prefix) bool { return isTrusted(a, trusted) }
+
 func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
 	for _, p := range trusted {
 		if p.Contains(a) {

@@ -241,6 +241,17 @@ func (h *Handler) setPassword(w http.ResponseWriter, r *http.Request, v *visitor
 	jsonapi.Write(w, http.StatusOK, map[string]any{"ok": true})
 }
 
+// clearSignIns lets a technician whom failed sign-ins locked out sign in
+// again at once, in every relaydesk process.
+func (h *Handler) clearSignIns(w http.ResponseWriter, r *http.Request, v *visitor) {
+	t, err := h.eng.ClearSignInFailures(r.Context(), v.actor, r.PathValue("id"))
+	if err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
+	jsonapi.Write(w, http.StatusOK, map[string]any{"technician": t.ID, "cleared_at": t.SignInResetAt})
+}
+
 type grantBody struct {
 	Technician string `json:"technician"`
 	Company    string `json:"company"`

@@ -218,12 +218,25 @@ func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
 
 // login checks an e-mail address and password. Every failure says the same
 // thing; unknown addresses cost a bcrypt comparison too; attempts are
-// limited per address and per client.
+// limited per e-mail address and client address together, more loosely
+// per e-mail address and per client address alone (see perPairLimit).
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	if !h.sameOrigin(r) {
 		h.errorPage(w, r, http.StatusForbidden, "Sign-in refused", "The sign-in form was not sent from this relaydesk's own page. Open "+
 			h.publicOrigin(r)+"/console/login (relaydesk's PUBLIC_URL) and sign in there.")
+		return
+	}
+	// The attempt counts against the client's address before its form is
+	// read: a client that sends forms slowly, or never finishes them, uses
+	// up its attempts like one that guesses.
+	ip := h.clientIP(r)
+	ipKey := "ip:" + ip
+	if wait := h.limits.Attempt(h.now(), ratelimit.Key{Name: ipKey, Limit: perIPLimit}); wait > 0 {
+		// Answer now, form unread, and close: the server would otherwise
+		// read what is left of the form before answering.
+		w.Header().Set("Connection", "close")
+		h.tooManySignIns(w, r, wait, pageData{Title: "Sign in"})
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
@@ -234,18 +247,22 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	email := strings.ToLower(strings.TrimSpace(r.PostForm.Get("email")))
 	plain := r.PostForm.Get("password")
 	data := pageData{Title: "Sign in", Email: email}
-	emailKey, ipKey := "email:"+email, "ip:"+h.clientIP(r)
-	if wait := h.limits.Attempt(h.now(), ratelimit.Key{Name: emailKey, Limit: perEmailLimit}, ratelimit.Key{Name: ipKey, Limit: perIPLimit}); wait > 0 {
-		secs := int((wait + time.Second - 1) / time.Second)
-		w.Header().Set("Retry-After", strconv.Itoa(secs))
-		data.Error = fmt.Sprintf("Too many failed sign-ins. Try again in %d minute(s).", (secs+59)/60)
-		h.render(w, r, http.StatusTooManyRequests, "login.html", data)
-		return
-	}
+	pairKey, emailKey := "email+ip:"+email+" "+ip, "email:"+email
 	t, err := h.eng.Store().TechnicianByEmail(r.Context(), email)
 	if err != nil && !errors.Is(err, core.ErrNotFound) {
 		h.log.ErrorContext(r.Context(), "sign in: load technician", "err", err)
 		h.errorPage(w, r, http.StatusInternalServerError, "Something went wrong", "The details are in the server log.")
+		return
+	}
+	if err == nil && !t.SignInResetAt.IsZero() {
+		// An admin cleared this technician's failures, maybe in another
+		// process: those before it count no more here either.
+		h.limits.ForgetBefore(t.SignInResetAt, pairKey, emailKey)
+	}
+	if wait := h.limits.Attempt(h.now(), ratelimit.Key{Name: pairKey, Limit: perPairLimit},
+		ratelimit.Key{Name: emailKey, Limit: perEmailLimit}); wait > 0 {
+		h.limits.Undo(ipKey) // refused unread: no password was tried
+		h.tooManySignIns(w, r, wait, data)
 		return
 	}
 	hash := t.PasswordHash
@@ -259,7 +276,9 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusUnauthorized, "login.html", data)
 		return
 	}
-	h.limits.Succeeded(emailKey, ipKey)
+	// The person at this address knows the password: their failures are
+	// forgotten, and this attempt takes nothing from the others' counts.
+	h.limits.Succeeded(pairKey, emailKey, ipKey)
 	if err := h.startSession(w, r, t); err != nil {
 		h.log.ErrorContext(r.Context(), "sign in: create session", "err", err)
 		h.errorPage(w, r, http.StatusInternalServerError, "Something went wrong", "The details are in the server log.")
@@ -267,6 +286,15 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	}
 	h.log.InfoContext(r.Context(), "console sign-in", "technician", t.ID)
 	http.Redirect(w, r, "/console", http.StatusSeeOther)
+}
+
+// tooManySignIns answers a sign-in refused by the limits: 429, with when to
+// try again.
+func (h *Handler) tooManySignIns(w http.ResponseWriter, r *http.Request, wait time.Duration, data pageData) {
+	secs := int((wait + time.Second - 1) / time.Second)
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	data.Error = fmt.Sprintf("Too many failed sign-ins. Try again in %d minute(s), or ask an admin to clear them.", (secs+59)/60)
+	h.render(w, r, http.StatusTooManyRequests, "login.html", data)
 }
 
 // logout ends this browser's session. It takes the CSRF token from the

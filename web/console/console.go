@@ -162,6 +162,7 @@ func (h *Handler) Mount(mount func(pattern string, handler http.Handler)) {
 	m("GET /console/api/admin/technicians", h.admin(h.adminTechnicians))
 	m("POST /console/api/admin/technicians", h.admin(h.createTechnician))
 	m("POST /console/api/admin/technicians/{id}/password", h.admin(h.setPassword))
+	m("POST /console/api/admin/technicians/{id}/clear-sign-ins", h.admin(h.clearSignIns))
 	m("POST /console/api/admin/access/grant", h.admin(h.grant))
 	m("POST /console/api/admin/access/revoke", h.admin(h.revoke))
 

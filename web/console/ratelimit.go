@@ -6,12 +6,21 @@ import (
 	"github.com/relaydesk/relaydesk/web/ratelimit"
 )
 
-// Login limits: this many failed sign-ins for one e-mail address, or from
-// one client address, within loginWindow, and the next attempt waits. The
-// per-address limit is higher: an office behind one NAT shares it.
+// Login limits, each within loginWindow, after which the next attempt waits:
+//
+//   - perPairLimit failed sign-ins for one e-mail address from one client
+//     address: the guesser waits, and nobody else.
+//   - perEmailLimit for one e-mail address from anywhere: guessing from
+//     many addresses is bounded too, but strangers need that many
+//     failures (from at least perEmailLimit/perPairLimit addresses) before
+//     the technician is locked out, and an admin can clear it at once
+//     (core.Engine.ClearSignInFailures).
+//   - perIPLimit from one client address, whatever the e-mail: higher than
+//     perPairLimit, since an office behind one NAT shares it.
 const (
 	loginWindow   = 15 * time.Minute
-	perEmailLimit = 5
+	perPairLimit  = 5
+	perEmailLimit = 50
 	perIPLimit    = 20
 	// maxLimiterKeys bounds the limiter's memory: past it, stale keys are
 	// swept on the next attempt.

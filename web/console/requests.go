@@ -12,6 +12,7 @@ import (
 
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/web/jsonapi"
+	"github.com/relaydesk/relaydesk/web/slowbody"
 )
 
 // meJSON is the signed-in technician.
@@ -170,17 +171,10 @@ func decodeOptional(w http.ResponseWriter, r *http.Request, dst any) error {
 	return jsonapi.Decode(w, r, dst)
 }
 
-// idempotency turns the client's Idempotency-Key header into the engine's
-// key, scoped to the technician: a retried send is stored once.
+// idempotency is the request's Idempotency-Key, scoped to the technician:
+// a retried send is stored once.
 func idempotency(r *http.Request, v *visitor) (core.Idempotency, error) {
-	k := r.Header.Get("Idempotency-Key")
-	if k == "" {
-		return core.Idempotency{}, nil
-	}
-	if len(k) > 100 {
-		return core.Idempotency{}, core.Errorf(core.CodeInvalid, "the Idempotency-Key header is longer than 100 characters")
-	}
-	return core.Idempotency{Source: "console:" + v.tech.ID, ExternalID: k}, nil
+	return jsonapi.IdempotencyKey(r, "console:"+v.tech.ID)
 }
 
 // messageJSON is a message just stored.
@@ -247,6 +241,7 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request, v *visitor) {
 		jsonapi.Fail(w, r, h.log, err)
 		return
 	}
+	slowbody.Upload(r) // a minimum rate, not the few seconds of small bodies
 	r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
 	mr, err := r.MultipartReader()
 	if err != nil {

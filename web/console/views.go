@@ -37,14 +37,37 @@ func toRequestJSON(r core.Request) requestJSON {
 	return out
 }
 
-// sourceJSON is the seed manual's source information.
+// sourceJSON is the seed manual's source information: what relaydesk saw
+// itself and, once the customer shared it, what their browser reported.
 type sourceJSON struct {
-	Channel  string `json:"channel"`
-	IP       string `json:"ip"`
+	Channel  string          `json:"channel"`
+	IP       string          `json:"ip"`
+	Device   string          `json:"device"`
+	OS       string          `json:"os"`
+	Browser  string          `json:"browser"`
+	Language string          `json:"language"`
+	Reported *systemInfoJSON `json:"reported,omitempty"`
+	// Asked is set while a request for the system information waits for
+	// the customer's answer.
+	Asked bool `json:"asked,omitempty"`
+}
+
+// systemInfoJSON is what a customer's browser reported of itself.
+type systemInfoJSON struct {
 	Device   string `json:"device"`
 	OS       string `json:"os"`
 	Browser  string `json:"browser"`
 	Language string `json:"language"`
+}
+
+func toSourceJSON(r core.Request) sourceJSON {
+	s := r.Source
+	out := sourceJSON{Channel: s.Channel, IP: s.IP, Device: s.Device, OS: s.OS, Browser: s.Browser, Language: s.Language,
+		Asked: r.SystemInfoAsked}
+	if rep := s.Reported; !rep.IsZero() {
+		out.Reported = &systemInfoJSON{Device: rep.Device, OS: rep.OS, Browser: rep.Browser, Language: rep.Language}
+	}
+	return out
 }
 
 // personJSON is a participant of a request.
@@ -120,11 +143,11 @@ const (
 )
 
 // allowed lists what t may do with r now, by the engine's rules, so the page
-// offers nothing the engine would refuse for its state. access says whether
-// t serves r's company (a former owner may only read).
-func allowed(t core.Technician, r core.Request, access bool) []string {
+// offers nothing the engine would refuse for its state. t serves r's
+// company: the engine shows a request to no one else.
+func allowed(t core.Technician, r core.Request) []string {
 	acts := []string{}
-	if !access || r.Status == core.StatusCompleted {
+	if r.Status == core.StatusCompleted {
 		return acts
 	}
 	own := r.OwnerID == t.ID
@@ -159,15 +182,9 @@ func (h *Handler) detail(ctx context.Context, v *visitor, id string) (detailJSON
 		return detailJSON{}, err
 	}
 	r := rv.Request
-	access := v.tech.IsAdmin()
-	if !access {
-		if access, err = h.eng.Store().HasAccess(ctx, v.tech.ID, r.CompanyID); err != nil {
-			return detailJSON{}, err
-		}
-	}
 	d := detailJSON{Request: toRequestJSON(r), ClosingNote: r.ClosingNote, Version: r.Version,
-		Source:  sourceJSON{Channel: r.Source.Channel, IP: r.Source.IP, Device: r.Source.Device, OS: r.Source.OS, Browser: r.Source.Browser, Language: r.Source.Language},
-		Actions: allowed(v.tech, r, access), CanNote: access, Customers: []personJSON{}, Technicians: []personJSON{}}
+		Source:  toSourceJSON(r),
+		Actions: allowed(v.tech, r), CanNote: true, Customers: []personJSON{}, Technicians: []personJSON{}}
 	names := map[string]string{}
 	collaborator := false
 	for _, p := range rv.Participants {
@@ -182,7 +199,7 @@ func (h *Handler) detail(ctx context.Context, v *visitor, id string) (detailJSON
 			}
 		}
 	}
-	d.CanMessage = access && r.Status == core.StatusActive && r.Chat == core.ChatLive && (r.OwnerID == v.tech.ID || collaborator)
+	d.CanMessage = r.Status == core.StatusActive && r.Chat == core.ChatLive && (r.OwnerID == v.tech.ID || collaborator)
 
 	for _, m := range rv.Messages {
 		l := lineJSON{RSeq: m.RSeq, Kind: "message", AuthorKind: string(m.AuthorKind), Author: m.AuthorName,

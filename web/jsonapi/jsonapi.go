@@ -49,8 +49,14 @@ func Write(w http.ResponseWriter, status int, v any) {
 }
 
 // Fail answers err: its code and user-facing message for a refusal, a
-// generic 500 (with the details logged) for anything else.
+// generic 500 (with the details logged) for anything else. A technician's
+// action on a request of a company they do not serve is answered exactly
+// as one on a request that does not exist: an ID tells nothing to whoever
+// lacks access.
 func Fail(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	if errors.Is(err, core.ErrNoAccess) {
+		err = core.ErrRequestNotFound
+	}
 	code := core.ErrorCode(err)
 	if code == core.CodeInternal {
 		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
@@ -68,6 +74,22 @@ func Problem(w http.ResponseWriter, status int, code, message string) {
 // Unauthorized answers 401: no credential, or one that is not valid.
 func Unauthorized(w http.ResponseWriter, message string) {
 	Problem(w, http.StatusUnauthorized, "unauthorized", message)
+}
+
+// IdempotencyKey turns a request's Idempotency-Key header (at most 100
+// characters; none is the zero key) into the engine's key, scoped to scope:
+// the one who sends, such as "console:<technician ID>". A call repeated
+// with the same key does nothing more and answers what the first did, so
+// a client may retry a send whose answer it did not get.
+func IdempotencyKey(r *http.Request, scope string) (core.Idempotency, error) {
+	k := r.Header.Get("Idempotency-Key")
+	if k == "" {
+		return core.Idempotency{}, nil
+	}
+	if len(k) > 100 {
+		return core.Idempotency{}, core.Errorf(core.CodeInvalid, "the Idempotency-Key header is longer than 100 characters")
+	}
+	return core.Idempotency{Source: scope, ExternalID: k}, nil
 }
 
 // MaxBody bounds JSON request bodies.

@@ -78,6 +78,26 @@ func (l *Limiter) Succeeded(key string, others ...string) {
 	l.undo(others)
 }
 
+// ForgetBefore forgets the attempts recorded under keys at or before t: an
+// admin cleared them. Recorded in another process, the clearing reaches
+// this one this way, at the next attempt under those keys.
+func (l *Limiter) ForgetBefore(t time.Time, keys ...string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, k := range keys {
+		ts := l.hits[k]
+		i := 0
+		for i < len(ts) && !ts[i].After(t) {
+			i++
+		}
+		if i == len(ts) {
+			delete(l.hits, k)
+		} else {
+			l.hits[k] = ts[i:]
+		}
+	}
+}
+
 // Undo takes back the attempt just counted under each of keys, for an
 // attempt that turned out not to count.
 func (l *Limiter) Undo(keys ...string) {

@@ -131,3 +131,24 @@ func TestParallelBurst(t *testing.T) {
 		t.Fatalf("%d of 50 parallel attempts passed, want 5", passed)
 	}
 }
+
+func TestForgetBefore(t *testing.T) {
+	l := ratelimit.New(window, 100)
+	a, b := ratelimit.Key{Name: "a", Limit: 2}, ratelimit.Key{Name: "b", Limit: 2}
+	l.Attempt(t0, a, b)
+	l.Attempt(t0.Add(time.Minute), a)
+	l.Attempt(t0.Add(3*time.Minute), b)
+	l.ForgetBefore(t0.Add(2*time.Minute), a.Name, b.Name)
+	// a keeps nothing, b its attempt after the cut.
+	for i := range 2 {
+		if wait := l.Attempt(t0.Add(4*time.Minute), a); wait != 0 {
+			t.Fatalf("a, attempt %d after forgetting: waits %s", i+1, wait)
+		}
+	}
+	if wait := l.Attempt(t0.Add(4*time.Minute), b); wait != 0 {
+		t.Fatalf("b, its second attempt: waits %s", wait)
+	}
+	if wait := l.Attempt(t0.Add(4*time.Minute), b); wait != window-time.Minute {
+		t.Fatalf("b over its limit: waits %s, want %s", wait, window-time.Minute)
+	}
+}

@@ -190,7 +190,14 @@ type messageInput struct {
 	Body string `json:"body"`
 }
 
-// message answers POST /api/widget/messages.
+// idempotency is the request's Idempotency-Key, scoped to the customer's
+// place in their request: a retried send is stored once.
+func idempotency(r *http.Request, by core.Actor) (core.Idempotency, error) {
+	return jsonapi.IdempotencyKey(r, "widget:"+by.ID)
+}
+
+// message answers POST /api/widget/messages. With an Idempotency-Key, a
+// repeated post stores nothing more and answers the first message.
 func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 	by, ok := h.customer(w, r)
 	if !ok {
@@ -201,7 +208,12 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 		jsonapi.Fail(w, r, h.log, err)
 		return
 	}
-	m, err := h.eng.PostMessage(r.Context(), by, "", core.Post{Body: in.Body})
+	key, err := idempotency(r, by)
+	if err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
+	m, err := h.eng.PostMessage(r.Context(), by, "", core.Post{Body: in.Body, Key: key})
 	if err != nil {
 		jsonapi.Fail(w, r, h.log, err)
 		return
@@ -231,7 +243,8 @@ type sysinfoInput struct {
 }
 
 // sysinfo answers POST /api/widget/sysinfo: the details the customer's
-// browser gave, sent only when the customer allowed it.
+// browser gave, sent only when the customer allowed it, in answer to a
+// technician's request for them (the engine refuses them at any other time).
 func (h *Handler) sysinfo(w http.ResponseWriter, r *http.Request) {
 	by, ok := h.customer(w, r)
 	if !ok {
@@ -242,13 +255,7 @@ func (h *Handler) sysinfo(w http.ResponseWriter, r *http.Request) {
 		jsonapi.Fail(w, r, h.log, err)
 		return
 	}
-	switch in.Device {
-	case "", "desktop", "mobile", "tablet":
-	default:
-		jsonapi.Fail(w, r, h.log, core.Errorf(core.CodeInvalid, "device must be desktop, mobile or tablet"))
-		return
-	}
-	if _, err := h.eng.ProvideSystemInfo(r.Context(), by, core.Source{Device: in.Device, OS: in.OS,
+	if _, err := h.eng.ProvideSystemInfo(r.Context(), by, core.SystemInfo{Device: in.Device, OS: in.OS,
 		Browser: in.Browser, Language: in.Language}); err != nil {
 		jsonapi.Fail(w, r, h.log, err)
 		return

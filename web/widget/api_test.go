@@ -128,7 +128,8 @@ func TestConversation(t *testing.T) {
 		must[core.Request](t)(d.Engine.RequestSystemInfo(ctx, alice, r.ID))
 		res = e.json(t, "POST", "/api/widget/sysinfo", tok, map[string]string{"device": "desktop", "os": "Linux", "browser": "Chrome 126", "language": "fr-FR"})
 		mustCode(t, res, http.StatusNoContent)
-		if src := e.requestOf(t, tok).Source; src.OS != "Linux" || src.Browser != "Chrome 126" || src.Language != "fr-FR" || src.IP != "127.0.0.1" {
+		reported := core.SystemInfo{Device: "desktop", OS: "Linux", Browser: "Chrome 126", Language: "fr-FR"}
+		if src := e.requestOf(t, tok).Source; src.Reported != reported || src.OS != "Windows" || src.Browser != "Firefox" || src.IP != "127.0.0.1" {
 			t.Fatalf("source after sysinfo %+v", src)
 		}
 

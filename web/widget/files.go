@@ -10,6 +10,7 @@ import (
 
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/web/jsonapi"
+	"github.com/relaydesk/relaydesk/web/slowbody"
 )
 
 // multipartSlack is what a multipart body may carry besides the file:
@@ -26,6 +27,11 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
+	key, err := idempotency(r, by)
+	if err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
 	c, err := h.customerCompany(r, by)
 	if err != nil {
 		jsonapi.Fail(w, r, h.log, err)
@@ -37,6 +43,7 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request) {
 		jsonapi.Fail(w, r, h.log, tooLarge)
 		return
 	}
+	slowbody.Upload(r) // a minimum rate, not the few seconds of small bodies
 	body := &watchedBody{r: http.MaxBytesReader(w, r.Body, max+multipartSlack)}
 	r.Body = body
 	mr, err := r.MultipartReader()
@@ -63,7 +70,7 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request) {
 			part.Close()
 			continue
 		}
-		m, f, err := h.eng.AttachFile(ctx, by, "", core.Upload{Name: fileName(part), Body: part})
+		m, f, err := h.eng.AttachFile(ctx, by, "", core.Upload{Name: fileName(part), Body: part, Key: key})
 		part.Close()
 		if body.overflow {
 			err = tooLarge

@@ -46,6 +46,7 @@ type Server struct {
 	offsets   []int64
 	files     map[string]file
 	fails     map[string][]Failure
+	chatFails map[int64][]Failure // see FailChat
 	blocked   map[int64]bool
 	downloads []string
 	nextMsg   int
@@ -367,6 +368,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	var fail *Failure
 	if fs := s.fails[method]; len(fs) > 0 {
 		fail, s.fails[method] = &fs[0], fs[1:]
+	}
+	if fs := s.chatFails[c.Chat()]; fail == nil && len(fs) > 0 && sendsMessage(method) {
+		fail, s.chatFails[c.Chat()] = &fs[0], fs[1:]
 	}
 	var until time.Time
 	throttled := false

@@ -74,6 +74,12 @@ document.addEventListener('click', (e) => {
       { technician: revoke.dataset.revokeTech, company: revoke.dataset.revokeCompany }));
     return;
   }
+  const clear = e.target.closest('[data-clear-sign-ins]');
+  if (clear) {
+    run(`${clear.dataset.name} can sign in again: their failed sign-ins no longer count.`, () =>
+      api('POST', `/console/api/admin/technicians/${encodeURIComponent(clear.dataset.clearSignIns)}/clear-sign-ins`));
+    return;
+  }
   const rotate = e.target.closest('[data-rotate]');
   if (rotate) {
     if (!confirm(`Issue a new portal key for ${rotate.dataset.name}? The widget snippet on their website stops working until it is replaced.`)) return;

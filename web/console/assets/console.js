@@ -211,6 +211,11 @@ function renderDetail(d) {
   text('d-os', s.os);
   text('d-browser', s.browser);
   text('d-channel', [s.channel, s.language].filter(Boolean).join(' · '));
+  // What the customer's browser reported, when asked, beside what relaydesk
+  // saw itself: the two may disagree.
+  const rep = s.reported;
+  $('d-reported-row').hidden = !rep && !s.asked;
+  text('d-reported', rep ? [rep.device, rep.os, rep.browser, rep.language].filter(Boolean).join(' · ') : 'asked, no answer yet');
   const people = d.customers.filter((p) => p.active).map((p) => p.name + (p.primary ? ' (customer)' : ''))
     .concat(d.technicians.filter((p) => p.active && p.role === 'collaborator').map((p) => p.name + ' (invited)'));
   text('d-people', people.join(', '));

@@ -78,6 +78,10 @@ const state = {
   // comes after it is news worth a badge on the closed widget.
   baseline: 0,
   sending: false,
+  // unsent is the message last composed but not known to be stored, with
+  // its Idempotency-Key: sending the same text again reuses the key, so a
+  // retry after a lost answer is stored once.
+  unsent: null,
   uploading: false,
   visible: cfg.mode !== 'frame',
 };
@@ -109,8 +113,8 @@ function authHeaders() {
   return state.token ? { Authorization: 'Bearer ' + state.token } : {};
 }
 
-async function call(method, path, body) {
-  const init = { method, headers: authHeaders(), credentials: 'omit', cache: 'no-store' };
+async function call(method, path, body, headers = {}) {
+  const init = { method, headers: { ...authHeaders(), ...headers }, credentials: 'omit', cache: 'no-store' };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -615,8 +619,10 @@ async function sendMessage(e) {
   if (!body || state.sending || closedOrLeft()) return;
   state.sending = true;
   update();
+  if (state.unsent?.body !== body) state.unsent = { body, key: newKey() };
   try {
-    const m = await call('POST', 'messages', { body });
+    const m = await call('POST', 'messages', { body }, { 'Idempotency-Key': state.unsent.key });
+    state.unsent = null;
     el.composer.value = '';
     fitComposer();
     showError('');
@@ -631,6 +637,13 @@ async function sendMessage(e) {
     update();
     if (!closedOrLeft()) el.composer.focus();
   }
+}
+
+// newKey is a random Idempotency-Key. crypto.getRandomValues works on plain
+// http pages too, where crypto.randomUUID does not exist.
+function newKey() {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }
 
 // refresh reloads the request's state after a refusal that says it changed.
@@ -821,6 +834,8 @@ async function allowSysinfo() {
     state.sysinfoAsk = null;
   } catch (err) {
     showError(err.message);
+    // 409: answered already (in another tab) or the request closed.
+    if (err.status === 409) state.sysinfoAsk = null;
   } finally {
     el.sysinfoAllow.disabled = false;
     update();

@@ -1,0 +1,80 @@
+package sqlstore_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/relaydesk/relaydesk/core/sqlstore"
+	"github.com/relaydesk/relaydesk/core/sqlstore/storetest"
+)
+
+// TestReportedSysinfoMigration: a database whose requests were asked for
+// system information before 0005 keeps each unanswered request askable,
+// and only those.
+func TestReportedSysinfoMigration(t *testing.T) {
+	for _, be := range storetest.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			ctx := context.Background()
+			s, err := sqlstore.Open(ctx, be.URL(t), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			all, err := sqlstore.Migrations(s.Dialect())
+			if err != nil {
+				t.Fatal(err)
+			}
+			db := s.DB()
+			exec := func(q string, args ...any) {
+				t.Helper()
+				if _, err := db.Exec(db.Rebind(q), args...); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			exec(`CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`)
+			for _, m := range all {
+				if m.Version >= 5 {
+					break
+				}
+				exec(m.SQL)
+				exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, 0)`, m.Version, m.Name)
+			}
+			exec(`INSERT INTO companies (id, name, slug, portal_key, allowed_exts, max_file_bytes, created_at)
+				VALUES ('cmp_1', 'Acme', 'acme', 'pk_1', '', 1, 0)`)
+			requests := map[string][]string{
+				"never asked":           {"chat.message"},
+				"asked":                 {"chat.message", "sysinfo.requested", "chat.message"},
+				"answered":              {"sysinfo.requested", "sysinfo.provided"},
+				"answered, asked again": {"sysinfo.requested", "sysinfo.provided", "sysinfo.requested"},
+			}
+			ids := map[string]string{}
+			n := 0
+			for name, types := range requests {
+				n++
+				id := fmt.Sprintf("req_%d", n)
+				ids[name] = id
+				exec(`INSERT INTO requests (id, company_id, company_name, number, status, chat, created_at, updated_at, version)
+					VALUES (?, 'cmp_1', 'Acme', ?, 'active', 'live', 0, 0, ?)`, id, n, len(types))
+				for i, typ := range types {
+					exec(`INSERT INTO events (txid, request_id, company_id, rseq, type, actor_kind, actor_id, audience, data, created_at)
+						VALUES (0, ?, 'cmp_1', ?, ?, 'technician', 'tec_1', 'all', '{}', 0)`, id, i+1, typ)
+				}
+			}
+			applied, err := s.Migrate(ctx)
+			if err != nil || len(applied) != len(all)-4 {
+				t.Fatalf("migrate applied %v: %v", applied, err)
+			}
+			for name, id := range ids {
+				r, err := s.Request(ctx, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := name == "asked" || name == "answered, asked again"
+				if r.SystemInfoAsked != want || !r.Source.Reported.IsZero() {
+					t.Errorf("%s: asked %v, reported %+v", name, r.SystemInfoAsked, r.Source.Reported)
+				}
+			}
+		})
+	}
+}

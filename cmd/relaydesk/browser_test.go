@@ -14,11 +14,14 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
+	cdpfetch "github.com/chromedp/cdproto/fetch"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
@@ -246,6 +249,42 @@ func TestBrowser(t *testing.T) {
 		shot(t, pics, "widget-chat"),
 	)
 	waitFile(t, filepath.Join(downloads, "fix-steps.txt"), fixBody)
+
+	// relaydesk cannot be reached when the customer sends: the message
+	// stays in the chat marked not sent, and Retry sends it, once.
+	var failOnce atomic.Bool
+	failOnce.Store(true)
+	chromedp.ListenTarget(customer, func(ev any) {
+		e, ok := ev.(*cdpfetch.EventRequestPaused)
+		if !ok {
+			return
+		}
+		go func() {
+			c := cdp.WithExecutor(customer, chromedp.FromContext(customer).Target)
+			if failOnce.Swap(false) {
+				cdpfetch.FailRequest(e.RequestID, network.ErrorReasonConnectionRefused).Do(c)
+				return
+			}
+			cdpfetch.ContinueRequest(e.RequestID).Do(c)
+		}()
+	})
+	run(customer, "send while relaydesk cannot be reached",
+		cdpfetch.Enable().WithPatterns([]*cdpfetch.RequestPattern{{URLPattern: "*/api/widget/messages*"}}),
+		chromedp.SendKeys("#composer", "Unplugged. Still smoking.\r", chromedp.ByQuery, in),
+		chromedp.WaitVisible(`#messages [data-testid="retry"]`, chromedp.ByQuery, in),
+		shot(t, pics, "widget-not-sent"),
+		chromedp.Click(`#messages [data-testid="retry"]`, chromedp.ByQuery, in),
+		chromedp.WaitNotPresent(`#messages [data-testid="pending-message"]`, chromedp.ByQuery, in),
+		cdpfetch.Disable(),
+	)
+	waitText(t, customer, `#messages [data-testid="send-status"][data-state="sent"]`, "Sent", in)
+	waitText(t, alice, "#messages", "Still smoking")
+	var copies int
+	run(alice, "count the customer's message",
+		chromedp.Evaluate(`[...document.querySelectorAll('#messages li')].filter((l) => l.textContent.includes('Still smoking')).length`, &copies))
+	if copies != 1 {
+		t.Fatalf("the retried message shows %d times in the console", copies)
+	}
 
 	// Alice ends the chat and closes the request with a note.
 	run(alice, "end and close",

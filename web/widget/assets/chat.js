@@ -298,8 +298,30 @@ function renderMessage(m) {
   time.dateTime = m.created_at;
   time.textContent = formatTime(m.created_at);
   li.append(author, bubble, time);
+  if (m.mine) li.append(sendStatus('sent'));
   insert(li, m.rseq);
   if (!m.mine) notifyUnread(m.rseq);
+}
+
+// sendStatus marks one of the customer's own messages: sending, sent, or
+// not sent with a Retry button (which sends it again under the same
+// Idempotency-Key, so it is stored once however often it is pressed).
+function sendStatus(st, retry) {
+  const s = document.createElement('span');
+  s.className = 'msg-status ' + st;
+  s.dataset.testid = 'send-status';
+  s.dataset.state = st;
+  s.textContent = { sending: 'Sending…', sent: '✓ Sent', failed: 'Not sent' }[st];
+  if (retry) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'retry';
+    b.dataset.testid = 'retry';
+    b.textContent = 'Retry';
+    b.addEventListener('click', retry);
+    s.append(' · ', b);
+  }
+  return s;
 }
 
 function fileLink(f) {
@@ -617,21 +639,61 @@ async function sendMessage(e) {
   e.preventDefault();
   const body = el.composer.value.trim();
   if (!body || state.sending || closedOrLeft()) return;
+  if (state.unsent?.body !== body) state.unsent = { body, key: newKey() };
+  const { key } = state.unsent;
+  el.composer.value = '';
+  fitComposer();
+  await deliver(body, key, pendingLine(body));
+}
+
+// pendingLine shows a message the customer sent before the server took it.
+function pendingLine(body) {
+  const li = document.createElement('li');
+  li.className = 'msg msg-customer mine pending';
+  li.dataset.testid = 'pending-message';
+  const author = document.createElement('span');
+  author.className = 'msg-author';
+  author.textContent = 'You';
+  const bubble = document.createElement('div');
+  bubble.className = 'msg-bubble';
+  bubble.textContent = body;
+  li.append(author, bubble, sendStatus('sending'));
+  el.messages.append(li);
+  scrollToEnd(true);
+  return li;
+}
+
+// deliver posts a message shown as pending. When the server could not be
+// reached or failed, the line stays, marked not sent, with a Retry; when it
+// refused the message (too long, the chat ended), the text goes back into
+// the composer with the reason.
+async function deliver(body, key, li) {
   state.sending = true;
   update();
-  if (state.unsent?.body !== body) state.unsent = { body, key: newKey() };
+  li.querySelector('.msg-status').replaceWith(sendStatus('sending'));
   try {
-    const m = await call('POST', 'messages', { body }, { 'Idempotency-Key': state.unsent.key });
-    state.unsent = null;
-    el.composer.value = '';
-    fitComposer();
+    const m = await call('POST', 'messages', { body }, { 'Idempotency-Key': key });
+    if (state.unsent?.key === key) state.unsent = null;
+    li.remove();
     showError('');
     renderMessage(m);
     scrollToEnd(true);
   } catch (err) {
-    showError(err.message);
-    if (err.status === 401) lostToken();
-    else if (err.status === 409) refresh();
+    if (err.status === 0 || err.status === 429 || err.status >= 500) {
+      li.querySelector('.msg-status').replaceWith(sendStatus('failed', () => { if (!state.sending) deliver(body, key, li); }));
+      li.classList.add('failed');
+      showError(err.message);
+      scrollToEnd(true);
+    } else {
+      li.remove();
+      if (!el.composer.value) {
+        el.composer.value = body;
+        fitComposer();
+      }
+      showError(err.message);
+      if (err.status === 401) lostToken();
+      else if (err.status === 409) refresh();
+    }
   } finally {
     state.sending = false;
     update();

@@ -190,6 +190,15 @@ func TestTelegramCustomerSlackTechnician(t *testing.T) {
 		return inThread(calls, ":lock: Private note by Alice saved")
 	})
 
+	// Tess blocks the bot: Alice's next reply cannot be delivered, and the
+	// thread says so.
+	tg.Block(tessChat)
+	reply("1767225700.000300", "Are you still there?")
+	sl.Wait(t, "the thread told the customer was not reached", func(calls []slacktest.Call) bool {
+		return inThread(calls, "Tess blocked the bot or deleted the chat")
+	})
+	tg.Unblock(tessChat)
+
 	// Alice closes with the card's Close button.
 	click("close")
 	calls := tg.Wait(t, "the closing notice on Telegram", func(calls []telegramtest.Call) bool {

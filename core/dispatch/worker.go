@@ -261,7 +261,7 @@ func (w *worker) deliver(ctx, dctx context.Context, ev core.Event, p *Progress) 
 			w.done(p, ev, d)
 			return time.Time{}, true
 		case errors.As(err, &perm):
-			w.log.Error("destination refused an event for good; skipping it", "request", ev.RequestID, "event", ev.Type, "err", err)
+			w.log.Warn("destination refused an event for good; skipping it", "request", ev.RequestID, "event", ev.Type, "err", err)
 			if o.Metrics != nil {
 				o.Metrics.Failed(w.name, err)
 			}

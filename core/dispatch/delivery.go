@@ -57,7 +57,9 @@ type parked struct {
 func (p *parked) put(requestID string, d *Delivery) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.m == nil {
+	// A conversation another process claimed meanwhile never comes back
+	// for its entry: start afresh rather than grow without end.
+	if p.m == nil || len(p.m) > 10000 {
 		p.m = map[string]*Delivery{}
 	}
 	p.m[requestID] = d

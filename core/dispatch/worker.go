@@ -27,8 +27,8 @@ type worker struct {
 	parked  parked
 	settled settler
 
-	mu      sync.Mutex
-	nextDue time.Time // the earliest parked conversation's next_at
+	mu   sync.Mutex
+	dues []time.Time // when conversations this process parked become ready
 }
 
 func newWorker(d *Dispatcher, dest Destination) *worker {
@@ -147,24 +147,39 @@ func (w *worker) claim(ctx, dctx context.Context, commits <-chan struct{}, lanes
 	}
 }
 
-// due returns when the earliest conversation this process parked becomes
-// ready, and forgets it once that time has come.
+// due returns when the next conversation this process parked becomes
+// ready (a time past if one is ready now), and forgets those whose time has
+// come; zero if none waits.
 func (w *worker) due() time.Time {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	d := w.nextDue
-	if !d.IsZero() && !time.Now().Before(d) {
-		w.nextDue = time.Time{}
+	now := time.Now()
+	var next time.Time
+	ready := false
+	kept := w.dues[:0]
+	for _, t := range w.dues {
+		if !t.After(now) {
+			ready = true
+			continue
+		}
+		kept = append(kept, t)
+		if next.IsZero() || t.Before(next) {
+			next = t
+		}
 	}
-	return d
+	w.dues = kept
+	if ready {
+		return now
+	}
+	return next
 }
 
+// parkedUntil notes that a conversation this process parked is ready at t,
+// so that the claimer looks for it then rather than at its next poll.
 func (w *worker) parkedUntil(t time.Time) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.nextDue.IsZero() || t.Before(w.nextDue) {
-		w.nextDue = t
-	}
+	w.dues = append(w.dues, t)
 }
 
 // renew keeps this process's leases and membership alive.

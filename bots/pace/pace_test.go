@@ -64,7 +64,9 @@ func TestWaitTakesEveryBudget(t *testing.T) {
 	ctx := context.Background()
 	p := pace.New(0, nil)
 	global := pace.Bucket{Key: "global", Limit: pace.Limit{Rate: 100, Burst: 2}}
-	chat := func(id string) pace.Bucket { return pace.Bucket{Key: "chat:" + id, Limit: pace.Limit{Rate: 1, Burst: 1}} }
+	chat := func(id string) pace.Bucket {
+		return pace.Bucket{Key: "chat:" + id, Limit: pace.Limit{Rate: 1, Burst: 1}}
+	}
 	if d := waitOf(t, p.Wait(ctx, global, chat("a"))); d != 0 {
 		t.Fatalf("first call waits %v", d)
 	}

@@ -3,6 +3,8 @@ package slacktest
 import (
 	"context"
 	"time"
+
+	"github.com/relaydesk/relaydesk/bots/internal/flood"
 )
 
 // Slack's Web API limits (docs.slack.dev/apis/web-api/rate-limits): each
@@ -58,7 +60,7 @@ func (s *Server) EnforceLimits() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.limits == nil {
-		s.limits = &limits{posts: map[string]*tokenBucket{}, methods: map[string]*tokenBucket{}}
+		s.limits = &limits{posts: map[string]*flood.Bucket{}, methods: map[string]*flood.Bucket{}}
 	}
 }
 
@@ -71,56 +73,29 @@ func (s *Server) Throttled() int {
 
 // limits is the state of the enforced limits; Server.mu guards it.
 type limits struct {
-	posts   map[string]*tokenBucket // chat.postMessage by channel
-	methods map[string]*tokenBucket // the others by method
+	posts   map[string]*flood.Bucket // chat.postMessage by channel
+	methods map[string]*flood.Bucket // the others by method
 }
 
 // admit counts a call of method (to channel) arriving at now and reports
 // true, or, when its limit refuses it, false and when it would be allowed.
 func (l *limits) admit(method, channel string, now time.Time) (until time.Time, ok bool) {
-	var b *tokenBucket
+	var b *flood.Bucket
 	if method == "chat.postMessage" {
 		if b = l.posts[channel]; b == nil {
-			b = &tokenBucket{every: postEvery, burst: postBurst}
+			b = &flood.Bucket{Every: postEvery, Burst: postBurst}
 			l.posts[channel] = b
 		}
 	} else if b = l.methods[method]; b == nil {
 		n := tier(method)
-		b = &tokenBucket{every: (time.Minute + time.Duration(n) - 1) / time.Duration(n), burst: max(n/10, 1)}
+		b = &flood.Bucket{Every: (time.Minute + time.Duration(n) - 1) / time.Duration(n), Burst: max(n/10, 1)}
 		l.methods[method] = b
 	}
-	if until = b.free(now); until.After(now) {
+	if until = b.Free(now); until.After(now) {
 		return until, false
 	}
-	b.take(now)
+	b.Take(now)
 	return time.Time{}, true
-}
-
-// tokenBucket allows burst calls at once and then one per every. It is
-// kept as the generic cell rate algorithm (the theoretical arrival time of
-// the next call), which is a token bucket in exact integer time: no
-// rounding lets a call through early.
-type tokenBucket struct {
-	every time.Duration
-	burst int
-	tat   time.Time
-}
-
-// free is when the bucket allows a call: now or earlier if it does now.
-func (b *tokenBucket) free(now time.Time) time.Time {
-	return later(b.tat, now).Add(-time.Duration(b.burst-1) * b.every)
-}
-
-// take counts a call the bucket allowed.
-func (b *tokenBucket) take(now time.Time) {
-	b.tat = later(b.tat, now).Add(b.every)
-}
-
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
 }
 
 // retryAfter is Slack's Retry-After for a call allowed again at until:

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/relaydesk/relaydesk/bots/internal/flood"
 )
 
 // Telegram's flood control, as the Bots FAQ states it
@@ -47,8 +49,8 @@ func (s *Server) EnforceLimits() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.limits == nil {
-		s.limits = &limits{chats: map[string]*tokenBucket{}, groups: map[string]*window{},
-			bot: tokenBucket{every: botEvery, burst: botBurst}}
+		s.limits = &limits{chats: map[string]*flood.Bucket{}, groups: map[string]*flood.Window{},
+			bot: flood.Bucket{Every: botEvery, Burst: botBurst}}
 	}
 }
 
@@ -61,9 +63,9 @@ func (s *Server) Throttled() int {
 
 // limits is the state of the enforced limits; Server.mu guards it.
 type limits struct {
-	chats  map[string]*tokenBucket // by chat_id
-	groups map[string]*window      // by chat_id, groups only
-	bot    tokenBucket
+	chats  map[string]*flood.Bucket // by chat_id
+	groups map[string]*flood.Window // by chat_id, groups only
+	bot    flood.Bucket
 }
 
 // sendsMessage reports whether Telegram's flood control counts method:
@@ -86,36 +88,36 @@ func (l *limits) admit(method, chat string, now time.Time) (until time.Time, ok 
 	if !sendsMessage(method) {
 		return time.Time{}, true
 	}
-	var c *tokenBucket
-	var g *window
+	var c *flood.Bucket
+	var g *flood.Window
 	if chat != "" { // edits of inline messages name no chat
 		if c = l.chats[chat]; c == nil {
-			c = &tokenBucket{every: chatEvery, burst: chatBurst}
+			c = &flood.Bucket{Every: chatEvery, Burst: chatBurst}
 			l.chats[chat] = c
 		}
 		if isGroup(chat) {
 			if g = l.groups[chat]; g == nil {
-				g = &window{n: groupMessages, per: groupWindow}
+				g = &flood.Window{N: groupMessages, Per: groupWindow}
 				l.groups[chat] = g
 			}
 		}
 	}
-	until = l.bot.free(now)
+	until = l.bot.Free(now)
 	if c != nil {
-		until = later(until, c.free(now))
+		until = flood.Later(until, c.Free(now))
 	}
 	if g != nil {
-		until = later(until, g.free(now))
+		until = flood.Later(until, g.Free(now))
 	}
 	if until.After(now) {
 		return until, false
 	}
-	l.bot.take(now)
+	l.bot.Take(now)
 	if c != nil {
-		c.take(now)
+		c.Take(now)
 	}
 	if g != nil {
-		g.take(now)
+		g.Take(now)
 	}
 	return time.Time{}, true
 }
@@ -125,57 +127,6 @@ func (l *limits) admit(method, chat string, now time.Time) (until time.Time, ok 
 func isGroup(chat string) bool {
 	n, err := strconv.ParseInt(chat, 10, 64)
 	return n < 0 || (err != nil && len(chat) > 1 && chat[0] == '@')
-}
-
-// tokenBucket allows burst calls at once and then one per every. It is
-// kept as the generic cell rate algorithm (the theoretical arrival time of
-// the next call), which is a token bucket in exact integer time: no
-// rounding lets a call through early.
-type tokenBucket struct {
-	every time.Duration
-	burst int
-	tat   time.Time
-}
-
-// free is when the bucket allows a call: now or earlier if it does now.
-func (b *tokenBucket) free(now time.Time) time.Time {
-	return later(b.tat, now).Add(-time.Duration(b.burst-1) * b.every)
-}
-
-// take counts a call the bucket allowed.
-func (b *tokenBucket) take(now time.Time) {
-	b.tat = later(b.tat, now).Add(b.every)
-}
-
-// window allows at most n calls in any span of time of length per: a
-// sliding window, kept as the times of the last n calls it allowed.
-type window struct {
-	n   int
-	per time.Duration
-	log []time.Time // oldest first
-}
-
-// free is when the window allows a call: now or earlier if it does now.
-func (w *window) free(now time.Time) time.Time {
-	if len(w.log) < w.n {
-		return now
-	}
-	return w.log[len(w.log)-w.n].Add(w.per)
-}
-
-// take counts a call the window allowed.
-func (w *window) take(now time.Time) {
-	w.log = append(w.log, now)
-	if len(w.log) > w.n {
-		w.log = w.log[len(w.log)-w.n:]
-	}
-}
-
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
 }
 
 // retryAfter is Telegram's retry_after for a call allowed again at until:

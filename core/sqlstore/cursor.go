@@ -1,9 +1,14 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
+	"database/sql/driver"
 	"fmt"
+	"slices"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/dispatch"
@@ -23,16 +28,43 @@ func (s *Store) write(ctx context.Context, what, query string, args ...any) (int
 	return s.exec(ctx, what, query, args...)
 }
 
-// inTx runs fn in one transaction of the store's own (no events), serialised
-// with this process's other SQLite writers.
-func (s *Store) inTx(ctx context.Context, what string, fn func(q queries) error) error {
+// inTx runs fn in one transaction of delivery bookkeeping (no events),
+// serialised with this process's other SQLite writers. Its commit does not
+// wait for the disk: bookkeeping lost to a power cut or a database crash
+// only makes some events go out again (delivery is at least once anyway),
+// and waiting for an fsync before every delivery would add milliseconds to
+// each message's way. The next durable commit makes it durable too.
+func (s *Store) inTx(ctx context.Context, what string, fn func(q queries) error) (err error) {
+	var tx *sqlx.Tx
 	if s.d.name == "sqlite" {
 		s.writeMu.Lock()
 		defer s.writeMu.Unlock()
-	}
-	tx, err := s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("%s: begin transaction: %w", what, err)
+		conn, err := s.db.Connx(ctx)
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = NORMAL"); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		defer func() {
+			// The connection goes back to the pool: it must be durable again,
+			// or be thrown away.
+			if _, rerr := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous = FULL"); rerr != nil {
+				conn.Raw(func(any) error { return driver.ErrBadConn })
+			}
+		}()
+		if tx, err = conn.BeginTxx(ctx, nil); err != nil {
+			return fmt.Errorf("%s: begin transaction: %w", what, err)
+		}
+	} else {
+		if tx, err = s.db.BeginTxx(ctx, nil); err != nil {
+			return fmt.Errorf("%s: begin transaction: %w", what, err)
+		}
+		if _, err := tx.ExecContext(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("%s: %w", what, err)
+		}
 	}
 	if err := fn(queries{ext: tx, d: s.d, tx: true, sqltx: tx, stmts: s.stmts}); err != nil {
 		tx.Rollback()
@@ -123,32 +155,41 @@ func (s *Store) Release(ctx context.Context, dest, owner string) error {
 	return err
 }
 
+type claimRow struct {
+	RequestID string `db:"request_id"`
+	Delivered int64  `db:"delivered"`
+	Attempts  int    `db:"attempts"`
+	NextAt    int64  `db:"next_at"`
+	UpdatedAt int64  `db:"updated_at"`
+}
+
 // Claim leases to owner up to n of dest's conversations that have events
 // to deliver, are due, and are not held by a live process: the longest
 // waiting first. Processes claiming at once skip each other's rows. A row
 // whose lease owner let lapse is taken over, unless owner is the one: its
 // lane may still be at work, and releases it when done.
 func (s *Store) Claim(ctx context.Context, dest, owner string, n int, ttl time.Duration) ([]dispatch.Conv, error) {
-	if s.d.name == "sqlite" {
-		s.writeMu.Lock()
-		defer s.writeMu.Unlock()
-	}
 	now := time.Now()
-	var rows []struct {
-		RequestID string `db:"request_id"`
-		Delivered int64  `db:"delivered"`
-		Attempts  int    `db:"attempts"`
-	}
-	err := s.sel(ctx, &rows, "claimed conversations", `UPDATE dispatch_convs SET lease_owner = ?, lease_until = ?
-		WHERE destination = ? AND request_id IN (SELECT request_id FROM dispatch_convs
-			WHERE destination = ? AND delivered < pending AND next_at <= ?
-			AND (lease_owner = '' OR (lease_until < ? AND lease_owner <> ?))
-			ORDER BY next_at LIMIT ?`+s.d.skipLocked+`)
-		RETURNING request_id, delivered, attempts`,
-		owner, us(now.Add(ttl)), dest, dest, us(now), us(now), owner, n)
+	var rows []claimRow
+	// Among conversations due at the same moment (all waiting for one
+	// channel's next turn), the one whose row changed longest ago goes
+	// first: the one that was just served waits for the others.
+	err := s.inTx(ctx, "claim conversations", func(q queries) error {
+		return q.sel(ctx, &rows, "claimed conversations", `UPDATE dispatch_convs SET lease_owner = ?, lease_until = ?
+			WHERE destination = ? AND request_id IN (SELECT request_id FROM dispatch_convs
+				WHERE destination = ? AND delivered < pending AND next_at <= ?
+				AND (lease_owner = '' OR (lease_until < ? AND lease_owner <> ?))
+				ORDER BY next_at, updated_at LIMIT ?`+s.d.skipLocked+`)
+			RETURNING request_id, delivered, attempts, next_at, updated_at`,
+			owner, us(now.Add(ttl)), dest, dest, us(now), us(now), owner, n)
+	})
 	if err != nil {
 		return nil, err
 	}
+	// RETURNING keeps no order; the lanes start in this one.
+	slices.SortFunc(rows, func(a, b claimRow) int {
+		return cmp.Or(cmp.Compare(a.NextAt, b.NextAt), cmp.Compare(a.UpdatedAt, b.UpdatedAt))
+	})
 	out := make([]dispatch.Conv, len(rows))
 	for i, r := range rows {
 		out[i] = dispatch.Conv{RequestID: r.RequestID, Delivered: r.Delivered, Attempts: r.Attempts}

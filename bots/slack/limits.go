@@ -9,8 +9,11 @@ import (
 
 // maxPaceWait is the longest a delivery waits in place for Slack's budget;
 // a longer wait parks the conversation instead, so that one busy channel
-// does not hold the slots other channels need.
-const maxPaceWait = 500 * time.Millisecond
+// does not hold the slots other channels need. It is short: a conversation
+// waiting in place holds the channel's next turn, and one that just came
+// in would take it from those parked before it (served in the order they
+// were parked).
+const maxPaceWait = 50 * time.Millisecond
 
 // Web API tiers, per method and workspace, in calls a minute (Slack's
 // "Rate limits" page). relaydesk keeps under each, with small bursts, so

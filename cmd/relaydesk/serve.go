@@ -65,6 +65,11 @@ func (c *call) serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Before anything can open a request: an event committed before a new
+	// destination's cursor exists would never be delivered to it.
+	if err := disp.Prepare(ctx); err != nil {
+		return err
+	}
 
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", d.cfg.HTTPAddr)
 	if err != nil {

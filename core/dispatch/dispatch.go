@@ -231,6 +231,23 @@ func (d *Dispatcher) Register(dest Destination) {
 	d.workers[dest.Name()] = newWorker(d, dest)
 }
 
+// Prepare creates the cursor of every registered destination that has
+// none, at the end of the log (or its start, see FromStart). Call it before
+// anything can append events, so that none committed before Run starts is
+// passed over.
+func (d *Dispatcher) Prepare(ctx context.Context) error {
+	d.mu.Lock()
+	dests := append([]Destination(nil), d.dests...)
+	d.mu.Unlock()
+	for _, dest := range dests {
+		fs, ok := dest.(FromStart)
+		if err := d.log.EnsureCursor(ctx, dest.Name(), ok && fs.FromStart()); err != nil {
+			return fmt.Errorf("create the dispatch cursor of %s: %w", dest.Name(), err)
+		}
+	}
+	return nil
+}
+
 // Peers returns how many processes deliver to the destination named dest,
 // this one included (at least 1): adapters split a platform's budget that
 // is global per bot among them.

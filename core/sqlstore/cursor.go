@@ -126,6 +126,9 @@ func (s *Store) Advance(ctx context.Context, dest, owner string, pos core.Positi
 		} else if err != nil {
 			return err
 		}
+		// Rows are locked in request order by every writer, so that two
+		// processes' bookkeeping never deadlocks on PostgreSQL.
+		pending = slices.SortedFunc(slices.Values(pending), func(a, b dispatch.Pending) int { return cmp.Compare(a.RequestID, b.RequestID) })
 		for _, p := range pending {
 			if _, err := q.exec(ctx, "record pending conversation", `INSERT INTO dispatch_convs
 				(destination, request_id, pending, since, delivered, updated_at)
@@ -201,6 +204,7 @@ func (s *Store) Claim(ctx context.Context, dest, owner string, n int, ttl time.D
 // transaction. A row another process has taken over meanwhile is left alone.
 func (s *Store) Settle(ctx context.Context, dest, owner string, ps []dispatch.Progress) error {
 	now := us(time.Now())
+	ps = slices.SortedFunc(slices.Values(ps), func(a, b dispatch.Progress) int { return cmp.Compare(a.RequestID, b.RequestID) })
 	return s.inTx(ctx, "record delivery progress", func(q queries) error {
 		for _, p := range ps {
 			var next int64
@@ -236,6 +240,13 @@ func (s *Store) Renew(ctx context.Context, dest, owner string, ttl time.Duration
 	now := time.Now()
 	var n int
 	err := s.inTx(ctx, "renew delivery leases", func(q queries) error {
+		if s.d.name == "postgres" { // lock in request order, as every writer does
+			var ids []string
+			if err := q.sel(ctx, &ids, "held conversations", `SELECT request_id FROM dispatch_convs
+				WHERE destination = ? AND lease_owner = ? ORDER BY request_id FOR UPDATE`, dest, owner); err != nil {
+				return err
+			}
+		}
 		if _, err := q.exec(ctx, "renew delivery leases", `UPDATE dispatch_convs SET lease_until = ?
 			WHERE destination = ? AND lease_owner = ?`, us(now.Add(ttl)), dest, owner); err != nil {
 			return err

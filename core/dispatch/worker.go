@@ -255,18 +255,15 @@ func (w *worker) deliver(ctx, dctx context.Context, ev core.Event, p *Progress) 
 		var perm *PermanentError
 		var paced *WaitError
 		if errors.As(err, &paced) && dctx.Err() == nil {
-			// Nothing was sent: wait in place if short, else let the slot go.
-			if paced.After > o.ParkAfter || ctx.Err() != nil {
-				next := time.Now().Add(paced.After)
-				w.parked.put(ev.RequestID, d)
-				w.parkedUntil(next)
-				return next, false
-			}
-			if !sleep(ctx, paced.After) {
-				w.parked.put(ev.RequestID, d)
-				return time.Now(), false
-			}
-			continue
+			// Nothing was sent, and the destination already waited in
+			// place as long as it would. The conversation queues in the
+			// database: conversations waiting for the same budget are then
+			// claimed in the order they queued, where lanes sleeping side
+			// by side would race for each turn.
+			next := time.Now().Add(paced.After)
+			w.parked.put(ev.RequestID, d)
+			w.parkedUntil(next)
+			return next, false
 		}
 		switch {
 		case err == nil:

@@ -20,3 +20,14 @@ func LogReadPlan(ctx context.Context, s *Store) ([]string, error) {
 	}
 	return out, nil
 }
+
+// What a NOTIFY carries, and the limits it keeps to.
+var (
+	Payloads  = payloads
+	Announced = announced
+)
+
+const (
+	MaxPayload  = maxPayload
+	MaxNotifies = maxNotifies
+)

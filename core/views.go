@@ -238,6 +238,19 @@ func (e *Engine) Feed(ctx context.Context, by Actor, after Position, limit int) 
 	return e.feedPage(ctx, t, after, all, held, len(all) == limit)
 }
 
+// FeedOf is Feed over a page of the log its caller read: all, the events
+// after after in log order as EventsAfter returns them, with EventsAfter's
+// held, and more when the log goes on after them. Many live views can share
+// one read of the log this way; each is still given only what its
+// technician may see, by grants read now, after the events were.
+func (e *Engine) FeedOf(ctx context.Context, by Actor, after Position, all []Event, held, more bool) (FeedPage, error) {
+	t, err := technician(ctx, e.store, by)
+	if err != nil {
+		return FeedPage{Next: after}, err
+	}
+	return e.feedPage(ctx, t, after, all, held, more)
+}
+
 func (e *Engine) feedPage(ctx context.Context, t Technician, after Position, all []Event, held, more bool) (FeedPage, error) {
 	// The grants are read after the events: a revoked company's events
 	// stop with the first batch read after the revocation.

@@ -88,6 +88,7 @@ type Handler struct {
 	assets    map[string]asset
 	limits    *ratelimit.Limiter
 	stream    *live.Streamer
+	tail      *tail
 
 	setupMu   sync.Mutex
 	setupUsed bool
@@ -120,6 +121,7 @@ func New(cfg Config) *Handler {
 	h.assets = loadAssets()
 	h.limits = newLimiter()
 	h.stream = live.New(live.Config{Hub: cfg.Hub, Logger: h.log})
+	h.tail = newTail(cfg.Engine, cfg.Hub)
 	return h
 }
 

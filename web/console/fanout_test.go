@@ -80,6 +80,35 @@ func (b *browser) following(t *testing.T, n int) []*websocket.Conn {
 	return conns
 }
 
+// TestLiveFeedsShareReads: one commit wakes every console of its company,
+// and one read of the log serves them all. (On SQLite: on PostgreSQL a
+// read held back by another test's transaction makes feeds look again on
+// their own, which would blur the counts; the sharing is the same code.)
+func TestLiveFeedsShareReads(t *testing.T) {
+	e, counter := newCountedEnv(t, storetest.SQLite(t))
+	d := e.d
+	const consoles = 10
+	conns := e.login(d.Alice).following(t, consoles)
+	// Each feed's first read found what Alice serves and read again:
+	// one more commit, seen by all, leaves them idle.
+	d.Open(t, d.Acme, "warm@example.com", "warm up")
+	for _, c := range conns {
+		next(t, c, "request.created")
+	}
+	before, _ := counter.counts(d.Alice.ID)
+	for i := range 5 {
+		o := d.Open(t, d.Acme, fmt.Sprintf("c%d@example.com", i), "help")
+		for _, c := range conns {
+			if ev := next(t, c, "request.created"); ev.RequestID != o.Request.ID {
+				t.Fatalf("a console heard of %s", ev.RequestID)
+			}
+		}
+	}
+	if reads, _ := counter.counts(d.Alice.ID); reads-before > 2*5 {
+		t.Fatalf("%d consoles read the log %d times for 5 commits", consoles, reads-before)
+	}
+}
+
 // TestLiveFeedWakesOnlyForItsCompanies: commits of a company Alice does
 // not serve do not make her console look at the store.
 func TestLiveFeedWakesOnlyForItsCompanies(t *testing.T) {
@@ -120,6 +149,37 @@ func TestLiveFeedFollowsNewAccess(t *testing.T) {
 		o := d.Open(t, d.Globex, "g@example.com", "hello")
 		if ev := next(t, alice, "request.created"); ev.RequestID != o.Request.ID {
 			t.Fatalf("Alice heard of %s", ev.RequestID)
+		}
+	})
+}
+
+// TestLiveFeedCatchesUpFromBeforeTheSharedRead: a console that comes back
+// from before what the shared read keeps reads the log itself, then
+// follows with the others.
+func TestLiveFeedCatchesUpFromBeforeTheSharedRead(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
+		e := newEnv(t, newStore)
+		d := e.d
+		alice := e.login(d.Alice)
+		var me struct{ Position string }
+		alice.do("GET", "/console/api/me", nil, nil).json(t, &me)
+		early := d.Open(t, d.Acme, "early@example.com", "before any console")
+		// The first console starts the shared read at the log's end now.
+		first := alice.following(t, 1)[0]
+		late, _, err := alice.dial(e.srv.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer late.Close()
+		late.WriteJSON(live.Hello{After: me.Position})
+		if ev := next(t, late, "request.created"); ev.RequestID != early.Request.ID {
+			t.Fatalf("the late console caught up with %s", ev.RequestID)
+		}
+		o := d.Open(t, d.Acme, "now@example.com", "for both")
+		for _, c := range []*websocket.Conn{first, late} {
+			if ev := next(t, c, "request.created"); ev.RequestID != o.Request.ID {
+				t.Fatalf("a console heard of %s", ev.RequestID)
+			}
 		}
 	})
 }

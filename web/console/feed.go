@@ -74,7 +74,7 @@ func (h *Handler) fetcher(v *visitor, follow live.Follow) live.Fetch {
 				return nil, after, false, err
 			}
 		}
-		page, err := h.eng.Feed(ctx, v.actor, pos, feedBatch)
+		page, err := h.feed(ctx, v.actor, pos)
 		if err != nil {
 			return nil, after, false, err
 		}
@@ -101,6 +101,19 @@ func (h *Handler) fetcher(v *visitor, follow live.Follow) live.Fetch {
 		// has woken the feed already, and will not wake it again.
 		return items, page.Next.String(), page.More || page.Held || refollowed, nil
 	}
+}
+
+// feed reads a technician's feed after pos: from the reads of the log the
+// feeds share when pos is within them, else from the log.
+func (h *Handler) feed(ctx context.Context, by core.Actor, pos core.Position) (core.FeedPage, error) {
+	evs, held, more, ok, err := h.tail.after(ctx, pos, feedBatch)
+	if err != nil {
+		return core.FeedPage{Next: pos}, err
+	}
+	if !ok {
+		return h.eng.Feed(ctx, by, pos, feedBatch)
+	}
+	return h.eng.FeedOf(ctx, by, pos, evs, held, more)
 }
 
 // feedKeys is what a technician's feed follows: changes to their access,

@@ -84,9 +84,10 @@ func New() *Hub {
 // Watch is one follower: a function called whenever a commit touches one
 // of the keys it follows.
 type Watch struct {
-	h    *Hub
-	fn   func()
-	keys []Key
+	h       *Hub
+	fn      func()
+	keys    []Key
+	stopped bool
 }
 
 // Watch calls fn whenever a commit touching one of keys is published, until
@@ -100,11 +101,15 @@ func (h *Hub) Watch(fn func(), keys ...Key) *Watch {
 }
 
 // Follow replaces what w follows with keys. Whatever commits after Follow
-// returns wakes w if it touches one of them.
+// returns wakes w if it touches one of them. After Stop it does nothing:
+// a reader that is closing may still be reading, and follow what it found.
 func (w *Watch) Follow(keys ...Key) {
 	h := w.h
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if w.stopped {
+		return
+	}
 	h.remove(w)
 	w.keys = slices.Clone(keys)
 	for _, k := range w.keys {
@@ -121,7 +126,7 @@ func (w *Watch) Stop() {
 	w.h.mu.Lock()
 	defer w.h.mu.Unlock()
 	w.h.remove(w)
-	w.keys = nil
+	w.keys, w.stopped = nil, true
 }
 
 func (h *Hub) remove(w *Watch) {

@@ -120,8 +120,9 @@ func New(cfg Config) *Streamer {
 // the stream it may follow, and sends Frames until the client leaves.
 // sameOrigin refuses pages of other sites: a browser sends cookies with a
 // cross-site WebSocket too. open tells follow what wakes the stream before
-// it returns. ServeWS returns once the stream runs: the stream outlives the
-// request, and its context.
+// it returns; its context is r's. ServeWS returns once the stream runs: the
+// stream outlives the request, and the Fetch is called with contexts of the
+// stream's own.
 func (s *Streamer) ServeWS(w http.ResponseWriter, r *http.Request, sameOrigin func(*http.Request) bool,
 	open func(ctx context.Context, h Hello, follow Follow) (Fetch, error)) {
 	up := websocket.Upgrader{CheckOrigin: sameOrigin, ReadBufferSize: readBufferSize, WriteBufferSize: writeBufferSize,
@@ -138,15 +139,10 @@ func (s *Streamer) ServeWS(w http.ResponseWriter, r *http.Request, sameOrigin fu
 		conn.Close()
 		return
 	}
-	// The stream lives on after this handler returns, which cancels r's
-	// context. It holds no cancelable context while idle: each flush makes
-	// its own, which closing the stream cancels.
-	st := &stream{s: s, conn: conn, base: context.WithoutCancel(r.Context()), after: h.After, running: true, woken: true}
+	st := &stream{s: s, conn: conn, after: h.After, running: true, woken: true}
 	// Wake-ups during open wait for the first flush below: running is set.
 	st.watch = s.hub.Watch(st.wake)
-	ctx, cancel := context.WithCancel(st.base)
-	fetch, err := open(ctx, h, st.watch.Follow)
-	cancel()
+	fetch, err := open(r.Context(), h, st.watch.Follow)
 	if err != nil {
 		s.closeWith(conn, err.Error())
 		st.watch.Stop()
@@ -167,7 +163,6 @@ func (s *Streamer) ServeWS(w http.ResponseWriter, r *http.Request, sameOrigin fu
 type stream struct {
 	s     *Streamer
 	conn  *websocket.Conn
-	base  context.Context // the request's values, never canceled
 	watch *hub.Watch
 	fetch Fetch
 	timer *time.Timer // the next ping
@@ -209,7 +204,11 @@ func (st *stream) flush() {
 		st.mu.Unlock()
 		return
 	}
-	ctx, cancel := context.WithCancel(st.base)
+	// The stream outlives the request and keeps nothing of it (r's context
+	// holds the connection's HTTP state, hundreds of bytes a socket). It
+	// holds no context while idle: each flush makes its own, which closing
+	// the stream cancels.
+	ctx, cancel := context.WithCancel(context.Background())
 	st.cancel = cancel
 	st.mu.Unlock()
 	defer cancel()

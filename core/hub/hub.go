@@ -154,8 +154,9 @@ func without(ws []*Watch, w *Watch) []*Watch {
 }
 
 // Subscribe returns a channel that receives a value (coalesced) at every
-// publication, whatever it touched: the dispatcher's wake-up. Call cancel
-// when done.
+// publication that may mean new events: all but those that touch
+// technicians alone (a change of access appends no event). It is the
+// dispatcher's wake-up. Call cancel when done.
 func (h *Hub) Subscribe() (<-chan struct{}, func()) {
 	ch := make(chan struct{}, 1)
 	h.mu.Lock()
@@ -169,7 +170,7 @@ func (h *Hub) Subscribe() (<-chan struct{}, func()) {
 }
 
 // Publish says that a commit touched keys: it wakes the watchers of each of
-// them, those that follow Everything, and every subscriber. A watcher that
+// them, those that follow Everything, and the subscribers. A watcher that
 // follows several of the keys is woken once for each. Publishing
 // Everything wakes every watcher; publishing no key wakes the subscribers
 // alone (a commit that no reader follows, but the dispatchers need to hear
@@ -192,7 +193,9 @@ func (h *Hub) Publish(keys ...Key) {
 			w.fn()
 		}
 	}
-	h.wakeSubs()
+	if len(keys) == 0 || slices.ContainsFunc(keys, func(k Key) bool { return k.kind != kindTechnician }) {
+		h.wakeSubs()
+	}
 }
 
 // Published counts the publications so far. What committed before the

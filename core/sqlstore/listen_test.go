@@ -134,6 +134,11 @@ func TestNotifyNamesWhatChanged(t *testing.T) {
 		}
 	}
 	for attempt := range 50 {
+		// The NOTIFYs of earlier commits (the requests' opening) may still
+		// be on their way: once c's reader hears a commit made now, they
+		// have all been heard.
+		post(c, fmt.Sprint("before ", attempt))
+		wait("c")
 		drain()
 		post(a, fmt.Sprint("to a ", attempt))
 		post(c, fmt.Sprint("to c ", attempt))
@@ -173,6 +178,7 @@ func TestOwnNotifyIsNotHeardTwice(t *testing.T) {
 	wokeA, wokeC := watch(here, hub.Request(a.Request.ID)), watch(here, hub.Request(c.Request.ID))
 	nobody := watch(here, hub.Request("req_nobody")) // see TestNotifyNamesWhatChanged
 	heardA := watch(there, hub.Request(a.Request.ID))
+	heardC := watch(there, hub.Request(c.Request.ID))
 	wait := func(ch chan struct{}, what string) {
 		t.Helper()
 		select {
@@ -182,7 +188,13 @@ func TestOwnNotifyIsNotHeardTwice(t *testing.T) {
 		}
 	}
 	for attempt := range 50 {
-		for _, ch := range []chan struct{}{wokeA, wokeC, nobody, heardA} {
+		// Once the other process hears a commit made here now, it has heard
+		// the earlier ones (the requests' opening).
+		if _, err := d.Engine.PostMessage(context.Background(), core.CustomerActor(c.Participant.ID), "", core.Post{Body: fmt.Sprint("before ", attempt)}); err != nil {
+			t.Fatal(err)
+		}
+		wait(heardC, "the other process hearing the commit before")
+		for _, ch := range []chan struct{}{wokeA, wokeC, nobody, heardA, heardC} {
 			for len(ch) > 0 {
 				<-ch
 			}

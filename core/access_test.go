@@ -56,9 +56,9 @@ func TestRevokedFormerOwnerReadsNothing(t *testing.T) {
 				t.Errorf("%s: the revoked former owner still reads", r.name)
 			}
 		}
-		evs, _, _, err := e.Feed(ctx, alice, pos, 0)
-		if err != nil || len(evs) != 0 {
-			t.Errorf("feed after the revocation: %v %v", eventTypes(evs), err)
+		feed, err := e.Feed(ctx, alice, pos, 0)
+		if err != nil || len(feed.Events) != 0 {
+			t.Errorf("feed after the revocation: %v %v", eventTypes(feed.Events), err)
 		}
 		page := try(e.Queue(ctx, alice, core.QueueRequest{View: core.ViewAll})).must(t)
 		if len(page.Requests) != 0 {

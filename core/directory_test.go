@@ -22,12 +22,12 @@ func TestFeed(t *testing.T) {
 		// back for a moment (the horizon is server-wide): ask until not held.
 		feed := func(who core.Technician, from core.Position) ([]core.Event, core.Position) {
 			for {
-				evs, next, held, err := d.Engine.Feed(ctx, storetest.Actor(who), from, 0)
+				page, err := d.Engine.Feed(ctx, storetest.Actor(who), from, 0)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if !held {
-					return evs, next
+				if !page.Held {
+					return page.Events, page.Next
 				}
 			}
 		}

@@ -202,39 +202,77 @@ func (e Event) ForCustomer() Event {
 	return e
 }
 
+// FeedPage is one read of a technician's feed.
+type FeedPage struct {
+	// Events are those of the companies the technician serves.
+	Events []Event
+	// Next is the position to continue from.
+	Next Position
+	// More says the log held more after Next already: read again at once.
+	More bool
+	// Held says later events wait for an older transaction to commit: read
+	// again shortly rather than waiting for a wake-up.
+	Held bool
+	// Every says the technician serves every company (an admin); otherwise
+	// Companies lists those they serve, sorted. A live view follows them.
+	Every     bool
+	Companies []string
+}
+
 // Feed returns the events after pos of the requests a technician serves,
 // for the console's live view, and the position to continue from. Start
 // with LogEnd and then follow, so no change is missed between loading a
-// list and watching it. held reports that later events wait for an older
-// transaction to commit: ask again shortly rather than waiting for a wake-up.
-func (e *Engine) Feed(ctx context.Context, by Actor, after Position, limit int) (evs []Event, next Position, held bool, err error) {
+// list and watching it.
+func (e *Engine) Feed(ctx context.Context, by Actor, after Position, limit int) (FeedPage, error) {
 	t, err := technician(ctx, e.store, by)
 	if err != nil {
-		return nil, after, false, err
+		return FeedPage{Next: after}, err
 	}
 	if limit <= 0 || limit > 500 {
 		limit = 500
 	}
 	all, held, err := e.store.EventsAfter(ctx, after, limit)
-	if err != nil || len(all) == 0 {
-		return nil, after, held, err
+	if err != nil {
+		return FeedPage{Next: after}, err
 	}
-	next = all[len(all)-1].Pos
+	return e.feedPage(ctx, t, after, all, held, len(all) == limit)
+}
+
+// FeedOf is Feed over a page of the log its caller read: all, the events
+// after after in log order as EventsAfter returns them, with EventsAfter's
+// held, and more when the log goes on after them. Many live views can share
+// one read of the log this way; each is still given only what its
+// technician may see, by grants read now, after the events were.
+func (e *Engine) FeedOf(ctx context.Context, by Actor, after Position, all []Event, held, more bool) (FeedPage, error) {
+	t, err := technician(ctx, e.store, by)
+	if err != nil {
+		return FeedPage{Next: after}, err
+	}
+	return e.feedPage(ctx, t, after, all, held, more)
+}
+
+func (e *Engine) feedPage(ctx context.Context, t Technician, after Position, all []Event, held, more bool) (FeedPage, error) {
 	// The grants are read after the events: a revoked company's events
 	// stop with the first batch read after the revocation.
 	every, cos, err := served(ctx, e.store, t)
 	if err != nil {
-		return nil, after, false, err
+		return FeedPage{Next: after}, err
 	}
+	page := FeedPage{Next: after, Held: held, More: more, Every: every, Companies: slices.Sorted(slices.Values(cos))}
+	if len(all) == 0 {
+		return page, nil
+	}
+	page.Next = all[len(all)-1].Pos
 	if every {
-		return all, next, held, nil
+		page.Events = all
+		return page, nil
 	}
 	for _, ev := range all {
 		if slices.Contains(cos, ev.CompanyID) {
-			evs = append(evs, ev)
+			page.Events = append(page.Events, ev)
 		}
 	}
-	return evs, next, held, nil
+	return page, nil
 }
 
 // LogEnd is where a live view that just loaded its lists starts following.

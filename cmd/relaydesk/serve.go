@@ -52,13 +52,13 @@ func (c *call) serve(ctx context.Context) error {
 		return err
 	}
 	console.New(console.Config{
-		Engine: d.engine, Sessions: d.store, Wake: d.store, Logger: log.With("component", "console"),
+		Engine: d.engine, Sessions: d.store, Hub: d.store.Hub(), Logger: log.With("component", "console"),
 		PublicURL: d.cfg.PublicURL, SecureCookies: strings.HasPrefix(d.cfg.PublicURL, "https://"),
 		SetupToken: setup,
 		ClientIP:   func(r *http.Request) string { return clientip.Of(r, d.cfg.TrustedProxies).String() },
 	}).Mount(srv.Mount)
 	widget.New(widget.Config{
-		Engine: d.engine, Wake: d.store, Logger: log.With("component", "widget"),
+		Engine: d.engine, Hub: d.store.Hub(), Logger: log.With("component", "widget"),
 		PublicURL: d.cfg.PublicURL, TrustedProxies: d.cfg.TrustedProxies,
 	}).Mount(srv.Mount)
 	adapters, err := startAdapters(ctx, d, disp, srv)

@@ -145,7 +145,7 @@ func (s *Store) Advance(ctx context.Context, dest, owner string, pos core.Positi
 		return err
 	})
 	if err == nil && len(pending) > 0 {
-		s.signal() // other processes may claim them
+		s.publish(nil) // the dispatchers of other processes may claim them
 	}
 	return err
 }

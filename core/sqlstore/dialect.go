@@ -19,6 +19,11 @@ type dialect struct {
 	txid string
 	// horizon restricts a log read to events of finished transactions.
 	horizon string
+	// logAfter selects the events after a position, given its txid and seq.
+	// SQLite would walk its (txid, seq) index from the start for a
+	// row-value comparison; there txid is always 0 and positions are never
+	// negative, so txid = ? AND seq > ? says the same and seeks to seq.
+	logAfter string
 	// forUpdate locks a request row read inside a transaction, so that
 	// concurrent writers to one request queue up instead of failing their
 	// version check. SQLite needs none: its writers already take turns.
@@ -38,10 +43,12 @@ type dialect struct {
 }
 
 var (
-	sqliteDialect = dialect{name: "sqlite", driver: "sqlite", bind: sqlx.QUESTION, txid: "0", horizon: "1=1", noIndex: "+", greatest: "MAX"}
-	pgDialect     = dialect{name: "postgres", driver: "postgres", bind: sqlx.DOLLAR,
+	sqliteDialect = dialect{name: "sqlite", driver: "sqlite", bind: sqlx.QUESTION, txid: "0", horizon: "1=1",
+		logAfter: "txid = ? AND seq > ?", noIndex: "+", greatest: "MAX"}
+	pgDialect = dialect{name: "postgres", driver: "postgres", bind: sqlx.DOLLAR,
 		txid:         "pg_current_xact_id()::text::bigint",
 		horizon:      "txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
+		logAfter:     "(txid, seq) > (?, ?)",
 		forUpdate:    " FOR UPDATE OF requests",
 		greatest:     "GREATEST",
 		forUpdateRow: " FOR UPDATE",

@@ -46,8 +46,7 @@ func (q queries) RequestEvents(ctx context.Context, requestID string, after int6
 // caller should look again shortly.
 func (s queries) EventsAfter(ctx context.Context, pos core.Position, limit int) (evs []core.Event, held bool, err error) {
 	var rows []eventRow
-	if err := s.sel(ctx, &rows, "events", `SELECT `+eventCols+` FROM events WHERE (txid, seq) > (?, ?) AND `+s.d.horizon+`
-		ORDER BY txid, seq LIMIT ?`, pos.TxID, pos.Seq, limit); err != nil {
+	if err := s.sel(ctx, &rows, "events", s.eventsAfterSQL(), pos.TxID, pos.Seq, limit); err != nil {
 		return nil, false, err
 	}
 	if evs, err = decodeEvents(rows); err != nil {
@@ -62,6 +61,10 @@ func (s queries) EventsAfter(ctx context.Context, pos core.Position, limit int) 
 	var n int
 	err = s.get(ctx, &n, "events", `SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE (txid, seq) > (?, ?) LIMIT 1) x`, pos.TxID, pos.Seq)
 	return evs, n > 0, err
+}
+
+func (s queries) eventsAfterSQL() string {
+	return `SELECT ` + eventCols + ` FROM events WHERE ` + s.d.logAfter + ` AND ` + s.d.horizon + ` ORDER BY txid, seq LIMIT ?`
 }
 
 // LogEnd returns the position of the last event in the log.

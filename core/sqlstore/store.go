@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/relaydesk/relaydesk/core"
+	"github.com/relaydesk/relaydesk/core/hub"
 )
 
 // DefaultURL is where relaydesk keeps its data with no configuration.
@@ -38,10 +40,14 @@ type Store struct {
 	// writer, and its busy handler sleeps where a mutex hands over at once.
 	writeMu sync.Mutex
 
-	subMu sync.Mutex
-	subs  map[chan struct{}]struct{}
-	// committed is signalled after every commit that appended events; the
-	// PostgreSQL notifier turns bursts of them into single NOTIFYs.
+	// hub wakes this process's live readers by what a commit touched.
+	hub *hub.Hub
+	// origin tells this process's NOTIFYs from other processes'.
+	origin string
+	// announce holds what this process's commits touched until the
+	// PostgreSQL notifier tells the other processes, one NOTIFY per burst.
+	announce announcements
+	// committed is signalled after every commit that touched something.
 	committed chan struct{}
 	// listening is closed once Run listens for other processes' commits.
 	listening     chan struct{}
@@ -88,7 +94,8 @@ func Open(ctx context.Context, rawURL string, log *slog.Logger) (*Store, error) 
 		dsn:       dsn,
 		url:       redact(rawURL),
 		log:       log,
-		subs:      map[chan struct{}]struct{}{},
+		hub:       hub.New(),
+		origin:    core.NewID("p"),
 		committed: make(chan struct{}, 1),
 		listening: make(chan struct{}),
 	}
@@ -205,40 +212,31 @@ func (s *Store) Update(ctx context.Context, fn func(core.Tx) error) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
-	if t.events {
-		s.signal()
+	if len(t.keys) > 0 {
+		s.publish(t.keys)
 	}
 	return nil
 }
 
 // Subscribe returns a channel that receives a value (coalesced) whenever
 // events may have been appended, here or, once Run is running, in another
-// process. Call cancel when done.
-func (s *Store) Subscribe() (<-chan struct{}, func()) {
-	ch := make(chan struct{}, 1)
-	s.subMu.Lock()
-	s.subs[ch] = struct{}{}
-	s.subMu.Unlock()
-	return ch, func() {
-		s.subMu.Lock()
-		delete(s.subs, ch)
-		s.subMu.Unlock()
-	}
-}
+// process: the dispatcher's wake-up. Call cancel when done. Live readers
+// that follow one request or company use Hub instead.
+func (s *Store) Subscribe() (<-chan struct{}, func()) { return s.hub.Subscribe() }
 
-func (s *Store) wake() {
-	s.subMu.Lock()
-	defer s.subMu.Unlock()
-	for ch := range s.subs {
-		select {
-		case ch <- struct{}{}:
-		default:
-		}
-	}
-}
+// Hub is where this process's live readers follow what commits touch: the
+// events of a request or of a company, here or, once Run is running, in
+// another process.
+func (s *Store) Hub() *hub.Hub { return s.hub }
 
-func (s *Store) signal() {
-	s.wake()
+// publish wakes this process's readers of what a commit touched (nothing
+// named: the dispatchers only), and queues it for the other processes.
+func (s *Store) publish(keys []hub.Key) {
+	s.hub.Publish(keys...)
+	if s.d.name != "postgres" {
+		return
+	}
+	s.announce.add(keys)
 	select {
 	case s.committed <- struct{}{}:
 	default:
@@ -279,8 +277,10 @@ func (s *Store) notifier(ctx context.Context) {
 			return
 		case <-s.committed:
 		}
-		if _, err := s.db.ExecContext(ctx, "SELECT pg_notify($1, '')", notifyChannel); err != nil && ctx.Err() == nil {
-			s.log.Warn("notify other relaydesk processes", "err", err)
+		for _, p := range s.announce.take(s.origin) {
+			if _, err := s.db.ExecContext(ctx, "SELECT pg_notify($1, $2)", notifyChannel, p); err != nil && ctx.Err() == nil {
+				s.log.Warn("notify other relaydesk processes", "err", err)
+			}
 		}
 	}
 }
@@ -288,7 +288,14 @@ func (s *Store) notifier(ctx context.Context) {
 // txn is an open transaction.
 type txn struct {
 	queries
-	events bool // appended events: wake readers after commit
+	keys []hub.Key // what the transaction touched: wake its readers after commit
+}
+
+// touch records that the transaction touched k.
+func (t *txn) touch(k hub.Key) {
+	if !slices.Contains(t.keys, k) {
+		t.keys = append(t.keys, k)
+	}
 }
 
 var _ core.Store = (*Store)(nil)

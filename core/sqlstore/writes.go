@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/relaydesk/relaydesk/core"
+	"github.com/relaydesk/relaydesk/core/hub"
 )
 
 func (t *txn) InsertCompany(ctx context.Context, c core.Company) error {
@@ -32,17 +33,26 @@ func (t *txn) UpdateTechnician(ctx context.Context, x core.Technician) error {
 	n, err := t.exec(ctx, "update technician", `UPDATE technicians SET email = ?, name = ?, role = ?, availability = ?,
 		password_hash = ?, signin_reset_at = ? WHERE id = ?`, strings.ToLower(x.Email), x.Name, x.Role, x.Availability,
 		x.PasswordHash, us(x.SignInResetAt), x.ID)
+	if err == nil {
+		t.touch(hub.Technician(x.ID)) // the role decides what they see
+	}
 	return one(n, err, "technician")
 }
 
 func (t *txn) GrantAccess(ctx context.Context, technicianID, companyID string) error {
 	_, err := t.exec(ctx, "grant access", `INSERT INTO access (technician_id, company_id) VALUES (?, ?)
 		ON CONFLICT (technician_id, company_id) DO NOTHING`, technicianID, companyID)
+	if err == nil {
+		t.touch(hub.Technician(technicianID))
+	}
 	return err
 }
 
 func (t *txn) RevokeAccess(ctx context.Context, technicianID, companyID string) error {
 	_, err := t.exec(ctx, "revoke access", `DELETE FROM access WHERE technician_id = ? AND company_id = ?`, technicianID, companyID)
+	if err == nil {
+		t.touch(hub.Technician(technicianID))
+	}
 	return err
 }
 
@@ -129,7 +139,8 @@ func (t *txn) AppendEvent(ctx context.Context, e core.Event) error {
 		actor_id, audience, data, created_at) VALUES (`+t.d.txid+`, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.RequestID, e.CompanyID, e.RSeq, e.Type, e.Actor.Kind, e.Actor.ID, e.Audience, string(data), us(e.CreatedAt))
 	if err == nil {
-		t.events = true
+		t.touch(hub.Request(e.RequestID))
+		t.touch(hub.Company(e.CompanyID))
 	}
 	return err
 }

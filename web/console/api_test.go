@@ -216,11 +216,11 @@ func TestConversation(t *testing.T) {
 				// On PostgreSQL a poll may stop early at a transaction still
 				// running elsewhere on the server; follow "next" as a browser does.
 				body := res.body
-				for polls := 0; !strings.Contains(body, `"type":"request.closed"`); polls++ {
+				for polls := 0; !strings.Contains(body, `"type":"request.transferred"`); polls++ {
 					var fr struct{ Next string }
 					res.json(t, &fr)
 					if polls == 50 {
-						t.Fatalf("the feed did not reach request.closed: %s", body)
+						t.Fatalf("the feed did not reach request.transferred: %s", body)
 					}
 					res = alice.do("GET", "/console/api/feed?after="+fr.Next, nil, nil)
 					body += res.body

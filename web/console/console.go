@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/relaydesk/relaydesk/core"
+	"github.com/relaydesk/relaydesk/core/hub"
 	"github.com/relaydesk/relaydesk/core/sqlstore"
 	"github.com/relaydesk/relaydesk/web/jsonapi"
 	"github.com/relaydesk/relaydesk/web/live"
@@ -42,9 +43,9 @@ type SessionStore interface {
 type Config struct {
 	Engine   *core.Engine
 	Sessions SessionStore
-	// Wake tells the live feed when events may have committed: the store's
-	// Subscribe.
-	Wake   live.Waker
+	// Hub tells the live feed when events of the companies it follows
+	// commit: the store's hub.
+	Hub    *hub.Hub
 	Logger *slog.Logger
 	// PublicURL is how browsers reach relaydesk, such as
 	// "https://support.example.com". State-changing requests must come from
@@ -86,7 +87,8 @@ type Handler struct {
 	tmpl      *template.Template
 	assets    map[string]asset
 	limits    *ratelimit.Limiter
-	stream    live.Streamer
+	stream    *live.Streamer
+	tail      *tail
 
 	setupMu   sync.Mutex
 	setupUsed bool
@@ -118,7 +120,8 @@ func New(cfg Config) *Handler {
 	}).ParseFS(templateFS, "templates/*.html"))
 	h.assets = loadAssets()
 	h.limits = newLimiter()
-	h.stream = live.Streamer{Wake: cfg.Wake, Log: h.log}
+	h.stream = live.New(live.Config{Hub: cfg.Hub, Logger: h.log})
+	h.tail = newTail(cfg.Engine, cfg.Hub)
 	return h
 }
 

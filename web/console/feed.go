@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/relaydesk/relaydesk/core"
+	"github.com/relaydesk/relaydesk/core/hub"
 	"github.com/relaydesk/relaydesk/web/jsonapi"
 	"github.com/relaydesk/relaydesk/web/live"
 )
@@ -34,8 +36,10 @@ const feedBatch = 200
 const recheck = time.Minute
 
 // fetcher follows Engine.Feed for a visitor from a position ("" is the
-// log's end now).
-func (h *Handler) fetcher(v *visitor) live.Fetch {
+// log's end now). It tells follow what wakes the stream: the companies the
+// technician serves (every commit for an admin) and changes to their own
+// access, and tells it again whenever a read finds that those changed.
+func (h *Handler) fetcher(v *visitor, follow live.Follow) live.Fetch {
 	var mu sync.Mutex
 	checked := h.now()
 	// stillSignedIn re-checks the session once recheck has passed. It runs
@@ -56,34 +60,73 @@ func (h *Handler) fetcher(v *visitor) live.Fetch {
 		checked = h.now()
 		return nil
 	}
-	return func(ctx context.Context, after string) ([]any, string, error) {
+	// Until the first read says what the technician serves, changes to
+	// their access wake the stream; the first read then follows more.
+	following := []hub.Key{hub.Technician(v.actor.ID)}
+	follow(following...)
+	return func(ctx context.Context, after string) ([]any, string, bool, error) {
 		pos, err := core.ParsePosition(after)
 		if err != nil {
-			return nil, after, err
+			return nil, after, false, err
 		}
 		if after == "" {
 			if pos, err = h.eng.LogEnd(ctx); err != nil {
-				return nil, after, err
+				return nil, after, false, err
 			}
 		}
-		evs, next, held, err := h.eng.Feed(ctx, v.actor, pos, feedBatch)
+		page, err := h.feed(ctx, v.actor, pos)
 		if err != nil {
-			return nil, after, err
+			return nil, after, false, err
 		}
 		if err := stillSignedIn(ctx); err != nil {
-			return nil, after, err
+			return nil, after, false, err
 		}
-		if held && len(evs) == 0 && next == pos {
-			return nil, after, live.ErrHeld
+		// Commits of a company granted since the last read may not have
+		// woken the stream: follow it now, and read again.
+		refollowed := false
+		if keys := feedKeys(v.actor.ID, page); !slices.Equal(keys, following) {
+			follow(keys...)
+			following, refollowed = keys, true
 		}
-		items := make([]any, 0, len(evs))
-		for _, e := range evs {
+		if page.Held && len(page.Events) == 0 && page.Next == pos && !refollowed {
+			return nil, after, false, live.ErrHeld
+		}
+		items := make([]any, 0, len(page.Events))
+		for _, e := range page.Events {
 			items = append(items, eventJSON{Pos: e.Pos.String(), RequestID: e.RequestID, CompanyID: e.CompanyID,
 				RSeq: e.RSeq, Type: e.Type, ActorKind: e.Actor.Kind, ActorID: e.Actor.ID, Audience: e.Audience,
 				Data: e.Data, CreatedAt: e.CreatedAt})
 		}
-		return items, next.String(), nil
+		// A page that was held back is looked at again at once: what waits
+		// has woken the feed already, and will not wake it again.
+		return items, page.Next.String(), page.More || page.Held || refollowed, nil
 	}
+}
+
+// feed reads a technician's feed after pos: from the reads of the log the
+// feeds share when pos is within them, else from the log.
+func (h *Handler) feed(ctx context.Context, by core.Actor, pos core.Position) (core.FeedPage, error) {
+	evs, held, more, ok, err := h.tail.after(ctx, pos, feedBatch)
+	if err != nil {
+		return core.FeedPage{Next: pos}, err
+	}
+	if !ok {
+		return h.eng.Feed(ctx, by, pos, feedBatch)
+	}
+	return h.eng.FeedOf(ctx, by, pos, evs, held, more)
+}
+
+// feedKeys is what a technician's feed follows: changes to their access,
+// and the events of the companies they serve.
+func feedKeys(technicianID string, page core.FeedPage) []hub.Key {
+	keys := []hub.Key{hub.Technician(technicianID)}
+	if page.Every {
+		return append(keys, hub.Everything())
+	}
+	for _, c := range page.Companies {
+		keys = append(keys, hub.Company(c))
+	}
+	return keys
 }
 
 // liveSocket streams the feed over a WebSocket. The session cookie
@@ -103,26 +146,25 @@ func (h *Handler) liveSocket(w http.ResponseWriter, r *http.Request) {
 		jsonapi.Problem(w, http.StatusForbidden, "csrf", "this request did not come from a relaydesk console page")
 		return
 	}
-	fetch := h.fetcher(v)
-	// The socket's error frame shows the message: only what a user may read.
-	safe := func(ctx context.Context, after string) ([]any, string, error) {
-		items, next, err := fetch(ctx, after)
-		if errors.Is(err, live.ErrHeld) {
-			return nil, after, err
-		}
-		if core.ErrorCode(err) == core.CodeInternal && ctx.Err() == nil {
-			h.log.ErrorContext(ctx, "console live feed", "err", err)
-		}
-		if err != nil {
-			return nil, after, errors.New(core.ErrorMessage(err))
-		}
-		return items, next, nil
-	}
-	h.stream.ServeWS(w, r, h.sameOrigin, func(ctx context.Context, hello live.Hello) (live.Fetch, error) {
+	h.stream.ServeWS(w, r, h.sameOrigin, func(ctx context.Context, hello live.Hello, follow live.Follow) (live.Fetch, error) {
 		if _, err := core.ParsePosition(hello.After); err != nil {
 			return nil, errors.New(core.ErrorMessage(err))
 		}
-		return safe, nil
+		fetch := h.fetcher(v, follow)
+		// The socket's error frame shows the message: only what a user may read.
+		return func(ctx context.Context, after string) ([]any, string, bool, error) {
+			items, next, more, err := fetch(ctx, after)
+			if errors.Is(err, live.ErrHeld) {
+				return nil, after, false, err
+			}
+			if core.ErrorCode(err) == core.CodeInternal && ctx.Err() == nil {
+				h.log.ErrorContext(ctx, "console live feed", "err", err)
+			}
+			if err != nil {
+				return nil, after, false, errors.New(core.ErrorMessage(err))
+			}
+			return items, next, more, nil
+		}, nil
 	})
 }
 
@@ -141,7 +183,7 @@ func (h *Handler) poll(w http.ResponseWriter, r *http.Request, v *visitor) {
 		}
 		after = pos.String()
 	}
-	fr, err := h.stream.Poll(r, after, h.fetcher(v))
+	fr, err := h.stream.Poll(r, after, func(follow live.Follow) (live.Fetch, error) { return h.fetcher(v, follow), nil })
 	if err != nil {
 		jsonapi.Fail(w, r, h.log, err)
 		return

@@ -2,6 +2,13 @@
 // WebSocket, or by long polling where WebSockets do not get through. Either
 // way the client says where it is ("after"), so a reconnecting browser
 // catches up from the event log and misses nothing.
+//
+// A stream is woken only by commits that touch what it follows (one
+// request, a technician's companies), as the store's hub announces them.
+// An idle WebSocket costs its connection and one goroutine that reads the
+// client's control frames: nothing else runs for it, and it holds no write
+// buffer, until a wake-up starts a goroutine that reads what is new, writes
+// it and ends.
 package live
 
 import (
@@ -9,16 +16,27 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/relaydesk/relaydesk/core/hub"
 )
 
 // Fetch returns what happened after the cursor after, and the cursor to
-// continue from (after itself when nothing happened). It returns ErrHeld
-// when nothing can be shown yet but something has happened: the wake-up for
-// it came already, so the streamer looks again shortly instead of waiting.
-type Fetch func(ctx context.Context, after string) (items []any, next string, err error)
+// continue from (after itself when nothing happened). more says there is
+// more after next already: the stream fetches again at once rather than
+// waiting to be woken. It returns ErrHeld when nothing can be shown yet but
+// something has happened: the wake-up for it came already, so the streamer
+// looks again shortly instead of waiting.
+type Fetch func(ctx context.Context, after string) (items []any, next string, more bool, err error)
+
+// Follow sets what wakes a stream: commits that touch one of keys. It
+// replaces what the stream followed before. A Fetch that finds that what it
+// follows has changed (a technician given another company) calls it again
+// and says more, so that the stream reads what committed meanwhile.
+type Follow func(keys ...hub.Key)
 
 // ErrHeld is Fetch's "look again in a moment" (on PostgreSQL, events wait
 // until every older transaction has committed).
@@ -26,11 +44,6 @@ var ErrHeld = errors.New("events held back by an older transaction")
 
 // heldRecheck is how soon a held stream looks again.
 const heldRecheck = 20 * time.Millisecond
-
-// Waker tells when there may be something new: the store's Subscribe.
-type Waker interface {
-	Subscribe() (<-chan struct{}, func())
-}
 
 // Frame is what the server sends: a batch of items and the cursor after
 // them, or an error after which the server closes the stream.
@@ -48,101 +61,256 @@ type Hello struct {
 	Token string `json:"token,omitempty"`
 }
 
-// Streamer serves live streams.
-type Streamer struct {
-	Wake Waker
-	Log  *slog.Logger
-	// Ping is how often an idle WebSocket is pinged; default 25s.
+// Config is what a Streamer needs. Logger, Ping and PollWait are optional.
+type Config struct {
+	// Hub says when what a stream follows has committed: the store's.
+	Hub    *hub.Hub
+	Logger *slog.Logger
+	// Ping is how often a WebSocket is pinged; default 25s.
 	Ping time.Duration
 	// PollWait is how long a long poll waits for something new; default 25s.
 	PollWait time.Duration
+	// Reads bounds how many WebSockets fetch at once; default 32. When a
+	// commit wakes many (or a lost connection to the database wakes all),
+	// the rest wait their turn instead of all reading the store at once.
+	Reads int
 }
 
-func (s Streamer) ping() time.Duration {
-	if s.Ping > 0 {
-		return s.Ping
+// Streamer serves live streams.
+type Streamer struct {
+	hub      *hub.Hub
+	log      *slog.Logger
+	ping     time.Duration
+	pollWait time.Duration
+	// buffers are the WebSockets' write buffers, taken for the length of
+	// one frame: an idle socket holds none.
+	buffers *sync.Pool
+	// reads holds a token for each WebSocket fetch under way.
+	reads chan struct{}
+}
+
+// readBufferSize is a WebSocket's read buffer: the client sends only its
+// Hello and control frames (at most 125 bytes each).
+const readBufferSize = 512
+
+// writeBufferSize is the size of the pooled write buffers; a longer frame
+// goes out in several writes.
+const writeBufferSize = 4096
+
+// New returns a streamer. It does no I/O.
+func New(cfg Config) *Streamer {
+	s := &Streamer{hub: cfg.Hub, log: cfg.Logger, ping: cfg.Ping, pollWait: cfg.PollWait, buffers: &sync.Pool{}}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
 	}
-	return 25 * time.Second
+	if s.ping <= 0 {
+		s.ping = 25 * time.Second
+	}
+	if s.pollWait <= 0 {
+		s.pollWait = 25 * time.Second
+	}
+	if cfg.Reads <= 0 {
+		cfg.Reads = 32
+	}
+	s.reads = make(chan struct{}, cfg.Reads)
+	return s
 }
 
 // ServeWS upgrades to a WebSocket, reads the client's Hello, asks open for
 // the stream it may follow, and sends Frames until the client leaves.
 // sameOrigin refuses pages of other sites: a browser sends cookies with a
-// cross-site WebSocket too.
-func (s Streamer) ServeWS(w http.ResponseWriter, r *http.Request, sameOrigin func(*http.Request) bool,
-	open func(ctx context.Context, h Hello) (Fetch, error)) {
-	up := websocket.Upgrader{CheckOrigin: sameOrigin}
+// cross-site WebSocket too. open tells follow what wakes the stream before
+// it returns; its context is r's. ServeWS returns once the stream runs: the
+// stream outlives the request, and the Fetch is called with contexts of the
+// stream's own.
+func (s *Streamer) ServeWS(w http.ResponseWriter, r *http.Request, sameOrigin func(*http.Request) bool,
+	open func(ctx context.Context, h Hello, follow Follow) (Fetch, error)) {
+	up := websocket.Upgrader{CheckOrigin: sameOrigin, ReadBufferSize: readBufferSize, WriteBufferSize: writeBufferSize,
+		WriteBufferPool: s.buffers}
 	conn, err := up.Upgrade(w, r, nil)
 	if err != nil {
 		return // the upgrader answered the client already
 	}
-	defer conn.Close()
-	ctx, cancel := context.WithCancel(r.Context())
-	defer cancel()
-
 	conn.SetReadLimit(4096)
 	conn.SetReadDeadline(time.Now().Add(30 * time.Second))
 	var h Hello
 	if err := conn.ReadJSON(&h); err != nil {
 		s.closeWith(conn, "send {\"after\": \"...\"} first")
+		conn.Close()
 		return
 	}
-	fetch, err := open(ctx, h)
+	st := &stream{s: s, conn: conn, after: h.After, running: true, woken: true}
+	// Wake-ups during open wait for the first flush below: running is set.
+	st.watch = s.hub.Watch(st.wake)
+	fetch, err := open(r.Context(), h, st.watch.Follow)
 	if err != nil {
 		s.closeWith(conn, err.Error())
+		st.watch.Stop()
+		conn.Close()
 		return
 	}
-	// The client sends nothing more; reading still handles pongs and close.
+	st.fetch = fetch
+	// The client sends nothing more; reading still answers pings and
+	// notices when it leaves.
 	conn.SetReadDeadline(time.Time{})
 	conn.SetPongHandler(func(string) error { return nil })
-	go func() {
-		defer cancel()
-		for {
-			if _, _, err := conn.NextReader(); err != nil {
+	st.timer = time.AfterFunc(s.ping, st.pingSoon)
+	go st.receive()
+	st.flush()
+}
+
+// stream is one WebSocket client.
+type stream struct {
+	s     *Streamer
+	conn  *websocket.Conn
+	watch *hub.Watch
+	fetch Fetch
+	timer *time.Timer // the next ping
+	after string      // the client's cursor; only the flushing goroutine uses it
+
+	mu      sync.Mutex
+	running bool               // a goroutine is flushing
+	woken   bool               // woken: fetch (again)
+	pingDue bool               // the ping timer fired
+	closed  bool               // the stream has ended
+	cancel  context.CancelFunc // ends the running flush's context
+}
+
+// wake makes the stream fetch: at once on a goroutine of its own, or, when
+// one is flushing already, again when it is done.
+func (st *stream) wake() { st.kick(true, false) }
+
+// pingSoon has the stream ping its client, the same way.
+func (st *stream) pingSoon() { st.kick(false, true) }
+
+func (st *stream) kick(fetch, ping bool) {
+	st.mu.Lock()
+	st.woken = st.woken || fetch
+	st.pingDue = st.pingDue || ping
+	if st.running || st.closed {
+		st.mu.Unlock()
+		return
+	}
+	st.running = true
+	st.mu.Unlock()
+	go st.flush()
+}
+
+// flush fetches and writes, and pings when due, until nothing is left to
+// do. Only one flush runs at a time: it is the stream's one writer.
+func (st *stream) flush() {
+	st.mu.Lock()
+	if st.closed {
+		st.mu.Unlock()
+		return
+	}
+	// The stream outlives the request and keeps nothing of it (r's context
+	// holds the connection's HTTP state, hundreds of bytes a socket). It
+	// holds no context while idle: each flush makes its own, which closing
+	// the stream cancels.
+	ctx, cancel := context.WithCancel(context.Background())
+	st.cancel = cancel
+	st.mu.Unlock()
+	defer cancel()
+	for {
+		st.mu.Lock()
+		fetch, ping := st.woken, st.pingDue
+		st.woken, st.pingDue = false, false
+		st.mu.Unlock()
+		if ping {
+			if err := st.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(10*time.Second)); err != nil {
+				st.close()
 				return
 			}
+			st.mu.Lock()
+			if !st.closed {
+				st.timer.Reset(st.s.ping)
+			}
+			st.mu.Unlock()
 		}
-	}()
+		if fetch && !st.pump(ctx) {
+			st.close()
+			return
+		}
+		st.mu.Lock()
+		if st.closed || (!st.woken && !st.pingDue) {
+			st.running, st.cancel = false, nil
+			st.mu.Unlock()
+			return
+		}
+		st.mu.Unlock()
+	}
+}
 
-	wake, unsubscribe := s.Wake.Subscribe()
-	defer unsubscribe()
-	ping := time.NewTicker(s.ping())
-	defer ping.Stop()
-	after := h.After
+// pump fetches and writes until the fetch has nothing more. It reports
+// false when the stream must end.
+func (st *stream) pump(ctx context.Context) bool {
 	for {
-		items, next, err := fetch(ctx, after)
-		var recheck <-chan time.Time
+		items, next, more, err := st.read(ctx)
 		if errors.Is(err, ErrHeld) {
-			recheck, err = time.After(heldRecheck), nil
+			time.AfterFunc(heldRecheck, st.wake)
+			return true
 		}
 		if err != nil {
 			if ctx.Err() == nil {
-				s.closeWith(conn, err.Error())
+				st.s.closeWith(st.conn, err.Error())
 			}
-			return
+			return false
 		}
-		if len(items) > 0 || next != after {
-			conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
-			if err := conn.WriteJSON(Frame{Type: "events", Items: items, Next: next}); err != nil {
-				return
+		if len(items) > 0 || next != st.after {
+			st.conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
+			if err := st.conn.WriteJSON(Frame{Type: "events", Items: items, Next: next}); err != nil {
+				return false
 			}
-			after = next
-			continue // there may be more than one batch
+			st.after = next
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-wake:
-		case <-recheck:
-		case <-ping.C:
-			if err := conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(10*time.Second)); err != nil {
-				return
-			}
+		if !more {
+			return true
 		}
 	}
 }
 
-func (s Streamer) closeWith(conn *websocket.Conn, reason string) {
+// read fetches after the client's cursor, once a read is free.
+func (st *stream) read(ctx context.Context) ([]any, string, bool, error) {
+	select {
+	case st.s.reads <- struct{}{}:
+	case <-ctx.Done():
+		return nil, st.after, false, ctx.Err()
+	}
+	defer func() { <-st.s.reads }()
+	return st.fetch(ctx, st.after)
+}
+
+// receive reads the client's frames until it leaves, then closes the
+// stream.
+func (st *stream) receive() {
+	defer st.close()
+	for {
+		if _, _, err := st.conn.NextReader(); err != nil {
+			return
+		}
+	}
+}
+
+// close ends the stream: its flush, if one runs, its watch, its pings and
+// its connection.
+func (st *stream) close() {
+	st.mu.Lock()
+	if st.closed {
+		st.mu.Unlock()
+		return
+	}
+	st.closed = true
+	if st.cancel != nil {
+		st.cancel()
+	}
+	st.mu.Unlock()
+	st.watch.Stop()
+	st.timer.Stop()
+	st.conn.Close()
+}
+
+func (s *Streamer) closeWith(conn *websocket.Conn, reason string) {
 	conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
 	conn.WriteJSON(Frame{Type: "error", Error: reason})
 	if len(reason) > 120 {
@@ -153,19 +321,26 @@ func (s Streamer) closeWith(conn *websocket.Conn, reason string) {
 }
 
 // Poll answers one long poll: what happened after after, waiting up to
-// PollWait for something to happen if nothing has yet. The answer is a
+// PollWait for something to happen if nothing has yet. open says what wakes
+// the poll through follow and returns how to read it. The answer is a
 // Frame, as JSON.
-func (s Streamer) Poll(r *http.Request, after string, fetch Fetch) (Frame, error) {
-	wait := s.PollWait
-	if wait <= 0 {
-		wait = 25 * time.Second
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), wait)
+func (s *Streamer) Poll(r *http.Request, after string, open func(follow Follow) (Fetch, error)) (Frame, error) {
+	ctx, cancel := context.WithTimeout(r.Context(), s.pollWait)
 	defer cancel()
-	wake, unsubscribe := s.Wake.Subscribe()
-	defer unsubscribe()
+	wake := make(chan struct{}, 1)
+	w := s.hub.Watch(func() {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	})
+	defer w.Stop()
+	fetch, err := open(w.Follow)
+	if err != nil {
+		return Frame{}, err
+	}
 	for {
-		items, next, err := fetch(r.Context(), after)
+		items, next, more, err := fetch(r.Context(), after)
 		var recheck <-chan time.Time
 		if errors.Is(err, ErrHeld) {
 			recheck, err = time.After(heldRecheck), nil
@@ -175,6 +350,9 @@ func (s Streamer) Poll(r *http.Request, after string, fetch Fetch) (Frame, error
 		}
 		if len(items) > 0 || next != after {
 			return Frame{Type: "events", Items: items, Next: next}, nil
+		}
+		if more {
+			continue
 		}
 		select {
 		case <-ctx.Done():

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/relaydesk/relaydesk/core"
+	"github.com/relaydesk/relaydesk/core/hub"
 	"github.com/relaydesk/relaydesk/web/jsonapi"
 	"github.com/relaydesk/relaydesk/web/live"
 )
@@ -27,12 +28,9 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 		jsonapi.Fail(w, r, h.log, err)
 		return
 	}
-	fetch, err := h.fetcher(r.Context(), by)
-	if err != nil {
-		jsonapi.Fail(w, r, h.log, err)
-		return
-	}
-	fr, err := h.stream.Poll(r, normAfter(after), fetch)
+	fr, err := h.stream.Poll(r, normAfter(after), func(follow live.Follow) (live.Fetch, error) {
+		return h.fetcher(r.Context(), by, follow)
+	})
 	if err != nil {
 		jsonapi.Fail(w, r, h.log, err)
 		return
@@ -44,7 +42,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 // is {"after": "N", "token": "..."}; browsers cannot set an Authorization
 // header on a WebSocket.
 func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
-	h.stream.ServeWS(w, r, h.sameOrigin, func(ctx context.Context, hello live.Hello) (live.Fetch, error) {
+	h.stream.ServeWS(w, r, h.sameOrigin, func(ctx context.Context, hello live.Hello, follow live.Follow) (live.Fetch, error) {
 		if _, err := parseAfter(hello.After); err != nil {
 			return nil, h.public(ctx, err)
 		}
@@ -52,16 +50,16 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, h.public(ctx, err)
 		}
-		fetch, err := h.fetcher(ctx, by)
+		fetch, err := h.fetcher(ctx, by, follow)
 		if err != nil {
 			return nil, h.public(ctx, err)
 		}
-		return func(ctx context.Context, after string) ([]any, string, error) {
-			items, next, err := fetch(ctx, after)
+		return func(ctx context.Context, after string) ([]any, string, bool, error) {
+			items, next, more, err := fetch(ctx, after)
 			if err != nil {
 				err = h.public(ctx, err)
 			}
-			return items, next, err
+			return items, next, more, err
 		}, nil
 	})
 }
@@ -77,32 +75,34 @@ func (h *Handler) public(ctx context.Context, err error) error {
 }
 
 // fetcher follows one customer's request: its events as the customer may
-// see them, the cursor being the rseq of the last event looked at.
-func (h *Handler) fetcher(ctx context.Context, by core.Actor) (live.Fetch, error) {
+// see them, the cursor being the rseq of the last event looked at. It tells
+// follow that commits on that request, and no other, wake the stream.
+func (h *Handler) fetcher(ctx context.Context, by core.Actor, follow live.Follow) (live.Fetch, error) {
 	p, err := h.eng.Store().Participant(ctx, by.ID)
 	if err != nil {
 		return nil, err
 	}
 	requestID := p.RequestID
-	return func(ctx context.Context, after string) ([]any, string, error) {
+	follow(hub.Request(requestID))
+	return func(ctx context.Context, after string) ([]any, string, bool, error) {
 		n, err := parseAfter(after)
 		if err != nil {
-			return nil, after, err
+			return nil, after, false, err
 		}
 		after = normAfter(after)
 		// The request's version is the rseq of its last event. Reading it
-		// first makes an idle wake-up (an event of some other request) one
-		// cheap query, and tells how far the events read below reach.
+		// first makes a wake-up with nothing for this customer one cheap
+		// query, and tells how far the events read below reach.
 		r, err := h.eng.Store().Request(ctx, requestID)
 		if err != nil {
-			return nil, after, err
+			return nil, after, false, err
 		}
 		if r.Version <= n {
-			return nil, after, nil
+			return nil, after, false, nil
 		}
 		evs, err := h.eng.Events(ctx, by, "", n, batch)
 		if err != nil {
-			return nil, after, err
+			return nil, after, false, err
 		}
 		// Every rseq up to min(n+batch, version) existed when the events
 		// were read, and the customer may see none that was left out (notes,
@@ -114,7 +114,9 @@ func (h *Handler) fetcher(ctx context.Context, by core.Actor) (live.Fetch, error
 			items[i] = viewEvent(ev, by.ID)
 			next = max(next, ev.RSeq)
 		}
-		return items, strconv.FormatInt(next, 10), nil
+		// Events after next that committed after the version was read woke
+		// the stream again: only the rest of a long backlog is "more".
+		return items, strconv.FormatInt(next, 10), next < r.Version, nil
 	}, nil
 }
 

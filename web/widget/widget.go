@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/relaydesk/relaydesk/core"
+	"github.com/relaydesk/relaydesk/core/hub"
 	"github.com/relaydesk/relaydesk/web/jsonapi"
 	"github.com/relaydesk/relaydesk/web/live"
 	"github.com/relaydesk/relaydesk/web/ratelimit"
@@ -23,8 +24,8 @@ import (
 // Now are optional.
 type Config struct {
 	Engine *core.Engine
-	// Wake says when events may have been appended: the store's Subscribe.
-	Wake   live.Waker
+	// Hub says when a request's events commit: the store's hub.
+	Hub    *hub.Hub
 	Logger *slog.Logger
 	// PublicURL is where browsers reach relaydesk. Its origin is the only
 	// one whose pages may open the live WebSocket, and the one the pages'
@@ -45,7 +46,7 @@ type Handler struct {
 	eng     *core.Engine
 	log     *slog.Logger
 	trusted []netip.Prefix
-	stream  live.Streamer
+	stream  *live.Streamer
 	origin  string // scheme://host[:port] of PublicURL; "" when unset
 	site    *site
 	now     func() time.Time
@@ -63,7 +64,7 @@ func New(cfg Config) *Handler {
 		cfg.Now = time.Now
 	}
 	h := &Handler{eng: cfg.Engine, log: cfg.Logger, trusted: cfg.TrustedProxies,
-		stream: live.Streamer{Wake: cfg.Wake, Log: cfg.Logger, PollWait: cfg.PollWait},
+		stream: live.New(live.Config{Hub: cfg.Hub, Logger: cfg.Logger, PollWait: cfg.PollWait}),
 		origin: originOf(cfg.PublicURL), now: cfg.Now, limits: ratelimit.New(limitWindow, maxLimiterKeys)}
 	h.site = newSite(h.origin)
 	return h

@@ -1,7 +1,6 @@
 package dispatch_test
 
 import (
-	"context"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -9,29 +8,8 @@ import (
 
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/dispatch"
-	"github.com/relaydesk/relaydesk/core/sqlstore"
 	"github.com/relaydesk/relaydesk/core/sqlstore/storetest"
 )
-
-// listen runs a store's LISTEN/NOTIFY loop for the test and waits until it
-// hears other processes.
-func listen(t *testing.T, s *sqlstore.Store) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := s.Run(ctx); err != nil {
-			t.Errorf("listener: %v", err)
-		}
-	}()
-	t.Cleanup(func() { cancel(); <-done })
-	select {
-	case <-s.Listening():
-	case <-time.After(10 * time.Second):
-		t.Fatal("the listener did not start")
-	}
-}
 
 // TestNotifyWakesAnotherProcess: an event committed through one connection
 // pool wakes the subscribers of another, as in another process; a
@@ -41,8 +19,8 @@ func TestNotifyWakesAnotherProcess(t *testing.T) {
 	writer, reader := storetest.Open(t, url), storetest.Open(t, url)
 	wake, unsubscribe := reader.Subscribe()
 	defer unsubscribe()
-	listen(t, writer)
-	listen(t, reader)
+	storetest.Listen(t, writer)
+	storetest.Listen(t, reader)
 	select { // the "rescan" every listener start signals
 	case <-wake:
 	default:
@@ -78,8 +56,8 @@ func TestNotifyWakesAnotherProcess(t *testing.T) {
 func TestTwoProcessesShareADestination(t *testing.T) {
 	url := storetest.PostgresURL(t)
 	a, b := storetest.Open(t, url), storetest.Open(t, url)
-	listen(t, a)
-	listen(t, b)
+	storetest.Listen(t, a)
+	storetest.Listen(t, b)
 	deskA := storetest.NewDesk(t, a)
 	deskB := &storetest.Desk{Store: b, Engine: core.NewEngine(core.Config{Store: b, Blobs: deskA.Blobs}),
 		Acme: deskA.Acme}

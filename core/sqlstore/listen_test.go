@@ -90,8 +90,8 @@ func TestAnnounced(t *testing.T) {
 func TestNotifyNamesWhatChanged(t *testing.T) {
 	url := storetest.PostgresURL(t)
 	writer, reader := storetest.Open(t, url), storetest.Open(t, url)
-	listen(t, writer)
-	listen(t, reader)
+	storetest.Listen(t, writer)
+	storetest.Listen(t, reader)
 	d := storetest.NewDesk(t, writer)
 	a := d.Open(t, d.Acme, "a@example.com", "a")
 	b := d.Open(t, d.Acme, "b@example.com", "b")
@@ -163,8 +163,8 @@ func TestNotifyNamesWhatChanged(t *testing.T) {
 func TestOwnNotifyIsNotHeardTwice(t *testing.T) {
 	url := storetest.PostgresURL(t)
 	here, there := storetest.Open(t, url), storetest.Open(t, url)
-	listen(t, here)
-	listen(t, there)
+	storetest.Listen(t, here)
+	storetest.Listen(t, there)
 	d := storetest.NewDesk(t, here)
 	elsewhere := core.NewEngine(core.Config{Store: there})
 	a := d.Open(t, d.Acme, "a@example.com", "a")
@@ -219,24 +219,4 @@ func TestOwnNotifyIsNotHeardTwice(t *testing.T) {
 		return
 	}
 	t.Fatal("other processes on the test server woke everything in every attempt")
-}
-
-// listen runs a store's LISTEN/NOTIFY loop for the test and waits until it
-// hears other processes.
-func listen(t *testing.T, s *sqlstore.Store) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := s.Run(ctx); err != nil {
-			t.Errorf("listener: %v", err)
-		}
-	}()
-	t.Cleanup(func() { cancel(); <-done })
-	select {
-	case <-s.Listening():
-	case <-time.After(10 * time.Second):
-		t.Fatal("the listener did not start")
-	}
 }

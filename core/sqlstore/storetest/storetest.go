@@ -174,3 +174,24 @@ func Snapshot(tb testing.TB, s *sqlstore.Store) string {
 	}
 	return b.String()
 }
+
+// Listen runs a store's LISTEN/NOTIFY loop (Store.Run) until the test ends
+// and waits until it hears other processes, as a second relaydesk process
+// on the same database would.
+func Listen(tb testing.TB, s *sqlstore.Store) {
+	tb.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := s.Run(ctx); err != nil {
+			tb.Errorf("listener: %v", err)
+		}
+	}()
+	tb.Cleanup(func() { cancel(); <-done })
+	select {
+	case <-s.Listening():
+	case <-time.After(10 * time.Second):
+		tb.Fatal("the listener did not start")
+	}
+}

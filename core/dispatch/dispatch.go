@@ -57,11 +57,11 @@ type Destination interface {
 // the beginning of the log instead of its end.
 type FromStart interface{ FromStart() bool }
 
-// Pending is what the scanner found for one request: events First..Last
+// Pending is what the scanner found for one request: events up to Last
 // (rseq) to deliver.
 type Pending struct {
-	RequestID   string
-	First, Last int64
+	RequestID string
+	Last      int64
 }
 
 // Conv is a conversation claimed for delivery.

@@ -72,12 +72,11 @@ func pendingOf(evs []core.Event) []Pending {
 	var out []Pending
 	for _, e := range evs {
 		if i, ok := at[e.RequestID]; ok {
-			out[i].First = min(out[i].First, e.RSeq)
 			out[i].Last = max(out[i].Last, e.RSeq)
 			continue
 		}
 		at[e.RequestID] = len(out)
-		out = append(out, Pending{RequestID: e.RequestID, First: e.RSeq, Last: e.RSeq})
+		out = append(out, Pending{RequestID: e.RequestID, Last: e.RSeq})
 	}
 	return out
 }

@@ -130,13 +130,14 @@ func (s *Store) Advance(ctx context.Context, dest, owner string, pos core.Positi
 		// processes' bookkeeping never deadlocks on PostgreSQL.
 		pending = slices.SortedFunc(slices.Values(pending), func(a, b dispatch.Pending) int { return cmp.Compare(a.RequestID, b.RequestID) })
 		for _, p := range pending {
+			// WHERE true: SQLite needs it to read ON CONFLICT after INSERT ... SELECT.
 			if _, err := q.exec(ctx, "record pending conversation", `INSERT INTO dispatch_convs
 				(destination, request_id, pending, since, delivered, updated_at)
-				VALUES (?, ?, ?, (SELECT COALESCE(MAX(rseq), 0) FROM events WHERE request_id = ? AND (txid, seq) <= (?, ?)),
-				(SELECT COALESCE(MAX(rseq), 0) FROM events WHERE request_id = ? AND (txid, seq) <= (?, ?)), ?)
+				SELECT ?, ?, ?, passed, passed, ? FROM (SELECT COALESCE(MAX(rseq), 0) AS passed FROM events
+					WHERE request_id = ? AND (txid, seq) <= (?, ?)) p WHERE true
 				ON CONFLICT (destination, request_id) DO UPDATE SET pending = `+s.d.greatest+`(dispatch_convs.pending, excluded.pending),
 				updated_at = excluded.updated_at`,
-				dest, p.RequestID, p.Last, p.RequestID, old.TxID, old.Seq, p.RequestID, old.TxID, old.Seq, us(now)); err != nil {
+				dest, p.RequestID, p.Last, us(now), p.RequestID, old.TxID, old.Seq); err != nil {
 				return err
 			}
 		}

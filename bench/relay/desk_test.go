@@ -204,11 +204,11 @@ func (m mortal) Lease(ctx context.Context, dest, owner string, ttl time.Duration
 	return m.Log.Lease(ctx, dest, owner, ttl)
 }
 
-func (m mortal) Advance(ctx context.Context, dest, owner string, pos core.Position, ttl time.Duration, pending []dispatch.Pending) error {
+func (m mortal) Advance(ctx context.Context, dest, owner string, pos core.Position, ttl time.Duration, pending []dispatch.Pending, claim int) ([]dispatch.Conv, error) {
 	if m.dead.Load() {
-		return errDead
+		return nil, errDead
 	}
-	return m.Log.Advance(ctx, dest, owner, pos, ttl, pending)
+	return m.Log.Advance(ctx, dest, owner, pos, ttl, pending, claim)
 }
 
 func (m mortal) Release(ctx context.Context, dest, owner string) error {

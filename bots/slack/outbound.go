@@ -28,6 +28,18 @@ var cardEvents = map[core.EventType]bool{
 // nothing. A new request is also sent by DM to the technicians who asked
 // for it (notify.go). A 429 asks the dispatcher to come back after Retry-After; a
 // channel Slack refuses (deleted, the app not in it) gives the event up.
+// Wants reports whether an event may concern this workspace: every event
+// of a company with a queue channel (its card and thread), and every new
+// request (the notices to technicians). The dispatcher keeps no bookkeeping
+// for the rest.
+func (a *Adapter) Wants(ctx context.Context, ev core.Event) (bool, error) {
+	if ev.Type == core.EventCreated {
+		return true, nil
+	}
+	channel, ok, err := a.queueChannel(ctx, ev.CompanyID)
+	return ok && channel != "", err
+}
+
 func (a *Adapter) Deliver(ctx context.Context, d *dispatch.Delivery) error {
 	ev := d.Event
 	channel, ok, err := a.queueChannel(ctx, ev.CompanyID)

@@ -46,6 +46,27 @@ type recipient struct {
 // the dispatcher to come back after retry_after; a customer who blocked the
 // bot (403), or a message Telegram refuses (400), is recorded on the
 // request for the technicians and given up.
+// Wants reports whether an event may reach a Telegram customer: one
+// customers see, in a request with a customer who writes from Telegram.
+func (a *Adapter) Wants(ctx context.Context, ev core.Event) (bool, error) {
+	if !shown[ev.Type] || ev.Audience == core.AudienceTechnicians {
+		return false, nil
+	}
+	ps, err := a.store.Participants(ctx, ev.RequestID)
+	if err != nil {
+		return true, err
+	}
+	for _, p := range ps {
+		if p.Role != core.RoleCustomer {
+			continue
+		}
+		if _, ok, err := a.chatOf(ctx, p.SubjectID); ok || err != nil {
+			return true, err
+		}
+	}
+	return false, nil
+}
+
 func (a *Adapter) Deliver(ctx context.Context, d *dispatch.Delivery) error {
 	ev := d.Event
 	if !shown[ev.Type] || ev.Audience == core.AudienceTechnicians {

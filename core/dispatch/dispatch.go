@@ -12,7 +12,9 @@
 //     on the destination's log cursor, reads the log in its global order
 //     (so a transaction that commits late is never skipped) and records,
 //     per request, the highest event sequence (rseq) there is to deliver.
-//     It writes one row per request touched per batch, not per event.
+//     It writes one row per request touched per batch, not per event, and
+//     none for requests the destination does not want (Selective); in the
+//     same transaction it claims what this process has lanes free for.
 //   - Every process claims ready conversations (events pending, not
 //     waiting for a retry, not leased by a live process) with FOR UPDATE
 //     SKIP LOCKED on PostgreSQL, up to Options.InFlight at once per
@@ -57,6 +59,18 @@ type Destination interface {
 // the beginning of the log instead of its end.
 type FromStart interface{ FromStart() bool }
 
+// Selective is an optional Destination capability: Wants reports whether
+// an event may concern the destination at all (a Telegram bot has nothing
+// to do with a web customer's request). The scanner records no
+// conversation for events nobody wants, so a destination costs no
+// bookkeeping for requests it never shows. Wants is asked once per event
+// as the scanner reads it; it must answer from the event and the
+// destination's current state, erring towards true, and an error counts as
+// wanted. Deliver still sees every event of a conversation it takes part in.
+type Selective interface {
+	Wants(ctx context.Context, ev core.Event) (bool, error)
+}
+
 // Pending is what the scanner found for one request: events up to Last
 // (rseq) to deliver.
 type Pending struct {
@@ -69,6 +83,8 @@ type Conv struct {
 	RequestID string
 	Delivered int64 // the last rseq delivered or given up
 	Attempts  int   // failed attempts at the next event so far
+
+	next []core.Event // the events after Delivered, when the scanner just read them
 }
 
 // Progress is what a process records of a conversation it holds.
@@ -90,10 +106,11 @@ type Log interface {
 	// Lease makes owner the scanner of dest until now+ttl, if nobody else
 	// holds it, and returns the cursor.
 	Lease(ctx context.Context, dest, owner string, ttl time.Duration) (core.Position, bool, error)
-	// Advance moves dest's cursor to pos, renews the lease and records the
-	// pending conversations, in one transaction; ErrLeaseLost if owner no
-	// longer holds the lease.
-	Advance(ctx context.Context, dest, owner string, pos core.Position, ttl time.Duration, pending []Pending) error
+	// Advance moves dest's cursor to pos, renews the lease, records the
+	// pending conversations and, when there are some and claim > 0, claims
+	// up to claim ready conversations as Claim does, in one transaction;
+	// ErrLeaseLost if owner no longer holds the lease.
+	Advance(ctx context.Context, dest, owner string, pos core.Position, ttl time.Duration, pending []Pending, claim int) ([]Conv, error)
 	Release(ctx context.Context, dest, owner string) error
 	EventsAfter(ctx context.Context, pos core.Position, limit int) ([]core.Event, bool, error)
 	RequestEvents(ctx context.Context, requestID string, after int64, limit int) ([]core.Event, error)

@@ -299,11 +299,11 @@ type crashingLog struct {
 
 var errKilled = errors.New("process killed")
 
-func (c *crashingLog) Advance(ctx context.Context, dest, owner string, pos core.Position, ttl time.Duration, p []dispatch.Pending) error {
+func (c *crashingLog) Advance(ctx context.Context, dest, owner string, pos core.Position, ttl time.Duration, p []dispatch.Pending, claim int) ([]dispatch.Conv, error) {
 	if c.crashed.Load() {
-		return errKilled
+		return nil, errKilled
 	}
-	return c.Log.Advance(ctx, dest, owner, pos, ttl, p)
+	return c.Log.Advance(ctx, dest, owner, pos, ttl, p, claim)
 }
 
 func (c *crashingLog) Settle(ctx context.Context, dest, owner string, ps []dispatch.Progress) error {
@@ -513,6 +513,99 @@ func TestPermanentFailure(t *testing.T) {
 				}
 				return n == 1
 			})
+		})
+	}
+}
+
+// picky is a destination that wants only one company's events.
+type picky struct {
+	dest
+	company string
+	asked   atomic.Int64
+}
+
+func (p *picky) Wants(ctx context.Context, ev core.Event) (bool, error) {
+	p.asked.Add(1)
+	return ev.CompanyID == p.company, nil
+}
+
+// TestSelectiveDestination: events a destination does not want are never
+// passed to it and leave no conversation behind, while those it wants are
+// delivered as usual, in order.
+func TestSelectiveDestination(t *testing.T) {
+	for _, be := range storetest.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			ctx := context.Background()
+			s := be.New(t)
+			desk := storetest.NewDesk(t, s)
+			acme := fill(t, desk, 5, 0)
+			g := &picky{dest: dest{name: "globex-only", sink: newSink()}, company: desk.Globex.ID}
+			disp := dispatch.New(s, fast())
+			disp.Register(g)
+			run(t, disp)
+			acme = append(acme, fill(t, desk, 5, 5)...)
+			// The scanner reads the log in order: once Globex's request,
+			// opened last, has arrived, every Acme event was weighed.
+			globex := desk.Open(t, desk.Globex, "g@example.com", "hello from Globex")
+			var want []core.Event
+			for _, e := range logged(t, s) {
+				if e.RequestID == globex.Request.ID {
+					want = append(want, e)
+				}
+			}
+			g.sink.wait(t, len(want))
+			checkDelivered(t, g.sink, want, "")
+			if n := g.asked.Load(); n < int64(len(want)+20) {
+				t.Errorf("Wants was asked %d times; the log has %d events", n, len(want)+20)
+			}
+			for _, o := range acme {
+				ps, err := s.DeliveryProgress(ctx, o.Request.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(ps) != 0 {
+					t.Errorf("request %s, which the destination does not want, has conversations: %+v", o.Request.ID, ps)
+				}
+			}
+		})
+	}
+}
+
+// TestAdvanceClaims: the scanner's write claims the conversations it
+// records, in the same transaction, so that no other process takes them
+// and no second write is needed.
+func TestAdvanceClaims(t *testing.T) {
+	for _, be := range storetest.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			ctx := context.Background()
+			s := be.New(t)
+			desk := storetest.NewDesk(t, s)
+			if err := s.EnsureCursor(ctx, "d", false); err != nil {
+				t.Fatal(err)
+			}
+			pos, ok, err := s.Lease(ctx, "d", "one", time.Minute)
+			if err != nil || !ok {
+				t.Fatalf("lease: %v %v", ok, err)
+			}
+			o := fill(t, desk, 2, 0)
+			evs, _, err := s.EventsAfter(ctx, pos, 100)
+			if err != nil || len(evs) == 0 {
+				t.Fatalf("events: %d, %v", len(evs), err)
+			}
+			pending := []dispatch.Pending{{RequestID: o[0].Request.ID, Last: 2}, {RequestID: o[1].Request.ID, Last: 2}}
+			got, err := s.Advance(ctx, "d", "one", evs[len(evs)-1].Pos, time.Minute, pending, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 1 || got[0].Delivered != 0 {
+				t.Fatalf("claimed %+v, want one conversation from its start", got)
+			}
+			if other, err := s.Claim(ctx, "d", "two", 10, time.Minute); err != nil || len(other) != 1 || other[0].RequestID == got[0].RequestID {
+				t.Fatalf("another process claimed %+v (%v), want only the conversation left", other, err)
+			}
+			if none, err := s.Advance(ctx, "d", "one", evs[len(evs)-1].Pos, time.Minute, nil, 10); err != nil || len(none) != 0 {
+				t.Fatalf("an advance with nothing new claimed %+v (%v)", none, err)
+			}
 		})
 	}
 }

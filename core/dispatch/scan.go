@@ -10,10 +10,13 @@ import (
 
 // scan reads the log for w's destination whenever this process holds the
 // cursor's lease, and records which conversations have events to deliver.
-func (w *worker) scan(ctx context.Context) {
+// It claims the conversations it records in the same transaction, as far
+// as this process has free lanes, and starts their lanes itself.
+func (w *worker) scan(ctx, dctx context.Context) {
 	o := w.d.opts
 	leased := false
 	var pos core.Position
+	var wrote time.Time // when the cursor was last written
 	defer func() {
 		if leased {
 			if err := w.d.log.Release(context.WithoutCancel(ctx), w.name, o.Owner); err != nil {
@@ -32,7 +35,7 @@ func (w *worker) scan(ctx context.Context) {
 				w.idle(ctx, o.LeaseTTL/3)
 				continue
 			}
-			leased, pos = true, p
+			leased, pos, wrote = true, p, time.Now()
 			w.log.Info("scanning the event log", "from_seq", pos.Seq)
 		}
 		evs, held, err := w.d.log.EventsAfter(ctx, pos, o.Batch)
@@ -50,20 +53,76 @@ func (w *worker) scan(ctx context.Context) {
 			}
 			wait = min(wait, o.LeaseTTL/3) // renew the lease while idle, so that it never lapses
 			if w.idle(ctx, wait) == idleTimeout {
-				if err := w.d.log.Advance(ctx, w.name, o.Owner, pos, o.LeaseTTL, nil); err != nil {
+				if _, err := w.d.log.Advance(ctx, w.name, o.Owner, pos, o.LeaseTTL, nil, 0); err != nil {
 					leased = w.lost(ctx, err)
+				} else {
+					wrote = time.Now()
 				}
 			}
 			continue
 		}
 		last := evs[len(evs)-1].Pos
-		if err := w.d.log.Advance(ctx, w.name, o.Owner, last, o.LeaseTTL, pendingOf(evs)); err != nil {
+		pending := pendingOf(w.wanted(ctx, evs))
+		if len(pending) == 0 && time.Since(wrote) < o.LeaseTTL/3 {
+			// Nothing to record: the cursor moves on in memory and is
+			// written with the next batch that matters, or while idle. A
+			// successor starting from the older position only reads more.
+			pos = last
+			continue
+		}
+		cs, err := w.d.log.Advance(ctx, w.name, o.Owner, last, o.LeaseTTL, pending, w.free())
+		if err != nil {
 			leased = w.lost(ctx, err)
 			continue
 		}
-		pos = last
-		w.poke()
+		pos, wrote = last, time.Now()
+		for _, c := range cs {
+			c.next = following(evs, c)
+			w.start(ctx, dctx, c)
+		}
+		if len(pending) > len(cs) {
+			w.poke() // the claimer takes the rest as lanes come free
+		}
 	}
+}
+
+// wanted keeps the events the destination may have something to do with.
+func (w *worker) wanted(ctx context.Context, evs []core.Event) []core.Event {
+	sel, ok := w.dest.(Selective)
+	if !ok {
+		return evs
+	}
+	out := evs[:0:0]
+	for _, e := range evs {
+		want, err := sel.Wants(ctx, e)
+		if err != nil {
+			if ctx.Err() == nil {
+				w.log.Warn("cannot tell whether an event concerns this destination; keeping it", "request", e.RequestID, "err", err)
+			}
+			want = true
+		}
+		if want {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// following returns c's events in evs if they are the very next ones after
+// its last delivered, so that its lane need not read them again. A
+// request's events appear in the log in rseq order, so those in one batch
+// are consecutive.
+func following(evs []core.Event, c Conv) []core.Event {
+	var out []core.Event
+	for _, e := range evs {
+		if e.RequestID == c.RequestID {
+			out = append(out, e)
+		}
+	}
+	if len(out) == 0 || out[0].RSeq != c.Delivered+1 {
+		return nil
+	}
+	return out
 }
 
 // pendingOf groups events by request, in the order requests first appear.

@@ -26,6 +26,8 @@ type worker struct {
 	peers   atomic.Int64
 	parked  parked
 	settled settler
+	slots   chan struct{} // one per lane running: Options.InFlight at most
+	lanes   sync.WaitGroup
 
 	mu   sync.Mutex
 	dues []time.Time // when conversations this process parked become ready
@@ -36,6 +38,7 @@ func newWorker(d *Dispatcher, dest Destination) *worker {
 	w.log = d.opts.Logger.With("destination", w.name)
 	w.peers.Store(1)
 	w.settled = settler{w: w, kick: make(chan struct{}, 1)}
+	w.slots = make(chan struct{}, d.opts.InFlight)
 	return w
 }
 
@@ -84,18 +87,18 @@ func (w *worker) run(ctx context.Context) error {
 	// possible.
 	sctx, cancelSettle := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelSettle()
-	var bg, settling sync.WaitGroup
-	bg.Go(func() { w.scan(ctx) })
-	bg.Go(func() { w.renew(ctx) })
+	var scanning, renewing, settling sync.WaitGroup
+	scanning.Go(func() { w.scan(ctx, dctx) })
+	renewing.Go(func() { w.renew(ctx) })
 	settling.Go(func() { w.settled.run(sctx) })
-	var lanes sync.WaitGroup
-	w.claim(ctx, dctx, claims, &lanes)
-	lanes.Wait()
+	w.claim(ctx, dctx, claims)
+	scanning.Wait() // starts no lane after this
+	w.lanes.Wait()
 	w.settled.close()
 	t := time.AfterFunc(o.Grace, cancelSettle)
 	settling.Wait()
 	t.Stop()
-	bg.Wait()
+	renewing.Wait()
 	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.Grace)
 	defer cancel()
 	if err := w.d.log.Leave(lctx, w.name, o.Owner); err != nil {
@@ -104,13 +107,29 @@ func (w *worker) run(ctx context.Context) error {
 	return nil
 }
 
+// free is how many more lanes may start now.
+func (w *worker) free() int { return cap(w.slots) - len(w.slots) }
+
+// start runs a lane for a claimed conversation. The slot is taken at once
+// when free() said so; the claimer and the scanner may both have counted
+// the last one, and then one waits for a lane to end.
+func (w *worker) start(ctx, dctx context.Context, c Conv) {
+	w.slots <- struct{}{}
+	w.lanes.Go(func() {
+		defer func() {
+			<-w.slots
+			w.poke()
+		}()
+		w.lane(ctx, dctx, c)
+	})
+}
+
 // claim takes ready conversations whenever there is a free slot and work
 // may be ready, and starts a lane for each.
-func (w *worker) claim(ctx, dctx context.Context, commits <-chan struct{}, lanes *sync.WaitGroup) {
+func (w *worker) claim(ctx, dctx context.Context, commits <-chan struct{}) {
 	o := w.d.opts
-	slots := make(chan struct{}, o.InFlight)
 	for ctx.Err() == nil {
-		free := o.InFlight - len(slots)
+		free := w.free()
 		var got int
 		if free > 0 {
 			cs, err := w.d.log.Claim(ctx, w.name, o.Owner, free, o.LeaseTTL)
@@ -119,14 +138,7 @@ func (w *worker) claim(ctx, dctx context.Context, commits <-chan struct{}, lanes
 			}
 			got = len(cs)
 			for _, c := range cs {
-				slots <- struct{}{}
-				lanes.Go(func() {
-					defer func() {
-						<-slots
-						w.poke()
-					}()
-					w.lane(ctx, dctx, c)
-				})
+				w.start(ctx, dctx, c)
 			}
 		}
 		if got > 0 && got == free {
@@ -212,7 +224,11 @@ func (w *worker) lane(ctx, dctx context.Context, c Conv) {
 			release(time.Time{})
 			return
 		}
-		evs, err := w.d.log.RequestEvents(dctx, c.RequestID, p.Delivered, o.Batch)
+		evs, err := c.next, error(nil)
+		if c.next == nil {
+			evs, err = w.d.log.RequestEvents(dctx, c.RequestID, p.Delivered, o.Batch)
+		}
+		c.next = nil
 		if err != nil {
 			w.log.Warn("cannot read a request's events", "request", c.RequestID, "err", err)
 			release(time.Now().Add(o.MinBackoff))

@@ -108,12 +108,18 @@ func (s *Store) Lease(ctx context.Context, dest, owner string, ttl time.Duration
 
 // Advance moves dest's cursor to pos and renews the lease, if owner still
 // holds it (otherwise ErrLeaseLost), and raises the pending mark of each
-// conversation in pending, all in one transaction. A conversation new to
-// dest starts after the request's events that the cursor had already
+// conversation in pending, all in one transaction; with claim > 0 it then
+// claims up to that many ready conversations for owner, as Claim does, so
+// that new work costs no second transaction. A conversation new to dest
+// starts after the request's events that the stored cursor had already
 // passed: those were handled before conversations were recorded, or belong
-// to the time before the destination existed.
-func (s *Store) Advance(ctx context.Context, dest, owner string, pos core.Position, ttl time.Duration, pending []dispatch.Pending) error {
+// to the time before the destination existed. (The scanner may move on in
+// memory past events it does not want; a conversation then starts at the
+// stored cursor, earlier, and its lane passes those events to the
+// destination, which decides about them again.)
+func (s *Store) Advance(ctx context.Context, dest, owner string, pos core.Position, ttl time.Duration, pending []dispatch.Pending, claim int) ([]dispatch.Conv, error) {
 	now := time.Now()
+	var claimed []claimRow
 	err := s.inTx(ctx, "advance dispatch cursor", func(q queries) error {
 		var old struct {
 			TxID int64 `db:"txid"`
@@ -141,14 +147,23 @@ func (s *Store) Advance(ctx context.Context, dest, owner string, pos core.Positi
 				return err
 			}
 		}
-		_, err = q.exec(ctx, "advance dispatch cursor", `UPDATE dispatch_cursors SET txid = ?, seq = ?, lease_until = ?,
-			updated_at = ? WHERE destination = ? AND lease_owner = ?`, pos.TxID, pos.Seq, us(now.Add(ttl)), us(now), dest, owner)
+		if _, err = q.exec(ctx, "advance dispatch cursor", `UPDATE dispatch_cursors SET txid = ?, seq = ?, lease_until = ?,
+			updated_at = ? WHERE destination = ? AND lease_owner = ?`, pos.TxID, pos.Seq, us(now.Add(ttl)), us(now), dest, owner); err != nil {
+			return err
+		}
+		if len(pending) == 0 || claim <= 0 {
+			return nil
+		}
+		claimed, err = s.claim(ctx, q, dest, owner, claim, ttl, now)
 		return err
 	})
-	if err == nil && len(pending) > 0 {
-		s.publish(nil) // the dispatchers of other processes may claim them
+	if err != nil {
+		return nil, err
 	}
-	return err
+	if len(pending) > len(claimed) {
+		s.publish(nil) // the dispatchers of other processes may claim the rest
+	}
+	return convs(claimed), nil
 }
 
 // Release gives up owner's lease on dest's cursor so another process may
@@ -173,24 +188,37 @@ type claimRow struct {
 // whose lease owner let lapse is taken over, unless owner is the one: its
 // lane may still be at work, and releases it when done.
 func (s *Store) Claim(ctx context.Context, dest, owner string, n int, ttl time.Duration) ([]dispatch.Conv, error) {
-	now := time.Now()
 	var rows []claimRow
-	// Among conversations due at the same moment (all waiting for one
-	// channel's next turn), the one whose row changed longest ago goes
-	// first: the one that was just served waits for the others.
 	err := s.inTx(ctx, "claim conversations", func(q queries) error {
-		return q.sel(ctx, &rows, "claimed conversations", `UPDATE dispatch_convs SET lease_owner = ?, lease_until = ?
-			WHERE destination = ? AND request_id IN (SELECT request_id FROM dispatch_convs
-				WHERE destination = ? AND delivered < pending AND next_at <= ?
-				AND (lease_owner = '' OR (lease_until < ? AND lease_owner <> ?))
-				ORDER BY next_at, updated_at LIMIT ?`+s.d.skipLocked+`)
-			RETURNING request_id, delivered, attempts, next_at, updated_at`,
-			owner, us(now.Add(ttl)), dest, dest, us(now), us(now), owner, n)
+		var err error
+		rows, err = s.claim(ctx, q, dest, owner, n, ttl, time.Now())
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	// RETURNING keeps no order; the lanes start in this one.
+	return convs(rows), nil
+}
+
+// claim is Claim inside a transaction.
+func (s *Store) claim(ctx context.Context, q queries, dest, owner string, n int, ttl time.Duration, now time.Time) ([]claimRow, error) {
+	var rows []claimRow
+	// Among conversations due at the same moment (all waiting for one
+	// channel's next turn), the one whose row changed longest ago goes
+	// first: the one that was just served waits for the others.
+	err := q.sel(ctx, &rows, "claimed conversations", `UPDATE dispatch_convs SET lease_owner = ?, lease_until = ?
+		WHERE destination = ? AND request_id IN (SELECT request_id FROM dispatch_convs
+			WHERE destination = ? AND delivered < pending AND next_at <= ?
+			AND (lease_owner = '' OR (lease_until < ? AND lease_owner <> ?))
+			ORDER BY next_at, updated_at LIMIT ?`+s.d.skipLocked+`)
+		RETURNING request_id, delivered, attempts, next_at, updated_at`,
+		owner, us(now.Add(ttl)), dest, dest, us(now), us(now), owner, n)
+	return rows, err
+}
+
+// convs turns claimed rows into conversations, in the order their lanes
+// start (RETURNING keeps none).
+func convs(rows []claimRow) []dispatch.Conv {
 	slices.SortFunc(rows, func(a, b claimRow) int {
 		return cmp.Or(cmp.Compare(a.NextAt, b.NextAt), cmp.Compare(a.UpdatedAt, b.UpdatedAt))
 	})
@@ -198,7 +226,7 @@ func (s *Store) Claim(ctx context.Context, dest, owner string, n int, ttl time.D
 	for i, r := range rows {
 		out[i] = dispatch.Conv{RequestID: r.RequestID, Delivered: r.Delivered, Attempts: r.Attempts}
 	}
-	return out, nil
+	return out
 }
 
 // Settle records the progress of conversations owner holds, in one

@@ -1,52 +1,51 @@
 package bots
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/relaydesk/relaydesk/core"
 )
 
-// The card's actions: what a technician's buttons do, the same on every
-// technician platform.
-const (
-	ActionAssign      = "assign"
-	ActionUnassign    = "unassign"
-	ActionJoin        = "join"
-	ActionEnd         = "end"
-	ActionClose       = "close"
-	ActionScreenShare = "screenshare"
-)
-
-// ActionLabel is a card action's button text.
-func ActionLabel(action string) string {
-	switch action {
-	case ActionAssign:
-		return "Assign to me"
-	case ActionUnassign:
-		return "Unassign"
-	case ActionJoin:
-		return "Join chat"
-	case ActionEnd:
-		return "End chat"
-	case ActionClose:
-		return "Close"
-	case ActionScreenShare:
-		return "Request screen sharing"
-	}
-	return action
+// CardActions are the buttons of a request's card, in the order shown: what
+// its owner may do now, or, while nobody owns it, any available technician
+// (core.OwnerActions), among the actions that need no further argument and
+// are a click away in a channel. The engine checks who presses.
+func CardActions(r core.Request) []core.Action {
+	return slices.DeleteFunc(core.OwnerActions(r), func(a core.Action) bool {
+		switch a {
+		case core.ActionAssign, core.ActionJoin, core.ActionEnd, core.ActionScreenShare, core.ActionUnassign, core.ActionClose:
+			return false
+		}
+		return true
+	})
 }
 
-// CardActions are what a request's status allows, in the order shown.
-func CardActions(r core.Request) []string {
-	switch {
-	case r.Status == core.StatusNew:
-		return []string{ActionAssign}
-	case r.Status == core.StatusCompleted:
-		return nil
-	case r.Chat == core.ChatLive:
-		return []string{ActionEnd, ActionScreenShare, ActionUnassign, ActionClose}
+// ActionDone is what a technician who took action a on r by a command is
+// told; colleague names the technician of a transfer or an invitation.
+func ActionDone(a core.Action, r core.Request, colleague string) string {
+	switch a {
+	case core.ActionAssign:
+		return fmt.Sprintf("You took request #%d.", r.Number)
+	case core.ActionUnassign:
+		return fmt.Sprintf("You put back request #%d.", r.Number)
+	case core.ActionJoin:
+		return fmt.Sprintf("You joined the chat of request #%d.", r.Number)
+	case core.ActionEnd:
+		return fmt.Sprintf("You ended the chat of request #%d.", r.Number)
+	case core.ActionClose:
+		return fmt.Sprintf("You closed request #%d.", r.Number)
+	case core.ActionTransfer:
+		return fmt.Sprintf("%s now owns request #%d.", colleague, r.Number)
+	case core.ActionInvite:
+		return fmt.Sprintf("%s joined the chat of request #%d.", colleague, r.Number)
+	case core.ActionScreenShare:
+		return fmt.Sprintf("The customer of request #%d was asked to share their screen.", r.Number)
+	case core.ActionSystemInfo:
+		return fmt.Sprintf("The customer of request #%d was asked for their system details.", r.Number)
 	}
-	return []string{ActionJoin, ActionUnassign, ActionClose}
+	return fmt.Sprintf("Done: %s, request #%d.", strings.ToLower(a.Label()), r.Number)
 }
 
 // The texts of a request's card, the same on every technician platform.

@@ -9,26 +9,30 @@ import (
 )
 
 func TestCardActions(t *testing.T) {
+	owned := func(chat core.ChatState) core.Request {
+		return core.Request{Status: core.StatusActive, Chat: chat, OwnerID: "tec_1", OwnerName: "Alice"}
+	}
+	phone := owned(core.ChatLive)
+	phone.Source.Device = "mobile"
 	tests := []struct {
 		name string
 		r    core.Request
-		want []string
+		want []core.Action
 	}{
-		{"new", core.Request{Status: core.StatusNew}, []string{bots.ActionAssign}},
-		{"assigned, not joined", core.Request{Status: core.StatusActive, Chat: core.ChatWaiting},
-			[]string{bots.ActionJoin, bots.ActionUnassign, bots.ActionClose}},
-		{"chat live", core.Request{Status: core.StatusActive, Chat: core.ChatLive},
-			[]string{bots.ActionEnd, bots.ActionScreenShare, bots.ActionUnassign, bots.ActionClose}},
-		{"chat ended", core.Request{Status: core.StatusActive, Chat: core.ChatEnded},
-			[]string{bots.ActionJoin, bots.ActionUnassign, bots.ActionClose}},
-		{"completed", core.Request{Status: core.StatusCompleted}, nil},
+		{"new", core.Request{Status: core.StatusNew}, []core.Action{core.ActionAssign}},
+		{"assigned, not joined", owned(core.ChatWaiting), []core.Action{core.ActionJoin, core.ActionUnassign, core.ActionClose}},
+		{"chat live", owned(core.ChatLive), []core.Action{core.ActionEnd, core.ActionScreenShare, core.ActionUnassign, core.ActionClose}},
+		// The engine refuses screen sharing to phones: no button for it.
+		{"chat live with a phone", phone, []core.Action{core.ActionEnd, core.ActionUnassign, core.ActionClose}},
+		{"chat ended", owned(core.ChatEnded), []core.Action{core.ActionJoin, core.ActionUnassign, core.ActionClose}},
+		{"completed", core.Request{Status: core.StatusCompleted, OwnerID: "tec_1"}, nil},
 	}
 	for _, tt := range tests {
 		if got := bots.CardActions(tt.r); !slices.Equal(got, tt.want) {
 			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
 		}
 		for _, a := range tt.want {
-			if bots.ActionLabel(a) == a {
+			if a.Label() == string(a) {
 				t.Errorf("action %s has no label", a)
 			}
 		}

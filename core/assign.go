@@ -29,17 +29,10 @@ func (e *Engine) requestAction(ctx context.Context, by Actor, id string, act fun
 // and enters their My Support Requests.
 func (e *Engine) AssignToMe(ctx context.Context, by Actor, id string) (Request, error) {
 	return e.requestAction(ctx, by, id, func(tx Tx, t Technician, c *change) (func() error, error) {
-		r := c.r
-		switch {
-		case r.Status == StatusCompleted:
-			return nil, Errorf(CodeInvalidState, "request #%d is closed", r.Number)
-		case r.OwnerID == t.ID:
-			return nil, Errorf(CodeInvalidState, "request #%d is already assigned to you", r.Number)
-		case r.OwnerID != "":
-			return nil, Errorf(CodeConflict, "request #%d is already assigned to %s", r.Number, r.OwnerName)
-		case t.Availability != Available:
-			return nil, Errorf(CodeForbidden, "you are %s; set your status to available to take new requests", t.Availability)
+		if err := ActionAssign.check(t, *c.r); err != nil {
+			return nil, err
 		}
+		r := c.r
 		r.Status, r.OwnerID, r.OwnerName, r.Chat = StatusActive, t.ID, t.Name, ChatWaiting
 		c.add(EventAssigned, by, AudienceTechnicians, EventData{OwnerID: t.ID, OwnerName: t.Name, ActorName: t.Name})
 		return nil, nil
@@ -51,7 +44,7 @@ func (e *Engine) AssignToMe(ctx context.Context, by Actor, id string) (Request, 
 // the chat is lost.
 func (e *Engine) Unassign(ctx context.Context, by Actor, id string) (Request, error) {
 	return e.requestAction(ctx, by, id, func(tx Tx, t Technician, c *change) (func() error, error) {
-		if err := mustOwn(t, *c.r); err != nil {
+		if err := ActionUnassign.check(t, *c.r); err != nil {
 			return nil, err
 		}
 		r := c.r
@@ -66,7 +59,7 @@ func (e *Engine) Unassign(ctx context.Context, by Actor, id string) (Request, er
 // serve the company (readRequest) and no longer acts as the owner.
 func (e *Engine) Transfer(ctx context.Context, by Actor, id, toTechnicianID string) (Request, error) {
 	return e.requestAction(ctx, by, id, func(tx Tx, t Technician, c *change) (func() error, error) {
-		if err := mustOwn(t, *c.r); err != nil {
+		if err := ActionTransfer.check(t, *c.r); err != nil {
 			return nil, err
 		}
 		to, err := e.colleague(ctx, tx, t, c.r, toTechnicianID)
@@ -102,7 +95,7 @@ func (e *Engine) Transfer(ctx context.Context, by Actor, id, toTechnicianID stri
 // InviteTechnician adds a colleague with access to the chat as collaborator.
 func (e *Engine) InviteTechnician(ctx context.Context, by Actor, id, technicianID string) (Request, error) {
 	return e.requestAction(ctx, by, id, func(tx Tx, t Technician, c *change) (func() error, error) {
-		if err := mustOwn(t, *c.r); err != nil {
+		if err := ActionInvite.check(t, *c.r); err != nil {
 			return nil, err
 		}
 		to, err := e.colleague(ctx, tx, t, c.r, technicianID)
@@ -143,14 +136,12 @@ func (e *Engine) colleague(ctx context.Context, q Queries, me Technician, r *Req
 }
 
 // Close completes a request with an optional closing note. The owner closes;
-// an admin may close any request, New ones included (spam, duplicates).
+// an admin may close any open request, New ones included (spam, duplicates).
 func (e *Engine) Close(ctx context.Context, by Actor, id, note string) (Request, error) {
 	return e.requestAction(ctx, by, id, func(tx Tx, t Technician, c *change) (func() error, error) {
 		r := c.r
-		if !t.IsAdmin() || r.Status == StatusCompleted {
-			if err := mustOwn(t, *r); err != nil {
-				return nil, err
-			}
+		if err := ActionClose.check(t, *r); err != nil {
+			return nil, err
 		}
 		note, err := cleanLines("the closing note", note, maxBody)
 		if err != nil {

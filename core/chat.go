@@ -12,11 +12,8 @@ import (
 // joined again.
 func (e *Engine) JoinChat(ctx context.Context, by Actor, id string) (Request, error) {
 	return e.requestAction(ctx, by, id, func(tx Tx, t Technician, c *change) (func() error, error) {
-		if err := mustOwn(t, *c.r); err != nil {
+		if err := ActionJoin.check(t, *c.r); err != nil {
 			return nil, err
-		}
-		if c.r.Chat == ChatLive {
-			return nil, Errorf(CodeInvalidState, "you already joined the chat of request #%d", c.r.Number)
 		}
 		c.r.Chat = ChatLive
 		c.add(EventJoined, by, AudienceAll, EventData{ActorName: t.Name})
@@ -28,11 +25,8 @@ func (e *Engine) JoinChat(ctx context.Context, by Actor, id string) (Request, er
 // until it is closed.
 func (e *Engine) EndChat(ctx context.Context, by Actor, id string) (Request, error) {
 	return e.requestAction(ctx, by, id, func(tx Tx, t Technician, c *change) (func() error, error) {
-		if err := mustOwn(t, *c.r); err != nil {
+		if err := ActionEnd.check(t, *c.r); err != nil {
 			return nil, err
-		}
-		if c.r.Chat != ChatLive {
-			return nil, Errorf(CodeInvalidState, "the chat of request #%d is not live; join it first", c.r.Number)
 		}
 		c.r.Chat = ChatEnded
 		c.add(EventEnded, by, AudienceAll, EventData{ActorName: t.Name})
@@ -43,13 +37,8 @@ func (e *Engine) EndChat(ctx context.Context, by Actor, id string) (Request, err
 // RequestScreenShare asks a desktop customer to share their screen.
 func (e *Engine) RequestScreenShare(ctx context.Context, by Actor, id string) (Request, error) {
 	return e.requestAction(ctx, by, id, func(tx Tx, t Technician, c *change) (func() error, error) {
-		if err := mustOwnLive(t, *c.r); err != nil {
+		if err := ActionScreenShare.check(t, *c.r); err != nil {
 			return nil, err
-		}
-		// Known phones and tablets cannot share; chat platforms (which do
-		// not say) get a link that tells the customer to open it on a desktop.
-		if c.r.Source.IsMobile() {
-			return nil, Errorf(CodeInvalidState, "screen sharing needs a customer on a desktop web browser")
 		}
 		c.add(EventScreenShareAsked, by, AudienceAll, EventData{ActorName: t.Name})
 		return nil, nil
@@ -61,7 +50,7 @@ func (e *Engine) RequestScreenShare(ctx context.Context, by Actor, id string) (R
 // (ProvideSystemInfo), and at no other time.
 func (e *Engine) RequestSystemInfo(ctx context.Context, by Actor, id string) (Request, error) {
 	return e.requestAction(ctx, by, id, func(tx Tx, t Technician, c *change) (func() error, error) {
-		if err := mustOwnLive(t, *c.r); err != nil {
+		if err := ActionSystemInfo.check(t, *c.r); err != nil {
 			return nil, err
 		}
 		c.r.SystemInfoAsked = true

@@ -208,7 +208,7 @@ func mustOwn(t Technician, r Request) error {
 	if r.Status == StatusCompleted {
 		return Errorf(CodeInvalidState, "request #%d is closed", r.Number)
 	}
-	if r.OwnerID != t.ID {
+	if r.OwnerID == "" || r.OwnerID != t.ID {
 		if r.OwnerID == "" {
 			return Errorf(CodeForbidden, "request #%d is not assigned to you; assign it to yourself first", r.Number)
 		}

@@ -88,6 +88,8 @@ type RequestView struct {
 	// customers see towards each destination showing the request, by
 	// message ID.
 	Deliveries map[string][]Delivery
+	// Actions is, for a technician, what they may do with the request now.
+	Actions []Action
 }
 
 // ViewRequest returns a request as the actor may see it: a technician with
@@ -107,8 +109,12 @@ func (e *Engine) ViewRequest(ctx context.Context, by Actor, id string) (RequestV
 		}
 		v.Viewer = &p
 		v.Request.ClosingNote, v.Request.InviteHash = "", ""
-	} else if _, v.Request, err = readRequest(ctx, e.store, by, id); err != nil {
-		return v, err
+	} else {
+		var t Technician
+		if t, v.Request, err = readRequest(ctx, e.store, by, id); err != nil {
+			return v, err
+		}
+		v.Actions = Allowed(t, v.Request)
 	}
 	if v.Participants, err = e.store.Participants(ctx, v.Request.ID); err != nil {
 		return v, err

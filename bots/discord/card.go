@@ -10,25 +10,15 @@ import (
 	"github.com/relaydesk/relaydesk/core"
 )
 
-// The buttons' actions (see bots.CardActions).
-const (
-	ActionAssign      = bots.ActionAssign
-	ActionUnassign    = bots.ActionUnassign
-	ActionJoin        = bots.ActionJoin
-	ActionEnd         = bots.ActionEnd
-	ActionClose       = bots.ActionClose
-	ActionScreenShare = bots.ActionScreenShare
-)
-
 // components are the card's buttons: one action row, or none.
 func components(r core.Request) []discordgo.MessageComponent {
 	var row discordgo.ActionsRow
 	for _, act := range bots.CardActions(r) {
-		b := discordgo.Button{Label: bots.ActionLabel(act), CustomID: act + ":" + r.ID, Style: discordgo.SecondaryButton}
+		b := discordgo.Button{Label: act.Label(), CustomID: string(act) + ":" + r.ID, Style: discordgo.SecondaryButton}
 		switch act {
-		case ActionAssign, ActionJoin:
+		case core.ActionAssign, core.ActionJoin:
 			b.Style = discordgo.PrimaryButton
-		case ActionClose:
+		case core.ActionClose:
 			b.Style = discordgo.DangerButton
 		}
 		row.Components = append(row.Components, b)

@@ -150,42 +150,28 @@ func (a *Adapter) requestCommand(ctx context.Context, by core.Actor, i *discordg
 	if err != nil {
 		return "", err
 	}
-	done := func(what string) string { return fmt.Sprintf("%s request #%d.", what, r.Number) }
-	switch sub {
-	case "assign":
-		_, err = a.eng.AssignToMe(ctx, by, r.ID)
-		return done("You took"), err
-	case "unassign":
-		_, err = a.eng.Unassign(ctx, by, r.ID)
-		return done("You put back"), err
-	case "join":
-		_, err = a.eng.JoinChat(ctx, by, r.ID)
-		return done("You joined the chat of"), err
-	case "end":
-		_, err = a.eng.EndChat(ctx, by, r.ID)
-		return done("You ended the chat of"), err
-	case "close":
-		_, err = a.eng.Close(ctx, by, r.ID, opts["note"])
-		return done("You closed"), err
-	case "note":
+	if sub == "note" {
 		if opts["text"] == "" {
 			return "", core.Errorf(core.CodeInvalid, "write the note")
 		}
 		_, err = a.eng.AddNote(ctx, by, r.ID, opts["text"], key("ia", i.ID))
-		return done("Private note added to"), err
-	case "transfer", "invite":
+		return fmt.Sprintf("Private note added to request #%d.", r.Number), err
+	}
+	act, err := core.ParseAction(sub)
+	if err != nil {
+		return "", core.Errorf(core.CodeInvalid, "/support %s is not a command", sub)
+	}
+	args := core.ActionArgs{Note: opts["note"]}
+	var name string
+	if act.NeedsTechnician() {
 		to, err := a.colleague(ctx, opts["colleague"])
 		if err != nil {
 			return "", err
 		}
-		if sub == "transfer" {
-			_, err = a.eng.Transfer(ctx, by, r.ID, to.ID)
-			return fmt.Sprintf("%s now owns request #%d.", to.Name, r.Number), err
-		}
-		_, err = a.eng.InviteTechnician(ctx, by, r.ID, to.ID)
-		return fmt.Sprintf("%s joined the chat of request #%d.", to.Name, r.Number), err
+		args, name = core.ActionArgs{Technician: to.ID}, to.Name
 	}
-	return "", core.Errorf(core.CodeInvalid, "/support %s is not a command", sub)
+	_, err = a.eng.Act(ctx, by, r.ID, act, args)
+	return bots.ActionDone(act, r, name), err
 }
 
 // findRequest resolves a request reference typed in channel (see

@@ -45,11 +45,11 @@ func TestConversation(t *testing.T) {
 			t.Errorf("identified with %v, want intents %d", ids, discord.Intents)
 		}
 
-		if res := h.click(aliceU, discord.ActionAssign, r.ID); res.Type != 6 {
+		if res := h.click(aliceU, string(core.ActionAssign), r.ID); res.Type != 6 {
 			t.Fatalf("the assign button answered %+v, want a deferred update", res)
 		}
 		h.waitCard(cardID, "owner Alice")
-		if cb := h.clickGateway(aliceU, discord.ActionJoin, r.ID); cb.Body["type"] != float64(6) {
+		if cb := h.clickGateway(aliceU, string(core.ActionJoin), r.ID); cb.Body["type"] != float64(6) {
 			t.Fatalf("the join button over the gateway answered %v", cb.Body)
 		}
 		h.waitCard(cardID, "chat live")
@@ -120,11 +120,11 @@ func TestConversation(t *testing.T) {
 			t.Errorf("%d rate-limited posts, want the 4 asked for", n)
 		}
 
-		if res := h.click(aliceU, discord.ActionEnd, r.ID); res.Type != 6 {
+		if res := h.click(aliceU, string(core.ActionEnd), r.ID); res.Type != 6 {
 			t.Fatalf("end answered %+v", res)
 		}
 		h.waitCard(cardID, "chat ended")
-		h.click(aliceU, discord.ActionClose, r.ID)
+		h.click(aliceU, string(core.ActionClose), r.ID)
 		h.waitCard(cardID, "Completed")
 
 		// What the customer sees: Alice's reply once, the correction, never a note.

@@ -8,7 +8,6 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"github.com/relaydesk/relaydesk/bots"
 	"github.com/relaydesk/relaydesk/core"
 )
 
@@ -105,21 +104,11 @@ func (a *Adapter) button(ctx context.Context, i *discordgo.Interaction) (*discor
 	}
 	act, id, _ := strings.Cut(i.MessageComponentData().CustomID, ":")
 	by := core.TechnicianActor(t.ID)
-	switch act {
-	case ActionAssign:
-		_, err = a.eng.AssignToMe(ctx, by, id)
-	case ActionUnassign:
-		_, err = a.eng.Unassign(ctx, by, id)
-	case ActionJoin:
-		_, err = a.eng.JoinChat(ctx, by, id)
-	case ActionEnd:
-		_, err = a.eng.EndChat(ctx, by, id)
-	case ActionClose:
-		_, err = a.eng.Close(ctx, by, id, "")
-	case ActionScreenShare:
-		_, err = a.eng.RequestScreenShare(ctx, by, id)
-	default:
+	action, err := core.ParseAction(act)
+	if err != nil {
 		err = core.Errorf(core.CodeInvalid, "this button (%s) is not relaydesk's", act)
+	} else {
+		_, err = a.eng.Act(ctx, by, id, action, core.ActionArgs{})
 	}
 	msg, err := refusal(err)
 	if err != nil {
@@ -129,7 +118,7 @@ func (a *Adapter) button(ctx context.Context, i *discordgo.Interaction) (*discor
 		return ephemeral(msg), nil
 	}
 	if i.Message != nil && i.Message.Flags&discordgo.MessageFlagsEphemeral != 0 {
-		return ephemeral(fmt.Sprintf("Done: %s.", strings.ToLower(bots.ActionLabel(act)))), nil
+		return ephemeral(fmt.Sprintf("Done: %s.", strings.ToLower(action.Label()))), nil
 	}
 	return &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}, nil
 }

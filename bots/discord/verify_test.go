@@ -10,6 +10,7 @@ import (
 
 	"github.com/relaydesk/relaydesk/bots/discord"
 	"github.com/relaydesk/relaydesk/bots/discord/discordtest"
+	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/sqlstore"
 	"github.com/relaydesk/relaydesk/core/sqlstore/storetest"
 )
@@ -40,7 +41,7 @@ func TestRefusedInteractions(t *testing.T) {
 		o := d.Open(t, d.Acme, "tess@example.com", "help")
 		before := storetest.Snapshot(t, d.Store)
 
-		click, _ := json.Marshal(h.button(aliceU, discord.ActionAssign, o.Request.ID))
+		click, _ := json.Marshal(h.button(aliceU, string(core.ActionAssign), o.Request.ID))
 		_, other, _ := ed25519.GenerateKey(nil)
 		for _, tt := range []struct {
 			name string
@@ -89,7 +90,7 @@ func TestRefusedInteractions(t *testing.T) {
 			t.Fatalf("a refused interaction called Discord:\n%s", discordtest.Describe(calls))
 		}
 		// Signed properly, the same click works.
-		if res := h.post(h.button(aliceU, discord.ActionAssign, o.Request.ID)); res.Type != 6 {
+		if res := h.post(h.button(aliceU, string(core.ActionAssign), o.Request.ID)); res.Type != 6 {
 			t.Fatalf("the signed click answered %+v", res)
 		}
 	})

@@ -10,25 +10,15 @@ import (
 	"github.com/relaydesk/relaydesk/core"
 )
 
-// The buttons' actions (see bots.CardActions).
-const (
-	ActionAssign      = bots.ActionAssign
-	ActionUnassign    = bots.ActionUnassign
-	ActionJoin        = bots.ActionJoin
-	ActionEnd         = bots.ActionEnd
-	ActionClose       = bots.ActionClose
-	ActionScreenShare = bots.ActionScreenShare
-)
-
 // buttons are the card's buttons for what the request's status allows.
 func buttons(r core.Request) []slack.BlockElement {
 	var out []slack.BlockElement
 	for _, act := range bots.CardActions(r) {
-		b := slack.NewButtonBlockElement(act, r.ID, slack.NewTextBlockObject(slack.PlainTextType, bots.ActionLabel(act), false, false))
+		b := slack.NewButtonBlockElement(string(act), r.ID, slack.NewTextBlockObject(slack.PlainTextType, act.Label(), false, false))
 		switch act {
-		case ActionAssign, ActionJoin:
+		case core.ActionAssign, core.ActionJoin:
 			b.Style = slack.StylePrimary
-		case ActionClose:
+		case core.ActionClose:
 			b.Style = slack.StyleDanger
 		}
 		out = append(out, b)

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/relaydesk/relaydesk/bots"
-	"github.com/relaydesk/relaydesk/bots/slack"
+	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/sqlstore"
 	"github.com/relaydesk/relaydesk/core/sqlstore/storetest"
 )
@@ -46,7 +46,7 @@ func TestCardPostedButNotRecorded(t *testing.T) {
 		if !st.crashed {
 			t.Fatal("the card's recording never failed")
 		}
-		h.click(aliceU, slack.ActionAssign, o.Request.ID)
+		h.click(aliceU, string(core.ActionAssign), o.Request.ID)
 		h.waitCard(cardTS, "owner Alice")
 
 		var cards int

@@ -17,6 +17,7 @@ var texts = map[string]string{
 	"help": "*/support* works requests from Slack:\n" +
 		"• `/support list [all|new|active|completed|mine] [number|created|updated|company|status|owner|customer] [asc|desc]`\n" +
 		"• `/support assign|unassign|join|end N`: N is a request number (`acme#1001` when several companies use it)\n" +
+		"• `/support screenshare N`, `/support sysinfo N`: ask the customer of a live chat to share their screen, or their system details\n" +
 		"• `/support close N [closing note]`, `/support note N text`\n" +
 		"• `/support transfer N e-mail|@user`, `/support invite N e-mail|@user` (a colleague joins the chat)\n" +
 		"• `/support status available|busy|away`\n" +
@@ -44,6 +45,8 @@ var usage = map[string]string{
 	"note":            "/support note N text",
 	"transfer":        "/support transfer N e-mail|@user",
 	"invite":          "/support invite N e-mail|@user",
+	"screenshare":     "/support screenshare N",
+	"sysinfo":         "/support sysinfo N",
 	"status":          "/support status available|busy|away",
 	"notify":          "/support notify on|off",
 	"link":            "/support link CODE",
@@ -125,24 +128,7 @@ func (a *Adapter) requestCommand(ctx context.Context, by core.Actor, cmd slack.S
 		return "", err
 	}
 	rest := strings.TrimSpace(strings.Join(args[1:], " "))
-	done := func(what string) string { return fmt.Sprintf("%s request #%d.", what, r.Number) }
-	switch sub {
-	case "assign":
-		_, err = a.eng.AssignToMe(ctx, by, r.ID)
-		return done("You took"), err
-	case "unassign":
-		_, err = a.eng.Unassign(ctx, by, r.ID)
-		return done("You put back"), err
-	case "join":
-		_, err = a.eng.JoinChat(ctx, by, r.ID)
-		return done("You joined the chat of"), err
-	case "end":
-		_, err = a.eng.EndChat(ctx, by, r.ID)
-		return done("You ended the chat of"), err
-	case "close":
-		_, err = a.eng.Close(ctx, by, r.ID, rest)
-		return done("You closed"), err
-	case "note":
+	if sub == "note" {
 		if rest == "" {
 			return "", core.Errorf(core.CodeInvalid, "write the note after the number.\nUsage: `%s`", usage[sub])
 		}
@@ -151,8 +137,15 @@ func (a *Adapter) requestCommand(ctx context.Context, by core.Actor, cmd slack.S
 			k = key("cmd", cmd.TriggerID)
 		}
 		_, err = a.eng.AddNote(ctx, by, r.ID, rest, k)
-		return done("Private note added to"), err
-	case "transfer", "invite":
+		return fmt.Sprintf("Private note added to request #%d.", r.Number), err
+	}
+	act, err := core.ParseAction(sub)
+	if err != nil {
+		return "", core.Errorf(core.CodeInvalid, "unknown subcommand %s", sub)
+	}
+	with := core.ActionArgs{Note: rest}
+	var name string
+	if act.NeedsTechnician() {
 		if rest == "" {
 			return "", core.Errorf(core.CodeInvalid, "name the colleague.\nUsage: `%s`", usage[sub])
 		}
@@ -160,14 +153,10 @@ func (a *Adapter) requestCommand(ctx context.Context, by core.Actor, cmd slack.S
 		if err != nil {
 			return "", err
 		}
-		if sub == "transfer" {
-			_, err = a.eng.Transfer(ctx, by, r.ID, to.ID)
-			return fmt.Sprintf("%s now owns request #%d.", to.Name, r.Number), err
-		}
-		_, err = a.eng.InviteTechnician(ctx, by, r.ID, to.ID)
-		return fmt.Sprintf("%s joined the chat of request #%d.", to.Name, r.Number), err
+		with, name = core.ActionArgs{Technician: to.ID}, to.Name
 	}
-	return "", core.Errorf(core.CodeInvalid, "unknown subcommand %s", sub)
+	_, err = a.eng.Act(ctx, by, r.ID, act, with)
+	return bots.ActionDone(act, r, name), err
 }
 
 // findRequest resolves a request reference typed in channel (see

@@ -44,8 +44,8 @@ func TestFiles(t *testing.T) {
 		o := d.Open(t, d.Acme, "tess@example.com", "See the log.")
 		r, cust := o.Request, core.CustomerActor(o.Participant.ID)
 		cardTS := h.card(1001)
-		h.click(aliceU, slack.ActionAssign, r.ID)
-		h.click(aliceU, slack.ActionJoin, r.ID)
+		h.click(aliceU, string(core.ActionAssign), r.ID)
+		h.click(aliceU, string(core.ActionJoin), r.ID)
 		h.waitThread(cardTS, "Alice joined the chat")
 
 		// The customer's file, uploaded into the thread.

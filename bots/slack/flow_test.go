@@ -39,9 +39,9 @@ func TestConversation(t *testing.T) {
 		}
 		h.waitThread(cardTS, "(customer): My printer prints everything twice.")
 
-		h.click(aliceU, slack.ActionAssign, r.ID)
+		h.click(aliceU, string(core.ActionAssign), r.ID)
 		h.waitCard(cardTS, "owner Alice")
-		h.click(aliceU, slack.ActionJoin, r.ID)
+		h.click(aliceU, string(core.ActionJoin), r.ID)
 		h.waitCard(cardTS, "chat live")
 		h.waitThread(cardTS, "Alice joined the chat")
 
@@ -73,7 +73,7 @@ func TestConversation(t *testing.T) {
 			t.Fatalf("transfer answered %q", got)
 		}
 		h.waitCard(cardTS, "owner Bob")
-		h.click(bobU, slack.ActionClose, r.ID)
+		h.click(bobU, string(core.ActionClose), r.ID)
 		h.waitCard(cardTS, "Completed")
 
 		// What the customer sees: Alice's reply once, the correction, never a note.

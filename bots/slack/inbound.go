@@ -10,7 +10,6 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 
-	"github.com/relaydesk/relaydesk/bots"
 	"github.com/relaydesk/relaydesk/core"
 )
 
@@ -285,28 +284,18 @@ func (a *Adapter) interaction(ctx context.Context, ic slack.InteractionCallback)
 		return nil
 	}
 	by, id := core.TechnicianActor(t.ID), act.Value
-	switch act.ActionID {
-	case ActionAssign:
-		_, err = a.eng.AssignToMe(ctx, by, id)
-	case ActionUnassign:
-		_, err = a.eng.Unassign(ctx, by, id)
-	case ActionJoin:
-		_, err = a.eng.JoinChat(ctx, by, id)
-	case ActionEnd:
-		_, err = a.eng.EndChat(ctx, by, id)
-	case ActionClose:
-		_, err = a.eng.Close(ctx, by, id, "")
-	case ActionScreenShare:
-		_, err = a.eng.RequestScreenShare(ctx, by, id)
-	default:
+	action, err := core.ParseAction(act.ActionID)
+	if err != nil {
 		err = core.Errorf(core.CodeInvalid, "this button (%s) is not relaydesk's", act.ActionID)
+	} else {
+		_, err = a.eng.Act(ctx, by, id, action, core.ActionArgs{})
 	}
 	msg, err := refusal(err)
 	if msg != "" {
 		a.tell(channel, ic.User.ID, "", msg)
 	} else if err == nil && ic.Container.IsEphemeral {
 		// A /support list's button: its card elsewhere changes, so say it here.
-		a.tell(channel, ic.User.ID, "", fmt.Sprintf("Done: %s.", strings.ToLower(bots.ActionLabel(act.ActionID))))
+		a.tell(channel, ic.User.ID, "", fmt.Sprintf("Done: %s.", strings.ToLower(action.Label())))
 	}
 	return err
 }

@@ -68,7 +68,7 @@ func TestSocketMode(t *testing.T) {
 		o := d.Open(t, d.Acme, "tess@example.com", "The scanner is jammed.")
 		r := o.Request
 		cardTS := h.card(1001)
-		for _, act := range []string{slack.ActionAssign, slack.ActionJoin} {
+		for _, act := range []string{string(core.ActionAssign), string(core.ActionJoin)} {
 			p := fixture(t, "block_actions.json", map[string]any{"user.id": aliceU, "actions.0.action_id": act,
 				"actions.0.value": r.ID, "actions.0.block_id": "request:" + r.ID})
 			env := h.sl.Push(t, "interactive", p)

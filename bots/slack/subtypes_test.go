@@ -10,7 +10,6 @@ import (
 
 	"github.com/slack-go/slack/slackevents"
 
-	"github.com/relaydesk/relaydesk/bots/slack"
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/sqlstore"
 	"github.com/relaydesk/relaydesk/core/sqlstore/storetest"
@@ -80,8 +79,8 @@ func TestThreadSubtypes(t *testing.T) {
 		o := d.Open(t, d.Acme, "tess@example.com", "The printer jams.")
 		r, cust := o.Request, core.CustomerActor(o.Participant.ID)
 		cardTS := h.card(1001)
-		h.click(aliceU, slack.ActionAssign, r.ID)
-		h.click(aliceU, slack.ActionJoin, r.ID)
+		h.click(aliceU, string(core.ActionAssign), r.ID)
+		h.click(aliceU, string(core.ActionJoin), r.ID)
 		h.waitThread(cardTS, "Alice joined the chat")
 
 		const (

@@ -96,7 +96,7 @@ func TestConversation(t *testing.T) {
 				var dt detail
 				res.json(t, &dt)
 				if dt.Request.Status != "active" || dt.Request.Owner != "Alice" ||
-					!slices.Equal(dt.Actions, []string{"unassign", "join", "transfer", "invite", "close"}) {
+					!slices.Equal(dt.Actions, []string{"join", "unassign", "transfer", "invite", "close"}) {
 					t.Fatalf("%+v", dt)
 				}
 			}},
@@ -116,7 +116,7 @@ func TestConversation(t *testing.T) {
 				var dt detail
 				res.json(t, &dt)
 				if dt.Request.Chat != "live" || !dt.CanMessage ||
-					!slices.Equal(dt.Actions, []string{"unassign", "end", "transfer", "invite", "screenshare", "sysinfo", "close"}) {
+					!slices.Equal(dt.Actions, []string{"end", "screenshare", "sysinfo", "unassign", "transfer", "invite", "close"}) {
 					t.Fatalf("%+v", dt)
 				}
 			}},

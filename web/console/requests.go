@@ -127,33 +127,9 @@ func (h *Handler) action(w http.ResponseWriter, r *http.Request, v *visitor) {
 		return
 	}
 	ctx, id := r.Context(), r.PathValue("id")
-	var err error
-	switch act := r.PathValue("action"); act {
-	case actAssign:
-		_, err = h.eng.AssignToMe(ctx, v.actor, id)
-	case actUnassign:
-		_, err = h.eng.Unassign(ctx, v.actor, id)
-	case actJoin:
-		_, err = h.eng.JoinChat(ctx, v.actor, id)
-	case actEnd:
-		_, err = h.eng.EndChat(ctx, v.actor, id)
-	case actClose:
-		_, err = h.eng.Close(ctx, v.actor, id, strings.TrimSpace(in.Note))
-	case actTransfer, actInvite:
-		if in.Technician == "" {
-			err = core.Errorf(core.CodeInvalid, "choose a technician")
-		} else if act == actTransfer {
-			_, err = h.eng.Transfer(ctx, v.actor, id, in.Technician)
-		} else {
-			_, err = h.eng.InviteTechnician(ctx, v.actor, id, in.Technician)
-		}
-	case actScreenShare:
-		_, err = h.eng.RequestScreenShare(ctx, v.actor, id)
-	case actSysInfo:
-		_, err = h.eng.RequestSystemInfo(ctx, v.actor, id)
-	default:
-		jsonapi.Problem(w, http.StatusNotFound, string(core.CodeNotFound), "there is no action "+strconv.Quote(act))
-		return
+	act, err := core.ParseAction(r.PathValue("action"))
+	if err == nil {
+		_, err = h.eng.Act(ctx, v.actor, id, act, core.ActionArgs{Note: strings.TrimSpace(in.Note), Technician: in.Technician})
 	}
 	if err != nil {
 		jsonapi.Fail(w, r, h.log, err)

@@ -129,50 +129,13 @@ type detailJSON struct {
 	Version     int64        `json:"version"`
 }
 
-// The actions of the Details panel, as the API names them.
-const (
-	actAssign      = "assign"
-	actUnassign    = "unassign"
-	actJoin        = "join"
-	actEnd         = "end"
-	actClose       = "close"
-	actTransfer    = "transfer"
-	actInvite      = "invite"
-	actScreenShare = "screenshare"
-	actSysInfo     = "sysinfo"
-)
-
-// allowed lists what t may do with r now, by the engine's rules, so the page
-// offers nothing the engine would refuse for its state. t serves r's
-// company: the engine shows a request to no one else.
-func allowed(t core.Technician, r core.Request) []string {
-	acts := []string{}
-	if r.Status == core.StatusCompleted {
-		return acts
+// actionNames are the engine's actions as the API names them; never null.
+func actionNames(as []core.Action) []string {
+	out := make([]string, len(as))
+	for i, a := range as {
+		out[i] = string(a)
 	}
-	own := r.OwnerID == t.ID
-	if r.OwnerID == "" && r.Status == core.StatusNew && t.Availability == core.Available {
-		acts = append(acts, actAssign)
-	}
-	if own {
-		acts = append(acts, actUnassign)
-		if r.Chat == core.ChatLive {
-			acts = append(acts, actEnd)
-		} else {
-			acts = append(acts, actJoin)
-		}
-		acts = append(acts, actTransfer, actInvite)
-		if r.Chat == core.ChatLive {
-			if !r.Source.IsMobile() && (r.Source.Channel == "" || r.Source.Channel == "web") {
-				acts = append(acts, actScreenShare)
-			}
-			acts = append(acts, actSysInfo)
-		}
-	}
-	if own || t.IsAdmin() {
-		acts = append(acts, actClose)
-	}
-	return acts
+	return out
 }
 
 // detail builds the Details panel of a request for v.
@@ -184,7 +147,7 @@ func (h *Handler) detail(ctx context.Context, v *visitor, id string) (detailJSON
 	r := rv.Request
 	d := detailJSON{Request: toRequestJSON(r), ClosingNote: r.ClosingNote, Version: r.Version,
 		Source:  toSourceJSON(r),
-		Actions: allowed(v.tech, r), CanNote: true, Customers: []personJSON{}, Technicians: []personJSON{}}
+		Actions: actionNames(rv.Actions), CanNote: true, Customers: []personJSON{}, Technicians: []personJSON{}}
 	names := map[string]string{}
 	collaborator := false
 	for _, p := range rv.Participants {

@@ -97,20 +97,5 @@ func (e *Engine) AddSystemNote(ctx context.Context, requestID, body string, key 
 // as for AttachFile; only technicians see the file.
 func (e *Engine) AttachNoteFile(ctx context.Context, by Actor, requestID string, up Upload) (Message, File, error) {
 	up.To = ""
-	return e.attach(ctx, by, requestID, up, true)
-}
-
-// WritesToCustomer reports whether what technician by writes now in a
-// request's chat-platform thread reaches the customer — they own the
-// request or were invited into it, and its chat is live — rather than
-// staying a private note. It applies PostMessage's own rules.
-func (e *Engine) WritesToCustomer(ctx context.Context, by Actor, requestID string) (bool, error) {
-	_, _, _, err := e.author(ctx, e.store, by, requestID, "", false)
-	switch ErrorCode(err) {
-	case "":
-		return true, nil
-	case CodeForbidden, CodeInvalidState:
-		return false, nil
-	}
-	return false, err
+	return e.attach(ctx, by, requestID, up, asNote)
 }

@@ -95,11 +95,65 @@ func (e *Engine) PostMessage(ctx context.Context, by Actor, requestID string, po
 	if err != nil {
 		return Message{}, err
 	}
-	return e.post(ctx, by, requestID, post.To, post.Key, false, func(m *Message) (EventType, EventData) {
-		m.Body = body
-		return EventMessage, EventData{MessageID: m.ID, Body: body}
-	}, nil)
+	return e.post(ctx, by, requestID, post.To, post.Key, asMessage, textOf(body), nil)
 }
+
+// textOf fills a text message or note with body.
+func textOf(body string) func(*Message) (EventType, EventData) {
+	return func(m *Message) (EventType, EventData) {
+		m.Body = body
+		if m.Audience == AudienceTechnicians {
+			return EventNote, EventData{MessageID: m.ID, Body: body}
+		}
+		return EventMessage, EventData{MessageID: m.ID, Body: body}
+	}
+}
+
+// Reply is what a technician writes in a request's thread on a chat
+// platform.
+type Reply struct {
+	Body    string
+	Private bool // its author marked it a private note
+	Key     Idempotency
+}
+
+// ReplyInThread stores what a technician writes in a request's thread on
+// a chat platform by the thread rule: a message to the customer when they
+// may write to them now (they own the request or were invited into it, and
+// its chat is live), otherwise, or when marked private, a private note.
+// The rule is applied in the transaction that stores the reply, so a chat
+// that ends meanwhile turns it into a note rather than losing it.
+func (e *Engine) ReplyInThread(ctx context.Context, by Actor, requestID string, r Reply) (Message, error) {
+	body, err := cleanBody(r.Body)
+	if err != nil {
+		return Message{}, err
+	}
+	as := asReply
+	if r.Private {
+		as = asNote
+	}
+	return e.post(ctx, by, requestID, "", r.Key, as, textOf(body), nil)
+}
+
+// AttachInThread stores a file a technician shares in a request's thread
+// on a chat platform, by the thread rule of ReplyInThread.
+func (e *Engine) AttachInThread(ctx context.Context, by Actor, requestID string, up Upload, private bool) (Message, File, error) {
+	up.To = ""
+	as := asReply
+	if private {
+		as = asNote
+	}
+	return e.attach(ctx, by, requestID, up, as)
+}
+
+// writeAs is what a technician's writing is meant to be.
+type writeAs int
+
+const (
+	asMessage writeAs = iota // to the customer, or refused
+	asNote                   // a private note
+	asReply                  // to the customer when allowed, else a note
+)
 
 // AddNote stores a private note: any technician with access may write one and
 // it is never shown to a customer.
@@ -108,10 +162,7 @@ func (e *Engine) AddNote(ctx context.Context, by Actor, requestID, body string, 
 	if err != nil {
 		return Message{}, err
 	}
-	return e.post(ctx, by, requestID, "", key, true, func(m *Message) (EventType, EventData) {
-		m.Body = body
-		return EventNote, EventData{MessageID: m.ID, Body: body}
-	}, nil)
+	return e.post(ctx, by, requestID, "", key, asNote, textOf(body), nil)
 }
 
 // AttachFile checks a file against the company's policy (extension, sniffed
@@ -119,17 +170,17 @@ func (e *Engine) AddNote(ctx context.Context, by Actor, requestID, body string, 
 // in the chat as a link. The bytes are stored before the transaction opens,
 // so a slow upload holds no database lock.
 func (e *Engine) AttachFile(ctx context.Context, by Actor, requestID string, up Upload) (Message, File, error) {
-	return e.attach(ctx, by, requestID, up, false)
+	return e.attach(ctx, by, requestID, up, asMessage)
 }
 
-// attach is AttachFile, and AttachNoteFile when note is set.
-func (e *Engine) attach(ctx context.Context, by Actor, requestID string, up Upload, note bool) (Message, File, error) {
+// attach is AttachFile, AttachNoteFile and AttachInThread.
+func (e *Engine) attach(ctx context.Context, by Actor, requestID string, up Upload, as writeAs) (Message, File, error) {
 	if !up.Key.IsZero() {
 		if prev, err := e.store.Inbound(ctx, up.Key); err == nil {
 			return e.fileMessage(ctx, prev)
 		}
 	}
-	r, _, _, err := e.author(ctx, e.store, by, requestID, up.To, note)
+	r, _, _, err := e.author(ctx, e.store, by, requestID, up.To, as)
 	if err != nil {
 		return Message{}, File{}, err
 	}
@@ -137,7 +188,7 @@ func (e *Engine) attach(ctx context.Context, by Actor, requestID string, up Uplo
 	if err != nil {
 		return Message{}, File{}, err
 	}
-	m, err := e.post(ctx, by, requestID, up.To, up.Key, note, func(m *Message) (EventType, EventData) {
+	m, err := e.post(ctx, by, requestID, up.To, up.Key, as, func(m *Message) (EventType, EventData) {
 		m.FileID, m.Body = f.ID, f.Name
 		ref := FileRef{ID: f.ID, Name: f.Name, ContentType: f.ContentType, Size: f.Size}
 		return EventFile, EventData{MessageID: m.ID, File: &ref, Body: f.Name}
@@ -206,7 +257,7 @@ func tooLarge(max int64) error {
 
 // post is the one path of every chat line: checks who may write what, then
 // stores the message (and file) and its event in one transaction.
-func (e *Engine) post(ctx context.Context, by Actor, requestID, to string, key Idempotency, note bool,
+func (e *Engine) post(ctx context.Context, by Actor, requestID, to string, key Idempotency, as writeAs,
 	fill func(*Message) (EventType, EventData), insert func(Tx) error) (Message, error) {
 	if err := checkKey(key); err != nil {
 		return Message{}, err
@@ -222,7 +273,7 @@ func (e *Engine) post(ctx context.Context, by Actor, requestID, to string, key I
 				return err
 			}
 		}
-		r, name, aud, err := e.author(ctx, tx, by, requestID, to, note)
+		r, name, aud, err := e.author(ctx, tx, by, requestID, to, as)
 		if err != nil {
 			return err
 		}
@@ -251,10 +302,10 @@ func (e *Engine) post(ctx context.Context, by Actor, requestID, to string, key I
 	return out, err
 }
 
-// author checks that by may write into the request (a note, or a message to
-// everyone or to one customer) and returns the request, the author's name
-// and the audience.
-func (e *Engine) author(ctx context.Context, q Queries, by Actor, requestID, to string, note bool) (Request, string, Audience, error) {
+// author checks that by may write into the request (a note, a message to
+// everyone or to one customer, or a thread reply that is either) and
+// returns the request, the author's name and the audience.
+func (e *Engine) author(ctx context.Context, q Queries, by Actor, requestID, to string, as writeAs) (Request, string, Audience, error) {
 	if by.Kind == ActorCustomer {
 		p, r, err := customerRequest(ctx, q, by)
 		switch {
@@ -262,7 +313,7 @@ func (e *Engine) author(ctx context.Context, q Queries, by Actor, requestID, to 
 			return r, "", "", err
 		case requestID != "" && requestID != r.ID:
 			return r, "", "", Errorf(CodeForbidden, "you can only write in your own support request")
-		case note:
+		case as != asMessage:
 			return r, "", "", Errorf(CodeForbidden, "only technicians write private notes")
 		case to != "":
 			return r, "", "", Errorf(CodeForbidden, "customers write to everyone in the chat")
@@ -277,22 +328,14 @@ func (e *Engine) author(ctx context.Context, q Queries, by Actor, requestID, to 
 	if err != nil {
 		return r, "", "", err
 	}
-	if note {
+	if as == asNote {
 		return r, t.Name, AudienceTechnicians, nil
 	}
-	if r.OwnerID != t.ID {
-		ps, err := q.Participants(ctx, r.ID)
-		if err != nil {
-			return r, "", "", err
-		}
-		if _, ok := findParticipant(ps, RoleCollaborator, t.ID); !ok || r.Status != StatusActive {
-			return r, "", "", Errorf(CodeForbidden, "only the owner and invited technicians write to the customer of request #%d; add a private note instead", r.Number)
-		}
-	} else if err := mustOwn(t, r); err != nil {
+	err = writesToCustomer(ctx, q, t, r)
+	if c := ErrorCode(err); as == asReply && (c == CodeForbidden || c == CodeInvalidState) {
+		return r, t.Name, AudienceTechnicians, nil
+	} else if err != nil {
 		return r, "", "", err
-	}
-	if r.Chat != ChatLive {
-		return r, "", "", Errorf(CodeInvalidState, "join the chat of request #%d before writing to the customer", r.Number)
 	}
 	if to == "" {
 		return r, t.Name, AudienceAll, nil
@@ -302,4 +345,24 @@ func (e *Engine) author(ctx context.Context, q Queries, by Actor, requestID, to 
 		return r, "", "", Errorf(CodeInvalid, "the addressee is not a customer in the chat of request #%d", r.Number)
 	}
 	return r, t.Name, Audience(p.ID), nil
+}
+
+// writesToCustomer checks that t may write to r's customers now: they own
+// it or were invited into it, and its chat is live.
+func writesToCustomer(ctx context.Context, q Queries, t Technician, r Request) error {
+	if r.OwnerID != t.ID {
+		ps, err := q.Participants(ctx, r.ID)
+		if err != nil {
+			return err
+		}
+		if _, ok := findParticipant(ps, RoleCollaborator, t.ID); !ok || r.Status != StatusActive {
+			return Errorf(CodeForbidden, "only the owner and invited technicians write to the customer of request #%d; add a private note instead", r.Number)
+		}
+	} else if err := mustOwn(t, r); err != nil {
+		return err
+	}
+	if r.Chat != ChatLive {
+		return Errorf(CodeInvalidState, "join the chat of request #%d before writing to the customer", r.Number)
+	}
+	return nil
 }

@@ -2,7 +2,10 @@ package core_test
 
 import (
 	"bytes"
+	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/relaydesk/relaydesk/core"
@@ -157,32 +160,48 @@ func TestNoteFile(t *testing.T) {
 	})
 }
 
-// TestWritesToCustomer: in a platform thread, only the owner and invited
-// technicians, in a live chat, write to the customer; everyone else writes
-// private notes.
-func TestWritesToCustomer(t *testing.T) {
+// TestReplyInThread: in a platform thread, what the owner and invited
+// technicians write in a live chat reaches the customer; everyone else's,
+// and anything marked private, is a private note; a technician without
+// access writes nothing (and, as with every action, is told why).
+func TestReplyInThread(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		d := storetest.NewDesk(t, newStore(t))
 		o := d.Live(t)
-		writes := func(who core.Technician) bool {
-			ok, err := d.Engine.WritesToCustomer(ctx, storetest.Actor(who), o.Request.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return ok
+		n := 0
+		reply := func(who core.Technician, private bool) (core.Audience, error) {
+			n++
+			m, err := d.Engine.ReplyInThread(ctx, storetest.Actor(who), o.Request.ID, core.Reply{Body: fmt.Sprintf("reply %d", n), Private: private})
+			return m.Audience, err
 		}
-		if !writes(d.Alice) || writes(d.Bob) || writes(d.Carol) {
-			t.Fatal("owner should write to the customer, a colleague and an outsider should not")
+		check := func(what string, who core.Technician, private bool, want core.Audience) {
+			t.Helper()
+			if got, err := reply(who, private); err != nil || got != want {
+				t.Errorf("%s: %q, %v; want %q", what, got, err, want)
+			}
+		}
+		check("the owner", d.Alice, false, core.AudienceAll)
+		check("the owner, marked private", d.Alice, true, core.AudienceTechnicians)
+		check("a colleague not in the chat", d.Bob, false, core.AudienceTechnicians)
+		if _, err := reply(d.Carol, false); core.ErrorCode(err) != core.CodeForbidden {
+			t.Errorf("a technician of another company: %v, want forbidden", err)
 		}
 		try(d.Engine.InviteTechnician(ctx, storetest.Actor(d.Alice), o.Request.ID, d.Bob.ID)).must(t)
-		if !writes(d.Bob) {
-			t.Fatal("an invited colleague should write to the customer")
-		}
+		check("an invited colleague", d.Bob, false, core.AudienceAll)
 		try(d.Engine.EndChat(ctx, storetest.Actor(d.Alice), o.Request.ID)).must(t)
-		if writes(d.Alice) || writes(d.Bob) {
-			t.Fatal("after the chat ended nobody should write to the customer")
+		check("the owner after the chat ended", d.Alice, false, core.AudienceTechnicians)
+		check("the colleague after the chat ended", d.Bob, false, core.AudienceTechnicians)
+		v := try(d.Engine.ViewRequest(ctx, core.CustomerActor(o.Participant.ID), o.Request.ID)).must(t)
+		var seen []string
+		for _, m := range v.Messages {
+			if strings.HasPrefix(m.Body, "reply ") {
+				seen = append(seen, m.Body)
+			}
 		}
-		if _, err := d.Engine.WritesToCustomer(ctx, storetest.Actor(d.Alice), "req_nope"); core.ErrorCode(err) != core.CodeNotFound {
+		if want := []string{"reply 1", "reply 5"}; !slices.Equal(seen, want) {
+			t.Errorf("the customer sees %q, want %q", seen, want)
+		}
+		if _, err := d.Engine.ReplyInThread(ctx, storetest.Actor(d.Alice), "req_nope", core.Reply{Body: "x"}); core.ErrorCode(err) != core.CodeNotFound {
 			t.Fatalf("unknown request: %v", err)
 		}
 	})

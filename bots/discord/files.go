@@ -61,7 +61,8 @@ func (a *Adapter) uploadFile(ctx context.Context, ev core.Event, c card, comment
 }
 
 // attachments takes the files of thread message m into the request: relayed
-// to the customer, or stored as private notes when note. Each attachment's
+// to the customer, or stored as private notes by the thread rule, or
+// when note. Each attachment's
 // ID keys its engine action, so a delivery handled twice stores nothing
 // twice.
 func (a *Adapter) attachments(ctx context.Context, by core.Actor, reqID string, m *discordgo.Message, note bool) error {
@@ -69,11 +70,7 @@ func (a *Adapter) attachments(ctx context.Context, by core.Actor, reqID string, 
 		dl := &download{ctx: ctx, client: a.http, url: at.URL}
 		up := core.Upload{Name: at.Filename, Body: dl, Size: int64(at.Size), Key: key("file", at.ID)}
 		var err error
-		if note {
-			_, _, err = a.eng.AttachNoteFile(ctx, by, reqID, up)
-		} else {
-			_, _, err = a.eng.AttachFile(ctx, by, reqID, up)
-		}
+		_, _, err = a.eng.AttachInThread(ctx, by, reqID, up, note)
 		dl.close()
 		if dl.err != nil {
 			return fmt.Errorf("download Discord attachment %s: %w", at.ID, dl.err)

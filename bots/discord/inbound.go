@@ -49,11 +49,6 @@ func (a *Adapter) message(ctx context.Context, m *discordgo.Message, edit bool) 
 			break
 		}
 	}
-	if !note {
-		if note, err = a.privateFor(ctx, t, reqID); err != nil {
-			return err
-		}
-	}
 	by := core.TechnicianActor(t.ID)
 	if !edit && len(m.Attachments) > 0 {
 		if err := a.attachments(ctx, by, reqID, m, note); err != nil {
@@ -68,23 +63,12 @@ func (a *Adapter) message(ctx context.Context, m *discordgo.Message, edit bool) 
 	if body == "" || body == "(edited) " {
 		return nil
 	}
-	if note {
-		_, err = a.eng.AddNote(ctx, by, reqID, body, k)
-	} else {
-		_, err = a.eng.PostMessage(ctx, by, reqID, core.Post{Body: body, Key: k})
-	}
+	_, err = a.eng.ReplyInThread(ctx, by, reqID, core.Reply{Body: body, Private: note, Key: k})
 	msg, err := refusal(err)
 	if msg != "" {
 		a.tell(m.ChannelID, m.ID, msg+" Your message was not passed on.")
 	}
 	return err
-}
-
-// privateFor reports whether what t writes in the request's thread stays a
-// note: unless t owns it or was invited into it and its chat is live.
-func (a *Adapter) privateFor(ctx context.Context, t core.Technician, requestID string) (bool, error) {
-	public, err := a.eng.WritesToCustomer(ctx, core.TechnicianActor(t.ID), requestID)
-	return !public, err
 }
 
 // button applies a card's button. Done, the answer only acknowledges it

@@ -83,22 +83,13 @@ func (a *Adapter) threadFiles(ctx context.Context, r reply, files []slack.File) 
 	}
 	by := core.TechnicianActor(t.ID)
 	note := r.as == treatNote || hasNoteMarker(r.text)
-	if !note {
-		if note, err = a.privateFor(ctx, t, reqID); err != nil {
-			return err
-		}
-	}
 	for _, f := range files {
 		if f.ID == "" || f.Mode == "tombstone" || f.Mode == "external" {
 			continue
 		}
 		dl := a.download(ctx, f)
 		up := core.Upload{Name: f.Name, Body: dl, Size: int64(f.Size), Key: key("file", f.ID)}
-		if note {
-			_, _, err = a.eng.AttachNoteFile(ctx, by, reqID, up)
-		} else {
-			_, _, err = a.eng.AttachFile(ctx, by, reqID, up)
-		}
+		_, _, err = a.eng.AttachInThread(ctx, by, reqID, up, note)
 		if derr := dl.close(); derr != nil {
 			return fmt.Errorf("download Slack file %s: %w", f.ID, derr) // Slack delivers the event again
 		}

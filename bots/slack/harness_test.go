@@ -51,9 +51,10 @@ type harness struct {
 type options struct {
 	noDispatch bool // leave the dispatch cursors alone, for Snapshot
 	noLinks    bool
-	socket     bool       // Socket Mode (appToken) besides the HTTP endpoints
-	state      bots.State // instead of the desk's store
-	logs       *logBuffer // the adapter's log, debug lines included
+	socket     bool         // Socket Mode (appToken) besides the HTTP endpoints
+	state      bots.State   // instead of the desk's store
+	engine     *core.Engine // instead of the desk's engine
+	logs       *logBuffer   // the adapter's log, debug lines included
 }
 
 // logBuffer collects the adapter's log lines, for tests that assert one.
@@ -85,6 +86,9 @@ func newHarness(t *testing.T, d *storetest.Desk, o options) *harness {
 	}
 	if o.state != nil {
 		cfg.State = o.state
+	}
+	if o.engine != nil {
+		cfg.Engine = o.engine
 	}
 	if o.logs != nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(o.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))

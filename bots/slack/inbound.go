@@ -239,30 +239,12 @@ func (a *Adapter) threadMessage(ctx context.Context, r reply) error {
 		body = "(edited) " + body
 		k = key("edit", r.channel, r.ts, r.edited)
 	}
-	by := core.TechnicianActor(t.ID)
-	if !note {
-		note, err = a.privateFor(ctx, t, reqID)
-		if err != nil {
-			return err
-		}
-	}
-	if note {
-		_, err = a.eng.AddNote(ctx, by, reqID, body, k)
-	} else {
-		_, err = a.eng.PostMessage(ctx, by, reqID, core.Post{Body: body, Key: k})
-	}
+	_, err = a.eng.ReplyInThread(ctx, core.TechnicianActor(t.ID), reqID, core.Reply{Body: body, Private: note, Key: k})
 	msg, err := refusal(err)
 	if msg != "" {
 		a.tell(r.channel, r.user, r.threadTS, msg+" Your message was not passed on.")
 	}
 	return err
-}
-
-// privateFor reports whether what t writes in the request's thread stays a
-// note: unless t owns it or was invited into it and its chat is live.
-func (a *Adapter) privateFor(ctx context.Context, t core.Technician, requestID string) (bool, error) {
-	public, err := a.eng.WritesToCustomer(ctx, core.TechnicianActor(t.ID), requestID)
-	return !public, err
 }
 
 // interaction applies a button of a card or of a /support list.

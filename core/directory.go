@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"io"
 )
 
@@ -129,6 +130,25 @@ func (e *Engine) UpdateCompany(ctx context.Context, by Actor, id string, in Comp
 		return tx.UpdateCompany(ctx, c)
 	})
 	return out, err
+}
+
+// DeliveryFile returns the file an event of the log carries, and its
+// bytes, for a destination delivering that event to those the event's
+// audience names. The event grants the read, not its author: a sender who
+// has lost access since still had it when the file was shared.
+func (e *Engine) DeliveryFile(ctx context.Context, ev Event) (File, io.ReadCloser, error) {
+	notFound := Errorf(CodeNotFound, "file not found")
+	if ev.Data.File == nil {
+		return File{}, nil, notFound
+	}
+	f, err := e.store.File(ctx, ev.Data.File.ID)
+	if errors.Is(err, ErrNotFound) || (err == nil && f.RequestID != ev.RequestID) {
+		return File{}, nil, notFound
+	} else if err != nil {
+		return File{}, nil, err
+	}
+	rc, err := e.blobs.Open(ctx, f.SHA256)
+	return f, rc, err
 }
 
 // OpenFile returns a file and its bytes if the actor may see the message

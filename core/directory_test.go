@@ -206,3 +206,35 @@ func TestReplyInThread(t *testing.T) {
 		}
 	})
 }
+
+// TestDeliveryFile: a destination reads the file an event carries, even
+// after its sender lost access, and no file through an event of another
+// request.
+func TestDeliveryFile(t *testing.T) {
+	d := storetest.NewDesk(t, storetest.SQLite(t))
+	o := d.Live(t)
+	other := d.Open(t, d.Acme, "other@example.com", "another problem")
+	alice := storetest.Actor(d.Alice)
+	m, f, err := d.Engine.AttachFile(ctx, alice, o.Request.ID, core.Upload{Name: "fix.txt", Body: strings.NewReader("do this")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Engine.RevokeAccess(ctx, core.SystemActor(), d.Alice.ID, d.Acme.ID); err != nil {
+		t.Fatal(err)
+	}
+	ref := &core.FileRef{ID: f.ID, Name: f.Name}
+	ev := core.Event{RequestID: o.Request.ID, Type: core.EventFile, Actor: alice, Data: core.EventData{MessageID: m.ID, File: ref}}
+	got, rc, err := d.Engine.DeliveryFile(ctx, ev)
+	if err != nil {
+		t.Fatalf("the file of a sender who lost access: %v", err)
+	}
+	b, _ := io.ReadAll(rc)
+	rc.Close()
+	if got.ID != f.ID || string(b) != "do this" {
+		t.Fatalf("got %+v %q", got, b)
+	}
+	ev.RequestID = other.Request.ID
+	if _, _, err := d.Engine.DeliveryFile(ctx, ev); core.ErrorCode(err) != core.CodeNotFound {
+		t.Fatalf("a file through another request's event: %v, want not found", err)
+	}
+}

@@ -36,9 +36,9 @@ func (a *Adapter) uploadFile(ctx context.Context, ev core.Event, c card, comment
 	if ref.Size > UploadLimit {
 		return false, nil
 	}
-	f, rc, err := a.eng.OpenFile(ctx, ev.Actor, ref.ID)
+	f, rc, err := a.eng.DeliveryFile(ctx, ev)
 	if core.ErrorCode(err) == core.CodeNotFound {
-		return false, nil // gone, or its sender lost access: the link is all there is
+		return false, nil // gone: the link is all there is
 	} else if err != nil {
 		return false, err
 	}

@@ -30,10 +30,9 @@ import (
 // caller posts the line, a console link, instead); an error is worth
 // retrying.
 func (a *Adapter) uploadFile(ctx context.Context, ev core.Event, c card, line string) (uploaded bool, err error) {
-	ref := ev.Data.File
-	f, rc, err := a.eng.OpenFile(ctx, ev.Actor, ref.ID)
+	f, rc, err := a.eng.DeliveryFile(ctx, ev)
 	if core.ErrorCode(err) == core.CodeNotFound {
-		return false, nil // gone, or its sender lost access: the link is all there is
+		return false, nil // gone: the link is all there is
 	} else if err != nil {
 		return false, err
 	}

@@ -2,9 +2,12 @@ package slack_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/relaydesk/relaydesk/bots/slack"
@@ -149,4 +152,63 @@ func callsOf(calls []slacktest.Call, method string) []slacktest.Call {
 		}
 	}
 	return out
+}
+
+// revokes is the desk's store, except that the first file looked up once
+// armed has its sender's access revoked just before: a colleague who
+// loses the company's grant while their file is on its way.
+type revokes struct {
+	core.Store
+	armed  atomic.Bool
+	once   sync.Once
+	revoke func()
+}
+
+func (s *revokes) File(ctx context.Context, id string) (core.File, error) {
+	if s.armed.Load() {
+		s.once.Do(s.revoke)
+	}
+	return s.Store.File(ctx, id)
+}
+
+// TestFileOfARevokedSender: a file is delivered for the event that shared
+// it, whatever its sender may read by the time it goes out.
+func TestFileOfARevokedSender(t *testing.T) {
+	d := storetest.NewDesk(t, storetest.SQLite(t))
+	st := &revokes{Store: d.Store, revoke: func() {
+		if err := d.Engine.RevokeAccess(ctx, core.SystemActor(), d.Bob.ID, d.Acme.ID); err != nil {
+			t.Errorf("revoke: %v", err)
+		}
+	}}
+	h := newHarness(t, d, options{engine: core.NewEngine(core.Config{Store: st, Blobs: d.Blobs})})
+	o := d.Live(t)
+	cardTS := h.card(1001)
+	h.waitThread(cardTS, "Alice joined the chat")
+	if _, err := d.Engine.InviteTechnician(ctx, storetest.Actor(d.Alice), o.Request.ID, d.Bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	h.waitThread(cardTS, "invited Bob")
+	st.armed.Store(true)
+
+	notes := []byte("the fuser was replaced in March\n")
+	if _, _, err := d.Engine.AttachFile(ctx, storetest.Actor(d.Bob), o.Request.ID,
+		core.Upload{Name: "history.txt", Body: bytes.NewReader(notes), Size: int64(len(notes))}); err != nil {
+		t.Fatal(err)
+	}
+	var link string
+	h.sl.Wait(t, "the file or its link in the thread", func(calls []slacktest.Call) bool {
+		for _, c := range calls {
+			if c.Method == "files.completeUploadExternal" && c.Fields["thread_ts"] == cardTS {
+				return true
+			}
+			if c.Method == "chat.postMessage" && c.Fields["thread_ts"] == cardTS && strings.Contains(c.Fields["text"], "history.txt") {
+				link = c.Fields["text"]
+				return true
+			}
+		}
+		return false
+	})
+	if up := h.sl.Calls("upload"); link != "" || len(up) != 1 || up[0].Fields["content"] != string(notes) {
+		t.Fatalf("Bob's file was not uploaded into the thread (uploads: %+v; posted instead: %q)", up, link)
+	}
 }

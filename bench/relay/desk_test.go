@@ -232,9 +232,9 @@ func (m mortal) RequestEvents(ctx context.Context, requestID string, after int64
 	return m.Log.RequestEvents(ctx, requestID, after, limit)
 }
 
-func (m mortal) Claim(ctx context.Context, dest, owner string, n int, ttl time.Duration) ([]dispatch.Conv, error) {
+func (m mortal) Claim(ctx context.Context, dest, owner string, n int, ttl time.Duration) ([]dispatch.Conv, time.Time, error) {
 	if m.dead.Load() {
-		return nil, errDead
+		return nil, time.Time{}, errDead
 	}
 	return m.Log.Claim(ctx, dest, owner, n, ttl)
 }

@@ -114,8 +114,9 @@ type Log interface {
 	Release(ctx context.Context, dest, owner string) error
 	EventsAfter(ctx context.Context, pos core.Position, limit int) ([]core.Event, bool, error)
 	RequestEvents(ctx context.Context, requestID string, after int64, limit int) ([]core.Event, error)
-	// Claim leases up to n ready conversations of dest to owner.
-	Claim(ctx context.Context, dest, owner string, n int, ttl time.Duration) ([]Conv, error)
+	// Claim leases up to n ready conversations of dest to owner, and says
+	// when the next one not due yet becomes due (zero if none).
+	Claim(ctx context.Context, dest, owner string, n int, ttl time.Duration) ([]Conv, time.Time, error)
 	// Settle records progress of conversations owner holds.
 	Settle(ctx context.Context, dest, owner string, ps []Progress) error
 	// Renew extends owner's leases on dest's conversations and its

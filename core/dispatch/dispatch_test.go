@@ -327,9 +327,9 @@ func (c *crashingLog) Leave(ctx context.Context, dest, owner string) error {
 	return c.Log.Leave(ctx, dest, owner)
 }
 
-func (c *crashingLog) Claim(ctx context.Context, dest, owner string, n int, ttl time.Duration) ([]dispatch.Conv, error) {
+func (c *crashingLog) Claim(ctx context.Context, dest, owner string, n int, ttl time.Duration) ([]dispatch.Conv, time.Time, error) {
 	if c.crashed.Load() {
-		return nil, errKilled
+		return nil, time.Time{}, errKilled
 	}
 	return c.Log.Claim(ctx, dest, owner, n, ttl)
 }
@@ -600,7 +600,7 @@ func TestAdvanceClaims(t *testing.T) {
 			if len(got) != 1 || got[0].Delivered != 0 {
 				t.Fatalf("claimed %+v, want one conversation from its start", got)
 			}
-			if other, err := s.Claim(ctx, "d", "two", 10, time.Minute); err != nil || len(other) != 1 || other[0].RequestID == got[0].RequestID {
+			if other, _, err := s.Claim(ctx, "d", "two", 10, time.Minute); err != nil || len(other) != 1 || other[0].RequestID == got[0].RequestID {
 				t.Fatalf("another process claimed %+v (%v), want only the conversation left", other, err)
 			}
 			if none, err := s.Advance(ctx, "d", "one", evs[len(evs)-1].Pos, time.Minute, nil, 10); err != nil || len(none) != 0 {

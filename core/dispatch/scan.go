@@ -10,8 +10,9 @@ import (
 
 // scan reads the log for w's destination whenever this process holds the
 // cursor's lease, and records which conversations have events to deliver.
-// It claims the conversations it records in the same transaction, as far
-// as this process has free lanes, and starts their lanes itself.
+// While its process is the only one delivering, it claims the
+// conversations it records in the same transaction, as far as there are
+// free lanes, and starts their lanes itself.
 func (w *worker) scan(ctx, dctx context.Context) {
 	o := w.d.opts
 	leased := false
@@ -70,7 +71,15 @@ func (w *worker) scan(ctx, dctx context.Context) {
 			pos = last
 			continue
 		}
-		cs, err := w.d.log.Advance(ctx, w.name, o.Owner, last, o.LeaseTTL, pending, w.free())
+		// Alone, the scanner's process claims what it records at once. With
+		// peers it leaves the claiming to every process's claimer: the one
+		// that scans would otherwise take nearly all the work, and with it
+		// no more than its share of the platform's budget.
+		claim := 0
+		if w.peers.Load() <= 1 {
+			claim = w.free()
+		}
+		cs, err := w.d.log.Advance(ctx, w.name, o.Owner, last, o.LeaseTTL, pending, claim)
 		if err != nil {
 			leased = w.lost(ctx, err)
 			continue

@@ -131,12 +131,13 @@ func (w *worker) claim(ctx, dctx context.Context, commits <-chan struct{}) {
 	for ctx.Err() == nil {
 		free := w.free()
 		var got int
+		var next time.Time // when a conversation another process parked is due
 		if free > 0 {
-			cs, err := w.d.log.Claim(ctx, w.name, o.Owner, free, o.LeaseTTL)
+			cs, due, err := w.d.log.Claim(ctx, w.name, o.Owner, free, o.LeaseTTL)
 			if err != nil && ctx.Err() == nil {
 				w.log.Warn("cannot claim conversations to deliver", "err", err)
 			}
-			got = len(cs)
+			got, next = len(cs), due
 			for _, c := range cs {
 				w.start(ctx, dctx, c)
 			}
@@ -147,6 +148,9 @@ func (w *worker) claim(ctx, dctx context.Context, commits <-chan struct{}) {
 		wait := o.Poll
 		if due := w.due(); !due.IsZero() {
 			wait = min(wait, max(time.Until(due), 0))
+		}
+		if !next.IsZero() && free > got {
+			wait = min(wait, max(time.Until(next), 0))
 		}
 		t := time.NewTimer(wait)
 		select {

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"fmt"
 	"slices"
@@ -184,20 +185,35 @@ type claimRow struct {
 
 // Claim leases to owner up to n of dest's conversations that have events
 // to deliver, are due, and are not held by a live process: the longest
-// waiting first. Processes claiming at once skip each other's rows. A row
+// waiting first. It also returns when the next free conversation that is
+// not due yet becomes due (zero if none). Processes claiming at once skip each other's rows. A row
 // whose lease owner let lapse is taken over, unless owner is the one: its
 // lane may still be at work, and releases it when done.
-func (s *Store) Claim(ctx context.Context, dest, owner string, n int, ttl time.Duration) ([]dispatch.Conv, error) {
+func (s *Store) Claim(ctx context.Context, dest, owner string, n int, ttl time.Duration) ([]dispatch.Conv, time.Time, error) {
 	var rows []claimRow
+	var next struct {
+		At sql.NullInt64 `db:"at"`
+	}
+	now := time.Now()
 	err := s.inTx(ctx, "claim conversations", func(q queries) error {
 		var err error
-		rows, err = s.claim(ctx, q, dest, owner, n, ttl, time.Now())
-		return err
+		if rows, err = s.claim(ctx, q, dest, owner, n, ttl, now); err != nil {
+			return err
+		}
+		// When the next conversation waiting for its time (a retry, the
+		// platform's pace in another process) is due: the claimer looks
+		// again then rather than at its next poll.
+		return q.get(ctx, &next, "next due conversation", `SELECT MIN(next_at) AS at FROM dispatch_convs
+			WHERE destination = ? AND delivered < pending AND next_at > ? AND lease_owner = ''`, dest, us(now))
 	})
 	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
-	return convs(rows), nil
+	var due time.Time
+	if next.At.Valid {
+		due = time.UnixMicro(next.At.Int64)
+	}
+	return convs(rows), due, nil
 }
 
 // claim is Claim inside a transaction.

@@ -40,7 +40,7 @@ func linkName(platform, code string) string {
 
 // RedeemLinkCode links the platform account userID to the technician code
 // was made for, once.
-func RedeemLinkCode(ctx context.Context, st State, eng *core.Engine, platform, userID, code string) (core.Technician, error) {
+func RedeemLinkCode(ctx context.Context, st State, dir Directory, eng *core.Engine, platform, userID, code string) (core.Technician, error) {
 	bad := core.Errorf(core.CodeNotFound, "this link code is not valid (any more); ask an admin for a new one: relaydesk admin %s link-code --tech <e-mail>", platform)
 	v, err := st.BotState(ctx, linkName(platform, code))
 	if core.ErrorCode(err) == core.CodeNotFound {
@@ -53,7 +53,7 @@ func RedeemLinkCode(ctx context.Context, st State, eng *core.Engine, platform, u
 	if perr != nil || time.Now().Unix() > until {
 		return core.Technician{}, bad
 	}
-	t, err := eng.Store().Technician(ctx, id)
+	t, err := dir.Technician(ctx, id)
 	if core.ErrorCode(err) == core.CodeNotFound {
 		return t, bad
 	} else if err != nil {
@@ -69,7 +69,7 @@ func RedeemLinkCode(ctx context.Context, st State, eng *core.Engine, platform, u
 
 // LinkedTechnician is the relaydesk technician a platform account is linked
 // to; false when it is linked to none.
-func LinkedTechnician(ctx context.Context, q core.Queries, platform, userID string) (core.Technician, bool, error) {
+func LinkedTechnician(ctx context.Context, q Directory, platform, userID string) (core.Technician, bool, error) {
 	id, err := q.Identity(ctx, platform, userID)
 	if core.ErrorCode(err) == core.CodeNotFound || (err == nil && id.Subject != core.ActorTechnician) {
 		return core.Technician{}, false, nil

@@ -10,11 +10,20 @@ import (
 	"github.com/relaydesk/relaydesk/core"
 )
 
+// Directory is what the helpers shared by the technician platforms read of
+// the desk: the store, in relaydesk.
+type Directory interface {
+	CompanyBySlug(ctx context.Context, slug string) (core.Company, error)
+	RequestByNumber(ctx context.Context, companyID string, number int64) (core.Request, error)
+	Technician(ctx context.Context, id string) (core.Technician, error)
+	Identity(ctx context.Context, platform, externalID string) (core.Identity, error)
+}
+
 // FindRequest resolves a request reference typed in a chat, "1001" or
 // "acme#1001": the company is the one named, else channelCompany (the
 // company whose queue channel it was typed in; "" for none), else the only
 // one of the technician's companies that has such a request.
-func FindRequest(ctx context.Context, eng *core.Engine, by core.Actor, channelCompany, ref string) (core.Request, error) {
+func FindRequest(ctx context.Context, eng *core.Engine, dir Directory, by core.Actor, channelCompany, ref string) (core.Request, error) {
 	slug, num, ok := strings.Cut(strings.TrimPrefix(ref, "#"), "#")
 	if !ok {
 		slug, num = "", slug
@@ -26,7 +35,7 @@ func FindRequest(ctx context.Context, eng *core.Engine, by core.Actor, channelCo
 	var companies []string
 	switch {
 	case slug != "":
-		co, err := eng.Store().CompanyBySlug(ctx, slug)
+		co, err := dir.CompanyBySlug(ctx, slug)
 		if err != nil {
 			return core.Request{}, core.Errorf(core.CodeNotFound, "there is no company %q", slug)
 		}
@@ -46,7 +55,7 @@ func FindRequest(ctx context.Context, eng *core.Engine, by core.Actor, channelCo
 	}
 	var found []core.Request
 	for _, id := range companies {
-		r, err := eng.Store().RequestByNumber(ctx, id, n)
+		r, err := dir.RequestByNumber(ctx, id, n)
 		if core.ErrorCode(err) == core.CodeNotFound {
 			continue
 		} else if err != nil {
@@ -66,8 +75,8 @@ func FindRequest(ctx context.Context, eng *core.Engine, by core.Actor, channelCo
 // InviteCustomer starts a technician-side session at the company named by
 // slug and returns the sentence, with the customer's join link (shown
 // once), that the technician reads.
-func InviteCustomer(ctx context.Context, eng *core.Engine, by core.Actor, publicURL, slug, subject string) (string, error) {
-	co, err := eng.Store().CompanyBySlug(ctx, slug)
+func InviteCustomer(ctx context.Context, eng *core.Engine, dir Directory, by core.Actor, publicURL, slug, subject string) (string, error) {
+	co, err := dir.CompanyBySlug(ctx, slug)
 	if core.ErrorCode(err) == core.CodeNotFound {
 		return "", core.Errorf(core.CodeNotFound, "there is no company %q", slug)
 	} else if err != nil {

@@ -41,9 +41,6 @@ func NewEngine(cfg Config) *Engine {
 	return e
 }
 
-// Store returns the engine's store, for read-only views.
-func (e *Engine) Store() Store { return e.store }
-
 // ErrStale is returned by Tx.UpdateRequest when another transaction changed
 // the request first. The engine retries the whole action on it, so a caller
 // only sees it, as CodeConflict, under sustained contention.

@@ -206,8 +206,8 @@ func signIn(ctx context.Context, store *sqlstore.Store, techs []core.Technician)
 func serve(ctx context.Context, store *sqlstore.Store, eng *core.Engine, ln net.Listener, log *slog.Logger) error {
 	publicURL := "http://" + ln.Addr().String()
 	srv := web.New(web.Config{Logger: log, DB: store, Uncapped: func(netip.Addr) bool { return true }})
-	console.New(console.Config{Engine: eng, Sessions: store, Hub: store.Hub(), Logger: log, PublicURL: publicURL}).Mount(srv.Mount)
-	widget.New(widget.Config{Engine: eng, Hub: store.Hub(), Logger: log, PublicURL: publicURL}).Mount(srv.Mount)
+	console.New(console.Config{Engine: eng, Store: store, Hub: store.Hub(), Logger: log, PublicURL: publicURL}).Mount(srv.Mount)
+	widget.New(widget.Config{Engine: eng, Store: store, Hub: store.Hub(), Logger: log, PublicURL: publicURL}).Mount(srv.Mount)
 	return srv.Serve(ctx, ln)
 }
 

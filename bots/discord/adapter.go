@@ -62,6 +62,17 @@ const DefaultAPIURL = "https://discord.com/api/v10"
 // application's Interactions Endpoint URL points at relaydesk.
 const InteractionsPath = "/discord/interactions"
 
+// Store is what the adapter reads of the desk directly. Its actions go
+// through the engine; these reads serve delivery and lookups the engine's
+// rules do not cover.
+type Store interface {
+	bots.Directory
+	AvailableTechnicians(ctx context.Context, companyID string) ([]core.Technician, error)
+	IdentityOf(ctx context.Context, platform, subjectID string) (core.Identity, error)
+	Request(ctx context.Context, id string) (core.Request, error)
+	TechnicianByEmail(ctx context.Context, email string) (core.Technician, error)
+}
+
 // Config is what an Adapter needs. AppID is required (commands are
 // registered under it); PublicKey, APIURL, PublicURL, Logger and
 // HTTPClient are optional.
@@ -76,8 +87,11 @@ type Config struct {
 	// the paths itself.
 	APIURL string
 	// PublicURL is how people reach relaydesk, for links.
-	PublicURL  string
-	Engine     *core.Engine
+	PublicURL string
+	Engine    *core.Engine
+	// Store is what the adapter reads of the desk besides its own State:
+	// the store, in relaydesk.
+	Store      Store
 	State      bots.State
 	Leader     bots.Leader
 	Logger     *slog.Logger
@@ -94,7 +108,7 @@ type Adapter struct {
 	api   *discordgo.Session // REST only; the gateway has its own session
 	http  *http.Client
 	eng   *core.Engine
-	store core.Queries
+	store Store
 	log   *slog.Logger
 	now   func() time.Time
 
@@ -115,8 +129,8 @@ func New(cfg Config) (*Adapter, error) {
 	if cfg.AppID == "" {
 		return nil, errors.New("discord: the application ID is required (Developer Portal, General Information)")
 	}
-	if cfg.Engine == nil || cfg.State == nil || cfg.Leader == nil {
-		return nil, errors.New("discord: Engine, State and Leader are required")
+	if cfg.Engine == nil || cfg.Store == nil || cfg.State == nil || cfg.Leader == nil {
+		return nil, errors.New("discord: Engine, Store, State and Leader are required")
 	}
 	var key ed25519.PublicKey
 	if cfg.PublicKey != "" {
@@ -142,7 +156,7 @@ func New(cfg Config) (*Adapter, error) {
 		base = cfg.HTTPClient.Transport
 	}
 	client := &http.Client{Timeout: 30 * time.Second, Transport: rewrite{target: target, base: base}}
-	a := &Adapter{cfg: cfg, key: key, http: client, eng: cfg.Engine, store: cfg.Engine.Store(), log: cfg.Logger,
+	a := &Adapter{cfg: cfg, key: key, http: client, eng: cfg.Engine, store: cfg.Store, log: cfg.Logger,
 		now: time.Now, pacer: pace.New(maxPaceWait, cfg.Peers)}
 	a.api = a.session()
 	return a, nil

@@ -181,7 +181,7 @@ func (a *Adapter) findRequest(ctx context.Context, by core.Actor, channel, ref s
 	if err != nil {
 		return core.Request{}, err
 	}
-	return bots.FindRequest(ctx, a.eng, by, company, ref)
+	return bots.FindRequest(ctx, a.eng, a.store, by, company, ref)
 }
 
 // colleague is a technician named by e-mail or by a Discord mention
@@ -224,7 +224,7 @@ func (a *Adapter) setup(ctx context.Context, t core.Technician, channel, slug st
 
 // inviteCustomer starts a technician-side session and shows its link.
 func (a *Adapter) inviteCustomer(ctx context.Context, by core.Actor, slug, subject string) (string, error) {
-	return bots.InviteCustomer(ctx, a.eng, by, a.cfg.PublicURL, slug, subject)
+	return bots.InviteCustomer(ctx, a.eng, a.store, by, a.cfg.PublicURL, slug, subject)
 }
 
 // list answers /support list.

@@ -100,7 +100,7 @@ func NewLinkCode(ctx context.Context, st bots.State, techID string, ttl time.Dur
 
 // redeem links Discord user userID to the technician code was made for.
 func (a *Adapter) redeem(ctx context.Context, userID, code string) (core.Technician, error) {
-	return bots.RedeemLinkCode(ctx, a.cfg.State, a.eng, Platform, userID, code)
+	return bots.RedeemLinkCode(ctx, a.cfg.State, a.store, a.eng, Platform, userID, code)
 }
 
 // technician is the relaydesk technician a Discord user is linked to.

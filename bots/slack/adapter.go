@@ -62,6 +62,19 @@ const (
 	EventsPath       = "/slack/events"
 )
 
+// Store is what the adapter reads of the desk directly. Its actions go
+// through the engine; these reads serve delivery and lookups the engine's
+// rules do not cover.
+type Store interface {
+	bots.Directory
+	AvailableTechnicians(ctx context.Context, companyID string) ([]core.Technician, error)
+	IdentityOf(ctx context.Context, platform, subjectID string) (core.Identity, error)
+	Inbound(ctx context.Context, key core.Idempotency) (string, error)
+	Message(ctx context.Context, id string) (core.Message, error)
+	Request(ctx context.Context, id string) (core.Request, error)
+	TechnicianByEmail(ctx context.Context, email string) (core.Technician, error)
+}
+
 // Config is what an Adapter needs. SigningSecret is required unless
 // AppToken is set; APIURL, PublicURL, Logger and HTTPClient are optional.
 type Config struct {
@@ -71,8 +84,11 @@ type Config struct {
 	APIURL        string // Web API base; DefaultAPIURL when empty
 	// PublicURL is how people reach relaydesk, for links in cards and
 	// invitations.
-	PublicURL  string
-	Engine     *core.Engine
+	PublicURL string
+	Engine    *core.Engine
+	// Store is what the adapter reads of the desk besides its own State:
+	// the store, in relaydesk.
+	Store      Store
 	State      bots.State
 	Leader     bots.Leader
 	Logger     *slog.Logger
@@ -87,7 +103,7 @@ type Adapter struct {
 	cfg   Config
 	api   *slack.Client
 	eng   *core.Engine
-	store core.Queries
+	store Store
 	log   *slog.Logger
 
 	// bg carries the Web API answers sent after an HTTP answer.
@@ -113,8 +129,8 @@ func New(cfg Config) (*Adapter, error) {
 	if cfg.SigningSecret == "" && cfg.AppToken == "" {
 		return nil, errors.New("slack: the signing secret is required without an app-level token (Basic Information, App Credentials)")
 	}
-	if cfg.Engine == nil || cfg.State == nil || cfg.Leader == nil {
-		return nil, errors.New("slack: Engine, State and Leader are required")
+	if cfg.Engine == nil || cfg.Store == nil || cfg.State == nil || cfg.Leader == nil {
+		return nil, errors.New("slack: Engine, Store, State and Leader are required")
 	}
 	if cfg.APIURL == "" {
 		cfg.APIURL = DefaultAPIURL
@@ -129,7 +145,7 @@ func New(cfg Config) (*Adapter, error) {
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{Timeout: 30 * time.Second}
 	}
-	a := &Adapter{cfg: cfg, eng: cfg.Engine, store: cfg.Engine.Store(), log: cfg.Logger, pacer: pace.New(maxPaceWait, cfg.Peers)}
+	a := &Adapter{cfg: cfg, eng: cfg.Engine, store: cfg.Store, log: cfg.Logger, pacer: pace.New(maxPaceWait, cfg.Peers)}
 	a.api = slack.New(cfg.BotToken, slack.OptionAPIURL(cfg.APIURL), slack.OptionHTTPClient(cfg.HTTPClient))
 	return a, nil
 }

@@ -126,7 +126,7 @@ func TestSocketModeFailover(t *testing.T) {
 	sl.SocketMode(appToken)
 	start := func(leader *sqlstore.Store) (stop func()) {
 		a, err := slack.New(slack.Config{BotToken: botToken, AppToken: appToken, APIURL: sl.URL, Engine: d.Engine,
-			State: leader, Leader: leader})
+			Store: leader, State: leader, Leader: leader})
 		if err != nil {
 			t.Fatal(err)
 		}

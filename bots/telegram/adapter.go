@@ -55,6 +55,21 @@ const DefaultAPIURL = "https://api.telegram.org"
 // maxDownload is how large a file the Bot API lets a bot fetch.
 const maxDownload = 20 << 20
 
+// Store is what the adapter reads of the desk directly. Its actions go
+// through the engine; these reads serve delivery and lookups the engine's
+// rules do not cover.
+type Store interface {
+	bots.Directory
+	Companies(ctx context.Context) ([]core.Company, error)
+	Company(ctx context.Context, id string) (core.Company, error)
+	IdentityOf(ctx context.Context, platform, subjectID string) (core.Identity, error)
+	Inbound(ctx context.Context, key core.Idempotency) (string, error)
+	Message(ctx context.Context, id string) (core.Message, error)
+	Participants(ctx context.Context, requestID string) ([]core.Participant, error)
+	Request(ctx context.Context, id string) (core.Request, error)
+	RequestEvents(ctx context.Context, requestID string, after int64, limit int) ([]core.Event, error)
+}
+
 // Config is what an Adapter needs. APIURL, Logger, HTTPClient and
 // PollTimeout are optional.
 type Config struct {
@@ -69,9 +84,12 @@ type Config struct {
 	// other companies arrive through deep links (t.me/<bot>?start=<slug>).
 	Company string
 	Engine  *core.Engine
-	State   bots.State
-	Leader  bots.Leader
-	Logger  *slog.Logger
+	// Store is what the adapter reads of the desk besides its own State:
+	// the store, in relaydesk.
+	Store  Store
+	State  bots.State
+	Leader bots.Leader
+	Logger *slog.Logger
 	// HTTPClient carries every Bot API call and file download.
 	HTTPClient *http.Client
 	// PollTimeout is how long a getUpdates call waits for updates; 50s by
@@ -94,7 +112,7 @@ type Adapter struct {
 	cfg     Config
 	bot     *bot.Bot
 	eng     *core.Engine
-	store   core.Queries
+	store   Store
 	log     *slog.Logger
 	http    *http.Client
 	apiURL  string
@@ -120,8 +138,8 @@ func New(cfg Config) (*Adapter, error) {
 	if m == nil {
 		return nil, errors.New("telegram: the bot token is not shaped like 123456:ABC-DEF... (from @BotFather)")
 	}
-	if cfg.Engine == nil || cfg.State == nil || cfg.Leader == nil {
-		return nil, errors.New("telegram: Engine, State and Leader are required")
+	if cfg.Engine == nil || cfg.Store == nil || cfg.State == nil || cfg.Leader == nil {
+		return nil, errors.New("telegram: Engine, Store, State and Leader are required")
 	}
 	if cfg.APIURL == "" {
 		cfg.APIURL = DefaultAPIURL
@@ -140,7 +158,7 @@ func New(cfg Config) (*Adapter, error) {
 	if cfg.MinPollInterval <= 0 {
 		cfg.MinPollInterval = time.Second
 	}
-	a := &Adapter{cfg: cfg, eng: cfg.Engine, store: cfg.Engine.Store(), log: cfg.Logger, http: cfg.HTTPClient,
+	a := &Adapter{cfg: cfg, eng: cfg.Engine, store: cfg.Store, log: cfg.Logger, http: cfg.HTTPClient,
 		apiURL: cfg.APIURL, botID: m[1], pacer: pace.New(maxPaceWait, cfg.Peers), pres: map[string]*presence{},
 		webhook: cfg.WebhookSecret != "" && strings.HasPrefix(cfg.PublicURL, "https://")}
 	b, err := bot.New(cfg.Token, bot.WithSkipGetMe(), bot.WithServerURL(cfg.APIURL),

@@ -12,7 +12,7 @@ import (
 func startDiscord(d *desk, disp *dispatch.Dispatcher, srv *web.Server) (adapter, error) {
 	cfg, log := d.cfg.Discord, d.log.With("adapter", "discord")
 	a, err := discord.New(discord.Config{BotToken: string(cfg.BotToken), AppID: cfg.AppID, PublicKey: cfg.PublicKey,
-		APIURL: cfg.APIURL, PublicURL: d.cfg.PublicURL, Engine: d.engine, State: d.store, Leader: d.store, Logger: log,
+		APIURL: cfg.APIURL, PublicURL: d.cfg.PublicURL, Engine: d.engine, Store: d.store, State: d.store, Leader: d.store, Logger: log,
 		Peers: func() int { return disp.Peers("discord") }})
 	if err != nil {
 		return adapter{}, err

@@ -52,13 +52,13 @@ func (c *call) serve(ctx context.Context) error {
 		return err
 	}
 	console.New(console.Config{
-		Engine: d.engine, Sessions: d.store, Hub: d.store.Hub(), Logger: log.With("component", "console"),
+		Engine: d.engine, Store: d.store, Hub: d.store.Hub(), Logger: log.With("component", "console"),
 		PublicURL: d.cfg.PublicURL, SecureCookies: strings.HasPrefix(d.cfg.PublicURL, "https://"),
 		SetupToken: setup,
 		ClientIP:   func(r *http.Request) string { return clientip.Of(r, d.cfg.TrustedProxies).String() },
 	}).Mount(srv.Mount)
 	widget.New(widget.Config{
-		Engine: d.engine, Hub: d.store.Hub(), Logger: log.With("component", "widget"),
+		Engine: d.engine, Store: d.store, Hub: d.store.Hub(), Logger: log.With("component", "widget"),
 		PublicURL: d.cfg.PublicURL, TrustedProxies: d.cfg.TrustedProxies,
 	}).Mount(srv.Mount)
 	adapters, err := startAdapters(ctx, d, disp, srv)
@@ -182,7 +182,7 @@ func startAdapters(ctx context.Context, d *desk, disp *dispatch.Dispatcher, srv 
 func startTelegram(ctx context.Context, d *desk, disp *dispatch.Dispatcher, srv *web.Server) (adapter, error) {
 	cfg, log := d.cfg.Telegram, d.log.With("adapter", "telegram")
 	tg, err := telegram.New(telegram.Config{Token: string(cfg.BotToken), APIURL: cfg.APIURL, PublicURL: d.cfg.PublicURL,
-		WebhookSecret: string(cfg.WebhookSecret), Company: cfg.Company, Engine: d.engine, State: d.store, Leader: d.store,
+		WebhookSecret: string(cfg.WebhookSecret), Company: cfg.Company, Engine: d.engine, Store: d.store, State: d.store, Leader: d.store,
 		Logger: log, Peers: func() int { return disp.Peers("telegram") }})
 	if err != nil {
 		return adapter{}, err

@@ -13,7 +13,7 @@ func startSlack(d *desk, disp *dispatch.Dispatcher, srv *web.Server) (adapter, e
 	cfg, log := d.cfg.Slack, d.log.With("adapter", "slack")
 	a, err := slack.New(slack.Config{BotToken: string(cfg.BotToken), SigningSecret: string(cfg.SigningSecret),
 		AppToken: string(cfg.AppToken), APIURL: cfg.APIURL, PublicURL: d.cfg.PublicURL,
-		Engine: d.engine, State: d.store, Leader: d.store, Logger: log,
+		Engine: d.engine, Store: d.store, State: d.store, Leader: d.store, Logger: log,
 		Peers: func() int { return disp.Peers("slack") }})
 	if err != nil {
 		return adapter{}, err

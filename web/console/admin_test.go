@@ -106,16 +106,16 @@ func TestAdmin(t *testing.T) {
 				t.Fatalf("%s: %d %s", s.name, res.code, res.body)
 			}
 		}
-		c, err := e.eng.Store().Company(context.Background(), co.ID)
+		c, err := e.store.Company(context.Background(), co.ID)
 		if err != nil || c.PortalKey == oldKey || c.MaxFileBytes != 1<<20 {
 			t.Fatalf("after the changes: %+v, %v", c, err)
 		}
-		if ok, _ := e.eng.Store().HasAccess(context.Background(), d.Bob.ID, d.Acme.ID); ok {
+		if ok, _ := e.store.HasAccess(context.Background(), d.Bob.ID, d.Acme.ID); ok {
 			t.Fatal("Bob kept his access")
 		}
 
 		// The new technician signs in with the password the admin chose.
-		erin, err := e.eng.Store().TechnicianByEmail(context.Background(), "erin@desk.test")
+		erin, err := e.store.TechnicianByEmail(context.Background(), "erin@desk.test")
 		if err != nil {
 			t.Fatal(err)
 		}

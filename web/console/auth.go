@@ -68,7 +68,7 @@ func (h *Handler) sessionOf(ctx context.Context, idHash string, touch bool) (*vi
 		}
 		return nil, errSignedOut
 	}
-	t, err := h.eng.Store().Technician(ctx, s.TechnicianID)
+	t, err := h.sessions.Technician(ctx, s.TechnicianID)
 	if errors.Is(err, core.ErrNotFound) {
 		return nil, errSignedOut
 	} else if err != nil {
@@ -248,7 +248,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	plain := r.PostForm.Get("password")
 	data := pageData{Title: "Sign in", Email: email}
 	pairKey, emailKey := "email+ip:"+email+" "+ip, "email:"+email
-	t, err := h.eng.Store().TechnicianByEmail(r.Context(), email)
+	t, err := h.sessions.TechnicianByEmail(r.Context(), email)
 	if err != nil && !errors.Is(err, core.ErrNotFound) {
 		h.log.ErrorContext(r.Context(), "sign in: load technician", "err", err)
 		h.errorPage(w, r, http.StatusInternalServerError, "Something went wrong", "The details are in the server log.")

@@ -29,8 +29,17 @@ import (
 	"github.com/relaydesk/relaydesk/web/ratelimit"
 )
 
-// SessionStore keeps console sign-ins. *sqlstore.Store implements it.
-type SessionStore interface {
+// Store is what the console reads of the desk directly, besides what the
+// engine shows each technician, and where it keeps sign-ins.
+// *sqlstore.Store implements it.
+type Store interface {
+	// The technicians, for sign-in and first-run set-up.
+	Technician(ctx context.Context, id string) (core.Technician, error)
+	TechnicianByEmail(ctx context.Context, email string) (core.Technician, error)
+	Technicians(ctx context.Context) ([]core.Technician, error)
+	// The log, read by the tail that feeds every open console.
+	EventsAfter(ctx context.Context, pos core.Position, limit int) ([]core.Event, bool, error)
+	// Sign-in sessions.
 	CreateSession(ctx context.Context, s sqlstore.Session) error
 	Session(ctx context.Context, idHash string) (sqlstore.Session, error)
 	TouchSession(ctx context.Context, idHash string, seen, expires time.Time) error
@@ -41,8 +50,8 @@ type SessionStore interface {
 
 // Config is what the console needs. Logger, Now and ClientIP are optional.
 type Config struct {
-	Engine   *core.Engine
-	Sessions SessionStore
+	Engine *core.Engine
+	Store  Store
 	// Hub tells the live feed when events of the companies it follows
 	// commit: the store's hub.
 	Hub    *hub.Hub
@@ -77,7 +86,7 @@ const (
 type Handler struct {
 	cfg      Config
 	eng      *core.Engine
-	sessions SessionStore
+	sessions Store
 	log      *slog.Logger
 	now      func() time.Time
 	// origin is PublicURL's scheme://host ("" when PublicURL is unset: the
@@ -102,7 +111,7 @@ var assetFS embed.FS
 
 // New returns the console handler. It does no I/O.
 func New(cfg Config) *Handler {
-	h := &Handler{cfg: cfg, eng: cfg.Engine, sessions: cfg.Sessions, log: cfg.Logger, now: cfg.Now}
+	h := &Handler{cfg: cfg, eng: cfg.Engine, sessions: cfg.Store, log: cfg.Logger, now: cfg.Now}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -121,7 +130,7 @@ func New(cfg Config) *Handler {
 	h.assets = loadAssets()
 	h.limits = newLimiter()
 	h.stream = live.New(live.Config{Hub: cfg.Hub, Logger: h.log})
-	h.tail = newTail(cfg.Engine, cfg.Hub)
+	h.tail = newTail(cfg.Store, cfg.Engine, cfg.Hub)
 	return h
 }
 

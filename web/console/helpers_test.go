@@ -97,7 +97,7 @@ func serve(t *testing.T, s *sqlstore.Store, d *storetest.Desk, eng *core.Engine,
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
 	e := &env{t: t, store: s, d: d, eng: eng, srv: srv, clock: &clock{t: time.Now()}}
-	cfg := console.Config{Engine: eng, Sessions: s, Hub: s.Hub(), PublicURL: srv.URL, Now: e.clock.Now}
+	cfg := console.Config{Engine: eng, Store: s, Hub: s.Hub(), PublicURL: srv.URL, Now: e.clock.Now}
 	for _, o := range opts {
 		o(&cfg)
 	}

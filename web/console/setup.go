@@ -23,7 +23,7 @@ func (h *Handler) setupOpen(ctx context.Context, token string) (bool, error) {
 	if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
 		return false, nil
 	}
-	ts, err := h.eng.Store().Technicians(ctx)
+	ts, err := h.sessions.Technicians(ctx)
 	if err != nil {
 		return false, err
 	}

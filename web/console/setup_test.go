@@ -55,7 +55,7 @@ func TestSetup(t *testing.T) {
 		if res := post(bad); res.code != http.StatusBadRequest {
 			t.Fatalf("bad address: %d", res.code)
 		}
-		ts, _ := eng.Store().Technicians(t.Context())
+		ts, _ := s.Technicians(t.Context())
 		if len(ts) != 0 {
 			t.Fatalf("refused set-ups created %d technicians", len(ts))
 		}
@@ -81,7 +81,7 @@ func TestSetup(t *testing.T) {
 		if res := post(form(token, "another long password")); res.code != http.StatusNotFound {
 			t.Fatalf("POST after use: %d", res.code)
 		}
-		ts, _ = eng.Store().Technicians(t.Context())
+		ts, _ = s.Technicians(t.Context())
 		if len(ts) != 1 {
 			t.Fatalf("%d technicians", len(ts))
 		}

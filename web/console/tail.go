@@ -47,8 +47,8 @@ const tailBatch = 500
 // desk's traffic, for the feeds that fall behind a little.
 const tailKeep = 2000
 
-func newTail(eng *core.Engine, h *hub.Hub) *tail {
-	return &tail{log: eng.Store().EventsAfter, logEnd: eng.LogEnd, hub: h, keep: tailKeep}
+func newTail(st Store, eng *core.Engine, h *hub.Hub) *tail {
+	return &tail{log: st.EventsAfter, logEnd: eng.LogEnd, hub: h, keep: tailKeep}
 }
 
 // after returns up to limit events after pos as the log holds them now,

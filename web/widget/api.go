@@ -27,7 +27,7 @@ func (h *Handler) companyByKey(ctx context.Context, key string) (core.Company, e
 	if key == "" || len(key) > 200 {
 		return core.Company{}, errNoPortal
 	}
-	c, err := h.eng.Store().CompanyByPortalKey(ctx, key)
+	c, err := h.store.CompanyByPortalKey(ctx, key)
 	if errors.Is(err, core.ErrNotFound) {
 		return c, errNoPortal
 	}
@@ -179,7 +179,7 @@ func (h *Handler) chat(ctx context.Context, by core.Actor) (chatView, error) {
 	if err != nil {
 		return chatView{}, err
 	}
-	c, err := h.eng.Store().Company(ctx, rv.Request.CompanyID)
+	c, err := h.store.Company(ctx, rv.Request.CompanyID)
 	if err != nil {
 		return chatView{}, err
 	}

@@ -101,7 +101,7 @@ func fileName(p *multipart.Part) string {
 // limit. The customer was authenticated already; the engine checks the
 // upload itself.
 func (h *Handler) customerCompany(r *http.Request, by core.Actor) (core.Company, error) {
-	ctx, st := r.Context(), h.eng.Store()
+	ctx, st := r.Context(), h.store
 	p, err := st.Participant(ctx, by.ID)
 	if err != nil {
 		return core.Company{}, err

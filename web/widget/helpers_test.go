@@ -49,7 +49,7 @@ func newEnvOn(t *testing.T, d *storetest.Desk, mod func(*widget.Config)) *env {
 	// built with its public URL.
 	srv := httptest.NewUnstartedServer(nil)
 	url := "http://" + srv.Listener.Addr().String()
-	cfg := widget.Config{Engine: d.Engine, Hub: d.Store.Hub(), PublicURL: url, PollWait: 10 * time.Second}
+	cfg := widget.Config{Engine: d.Engine, Store: d.Store, Hub: d.Store.Hub(), PublicURL: url, PollWait: 10 * time.Second}
 	if mod != nil {
 		mod(&cfg)
 	}

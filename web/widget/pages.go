@@ -164,7 +164,7 @@ func (h *Handler) frame(w http.ResponseWriter, r *http.Request) {
 // portal answers GET /c/{slug}: the company's support portal, the same
 // chat as a full page.
 func (h *Handler) portal(w http.ResponseWriter, r *http.Request) {
-	c, err := h.eng.Store().CompanyBySlug(r.Context(), r.PathValue("slug"))
+	c, err := h.store.CompanyBySlug(r.Context(), r.PathValue("slug"))
 	if err != nil {
 		h.pageError(w, r, false, err, "There is no support portal at this address.")
 		return
@@ -183,7 +183,7 @@ func (h *Handler) joinPage(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r, false, invalid)
 		return
 	}
-	req, err := h.eng.Store().RequestByInvite(r.Context(), core.HashToken(code))
+	req, err := h.store.RequestByInvite(r.Context(), core.HashToken(code))
 	if err != nil {
 		h.pageError(w, r, false, err, invalid)
 		return
@@ -192,7 +192,7 @@ func (h *Handler) joinPage(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r, false, "This support session has ended.")
 		return
 	}
-	c, err := h.eng.Store().Company(r.Context(), req.CompanyID)
+	c, err := h.store.Company(r.Context(), req.CompanyID)
 	if err != nil {
 		h.pageError(w, r, false, err, invalid)
 		return

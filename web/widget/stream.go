@@ -78,7 +78,7 @@ func (h *Handler) public(ctx context.Context, err error) error {
 // see them, the cursor being the rseq of the last event looked at. It tells
 // follow that commits on that request, and no other, wake the stream.
 func (h *Handler) fetcher(ctx context.Context, by core.Actor, follow live.Follow) (live.Fetch, error) {
-	p, err := h.eng.Store().Participant(ctx, by.ID)
+	p, err := h.store.Participant(ctx, by.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +93,7 @@ func (h *Handler) fetcher(ctx context.Context, by core.Actor, follow live.Follow
 		// The request's version is the rseq of its last event. Reading it
 		// first makes a wake-up with nothing for this customer one cheap
 		// query, and tells how far the events read below reach.
-		r, err := h.eng.Store().Request(ctx, requestID)
+		r, err := h.store.Request(ctx, requestID)
 		if err != nil {
 			return nil, after, false, err
 		}

@@ -6,6 +6,7 @@
 package widget
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -20,10 +21,24 @@ import (
 	"github.com/relaydesk/relaydesk/web/ratelimit"
 )
 
+// Store is what the widget reads of the desk directly: companies by the
+// keys and slugs of public pages, a join link's request, and a customer's
+// own request and participation once the engine has authenticated them.
+type Store interface {
+	Company(ctx context.Context, id string) (core.Company, error)
+	CompanyBySlug(ctx context.Context, slug string) (core.Company, error)
+	CompanyByPortalKey(ctx context.Context, key string) (core.Company, error)
+	RequestByInvite(ctx context.Context, inviteHash string) (core.Request, error)
+	Request(ctx context.Context, id string) (core.Request, error)
+	Participant(ctx context.Context, id string) (core.Participant, error)
+}
+
 // Config is what a Handler needs. Logger, TrustedProxies, PollWait and
 // Now are optional.
 type Config struct {
 	Engine *core.Engine
+	// Store is what the widget reads of the desk directly: the store.
+	Store Store
 	// Hub says when a request's events commit: the store's hub.
 	Hub    *hub.Hub
 	Logger *slog.Logger
@@ -44,6 +59,7 @@ type Config struct {
 // Handler serves the widget, the portal and their API.
 type Handler struct {
 	eng     *core.Engine
+	store   Store
 	log     *slog.Logger
 	trusted []netip.Prefix
 	stream  *live.Streamer
@@ -63,7 +79,7 @@ func New(cfg Config) *Handler {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	h := &Handler{eng: cfg.Engine, log: cfg.Logger, trusted: cfg.TrustedProxies,
+	h := &Handler{eng: cfg.Engine, store: cfg.Store, log: cfg.Logger, trusted: cfg.TrustedProxies,
 		stream: live.New(live.Config{Hub: cfg.Hub, Logger: cfg.Logger, PollWait: cfg.PollWait}),
 		origin: originOf(cfg.PublicURL), now: cfg.Now, limits: ratelimit.New(limitWindow, maxLimiterKeys)}
 	h.site = newSite(h.origin)

@@ -35,6 +35,11 @@ type Queries interface {
 	// IdentityOf returns the account on platform linked to a customer or
 	// technician: the reverse of Identity.
 	IdentityOf(ctx context.Context, platform, subjectID string) (Identity, error)
+	// QueueChannel is the channel of a technician platform bound to a
+	// company as its queue; ChannelCompany the company a channel is the
+	// queue of. CodeNotFound when there is none.
+	QueueChannel(ctx context.Context, platform, companyID string) (string, error)
+	ChannelCompany(ctx context.Context, platform, channel string) (string, error)
 	Customer(ctx context.Context, id string) (Customer, error)
 
 	Request(ctx context.Context, id string) (Request, error)
@@ -78,6 +83,10 @@ type Tx interface {
 	GrantAccess(ctx context.Context, technicianID, companyID string) error
 	RevokeAccess(ctx context.Context, technicianID, companyID string) error
 	LinkIdentity(ctx context.Context, id Identity) error
+	// BindChannel makes channel the platform's queue of the company,
+	// replacing the company's former channel and the channel's former
+	// company.
+	BindChannel(ctx context.Context, b ChannelBinding) error
 	InsertCustomer(ctx context.Context, c Customer) error
 	// CustomerByEmail finds a company's customer by e-mail address.
 	CustomerByEmail(ctx context.Context, companyID, email string) (Customer, error)

@@ -140,7 +140,7 @@ func heldNote(l *ledger, pf *platforms) string {
 func BenchmarkDiscord(b *testing.B) {
 	eachBackend(b, func(e *env) {
 		p := e.procs[0]
-		if err := discord.Bind(context.Background(), p.store, e.desk.Acme.ID, acmeDiscord); err != nil {
+		if _, err := p.engine.BindChannel(context.Background(), core.SystemActor(), discord.Platform, e.desk.Acme.ID, acmeDiscord); err != nil {
 			b.Fatal(err)
 		}
 		// Each new request first gets a card and a thread, at the
@@ -166,10 +166,10 @@ func BenchmarkSlack(b *testing.B) {
 	eachBackend(b, func(e *env) {
 		p := e.procs[0]
 		ctx := context.Background()
-		if err := slack.Bind(ctx, p.store, e.desk.Acme.ID, acmeSlack); err != nil {
+		if _, err := p.engine.BindChannel(ctx, core.SystemActor(), slack.Platform, e.desk.Acme.ID, acmeSlack); err != nil {
 			b.Fatal(err)
 		}
-		if err := slack.Bind(ctx, p.store, e.desk.Globex.ID, globexSlack); err != nil {
+		if _, err := p.engine.BindChannel(ctx, core.SystemActor(), slack.Platform, e.desk.Globex.ID, globexSlack); err != nil {
 			b.Fatal(err)
 		}
 		acme := webCustomers(b, p, e.desk.Acme, 0, 20)
@@ -207,7 +207,7 @@ func BenchmarkSingle(b *testing.B) {
 		b.Run("every-"+every.String(), func(b *testing.B) {
 			eachBackend(b, func(e *env) {
 				p := e.procs[0]
-				if err := slack.Bind(context.Background(), p.store, e.desk.Acme.ID, acmeSlack); err != nil {
+				if _, err := p.engine.BindChannel(context.Background(), core.SystemActor(), slack.Platform, e.desk.Acme.ID, acmeSlack); err != nil {
 					b.Fatal(err)
 				}
 				opened := webCustomers(b, p, e.desk.Acme, 0, 1)

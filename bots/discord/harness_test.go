@@ -79,7 +79,7 @@ func newHarness(t *testing.T, d *storetest.Desk, o options) *harness {
 				t.Fatal(err)
 			}
 		}
-		if err := discord.Bind(ctx, d.Store, d.Acme.ID, channel); err != nil {
+		if _, err := d.Engine.BindChannel(ctx, core.SystemActor(), discord.Platform, d.Acme.ID, channel); err != nil {
 			t.Fatal(err)
 		}
 	}

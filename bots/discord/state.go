@@ -11,8 +11,6 @@ import (
 
 // What the adapter keeps in bots.State, by name:
 //
-//	discord:channel:<company ID>      the company's queue channel
-//	discord:company:<channel>         the company whose queue the channel is
 //	discord:card:<request ID>         "<channel> <message> <thread>" of the request's card
 //	discord:posting:<request ID>      "<channel> <unix seconds>": its card is being posted there
 //	discord:thread:<thread>           the request whose chat that thread is
@@ -33,13 +31,21 @@ func (a *Adapter) get(ctx context.Context, name string) (string, bool, error) {
 
 // queueChannel is the channel a company's cards go to.
 func (a *Adapter) queueChannel(ctx context.Context, companyID string) (string, bool, error) {
-	return a.get(ctx, "discord:channel:"+companyID)
+	return found(a.store.QueueChannel(ctx, Platform, companyID))
+}
+
+// found turns CodeNotFound into false.
+func found(v string, err error) (string, bool, error) {
+	if core.ErrorCode(err) == core.CodeNotFound {
+		return "", false, nil
+	}
+	return v, err == nil, err
 }
 
 // channelCompany is the company whose queue a channel is; in a card's
 // thread, the request's company.
 func (a *Adapter) channelCompany(ctx context.Context, channel string) (string, bool, error) {
-	if id, ok, err := a.get(ctx, "discord:company:"+channel); ok || err != nil {
+	if id, ok, err := found(a.store.ChannelCompany(ctx, Platform, channel)); ok || err != nil {
 		return id, ok, err
 	}
 	reqID, ok, err := a.threadRequest(ctx, channel)
@@ -48,19 +54,6 @@ func (a *Adapter) channelCompany(ctx context.Context, channel string) (string, b
 	}
 	r, err := a.store.Request(ctx, reqID)
 	return r.CompanyID, err == nil, err
-}
-
-// Bind makes channel the queue channel of company companyID.
-func Bind(ctx context.Context, st bots.State, companyID, channel string) error {
-	if old, err := st.BotState(ctx, "discord:channel:"+companyID); err == nil && old != channel {
-		if err := st.SetBotState(ctx, "discord:company:"+old, ""); err != nil {
-			return err
-		}
-	}
-	if err := st.SetBotState(ctx, "discord:channel:"+companyID, channel); err != nil {
-		return err
-	}
-	return st.SetBotState(ctx, "discord:company:"+channel, companyID)
 }
 
 func (a *Adapter) cardOf(ctx context.Context, requestID string) (card, bool, error) {

@@ -191,16 +191,13 @@ func (a *Adapter) colleague(ctx context.Context, ref string) (core.Technician, e
 
 // setup binds a company's queue to the channel, for admins.
 func (a *Adapter) setup(ctx context.Context, t core.Technician, channel, slug string) (string, error) {
-	if !t.IsAdmin() {
-		return "", core.Errorf(core.CodeForbidden, "only relaydesk admins bind a company to a channel")
-	}
 	co, err := a.store.CompanyBySlug(ctx, slug)
 	if core.ErrorCode(err) == core.CodeNotFound {
 		return "", core.Errorf(core.CodeNotFound, "there is no company %q (use its URL name, as in `relaydesk admin company list`)", slug)
 	} else if err != nil {
 		return "", err
 	}
-	if err := Bind(ctx, a.cfg.State, co.ID, channel); err != nil {
+	if _, err := a.eng.BindChannel(ctx, core.TechnicianActor(t.ID), Platform, co.ID, channel); err != nil {
 		return "", err
 	}
 	return fmt.Sprintf("This channel is now %s's queue: each new request gets a card here, and its thread is the chat. "+

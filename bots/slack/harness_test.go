@@ -110,7 +110,7 @@ func newHarness(t *testing.T, d *storetest.Desk, o options) *harness {
 				t.Fatal(err)
 			}
 		}
-		if err := slack.Bind(ctx, d.Store, d.Acme.ID, channel); err != nil {
+		if _, err := d.Engine.BindChannel(ctx, core.SystemActor(), slack.Platform, d.Acme.ID, channel); err != nil {
 			t.Fatal(err)
 		}
 	}

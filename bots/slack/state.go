@@ -11,8 +11,6 @@ import (
 
 // What the adapter keeps in bots.State, by name:
 //
-//	slack:channel:<company ID>      the company's queue channel
-//	slack:company:<channel>         the company whose queue the channel is
 //	slack:card:<request ID>         "<channel> <ts>" of the request's card
 //	slack:posting:<request ID>      "<channel> <unix seconds>": its card is being posted there
 //	slack:thread:<channel>:<ts>     the request whose card that message is
@@ -31,25 +29,20 @@ func (a *Adapter) get(ctx context.Context, name string) (string, bool, error) {
 
 // queueChannel is the channel a company's cards go to.
 func (a *Adapter) queueChannel(ctx context.Context, companyID string) (string, bool, error) {
-	return a.get(ctx, "slack:channel:"+companyID)
+	return found(a.store.QueueChannel(ctx, Platform, companyID))
+}
+
+// found turns CodeNotFound into false.
+func found(v string, err error) (string, bool, error) {
+	if core.ErrorCode(err) == core.CodeNotFound {
+		return "", false, nil
+	}
+	return v, err == nil, err
 }
 
 // channelCompany is the company whose queue a channel is.
 func (a *Adapter) channelCompany(ctx context.Context, channel string) (string, bool, error) {
-	return a.get(ctx, "slack:company:"+channel)
-}
-
-// Bind makes channel the queue channel of company companyID.
-func Bind(ctx context.Context, st bots.State, companyID, channel string) error {
-	if old, err := st.BotState(ctx, "slack:channel:"+companyID); err == nil && old != channel {
-		if err := st.SetBotState(ctx, "slack:company:"+old, ""); err != nil {
-			return err
-		}
-	}
-	if err := st.SetBotState(ctx, "slack:channel:"+companyID, channel); err != nil {
-		return err
-	}
-	return st.SetBotState(ctx, "slack:company:"+channel, companyID)
+	return found(a.store.ChannelCompany(ctx, Platform, channel))
 }
 
 func (a *Adapter) cardOf(ctx context.Context, requestID string) (card, bool, error) {

@@ -46,7 +46,7 @@ func TestRefusedRequests(t *testing.T) {
 		d := storetest.NewDesk(t, newStore(t))
 		h := newHarness(t, d, options{noDispatch: true})
 		o := d.Open(t, d.Acme, "tess@example.com", "help")
-		if err := slack.Bind(ctx, d.Store, d.Acme.ID, channel); err != nil {
+		if _, err := d.Engine.BindChannel(ctx, core.SystemActor(), slack.Platform, d.Acme.ID, channel); err != nil {
 			t.Fatal(err)
 		}
 		before := storetest.Snapshot(t, d.Store)

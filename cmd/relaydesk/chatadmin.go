@@ -19,7 +19,6 @@ type chatPlatform struct {
 	link         string // how a technician sends a code, with %s for it
 	channelHelp  string // the --channel flag's help
 	checkChannel func(id string) error
-	bind         func(ctx context.Context, st bots.State, companyID, channel string) error
 }
 
 // chatPlatforms are the technician platforms with admin commands.
@@ -33,7 +32,7 @@ func chatPlatforms() []chatPlatform {
 				}
 				return nil
 			},
-			bind: slack.Bind},
+		},
 		{name: discord.Platform, title: "Discord", link: "/support link code:%s",
 			channelHelp: "the Discord channel `ID` (digits: right-click the channel, Copy Channel ID; required)",
 			checkChannel: func(ch string) error {
@@ -42,7 +41,7 @@ func chatPlatforms() []chatPlatform {
 				}
 				return nil
 			},
-			bind: discord.Bind},
+		},
 	}
 }
 
@@ -100,7 +99,7 @@ func (p chatPlatform) bindChannel(fs *flag.FlagSet) action {
 			if err := p.checkChannel(ch); err != nil {
 				return err
 			}
-			if err := p.bind(ctx, d.store, co.ID, ch); err != nil {
+			if _, err := d.engine.BindChannel(ctx, core.SystemActor(), p.name, co.ID, ch); err != nil {
 				return err
 			}
 			fmt.Fprintf(c.Stdout, "%s's requests now get their cards in %s channel %s\n", co.Name, p.title, ch)

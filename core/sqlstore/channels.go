@@ -28,3 +28,19 @@ func (q queries) LatestParticipation(ctx context.Context, customerID string) (co
 		WHERE subject_id = ? AND role = 'customer' ORDER BY joined_at DESC, id DESC LIMIT 1`, customerID)
 	return r.core(), err
 }
+
+// QueueChannel is the company's queue channel on the platform.
+func (q queries) QueueChannel(ctx context.Context, platform, companyID string) (string, error) {
+	var ch string
+	err := q.get(ctx, &ch, "queue channel", `SELECT channel FROM platform_channels WHERE platform = ? AND company_id = ?`,
+		platform, companyID)
+	return ch, err
+}
+
+// ChannelCompany is the company whose queue the platform's channel is.
+func (q queries) ChannelCompany(ctx context.Context, platform, channel string) (string, error) {
+	var id string
+	err := q.get(ctx, &id, "queue channel", `SELECT company_id FROM platform_channels WHERE platform = ? AND channel = ?`,
+		platform, channel)
+	return id, err
+}

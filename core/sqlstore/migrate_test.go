@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/sqlstore"
 	"github.com/relaydesk/relaydesk/core/sqlstore/storetest"
 )
@@ -74,6 +75,78 @@ func TestReportedSysinfoMigration(t *testing.T) {
 				if r.SystemInfoAsked != want || !r.Source.Reported.IsZero() {
 					t.Errorf("%s: asked %v, reported %+v", name, r.SystemInfoAsked, r.Source.Reported)
 				}
+			}
+		})
+	}
+}
+
+// TestPlatformChannelsMigration: queue-channel bindings kept in bot_state
+// before 0008 become rows when both of their sides agree; a company still
+// pointing at a channel that another company took over loses it, and the
+// old names are gone.
+func TestPlatformChannelsMigration(t *testing.T) {
+	for _, be := range storetest.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			ctx := context.Background()
+			s, err := sqlstore.Open(ctx, be.URL(t), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			all, err := sqlstore.Migrations(s.Dialect())
+			if err != nil {
+				t.Fatal(err)
+			}
+			db := s.DB()
+			exec := func(q string, args ...any) {
+				t.Helper()
+				if _, err := db.Exec(db.Rebind(q), args...); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			exec(`CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`)
+			for _, m := range all {
+				if m.Version >= 8 {
+					break
+				}
+				exec(m.SQL)
+				exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, 0)`, m.Version, m.Name)
+			}
+			for _, co := range []string{"a", "b", "c"} {
+				exec(`INSERT INTO companies (id, name, slug, portal_key, allowed_exts, max_file_bytes, created_at)
+					VALUES (?, ?, ?, ?, '', 1, 0)`, "cmp_"+co, co, co, "pk_"+co)
+			}
+			for name, value := range map[string]string{
+				// a's Slack channel C1 was taken over by b; a was never told.
+				"slack:channel:cmp_a": "C1", "slack:channel:cmp_b": "C1", "slack:company:C1": "cmp_b",
+				"slack:channel:cmp_c": "C3", "slack:company:C3": "cmp_c",
+				"discord:channel:cmp_a": "111", "discord:company:111": "cmp_a",
+				"discord:company:222": "", // unbound
+				"telegram:1:offset":   "42",
+			} {
+				exec(`INSERT INTO bot_state (name, value, updated_at) VALUES (?, ?, 0)`, name, value)
+			}
+			if _, err := s.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range []struct{ platform, company, want string }{
+				{"slack", "cmp_a", ""}, {"slack", "cmp_b", "C1"}, {"slack", "cmp_c", "C3"},
+				{"discord", "cmp_a", "111"}, {"discord", "cmp_b", ""},
+			} {
+				got, err := s.QueueChannel(ctx, c.platform, c.company)
+				if c.want == "" && core.ErrorCode(err) != core.CodeNotFound || c.want != "" && (err != nil || got != c.want) {
+					t.Errorf("%s channel of %s: %q, %v; want %q", c.platform, c.company, got, err, c.want)
+				}
+			}
+			if co, err := s.ChannelCompany(ctx, "slack", "C1"); err != nil || co != "cmp_b" {
+				t.Errorf("slack C1 is the queue of %q, %v; want cmp_b", co, err)
+			}
+			var left []string
+			if err := db.Select(&left, `SELECT name FROM bot_state ORDER BY name`); err != nil {
+				t.Fatal(err)
+			}
+			if len(left) != 1 || left[0] != "telegram:1:offset" {
+				t.Errorf("bot_state keeps %q, want only the Telegram offset", left)
 			}
 		})
 	}

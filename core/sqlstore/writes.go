@@ -167,3 +167,16 @@ func one(n int64, err error, what string) error {
 	}
 	return nil
 }
+
+// BindChannel replaces the company's queue channel on the platform, after
+// taking the channel from any other company.
+func (t *txn) BindChannel(ctx context.Context, b core.ChannelBinding) error {
+	if _, err := t.exec(ctx, "free queue channel", `DELETE FROM platform_channels WHERE platform = ? AND channel = ? AND company_id <> ?`,
+		b.Platform, b.Channel, b.CompanyID); err != nil {
+		return err
+	}
+	_, err := t.exec(ctx, "bind queue channel", `INSERT INTO platform_channels (platform, company_id, channel, bound_at)
+		VALUES (?, ?, ?, ?) ON CONFLICT (platform, company_id) DO UPDATE SET channel = excluded.channel, bound_at = excluded.bound_at`,
+		b.Platform, b.CompanyID, b.Channel, us(b.BoundAt))
+	return err
+}

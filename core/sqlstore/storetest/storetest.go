@@ -132,7 +132,7 @@ func Each(t *testing.T, f func(t *testing.T, newStore func(testing.TB) *sqlstore
 // tables lists the tables Snapshot compares: the domain, not bookkeeping
 // such as a bot's polling offset (bot_state), which moves with every update.
 var tables = []string{"companies", "technicians", "access", "customers", "identities", "requests",
-	"participants", "files", "messages", "events", "inbound", "dispatch_cursors", "dispatch_failures"}
+	"participants", "files", "messages", "events", "inbound", "dispatch_cursors", "dispatch_failures", "platform_channels"}
 
 // Snapshot renders the whole database as text, rows sorted, so a test can
 // prove that a refused action changed nothing.

@@ -2,8 +2,9 @@
 // contract each one keeps, the two small services they need from the store,
 // and the sentences customer-facing adapters show for a request's events.
 //
-// An adapter is one package per platform (bots/telegram; bots/slack and
-// bots/discord later). It has two halves:
+// An adapter is one package per platform (bots/telegram for customers,
+// bots/slack and bots/discord for technicians), and an Adapter. It has two
+// halves:
 //
 //   - Inbound, platform to engine: every platform event becomes engine
 //     actions that carry the event's platform ID (a Telegram update_id, a
@@ -25,7 +26,21 @@
 // held by one process at a time through a Leader.
 package bots
 
-import "context"
+import (
+	"context"
+	"net/http"
+
+	"github.com/relaydesk/relaydesk/core/dispatch"
+)
+
+// Adapter is a chat platform as relaydesk runs it: a dispatch destination
+// for the events its users see, webhook endpoints mounted on the web
+// server, and a connection kept open until ctx ends.
+type Adapter interface {
+	dispatch.Destination
+	Mount(mount func(pattern string, h http.Handler))
+	Run(ctx context.Context) error
+}
 
 // Leader runs fn while this process is the only one doing so under name,
 // among all processes sharing the database (sqlstore.Store.Lead).

@@ -11,6 +11,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/relaydesk/relaydesk/bots/discord"
+	"github.com/relaydesk/relaydesk/bots/slack"
+	"github.com/relaydesk/relaydesk/bots/telegram"
 	"github.com/relaydesk/relaydesk/core/sqlstore"
 )
 
@@ -110,9 +113,6 @@ const (
 	// limit at ~100 ms a call (Discord's 50 a second needs about 5 calls
 	// in flight) with room for calls that wait on a chat's or channel's pace.
 	DefaultDeliveryConcurrency = 32
-	DefaultSlackAPI            = "https://slack.com/api/"
-	DefaultDiscordAPI          = "https://discord.com/api/v10"
-	DefaultTelegramAPI         = "https://api.telegram.org"
 )
 
 // LoadConfig reads the configuration through getenv (os.Getenv, or a map
@@ -133,19 +133,19 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		DataDir:     get("DATA_DIR", DefaultDataDir),
 		LogFormat:   strings.ToLower(get("LOG_FORMAT", "text")),
 		Slack: SlackConfig{
-			APIURL:        get("SLACK_API_URL", DefaultSlackAPI),
+			APIURL:        get("SLACK_API_URL", slack.DefaultAPIURL),
 			BotToken:      secret("SLACK_BOT_TOKEN"),
 			SigningSecret: secret("SLACK_SIGNING_SECRET"),
 			AppToken:      secret("SLACK_APP_TOKEN"),
 		},
 		Discord: DiscordConfig{
-			APIURL:    get("DISCORD_API_URL", DefaultDiscordAPI),
+			APIURL:    get("DISCORD_API_URL", discord.DefaultAPIURL),
 			BotToken:  secret("DISCORD_BOT_TOKEN"),
 			AppID:     get("DISCORD_APP_ID", ""),
 			PublicKey: get("DISCORD_PUBLIC_KEY", ""),
 		},
 		Telegram: TelegramConfig{
-			APIURL:        get("TELEGRAM_API_URL", DefaultTelegramAPI),
+			APIURL:        get("TELEGRAM_API_URL", telegram.DefaultAPIURL),
 			BotToken:      secret("TELEGRAM_BOT_TOKEN"),
 			WebhookSecret: secret("TELEGRAM_WEBHOOK_SECRET"),
 			Company:       get("TELEGRAM_COMPANY", ""),

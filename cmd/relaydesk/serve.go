@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/relaydesk/relaydesk/bots"
 	"github.com/relaydesk/relaydesk/bots/telegram"
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/dispatch"
@@ -109,7 +110,7 @@ func (c *call) serve(ctx context.Context) error {
 	run("dispatcher", disp.Run)
 	run("http server", func(ctx context.Context) error { return srv.Serve(ctx, ln) })
 	for _, a := range adapters {
-		run(a.name, a.run)
+		run(a.Name()+" adapter", a.Run)
 	}
 	<-ctx.Done()
 	log.Info("shutting down")
@@ -132,63 +133,46 @@ func setupToken(ctx context.Context, d *desk) (string, error) {
 	return token, nil
 }
 
-// adapter is a chat platform adapter's long-running part.
-type adapter struct {
-	name string
-	run  func(context.Context) error
-}
-
-// startAdapters builds the chat platform adapters whose tokens are set:
-// each registers its dispatch destination and mounts its webhooks, and
-// returns what serve runs. An adapter without its token is off, with one
-// line saying so; tokens are never logged.
-func startAdapters(ctx context.Context, d *desk, disp *dispatch.Dispatcher, srv *web.Server) ([]adapter, error) {
-	cfg, log := d.cfg, d.log
-	var out []adapter
-	for _, a := range []struct {
+// startAdapters builds the chat platform adapters whose tokens are set,
+// registers each as a dispatch destination and mounts its webhooks, and
+// returns them for serve to run. An adapter without its token is off, with
+// one line saying so; tokens are never logged.
+func startAdapters(ctx context.Context, d *desk, disp *dispatch.Dispatcher, srv *web.Server) ([]bots.Adapter, error) {
+	cfg := d.cfg
+	var out []bots.Adapter
+	for _, p := range []struct {
 		name, token string
 		on          bool
+		build       func(ctx context.Context, d *desk, peers func() int) (bots.Adapter, error)
 	}{
-		{"slack", "SLACK_BOT_TOKEN", cfg.Slack.Enabled()},
-		{"discord", "DISCORD_BOT_TOKEN", cfg.Discord.Enabled()},
-		{"telegram", "TELEGRAM_BOT_TOKEN", cfg.Telegram.Enabled()},
+		{"slack", "SLACK_BOT_TOKEN", cfg.Slack.Enabled(), startSlack},
+		{"discord", "DISCORD_BOT_TOKEN", cfg.Discord.Enabled(), startDiscord},
+		{"telegram", "TELEGRAM_BOT_TOKEN", cfg.Telegram.Enabled(), startTelegram},
 	} {
-		if !a.on {
-			log.Info(a.name+" adapter is off: "+a.token+" is not set", "adapter", a.name)
+		if !p.on {
+			d.log.Info(p.name+" adapter is off: "+p.token+" is not set", "adapter", p.name)
 			continue
 		}
-		var ad adapter
-		var err error
-		switch a.name {
-		case "slack":
-			ad, err = startSlack(d, disp, srv)
-		case "discord":
-			ad, err = startDiscord(d, disp, srv)
-		case "telegram":
-			ad, err = startTelegram(ctx, d, disp, srv)
-		default:
-			log.Warn(a.name+" adapter is not part of this build yet; "+a.token+" is ignored", "adapter", a.name)
-			continue
-		}
+		a, err := p.build(ctx, d, func() int { return disp.Peers(p.name) })
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, ad)
+		disp.Register(a)
+		a.Mount(srv.Mount)
+		out = append(out, a)
 	}
 	return out, nil
 }
 
 // startTelegram builds the Telegram customer adapter.
-func startTelegram(ctx context.Context, d *desk, disp *dispatch.Dispatcher, srv *web.Server) (adapter, error) {
+func startTelegram(ctx context.Context, d *desk, peers func() int) (bots.Adapter, error) {
 	cfg, log := d.cfg.Telegram, d.log.With("adapter", "telegram")
 	tg, err := telegram.New(telegram.Config{Token: string(cfg.BotToken), APIURL: cfg.APIURL, PublicURL: d.cfg.PublicURL,
 		WebhookSecret: string(cfg.WebhookSecret), Company: cfg.Company, Engine: d.engine, Store: d.store, State: d.store, Leader: d.store,
-		Logger: log, Peers: func() int { return disp.Peers("telegram") }})
+		Logger: log, Peers: peers})
 	if err != nil {
-		return adapter{}, err
+		return nil, err
 	}
-	disp.Register(tg)
-	tg.Mount(srv.Mount)
 	mode := "long polling"
 	if tg.Webhook() {
 		mode = "webhook at " + d.cfg.PublicURL + telegram.WebhookPath
@@ -202,5 +186,5 @@ func startTelegram(ctx context.Context, d *desk, disp *dispatch.Dispatcher, srv 
 				"from their company's link, t.me/<bot>?start=<company URL name>")
 		}
 	}
-	return adapter{name: "telegram adapter", run: tg.Run}, nil
+	return tg, nil
 }

@@ -113,7 +113,7 @@ func Notice(ev core.Event, lang string) (string, bool) {
 	case core.EventJoined:
 		return notices.Text(lang, "joined", who), true
 	case core.EventInvited:
-		return notices.Text(lang, "joined", d.TechnicianNm), true
+		return notices.Text(lang, "joined", d.TechnicianName), true
 	case core.EventCustomerJoined:
 		return notices.Text(lang, "joined", who), true
 	case core.EventCustomerLeft:

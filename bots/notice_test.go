@@ -43,7 +43,7 @@ func TestNotice(t *testing.T) {
 		{Type: core.EventAssigned, Data: core.EventData{ActorName: "Alice"}},
 		{Type: core.EventJoined, Data: core.EventData{ActorName: "Alice"}},
 		{Type: core.EventJoined},
-		{Type: core.EventInvited, Data: core.EventData{ActorName: "Alice", TechnicianNm: "Bob"}},
+		{Type: core.EventInvited, Data: core.EventData{ActorName: "Alice", TechnicianName: "Bob"}},
 		{Type: core.EventCustomerJoined, Data: core.EventData{ActorName: "Sam"}},
 		{Type: core.EventCustomerLeft, Data: core.EventData{ActorName: "Sam"}},
 		{Type: core.EventTransferred, Data: core.EventData{ActorName: "Alice", OwnerName: "Bob"}},

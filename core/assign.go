@@ -73,7 +73,7 @@ func (e *Engine) Transfer(ctx context.Context, by Actor, id, toTechnicianID stri
 		r := c.r
 		r.OwnerID, r.OwnerName = to.ID, to.Name
 		c.add(EventTransferred, by, AudienceAll, EventData{ActorName: t.Name, OwnerID: to.ID, OwnerName: to.Name,
-			TechnicianID: to.ID, TechnicianNm: to.Name})
+			TechnicianID: to.ID, TechnicianName: to.Name})
 		now := e.now().UTC()
 		return func() error {
 			// The new owner is no longer a collaborator; the old one is a reader.
@@ -109,7 +109,7 @@ func (e *Engine) InviteTechnician(ctx context.Context, by Actor, id, technicianI
 		if _, ok := findParticipant(ps, RoleCollaborator, to.ID); ok {
 			return nil, Errorf(CodeInvalidState, "%s is already in the chat of request #%d", to.Name, c.r.Number)
 		}
-		c.add(EventInvited, by, AudienceAll, EventData{ActorName: t.Name, TechnicianID: to.ID, TechnicianNm: to.Name})
+		c.add(EventInvited, by, AudienceAll, EventData{ActorName: t.Name, TechnicianID: to.ID, TechnicianName: to.Name})
 		p := Participant{ID: NewID("par"), RequestID: c.r.ID, Role: RoleCollaborator, SubjectID: to.ID,
 			Name: to.Name, JoinedAt: e.now().UTC()}
 		return func() error { return tx.InsertParticipant(ctx, p) }, nil

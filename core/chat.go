@@ -296,7 +296,7 @@ func (e *Engine) post(ctx context.Context, by Actor, requestID, to string, key I
 			if err := tx.InsertMessage(ctx, m); err != nil {
 				return err
 			}
-			return claim(ctx, tx, key, m.ID)
+			return recordKey(ctx, tx, key, m.ID)
 		})
 	})
 	return out, err
@@ -306,6 +306,17 @@ func (e *Engine) post(ctx context.Context, by Actor, requestID, to string, key I
 // everyone or to one customer, or a thread reply that is either) and
 // returns the request, the author's name and the audience.
 func (e *Engine) author(ctx context.Context, q Queries, by Actor, requestID, to string, as writeAs) (Request, string, Audience, error) {
+	if by.Kind == ActorSystem {
+		// relaydesk's own notes, on any request, closed ones too.
+		if as != asNote {
+			return Request{}, "", "", Errorf(CodeForbidden, "relaydesk writes private notes only")
+		}
+		r, err := q.Request(ctx, requestID)
+		if errors.Is(err, ErrNotFound) {
+			err = ErrRequestNotFound
+		}
+		return r, SystemName, AudienceTechnicians, err
+	}
 	if by.Kind == ActorCustomer {
 		p, r, err := customerRequest(ctx, q, by)
 		switch {

@@ -140,7 +140,7 @@ func seat(ctx context.Context, tx Tx, p Participant, id *Identity, key Idempoten
 			return err
 		}
 	}
-	return claim(ctx, tx, key, p.ID)
+	return recordKey(ctx, tx, key, p.ID)
 }
 
 func origin(k Idempotency) *Idempotency {

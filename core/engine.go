@@ -120,9 +120,9 @@ func (e *Engine) save(ctx context.Context, tx Tx, c *change, insert bool, more f
 	return nil
 }
 
-// claim records key inside tx. It returns errRetry when another
+// recordKey records key inside tx. It returns errRetry when another
 // transaction recorded the same key first (the retry then returns its result).
-func claim(ctx context.Context, tx Tx, key Idempotency, result string) error {
+func recordKey(ctx context.Context, tx Tx, key Idempotency, result string) error {
 	if key.IsZero() {
 		return nil
 	}

@@ -79,22 +79,22 @@ type Event struct {
 // EventData is the rendered-ready content of an event. Fields that do not
 // apply to an event's type are empty.
 type EventData struct {
-	Number        int64        `json:"number,omitempty"`
-	Status        Status       `json:"status,omitempty"`
-	ActorName     string       `json:"actor_name,omitempty"`
-	OwnerID       string       `json:"owner_id,omitempty"`
-	OwnerName     string       `json:"owner_name,omitempty"`
-	TechnicianID  string       `json:"technician_id,omitempty"` // invited or transferred-to
-	TechnicianNm  string       `json:"technician_name,omitempty"`
-	CustomerEmail string       `json:"customer_email,omitempty"`
-	CustomerName  string       `json:"customer_name,omitempty"`
-	ParticipantID string       `json:"participant_id,omitempty"`
-	MessageID     string       `json:"message_id,omitempty"`
-	Body          string       `json:"body,omitempty"`
-	File          *FileRef     `json:"file,omitempty"`
-	Source        *Source      `json:"source,omitempty"`
-	Note          string       `json:"note,omitempty"`
-	Origin        *Idempotency `json:"origin,omitempty"` // the inbound platform event it came from, so its adapter does not echo it
+	Number         int64        `json:"number,omitempty"`
+	Status         Status       `json:"status,omitempty"`
+	ActorName      string       `json:"actor_name,omitempty"`
+	OwnerID        string       `json:"owner_id,omitempty"`
+	OwnerName      string       `json:"owner_name,omitempty"`
+	TechnicianID   string       `json:"technician_id,omitempty"` // invited or transferred-to
+	TechnicianName string       `json:"technician_name,omitempty"`
+	CustomerEmail  string       `json:"customer_email,omitempty"`
+	CustomerName   string       `json:"customer_name,omitempty"`
+	ParticipantID  string       `json:"participant_id,omitempty"`
+	MessageID      string       `json:"message_id,omitempty"`
+	Body           string       `json:"body,omitempty"`
+	File           *FileRef     `json:"file,omitempty"`
+	Source         *Source      `json:"source,omitempty"`
+	Note           string       `json:"note,omitempty"`
+	Origin         *Idempotency `json:"origin,omitempty"` // the inbound platform event it came from, so its adapter does not echo it
 }
 
 // FileRef is what an event says of a file.

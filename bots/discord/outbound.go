@@ -291,7 +291,7 @@ func (a *Adapter) line(ev core.Event) string {
 	case core.EventJoined:
 		return fmt.Sprintf("%s joined the chat: their messages in this thread now go to the customer.", who)
 	case core.EventInvited:
-		return fmt.Sprintf("%s invited %s into the chat.", who, escape(d.TechnicianNm))
+		return fmt.Sprintf("%s invited %s into the chat.", who, escape(d.TechnicianName))
 	case core.EventEnded:
 		return fmt.Sprintf("%s ended the chat.", who)
 	case core.EventClosed:

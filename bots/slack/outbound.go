@@ -270,7 +270,7 @@ func (a *Adapter) line(ctx context.Context, ev core.Event) string {
 	case core.EventJoined:
 		return fmt.Sprintf("%s joined the chat: their replies in this thread now go to the customer.", escape(who))
 	case core.EventInvited:
-		return fmt.Sprintf("%s invited %s into the chat.", escape(who), escape(d.TechnicianNm))
+		return fmt.Sprintf("%s invited %s into the chat.", escape(who), escape(d.TechnicianName))
 	case core.EventEnded:
 		return fmt.Sprintf("%s ended the chat.", escape(who))
 	case core.EventClosed:

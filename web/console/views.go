@@ -239,7 +239,7 @@ func notice(ev core.Event) string {
 	case core.EventUnassigned:
 		return who + " unassigned the request; it is back in New"
 	case core.EventTransferred:
-		return who + " transferred the request to " + d.TechnicianNm
+		return who + " transferred the request to " + d.TechnicianName
 	case core.EventClosed:
 		if d.Note != "" {
 			return who + " closed the request. Closing note: " + d.Note
@@ -250,7 +250,7 @@ func notice(ev core.Event) string {
 	case core.EventEnded:
 		return who + " ended the chat"
 	case core.EventInvited:
-		return who + " invited " + d.TechnicianNm + " to the chat"
+		return who + " invited " + d.TechnicianName + " to the chat"
 	case core.EventCustomerJoined:
 		return who + " joined the chat (customer)"
 	case core.EventCustomerLeft:

@@ -164,7 +164,7 @@ func viewEvent(ev core.Event, viewer string) eventView {
 	v := eventView{Type: ev.Type, RSeq: ev.RSeq, ActorKind: ev.Actor.Kind, ActorName: shownName(ev.Actor.Kind, ev.Data.ActorName, mine),
 		Mine: mine, Direct: string(ev.Audience) == viewer,
 		Number: ev.Data.Number, Status: ev.Data.Status, MessageID: ev.Data.MessageID, Body: ev.Data.Body,
-		TechnicianName: ev.Data.TechnicianNm, CreatedAt: ev.CreatedAt}
+		TechnicianName: ev.Data.TechnicianName, CreatedAt: ev.CreatedAt}
 	if f := ev.Data.File; f != nil {
 		v.File = &fileView{ID: f.ID, Name: f.Name, Size: f.Size, ContentType: f.ContentType}
 	}

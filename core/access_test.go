@@ -35,7 +35,7 @@ func TestRevokedFormerOwnerReadsNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 		try(e.PostMessage(ctx, cust, id, core.Post{Body: "after the revocation"})).must(t)
-		try(e.AddNote(ctx, bob, id, "a note after the revocation", core.Idempotency{})).must(t)
+		try(e.AddNote(ctx, bob, id, core.Note{Body: "a note after the revocation"})).must(t)
 		_, after, err := e.AttachFile(ctx, cust, id, core.Upload{Name: "after.png", Body: bytes.NewReader(pngBytes(t))})
 		if err != nil {
 			t.Fatal(err)

@@ -155,14 +155,21 @@ const (
 	asReply                  // to the customer when allowed, else a note
 )
 
+// Note is a private note: technicians see it, customers never do. Key
+// makes a platform's retried delivery harmless.
+type Note struct {
+	Body string
+	Key  Idempotency
+}
+
 // AddNote stores a private note: any technician with access may write one and
 // it is never shown to a customer.
-func (e *Engine) AddNote(ctx context.Context, by Actor, requestID, body string, key Idempotency) (Message, error) {
-	body, err := cleanBody(body)
+func (e *Engine) AddNote(ctx context.Context, by Actor, requestID string, n Note) (Message, error) {
+	body, err := cleanBody(n.Body)
 	if err != nil {
 		return Message{}, err
 	}
-	return e.post(ctx, by, requestID, "", key, asNote, textOf(body), nil)
+	return e.post(ctx, by, requestID, "", n.Key, asNote, textOf(body), nil)
 }
 
 // AttachFile checks a file against the company's policy (extension, sniffed

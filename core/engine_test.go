@@ -70,8 +70,8 @@ func TestConversation(t *testing.T) {
 		if err != nil || m.FileID != f.ID || f.ContentType != "image/png" {
 			t.Fatalf("attach: %v %+v %+v", err, m, f)
 		}
-		try(e.AddNote(ctx, alice, r.ID, "customer seems to be on an old driver", core.Idempotency{})).must(t)
-		try(e.AddNote(ctx, storetest.Actor(d.Admin), r.ID, "admins may note too", core.Idempotency{})).must(t)
+		try(e.AddNote(ctx, alice, r.ID, core.Note{Body: "customer seems to be on an old driver"})).must(t)
+		try(e.AddNote(ctx, storetest.Actor(d.Admin), r.ID, core.Note{Body: "admins may note too"})).must(t)
 		try(e.RequestScreenShare(ctx, alice, r.ID)).must(t)
 		try(e.RequestSystemInfo(ctx, alice, r.ID)).must(t)
 		try(e.ProvideSystemInfo(ctx, cust, core.SystemInfo{OS: "Windows 11", Browser: "Firefox 140"})).must(t)

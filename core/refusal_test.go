@@ -122,7 +122,7 @@ func TestRefusals(t *testing.T) {
 				return err
 			}},
 			{"customer writes a private note", core.CodeForbidden, "technician", nil, func() error {
-				_, err := e.AddNote(ctx, cust, live.Request.ID, "sneaky", core.Idempotency{})
+				_, err := e.AddNote(ctx, cust, live.Request.ID, core.Note{Body: "sneaky"})
 				return err
 			}},
 			{"customer writes after close", core.CodeInvalidState, "open a new one", nil, func() error {

@@ -154,7 +154,7 @@ func (a *Adapter) requestCommand(ctx context.Context, by core.Actor, i *discordg
 		if opts["text"] == "" {
 			return "", core.Errorf(core.CodeInvalid, "write the note")
 		}
-		_, err = a.eng.AddNote(ctx, by, r.ID, opts["text"], key("ia", i.ID))
+		_, err = a.eng.AddNote(ctx, by, r.ID, core.Note{Body: opts["text"], Key: key("ia", i.ID)})
 		return fmt.Sprintf("Private note added to request #%d.", r.Number), err
 	}
 	act, err := core.ParseAction(sub)

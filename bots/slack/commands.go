@@ -136,7 +136,7 @@ func (a *Adapter) requestCommand(ctx context.Context, by core.Actor, cmd slack.S
 		if cmd.TriggerID != "" {
 			k = key("cmd", cmd.TriggerID)
 		}
-		_, err = a.eng.AddNote(ctx, by, r.ID, rest, k)
+		_, err = a.eng.AddNote(ctx, by, r.ID, core.Note{Body: rest, Key: k})
 		return fmt.Sprintf("Private note added to request #%d.", r.Number), err
 	}
 	act, err := core.ParseAction(sub)

@@ -107,7 +107,7 @@ func TestConversation(t *testing.T) {
 		if _, _, err := e.AttachFile(ctx, alice, r.ID, core.Upload{Name: "settings.png", Body: bytes.NewReader(png)}); err != nil {
 			t.Fatal(err)
 		}
-		must[core.Message](t)(e.AddNote(ctx, alice, r.ID, "PRIVATE: her printer is out of warranty", core.Idempotency{}))
+		must[core.Message](t)(e.AddNote(ctx, alice, r.ID, core.Note{Body: "PRIVATE: her printer is out of warranty"}))
 		must[core.Request](t)(e.EndChat(ctx, alice, r.ID))
 		h.waitSent("The chat has ended.")
 		must[core.Request](t)(e.Close(ctx, alice, r.ID, "CLOSING: replaced the driver"))

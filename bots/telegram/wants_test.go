@@ -24,7 +24,7 @@ func TestWants(t *testing.T) {
 		must[core.Request](t)(e.AssignToMe(ctx, alice, r.ID))
 		must[core.Request](t)(e.JoinChat(ctx, alice, r.ID))
 		must[core.Message](t)(e.PostMessage(ctx, alice, r.ID, core.Post{Body: "on it"}))
-		must[core.Message](t)(e.AddNote(ctx, alice, r.ID, "between us", core.Idempotency{}))
+		must[core.Message](t)(e.AddNote(ctx, alice, r.ID, core.Note{Body: "between us"}))
 	}
 	for _, c := range []struct {
 		request string

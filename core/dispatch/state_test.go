@@ -33,7 +33,7 @@ func TestDeliveryStateOfMessages(t *testing.T) {
 				return m
 			}
 			sent, blocked := post("sent fine"), post("refused for good")
-			note, err := desk.Engine.AddNote(ctx, alice, o.Request.ID, "private", core.Idempotency{})
+			note, err := desk.Engine.AddNote(ctx, alice, o.Request.ID, core.Note{Body: "private"})
 			if err != nil {
 				t.Fatal(err)
 			}

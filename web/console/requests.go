@@ -194,7 +194,7 @@ func (h *Handler) postMessage(w http.ResponseWriter, r *http.Request, v *visitor
 	case in.Note && in.To != "":
 		err = core.Errorf(core.CodeInvalid, "a private note is for technicians only; it cannot be addressed to a customer")
 	case in.Note:
-		m, err = h.eng.AddNote(r.Context(), v.actor, r.PathValue("id"), in.Body, key)
+		m, err = h.eng.AddNote(r.Context(), v.actor, r.PathValue("id"), core.Note{Body: in.Body, Key: key})
 	default:
 		m, err = h.eng.PostMessage(r.Context(), v.actor, r.PathValue("id"), core.Post{Body: in.Body, To: in.To, Key: key})
 	}

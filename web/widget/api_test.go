@@ -69,7 +69,7 @@ func TestConversation(t *testing.T) {
 		// Alice takes it, joins and answers; a private note stays private.
 		must[core.Request](t)(d.Engine.AssignToMe(ctx, alice, r.ID))
 		must[core.Request](t)(d.Engine.JoinChat(ctx, alice, r.ID))
-		must[core.Message](t)(d.Engine.AddNote(ctx, alice, r.ID, "customer sounds upset", core.Idempotency{}))
+		must[core.Message](t)(d.Engine.AddNote(ctx, alice, r.ID, core.Note{Body: "customer sounds upset"}))
 		must[core.Message](t)(d.Engine.PostMessage(ctx, alice, r.ID, core.Post{Body: "Please step away from the printer"}))
 		res = e.get(t, "/api/widget/request", tok)
 		mustCode(t, res, http.StatusOK)

@@ -114,7 +114,7 @@ func TestLive(t *testing.T) {
 		}
 		mark := ws.next // where a client that saw the join would come back
 
-		must[core.Message](t)(d.Engine.AddNote(ctx, alice, id, "probably the cable", core.Idempotency{}))
+		must[core.Message](t)(d.Engine.AddNote(ctx, alice, id, core.Note{Body: "probably the cable"}))
 		must[core.Message](t)(d.Engine.PostMessage(ctx, alice, id, core.Post{Body: "Is the monitor plugged in?"}))
 		got := ws.until(hasBody("Is the monitor plugged in?"))
 		for _, ev := range got {
@@ -219,7 +219,7 @@ func TestLiveSkipsHiddenRuns(t *testing.T) {
 		alice := storetest.Actor(d.Alice)
 		o := d.Live(t)
 		for i := range 150 {
-			must[core.Message](t)(d.Engine.AddNote(ctx, alice, o.Request.ID, "note "+strconv.Itoa(i), core.Idempotency{}))
+			must[core.Message](t)(d.Engine.AddNote(ctx, alice, o.Request.ID, core.Note{Body: "note "+strconv.Itoa(i)}))
 		}
 		must[core.Message](t)(d.Engine.PostMessage(ctx, alice, o.Request.ID, core.Post{Body: "after the notes"}))
 

@@ -63,7 +63,7 @@ func TestRevokedAccessEndsEveryRead(t *testing.T) {
 		if _, err := e.eng.PostMessage(ctx, cust, id, core.Post{Body: secret}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.eng.AddNote(ctx, storetest.Actor(d.Bob), id, core.Note{Body: "private: "+secret}); err != nil {
+		if _, err := e.eng.AddNote(ctx, storetest.Actor(d.Bob), id, core.Note{Body: "private: " + secret}); err != nil {
 			t.Fatal(err)
 		}
 		_, fresh, err := e.eng.AttachFile(ctx, cust, id, core.Upload{Name: "new.txt", Body: strings.NewReader(secret)})

@@ -219,7 +219,7 @@ func TestLiveSkipsHiddenRuns(t *testing.T) {
 		alice := storetest.Actor(d.Alice)
 		o := d.Live(t)
 		for i := range 150 {
-			must[core.Message](t)(d.Engine.AddNote(ctx, alice, o.Request.ID, core.Note{Body: "note "+strconv.Itoa(i)}))
+			must[core.Message](t)(d.Engine.AddNote(ctx, alice, o.Request.ID, core.Note{Body: "note " + strconv.Itoa(i)}))
 		}
 		must[core.Message](t)(d.Engine.PostMessage(ctx, alice, o.Request.ID, core.Post{Body: "after the notes"}))
 

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -19,6 +20,7 @@ import (
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/dispatch"
 	"github.com/relaydesk/relaydesk/core/sqlstore/storetest"
+	"github.com/relaydesk/relaydesk/internal/testwait"
 )
 
 const (
@@ -316,24 +318,22 @@ func (h *harness) thread(thread string) []string {
 // waitView waits until what actor sees of request id satisfies cond.
 func (h *harness) waitView(by core.Actor, id, what string, cond func(core.RequestView) bool) core.RequestView {
 	h.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		v, err := h.d.Engine.ViewRequest(ctx, by, id)
-		if err != nil {
+	var v core.RequestView
+	testwait.Until(h.t, what, func() error {
+		var err error
+		if v, err = h.d.Engine.ViewRequest(ctx, by, id); err != nil {
 			h.t.Fatal(err)
 		}
 		if cond(v) {
-			return v
+			return nil
 		}
-		if time.Now().After(deadline) {
-			var bodies []string
-			for _, m := range v.Messages {
-				bodies = append(bodies, m.Body)
-			}
-			h.t.Fatalf("timed out waiting for %s; messages %q", what, bodies)
+		var bodies []string
+		for _, m := range v.Messages {
+			bodies = append(bodies, m.Body)
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return fmt.Errorf("messages %q", bodies)
+	})
+	return v
 }
 
 func hasBody(want string) func(core.RequestView) bool {

@@ -8,12 +8,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/relaydesk/relaydesk/bots/telegram/telegramtest"
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/blob"
 	"github.com/relaydesk/relaydesk/core/sqlstore/storetest"
+	"github.com/relaydesk/relaydesk/internal/testwait"
 )
 
 // TestServe starts the real program as `relaydesk serve` on a free
@@ -42,7 +42,7 @@ func TestServe(t *testing.T) {
 			srv := p.serve()
 			base, errb := srv.base, srv.log
 
-			waitFor(t, base+"/healthz", http.StatusOK, 10*time.Second)
+			waitFor(t, base+"/healthz", http.StatusOK)
 			if code, body := fetch(t, base+"/healthz"); code != 200 || body != "ok" {
 				t.Errorf("/healthz = %d %q", code, body)
 			}
@@ -88,27 +88,22 @@ func TestServe(t *testing.T) {
 	}
 }
 
-// waitFor polls url until it answers code or the deadline passes. The
-// listener is bound before OnListen is called, so this normally succeeds
-// at once; the loop only covers the server goroutine's start.
-func waitFor(t *testing.T, url string, code int, within time.Duration) {
+// waitFor polls url until it answers code. The listener is bound before
+// OnListen is called, so this normally succeeds at once; polling only
+// covers the server goroutine's start.
+func waitFor(t *testing.T, url string, code int) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
+	testwait.Until(t, fmt.Sprintf("%s to answer %d", url, code), func() error {
 		res, err := http.Get(url)
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == code {
-				return
-			}
+		if err != nil {
+			return err
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s did not answer %d within %s (last error %v)", url, code, within, err)
+		res.Body.Close()
+		if res.StatusCode != code {
+			return fmt.Errorf("it answered %d", res.StatusCode)
 		}
-		<-tick.C
-	}
+		return nil
+	})
 }
 
 func fetch(t *testing.T, url string) (int, string) {

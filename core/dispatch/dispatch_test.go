@@ -13,6 +13,7 @@ import (
 	"github.com/relaydesk/relaydesk/core/dispatch"
 	"github.com/relaydesk/relaydesk/core/sqlstore"
 	"github.com/relaydesk/relaydesk/core/sqlstore/storetest"
+	"github.com/relaydesk/relaydesk/internal/testwait"
 )
 
 // sink collects what destinations received, and signals each delivery.
@@ -60,19 +61,6 @@ func (s *sink) wait(t *testing.T, n int) {
 		case <-deadline:
 			t.Fatalf("only %d of %d events delivered", s.count(), n)
 		}
-	}
-}
-
-// eventually polls cond until it holds, failing after a deadline: for state
-// that the dispatcher records after the delivery a test can wait for.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 
@@ -464,7 +452,7 @@ func TestRetryAfterHoldsOnlyItsConversation(t *testing.T) {
 					t.Fatal("the held event went out while the platform said to wait")
 				}
 			}
-			eventually(t, "the held conversation's state", func() bool {
+			testwait.Eventually(t, "the held conversation's state", func() bool {
 				d, n, why := convState(t, s, "limited", slow)
 				return d == 1 && n >= 1 && why != ""
 			})
@@ -475,7 +463,7 @@ func TestRetryAfterHoldsOnlyItsConversation(t *testing.T) {
 			if gap := tries[len(tries)-1].Sub(tries[len(tries)-2]); gap < wait {
 				t.Fatalf("retried after %v, before the %v the destination asked for", gap, wait)
 			}
-			eventually(t, "the delivered state", func() bool {
+			testwait.Eventually(t, "the delivered state", func() bool {
 				d, n, why := convState(t, s, "limited", slow)
 				return d == 2 && n == 0 && why == ""
 			})
@@ -505,7 +493,7 @@ func TestPermanentFailure(t *testing.T) {
 			run(t, disp)
 			k.wait(t, len(want)-1)
 			checkDelivered(t, k, append(want[:1:1], want[2:]...), "")
-			eventually(t, "the failure on record", func() bool {
+			testwait.Eventually(t, "the failure on record", func() bool {
 				var n int
 				if err := s.DB().Get(&n, s.DB().Rebind(`SELECT COUNT(*) FROM dispatch_failures WHERE destination = ? AND seq = ? AND rseq = ?`),
 					"blocked", bad.Pos.Seq, bad.RSeq); err != nil || n > 1 {

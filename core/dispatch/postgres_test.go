@@ -9,6 +9,7 @@ import (
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/dispatch"
 	"github.com/relaydesk/relaydesk/core/sqlstore/storetest"
+	"github.com/relaydesk/relaydesk/internal/testwait"
 )
 
 // TestNotifyWakesAnotherProcess: an event committed through one connection
@@ -94,7 +95,7 @@ func TestTwoProcessesShareADestination(t *testing.T) {
 	want := logged(t, a)
 	k.wait(t, len(want))
 	checkDelivered(t, k, want, "")
-	eventually(t, "each process to count two", func() bool { return da.Peers("shared") == 2 && db.Peers("shared") == 2 })
+	testwait.Eventually(t, "each process to count two", func() bool { return da.Peers("shared") == 2 && db.Peers("shared") == 2 })
 
 	// Kill a while it holds conversations: b takes them over.
 	logA.crashed.Store(true)

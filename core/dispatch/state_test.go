@@ -11,6 +11,7 @@ import (
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/dispatch"
 	"github.com/relaydesk/relaydesk/core/sqlstore/storetest"
+	"github.com/relaydesk/relaydesk/internal/testwait"
 )
 
 // TestDeliveryStateOfMessages: technicians see, on each message the
@@ -72,7 +73,7 @@ func TestDeliveryStateOfMessages(t *testing.T) {
 				}
 				return out
 			}
-			eventually(t, "the stuck message to be retrying", func() bool {
+			testwait.Eventually(t, "the stuck message to be retrying", func() bool {
 				return state()[stuck.ID].State == core.DeliveryRetrying
 			})
 			got := state()
@@ -103,7 +104,7 @@ func TestDeliveryStateOfMessages(t *testing.T) {
 			}
 
 			release.Store(true)
-			eventually(t, "everything sent", func() bool {
+			testwait.Eventually(t, "everything sent", func() bool {
 				st := state()
 				return st[stuck.ID].State == core.DeliverySent && st[behind.ID].State == core.DeliverySent
 			})

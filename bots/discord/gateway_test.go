@@ -21,6 +21,7 @@ import (
 func TestGatewayFailover(t *testing.T) {
 	url := storetest.PostgresURL(t)
 	s1, s2 := storetest.Open(t, url), storetest.Open(t, url)
+	s2.LeadRetry = 50 * time.Millisecond // takes over soon after the first stops
 	d := storetest.NewDesk(t, s1)
 	if err := d.Engine.LinkIdentity(ctx, core.SystemActor(), core.Identity{Platform: discord.Platform, ExternalID: aliceU,
 		Subject: core.ActorTechnician, SubjectID: d.Alice.ID}); err != nil {

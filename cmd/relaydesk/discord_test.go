@@ -42,6 +42,9 @@ func TestServeDiscord(t *testing.T) {
 			p := newProgram(t, dbURL)
 			dc := discordtest.New(t, token)
 			p.env["HTTP_ADDR"] = "127.0.0.1:0"
+			// On SQLite serve hears of another process's commits only by
+			// polling: poll often, not every second.
+			p.env["DELIVERY_POLL_INTERVAL"] = "20ms"
 			p.env["DISCORD_BOT_TOKEN"] = token
 			p.env["DISCORD_APP_ID"] = appID
 			p.env["DISCORD_PUBLIC_KEY"] = hex.EncodeToString(pub)

@@ -146,6 +146,9 @@ func TestServeTelegram(t *testing.T) {
 			p := newProgram(t, dbURL)
 			tg := telegramtest.New(t, token)
 			p.env["HTTP_ADDR"] = "127.0.0.1:0"
+			// On SQLite serve hears of another process's commits only by
+			// polling: poll often, not every second.
+			p.env["DELIVERY_POLL_INTERVAL"] = "20ms"
 			p.env["TELEGRAM_BOT_TOKEN"] = token
 			p.env["TELEGRAM_API_URL"] = tg.URL
 			if tt.webhook {

@@ -31,6 +31,9 @@ func TestServeSlack(t *testing.T) {
 			p := newProgram(t, dbURL)
 			sl := slacktest.New(t, token)
 			p.env["HTTP_ADDR"] = "127.0.0.1:0"
+			// On SQLite serve hears of another process's commits only by
+			// polling: poll often, not every second.
+			p.env["DELIVERY_POLL_INTERVAL"] = "20ms"
 			p.env["SLACK_BOT_TOKEN"] = token
 			p.env["SLACK_SIGNING_SECRET"] = signing
 			p.env["SLACK_API_URL"] = strings.TrimSuffix(sl.URL, "/") // relaydesk adds the slash slack-go needs

@@ -576,10 +576,20 @@ func TestAdvanceClaims(t *testing.T) {
 				t.Fatalf("lease: %v %v", ok, err)
 			}
 			o := fill(t, desk, 2, 0)
-			evs, _, err := s.EventsAfter(ctx, pos, 100)
-			if err != nil || len(evs) == 0 {
-				t.Fatalf("events: %d, %v", len(evs), err)
-			}
+			// Other tests' transactions on the PostgreSQL server may hold
+			// the new events back for a moment.
+			var evs []core.Event
+			testwait.Until(t, "the events to be read", func() error {
+				var held bool
+				var err error
+				if evs, held, err = s.EventsAfter(ctx, pos, 100); err != nil {
+					t.Fatal(err)
+				}
+				if held || len(evs) == 0 {
+					return fmt.Errorf("%d events, held back %v", len(evs), held)
+				}
+				return nil
+			})
 			pending := []dispatch.Pending{{RequestID: o[0].Request.ID, Last: 2}, {RequestID: o[1].Request.ID, Last: 2}}
 			got, err := s.Advance(ctx, "d", "one", evs[len(evs)-1].Pos, time.Minute, pending, 1)
 			if err != nil {

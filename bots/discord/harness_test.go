@@ -274,6 +274,12 @@ func (h *harness) card(number int64) (msg, thread string) {
 		}
 		return false
 	})
+	// Discord has the thread before the adapter records it: until then a
+	// message in it would belong to no request.
+	testwait.Eventually(h.t, "the thread of #"+strconv.FormatInt(number, 10)+" recorded", func() bool {
+		_, err := h.d.Store.BotState(ctx, "discord:thread:"+thread)
+		return err == nil
+	})
 	return msg, thread
 }
 

@@ -19,6 +19,7 @@ import (
 // PostgreSQL database: only one holds the gateway; when its process ends,
 // the other identifies and serves, with the same dispatch as HTTP.
 func TestGatewayFailover(t *testing.T) {
+	t.Parallel()
 	url := storetest.PostgresURL(t)
 	s1, s2 := storetest.Open(t, url), storetest.Open(t, url)
 	s2.LeadRetry = 50 * time.Millisecond // takes over soon after the first stops

@@ -42,6 +42,7 @@ func ackText(t *testing.T, a slacktest.Ack) string {
 // know is acknowledged too; after Slack's disconnect the client reconnects
 // and carries on.
 func TestSocketMode(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		d := storetest.NewDesk(t, newStore(t))
 		h := newHarness(t, d, options{socket: true})
@@ -141,6 +142,7 @@ func signal(ch chan struct{}) {
 // PostgreSQL database: only one holds the Socket Mode connection; when its
 // process ends, the other connects within its retry interval and serves.
 func TestSocketModeFailover(t *testing.T) {
+	t.Parallel()
 	const retry = 50 * time.Millisecond
 	url := storetest.PostgresURL(t)
 	s1, s2 := storetest.Open(t, url), storetest.Open(t, url)

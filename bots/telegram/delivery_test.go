@@ -19,6 +19,7 @@ import (
 // the held chat's message reads "retrying" in the technicians' view, and
 // nothing of it went out.
 func TestChatsAreDeliveredApart(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		d := storetest.NewDesk(t, newStore(t))
 		h := newHarness(t, d, options{})

@@ -87,6 +87,7 @@ func shot(t *testing.T, dir, name string) chromedp.Action {
 // downloads the file; the technician ends the chat and closes the request.
 // A technician of another company never sees any of it.
 func TestBrowser(t *testing.T) {
+	t.Parallel()
 	exe := chromium(t)
 	pics := screenshots(t)
 	addr := freePort(t)

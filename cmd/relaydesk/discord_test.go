@@ -26,6 +26,7 @@ import (
 // in place; after she joins, her message in the thread reaches the
 // customer. On SQLite and PostgreSQL.
 func TestServeDiscord(t *testing.T) {
+	t.Parallel()
 	const (
 		token   = "MTE4.serve-test-discord-token-never-logged"
 		appID   = "775799577604522054"
@@ -38,6 +39,7 @@ func TestServeDiscord(t *testing.T) {
 	}
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
 			dbURL := b.url(t)
 			p := newProgram(t, dbURL)
 			dc := discordtest.New(t, token)

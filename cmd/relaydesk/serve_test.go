@@ -20,6 +20,7 @@ import (
 // loopback port, checks what it answers, then stops it as SIGTERM would
 // (by ending its context) and checks it exits 0 after a clean shutdown.
 func TestServe(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		backend int // index in backends
@@ -34,6 +35,7 @@ func TestServe(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			p := newProgram(t, backends()[tt.backend].url(t))
 			p.env["HTTP_ADDR"] = "127.0.0.1:0"
 			for k, v := range tt.env {
@@ -129,6 +131,7 @@ func fetch(t *testing.T, url string) (int, string) {
 // reaches the customer through serve's dispatcher. Long polling on SQLite
 // and PostgreSQL (where one process leads), and webhook mode.
 func TestServeTelegram(t *testing.T) {
+	t.Parallel()
 	const token = "987654321:AAH-serve_test_token_never_logged"
 	const secret = "serve-test_webhook-secret"
 	tests := []struct {
@@ -142,6 +145,7 @@ func TestServeTelegram(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			dbURL := backends()[tt.backend].url(t)
 			p := newProgram(t, dbURL)
 			tg := telegramtest.New(t, token)

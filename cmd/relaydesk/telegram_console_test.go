@@ -90,6 +90,7 @@ func (cc *consoleClient) api(method, path string, in any, want int) string {
 // real program: open, assign, join, chat both ways, files both ways, a
 // private note that never reaches Telegram, end, close.
 func TestTelegramCustomerConsoleTechnician(t *testing.T) {
+	t.Parallel()
 	const token = "987654321:AAH-console_test_token"
 	tg := telegramtest.New(t, token)
 	addr := freePort(t)

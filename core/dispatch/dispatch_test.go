@@ -209,8 +209,10 @@ func run(t *testing.T, d *dispatch.Dispatcher) (cancel func()) {
 // taking an event still gets every event exactly once, each request's in
 // order.
 func TestDeliveryThroughFailures(t *testing.T) {
+	t.Parallel()
 	for _, be := range storetest.Backends() {
 		t.Run(be.Name, func(t *testing.T) {
+			t.Parallel()
 			s := be.New(t)
 			desk := storetest.NewDesk(t, s)
 			fill(t, desk, 10, 0)
@@ -241,8 +243,10 @@ func TestDeliveryThroughFailures(t *testing.T) {
 // time. The destination lets no call finish until four are in flight at
 // once, which one-at-a-time delivery never reaches.
 func TestConversationsInParallel(t *testing.T) {
+	t.Parallel()
 	for _, be := range storetest.Backends() {
 		t.Run(be.Name, func(t *testing.T) {
+			t.Parallel()
 			s := be.New(t)
 			desk := storetest.NewDesk(t, s)
 			fill(t, desk, 8, 0)
@@ -327,8 +331,10 @@ func (c *crashingLog) Claim(ctx context.Context, dest, owner string, n int, ttl 
 // same database: once the dead one's leases lapse it delivers the rest,
 // losing nothing; only what was in flight at the crash may come twice.
 func TestResumeAfterCrash(t *testing.T) {
+	t.Parallel()
 	for _, be := range storetest.Backends() {
 		t.Run(be.Name, func(t *testing.T) {
+			t.Parallel()
 			url := be.URL(t)
 			s1 := storetest.Open(t, url)
 			desk := storetest.NewDesk(t, s1)
@@ -371,8 +377,10 @@ func TestResumeAfterCrash(t *testing.T) {
 // stream; the next one, on a new connection, delivers the rest: nothing
 // lost, nothing twice.
 func TestResumeAfterStop(t *testing.T) {
+	t.Parallel()
 	for _, be := range storetest.Backends() {
 		t.Run(be.Name, func(t *testing.T) {
+			t.Parallel()
 			url := be.URL(t)
 			s1 := storetest.Open(t, url)
 			desk := storetest.NewDesk(t, s1)
@@ -419,8 +427,10 @@ func convState(t *testing.T, s *sqlstore.Store, dest, requestID string) (deliver
 // holds that request back at least as long as asked, while every other
 // request flows on; the held one's state says why it waits.
 func TestRetryAfterHoldsOnlyItsConversation(t *testing.T) {
+	t.Parallel()
 	for _, be := range storetest.Backends() {
 		t.Run(be.Name, func(t *testing.T) {
+			t.Parallel()
 			s := be.New(t)
 			desk := storetest.NewDesk(t, s)
 			opened := fill(t, desk, 6, 0)
@@ -474,8 +484,10 @@ func TestRetryAfterHoldsOnlyItsConversation(t *testing.T) {
 // TestPermanentFailure: an event a destination refuses for good is recorded
 // and skipped; the rest flows on.
 func TestPermanentFailure(t *testing.T) {
+	t.Parallel()
 	for _, be := range storetest.Backends() {
 		t.Run(be.Name, func(t *testing.T) {
+			t.Parallel()
 			s := be.New(t)
 			desk := storetest.NewDesk(t, s)
 			fill(t, desk, 3, 0)
@@ -521,8 +533,10 @@ func (p *picky) Wants(ctx context.Context, ev core.Event) (bool, error) {
 // passed to it and leave no conversation behind, while those it wants are
 // delivered as usual, in order.
 func TestSelectiveDestination(t *testing.T) {
+	t.Parallel()
 	for _, be := range storetest.Backends() {
 		t.Run(be.Name, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			s := be.New(t)
 			desk := storetest.NewDesk(t, s)
@@ -563,8 +577,10 @@ func TestSelectiveDestination(t *testing.T) {
 // records, in the same transaction, so that no other process takes them
 // and no second write is needed.
 func TestAdvanceClaims(t *testing.T) {
+	t.Parallel()
 	for _, be := range storetest.Backends() {
 		t.Run(be.Name, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			s := be.New(t)
 			desk := storetest.NewDesk(t, s)

@@ -16,6 +16,8 @@ import (
 // pool wakes the subscribers of another, as in another process; a
 // dispatcher there that polls only once an hour delivers it at once.
 func TestNotifyWakesAnotherProcess(t *testing.T) {
+	// Not parallel: it checks that nothing woke the reader, and this
+	// package's other tests NOTIFY on the same database-wide channel.
 	url := storetest.PostgresURL(t)
 	writer, reader := storetest.Open(t, url), storetest.Open(t, url)
 	wake, unsubscribe := reader.Subscribe()
@@ -55,6 +57,7 @@ func TestNotifyWakesAnotherProcess(t *testing.T) {
 // writing and never releases anything) and the other delivers what the
 // dead one held once its leases lapse.
 func TestTwoProcessesShareADestination(t *testing.T) {
+	t.Parallel()
 	url := storetest.PostgresURL(t)
 	a, b := storetest.Open(t, url), storetest.Open(t, url)
 	storetest.Listen(t, a)

@@ -19,8 +19,10 @@ import (
 // (with the reason), retrying (with the reason) and, behind that, queued.
 // Private notes get no state.
 func TestDeliveryStateOfMessages(t *testing.T) {
+	t.Parallel()
 	for _, be := range storetest.Backends() {
 		t.Run(be.Name, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			s := be.New(t)
 			desk := storetest.NewDesk(t, s)

@@ -54,6 +54,7 @@ func (l *leader) waitDone(t *testing.T) error {
 // TestLeadFailover: two processes want to lead; one does, and when it
 // stops the other takes over, within its retry interval.
 func TestLeadFailover(t *testing.T) {
+	t.Parallel()
 	const retry = 50 * time.Millisecond
 	url := storetest.PostgresURL(t)
 	s1, s2 := storetest.Open(t, url), storetest.Open(t, url)
@@ -90,6 +91,7 @@ func TestLeadFailover(t *testing.T) {
 // TestLeadConnectionDies: when the lock's connection dies, fn's context
 // ends and Lead takes the lock again.
 func TestLeadConnectionDies(t *testing.T) {
+	t.Parallel()
 	s := storetest.Postgres(t)
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
@@ -129,6 +131,7 @@ func leadKey(name string) int64 {
 // TestLeadSQLite: one process uses SQLite, so fn just runs, and its error
 // comes back.
 func TestLeadSQLite(t *testing.T) {
+	t.Parallel()
 	s := storetest.SQLite(t)
 	boom := errors.New("boom")
 	err := s.Lead(context.Background(), "x", func(context.Context) error { return boom })
@@ -140,6 +143,7 @@ func TestLeadSQLite(t *testing.T) {
 // TestLeadReturnsFnError: on PostgreSQL too, fn's own failure comes back and
 // the lock is released for another process.
 func TestLeadReturnsFnError(t *testing.T) {
+	t.Parallel()
 	url := storetest.PostgresURL(t)
 	s1, s2 := storetest.Open(t, url), storetest.Open(t, url)
 	boom := errors.New("boom")

@@ -121,11 +121,16 @@ func Backends() []Backend {
 	return []Backend{{"sqlite", SQLiteURL}, {"postgres", PostgresURL}}
 }
 
-// Each runs f as a subtest once per backend.
+// Each runs f as a subtest once per backend, the backends in parallel:
+// each run has databases of its own, so f's runs must share nothing else
+// that either changes.
 func Each(t *testing.T, f func(t *testing.T, newStore func(testing.TB) *sqlstore.Store)) {
 	t.Helper()
 	for _, b := range Backends() {
-		t.Run(b.Name, func(t *testing.T) { f(t, b.New) })
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			f(t, b.New)
+		})
 	}
 }
 

@@ -39,14 +39,19 @@ var errNotYet = errors.New("the condition does not hold")
 // state it was stuck in.
 func Until(tb testing.TB, what string, check func() error) {
 	tb.Helper()
-	deadline := time.Now().Add(Deadline)
+	until(tb, what, check, Deadline)
+}
+
+func until(tb testing.TB, what string, check func() error, within time.Duration) {
+	tb.Helper()
+	deadline := time.Now().Add(within)
 	for {
 		err := check()
 		if err == nil {
 			return
 		}
 		if time.Now().After(deadline) {
-			tb.Fatalf("waited %s for %s: %v", Deadline, what, err)
+			tb.Fatalf("waited %s for %s: %v", within, what, err)
 		}
 		time.Sleep(Interval)
 	}

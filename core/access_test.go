@@ -14,6 +14,7 @@ import (
 // it through any of the engine's reads, while they read on as long as
 // they keep the grant.
 func TestRevokedFormerOwnerReadsNothing(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		d := storetest.NewDesk(t, newStore(t))
 		e := d.Engine
@@ -70,6 +71,7 @@ func TestRevokedFormerOwnerReadsNothing(t *testing.T) {
 // TestUnreadableRequestIsNotFound: every read of a request of a company the
 // technician does not serve fails exactly as the read of an unknown ID.
 func TestUnreadableRequestIsNotFound(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		d := storetest.NewDesk(t, newStore(t))
 		e := d.Engine

@@ -16,6 +16,7 @@ import (
 // TestFeed: the console's live feed carries the events of the companies a
 // technician serves and no others.
 func TestFeed(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		d := storetest.NewDesk(t, newStore(t))
 		start := try(d.Engine.LogEnd(ctx)).must(t)
@@ -57,6 +58,7 @@ func TestFeed(t *testing.T) {
 // TestOpenFile: a file is served to whoever may see its message and to
 // nobody else, without saying that it exists.
 func TestOpenFile(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		d := storetest.NewDesk(t, newStore(t))
 		o := d.Live(t)
@@ -98,6 +100,7 @@ func TestOpenFile(t *testing.T) {
 // TestUpdateCompany: admins change a company's file policy and portal key;
 // nobody else can.
 func TestUpdateCompany(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		d := storetest.NewDesk(t, newStore(t))
 		limit := int64(1 << 20)
@@ -129,6 +132,7 @@ func TestUpdateCompany(t *testing.T) {
 // TestNoteFile: a file kept as a private note is visible to technicians
 // and never to the customer, in their view, their events or as a download.
 func TestNoteFile(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		d := storetest.NewDesk(t, newStore(t))
 		o := d.Live(t)
@@ -165,6 +169,7 @@ func TestNoteFile(t *testing.T) {
 // and anything marked private, is a private note; a technician without
 // access writes nothing (and, as with every action, is told why).
 func TestReplyInThread(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		d := storetest.NewDesk(t, newStore(t))
 		o := d.Live(t)

@@ -36,6 +36,7 @@ func eventTypes(evs []core.Event) []core.EventType {
 // TestConversation walks one request through every action of its life and
 // checks what technicians and the customer each see.
 func TestConversation(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		d := storetest.NewDesk(t, newStore(t))
 		e := d.Engine

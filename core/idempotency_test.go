@@ -13,6 +13,7 @@ import (
 // TestInboundIdempotency delivers the same platform event twice, in turn and
 // at once: one message, one event, the same answer every time.
 func TestInboundIdempotency(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		d := storetest.NewDesk(t, newStore(t))
 		e := d.Engine

@@ -12,6 +12,7 @@ import (
 // TestInviteCustomer: a technician starts a session and several customers
 // join it with the invite code; the first is primary; one leaves.
 func TestInviteCustomer(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		d := storetest.NewDesk(t, newStore(t))
 		e := d.Engine
@@ -82,6 +83,7 @@ func TestInviteCustomer(t *testing.T) {
 // TestWhoIsNotified: only available technicians with access hear of a new
 // request.
 func TestWhoIsNotified(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		d := storetest.NewDesk(t, newStore(t))
 		ts := try(d.Store.AvailableTechnicians(ctx, d.Acme.ID)).must(t)
@@ -98,6 +100,7 @@ func TestWhoIsNotified(t *testing.T) {
 // TestUnassignKeepsTheChat: a request given back to the queue after its chat
 // ended keeps every message, and the next technician continues it.
 func TestUnassignKeepsTheChat(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		d := storetest.NewDesk(t, newStore(t))
 		e := d.Engine

@@ -11,6 +11,7 @@ import (
 // TestConversationOf follows one chat account through its requests: the
 // latest one is where its messages go, until it is closed or left.
 func TestConversationOf(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		d := storetest.NewDesk(t, newStore(t))
 		e := d.Engine
@@ -68,6 +69,7 @@ func TestConversationOf(t *testing.T) {
 // TestAddSystemNote: relaydesk's own notes are private, idempotent, and
 // possible on closed requests.
 func TestAddSystemNote(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		d := storetest.NewDesk(t, newStore(t))
 		e := d.Engine

@@ -15,6 +15,7 @@ import (
 // directions, page by page: each page continues exactly where the last
 // ended, in order, and a technician sees only their companies.
 func TestQueueSortAndPages(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		d := storetest.NewDesk(t, newStore(t))
 		e := d.Engine
@@ -145,6 +146,7 @@ func numbers(rs []core.Request) []string {
 
 // TestRequestNumbers are short, human and unique per company.
 func TestRequestNumbers(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		d := storetest.NewDesk(t, newStore(t))
 		a1 := d.Open(t, d.Acme, "a@example.com", "1")

@@ -14,6 +14,7 @@ import (
 // moment, many times over: the database settles it, exactly one wins, and
 // the other is told who did.
 func TestClaimRace(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		d := storetest.NewDesk(t, newStore(t))
 		claimers := []core.Technician{d.Alice, d.Bob, d.Admin}
@@ -56,6 +57,7 @@ func TestClaimRace(t *testing.T) {
 // TestConcurrentChat has the customer and the technician write at once:
 // nobody gets an error, every message is stored once, in a single order.
 func TestConcurrentChat(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		d := storetest.NewDesk(t, newStore(t))
 		o := d.Live(t)
@@ -114,6 +116,7 @@ func countType(evs []core.Event, typ core.EventType) int {
 // TestSameCustomerAtOnce: one customer opening several requests at the same
 // moment (two tabs) gets them all, under one customer record.
 func TestSameCustomerAtOnce(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		d := storetest.NewDesk(t, newStore(t))
 		const n = 6

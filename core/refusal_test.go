@@ -13,6 +13,7 @@ import (
 // TestRefusals tries every action that the rules forbid and checks that each
 // gets the right code, a message a person can act on, and changes nothing.
 func TestRefusals(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		s := newStore(t)
 		d := storetest.NewDesk(t, s)

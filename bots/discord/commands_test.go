@@ -16,6 +16,7 @@ import (
 // TestRegistration: /support is registered at start with a bulk
 // overwrite, with Slack's subcommands and list's choices.
 func TestRegistration(t *testing.T) {
+	t.Parallel()
 	d := storetest.NewDesk(t, storetest.SQLite(t))
 	h := newHarness(t, d, options{noDispatch: true})
 	h.dc.WaitConnected(t)
@@ -36,6 +37,7 @@ func TestRegistration(t *testing.T) {
 // unlinked and the unauthorised, setup, list, the request subcommands and
 // autocomplete, each answered ephemerally.
 func TestCommands(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		d := storetest.NewDesk(t, newStore(t))
 		h := newHarness(t, d, options{noRun: true})
@@ -93,6 +95,7 @@ func TestCommands(t *testing.T) {
 // company does not allow are answered with a reply in the thread, and
 // nothing is relayed.
 func TestRefusedInThread(t *testing.T) {
+	t.Parallel()
 	d := storetest.NewDesk(t, storetest.SQLite(t))
 	h := newHarness(t, d, options{})
 	o := d.Live(t)
@@ -116,6 +119,7 @@ func TestRefusedInThread(t *testing.T) {
 // TestRateLimit: a 429 is a dispatch.RetryAfterError with Discord's
 // retry_after, returned at once (discordgo's own retry is off).
 func TestRateLimit(t *testing.T) {
+	t.Parallel()
 	d := storetest.NewDesk(t, storetest.SQLite(t))
 	h := newHarness(t, d, options{noDispatch: true, noRun: true})
 	o := d.Open(t, d.Acme, "tess@example.com", "Printer")

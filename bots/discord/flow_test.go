@@ -21,6 +21,7 @@ import (
 // leak → an edit → a 429 storm → end → close, with the one card edited in
 // place each time and every line in the thread once, in order.
 func TestConversation(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		d := storetest.NewDesk(t, newStore(t))
 		h := newHarness(t, d, options{})

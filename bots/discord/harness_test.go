@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -19,6 +20,7 @@ import (
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/dispatch"
 	"github.com/relaydesk/relaydesk/core/sqlstore/storetest"
+	"github.com/relaydesk/relaydesk/internal/testwait"
 )
 
 const (
@@ -62,7 +64,7 @@ func newHarness(t *testing.T, d *storetest.Desk, o options) *harness {
 	}
 	h := &harness{t: t, d: d, dc: discordtest.New(t, botToken), key: priv}
 	a, err := discord.New(discord.Config{BotToken: botToken, AppID: appID, PublicKey: hex.EncodeToString(pub), APIURL: h.dc.URL,
-		PublicURL: "https://help.example.com", Engine: d.Engine, Store: d.Store, State: d.Store, Leader: d.Store})
+		PublicURL: "https://help.example.com", Engine: d.Engine, Store: d.Store, State: d.Store, Leader: storetest.Leader{Store: d.Store}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,6 +274,12 @@ func (h *harness) card(number int64) (msg, thread string) {
 		}
 		return false
 	})
+	// Discord has the thread before the adapter records it: until then a
+	// message in it would belong to no request.
+	testwait.Eventually(h.t, "the thread of #"+strconv.FormatInt(number, 10)+" recorded", func() bool {
+		_, err := h.d.Store.BotState(ctx, "discord:thread:"+thread)
+		return err == nil
+	})
 	return msg, thread
 }
 
@@ -316,24 +324,22 @@ func (h *harness) thread(thread string) []string {
 // waitView waits until what actor sees of request id satisfies cond.
 func (h *harness) waitView(by core.Actor, id, what string, cond func(core.RequestView) bool) core.RequestView {
 	h.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		v, err := h.d.Engine.ViewRequest(ctx, by, id)
-		if err != nil {
+	var v core.RequestView
+	testwait.Until(h.t, what, func() error {
+		var err error
+		if v, err = h.d.Engine.ViewRequest(ctx, by, id); err != nil {
 			h.t.Fatal(err)
 		}
 		if cond(v) {
-			return v
+			return nil
 		}
-		if time.Now().After(deadline) {
-			var bodies []string
-			for _, m := range v.Messages {
-				bodies = append(bodies, m.Body)
-			}
-			h.t.Fatalf("timed out waiting for %s; messages %q", what, bodies)
+		var bodies []string
+		for _, m := range v.Messages {
+			bodies = append(bodies, m.Body)
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return fmt.Errorf("messages %q", bodies)
+	})
+	return v
 }
 
 func hasBody(want string) func(core.RequestView) bool {

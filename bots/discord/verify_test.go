@@ -18,6 +18,7 @@ import (
 // TestPing: Discord's PING, signed with the application's key, is
 // answered with PONG, as Discord checks when the endpoint URL is saved.
 func TestPing(t *testing.T) {
+	t.Parallel()
 	d := storetest.NewDesk(t, storetest.SQLite(t))
 	h := newHarness(t, d, options{noDispatch: true, noRun: true})
 	body, err := os.ReadFile("testdata/ping.json")
@@ -35,6 +36,7 @@ func TestPing(t *testing.T) {
 // signed too long ago (discordgo would accept it), or cannot be parsed, is
 // refused and changes nothing.
 func TestRefusedInteractions(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		d := storetest.NewDesk(t, newStore(t))
 		h := newHarness(t, d, options{noDispatch: true, noRun: true})

@@ -13,6 +13,7 @@ import (
 // notices to technicians), but none for the rest of a company that has no
 // channel in this guild.
 func TestWants(t *testing.T) {
+	t.Parallel()
 	d := storetest.NewDesk(t, storetest.SQLite(t))
 	h := newHarness(t, d, options{noDispatch: true}) // binds Acme only
 	var _ dispatch.Selective = h.a

@@ -36,6 +36,7 @@ func (s *crashingState) SetBotState(ctx context.Context, name, value string) err
 // the dispatcher's retry finds the card in the channel's history by its
 // metadata instead of posting a second one, and later changes update it.
 func TestCardPostedButNotRecorded(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		d := storetest.NewDesk(t, newStore(t))
 		st := &crashingState{State: d.Store}

@@ -14,6 +14,7 @@ import (
 // TestCommands runs /support's subcommands, their refusals and usage
 // answers; a refusal changes nothing.
 func TestCommands(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		d := storetest.NewDesk(t, newStore(t))
 		h := newHarness(t, d, options{noDispatch: true})

@@ -40,6 +40,7 @@ func (h *harness) shareFile(user, threadTS, ts, text string, file map[string]any
 // and relayed nowhere; a file shared by a colleague outside the chat is
 // kept as a private note.
 func TestFiles(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		d := storetest.NewDesk(t, newStore(t))
 		h := newHarness(t, d, options{})

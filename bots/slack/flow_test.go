@@ -18,6 +18,7 @@ import (
 // not leak → an edit → transfer (/support) → close (button), with the one
 // card updated in place each time.
 func TestConversation(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		d := storetest.NewDesk(t, newStore(t))
 		h := newHarness(t, d, options{})

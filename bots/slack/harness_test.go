@@ -20,6 +20,7 @@ import (
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/dispatch"
 	"github.com/relaydesk/relaydesk/core/sqlstore/storetest"
+	"github.com/relaydesk/relaydesk/internal/testwait"
 )
 
 const (
@@ -79,7 +80,7 @@ func newHarness(t *testing.T, d *storetest.Desk, o options) *harness {
 	t.Helper()
 	h := &harness{t: t, d: d, sl: slacktest.New(t, botToken)}
 	cfg := slack.Config{BotToken: botToken, SigningSecret: secret, APIURL: h.sl.URL,
-		PublicURL: "https://help.example.com", Engine: d.Engine, Store: d.Store, State: d.Store, Leader: d.Store}
+		PublicURL: "https://help.example.com", Engine: d.Engine, Store: d.Store, State: d.Store, Leader: storetest.Leader{Store: d.Store}}
 	if o.socket {
 		h.sl.SocketMode(appToken)
 		cfg.AppToken = appToken
@@ -261,16 +262,22 @@ func (h *harness) event(name string, set map[string]any, header ...string) int {
 // card waits for the card of request #number and returns its ts.
 func (h *harness) card(number int64) string {
 	h.t.Helper()
-	var ts string
+	var ts, ch string
 	want := "Request #" + itoa(number) + " "
 	h.sl.Wait(h.t, "the card of #"+itoa(number), func(calls []slacktest.Call) bool {
 		for _, c := range calls {
 			if c.Method == "chat.postMessage" && !c.Failed && c.Fields["thread_ts"] == "" && strings.HasPrefix(c.Fields["text"], want) {
-				ts = c.TS
+				ts, ch = c.TS, c.Fields["channel"]
 				return true
 			}
 		}
 		return false
+	})
+	// Slack has the card before the adapter records it: until then a
+	// message in its thread would belong to no request.
+	testwait.Eventually(h.t, "the card of #"+itoa(number)+" recorded", func() bool {
+		_, err := h.d.Store.BotState(ctx, "slack:thread:"+ch+":"+ts)
+		return err == nil
 	})
 	return ts
 }

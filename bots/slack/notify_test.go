@@ -13,6 +13,7 @@ import (
 // about each new request of a company they serve while they are
 // available; the others, and everyone after /support notify off, get none.
 func TestNotify(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		d := storetest.NewDesk(t, newStore(t))
 		h := newHarness(t, d, options{})

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/relaydesk/relaydesk/bots"
 	"github.com/relaydesk/relaydesk/bots/slack"
 	"github.com/relaydesk/relaydesk/bots/slack/slacktest"
 	"github.com/relaydesk/relaydesk/core"
@@ -41,6 +42,7 @@ func ackText(t *testing.T, a slacktest.Ack) string {
 // know is acknowledged too; after Slack's disconnect the client reconnects
 // and carries on.
 func TestSocketMode(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		d := storetest.NewDesk(t, newStore(t))
 		h := newHarness(t, d, options{socket: true})
@@ -111,12 +113,40 @@ func TestSocketMode(t *testing.T) {
 	})
 }
 
+// probe is a Leader that tells when Lead is called and when it leads.
+type probe struct {
+	bots.Leader
+	called, leads chan struct{}
+}
+
+func newProbe(l bots.Leader) *probe {
+	return &probe{Leader: l, called: make(chan struct{}, 1), leads: make(chan struct{}, 1)}
+}
+
+func (p *probe) Lead(ctx context.Context, name string, fn func(ctx context.Context) error) error {
+	signal(p.called)
+	return p.Leader.Lead(ctx, name, func(ctx context.Context) error {
+		signal(p.leads)
+		return fn(ctx)
+	})
+}
+
+func signal(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
 // TestSocketModeFailover runs two adapters, as two processes would, on one
 // PostgreSQL database: only one holds the Socket Mode connection; when its
-// process ends, the other connects within seconds and serves.
+// process ends, the other connects within its retry interval and serves.
 func TestSocketModeFailover(t *testing.T) {
+	t.Parallel()
+	const retry = 50 * time.Millisecond
 	url := storetest.PostgresURL(t)
 	s1, s2 := storetest.Open(t, url), storetest.Open(t, url)
+	s2.LeadRetry = retry
 	d := storetest.NewDesk(t, s1)
 	if err := d.Engine.LinkIdentity(ctx, core.SystemActor(), core.Identity{Platform: "slack", ExternalID: aliceU,
 		Subject: core.ActorTechnician, SubjectID: d.Alice.ID}); err != nil {
@@ -124,9 +154,9 @@ func TestSocketModeFailover(t *testing.T) {
 	}
 	sl := slacktest.New(t, botToken)
 	sl.SocketMode(appToken)
-	start := func(leader *sqlstore.Store) (stop func()) {
+	start := func(s *sqlstore.Store, leader bots.Leader) (stop func()) {
 		a, err := slack.New(slack.Config{BotToken: botToken, AppToken: appToken, APIURL: sl.URL, Engine: d.Engine,
-			Store: leader, State: leader, Leader: leader})
+			Store: s, State: s, Leader: leader})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -152,10 +182,22 @@ func TestSocketModeFailover(t *testing.T) {
 		t.Cleanup(stop)
 		return stop
 	}
-	stop1 := start(s1)
+	stop1 := start(s1, storetest.Leader{Store: s1})
 	sl.WaitConnections(t, 1, 1)
-	start(s2)
-	time.Sleep(3 * time.Second) // longer than the leader's retry: the second must still wait
+	second := newProbe(storetest.Leader{Store: s2})
+	start(s2, second)
+	select {
+	case <-second.called:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the second process never tried to lead")
+	}
+	// That the second process does not lead shows only as nothing
+	// happening: give it a few tries, retry apart, before looking.
+	select {
+	case <-second.leads:
+		t.Fatal("the second process leads while the first holds the connection")
+	case <-time.After(5 * retry):
+	}
 	if accepted, open := sl.Connections(); accepted != 1 || open != 1 {
 		t.Fatalf("with two processes: %d connections accepted, %d open; want 1, 1", accepted, open)
 	}

@@ -72,6 +72,7 @@ func TestSubtypeFixtures(t *testing.T) {
 // deleted reply that had reached the customer stays, and its author is
 // told so.
 func TestThreadSubtypes(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		d := storetest.NewDesk(t, newStore(t))
 		logs := &logBuffer{}

@@ -22,6 +22,7 @@ import (
 // signed exactly as Slack signs them. Sent as it was signed, in 2018, the
 // example must be refused as stale, even with the right secret.
 func TestSignatureKnownAnswer(t *testing.T) {
+	t.Parallel()
 	const exampleSecret = "e6b19c573432dcc6b075501d51b51bb8"
 	const want = "v0=adada4ed31709aef585c2580ca3267678c6a8eaeb7e0c1aca3ee57b656886b2c"
 	body, err := os.ReadFile("testdata/signing_example.json")
@@ -42,6 +43,7 @@ func TestSignatureKnownAnswer(t *testing.T) {
 // TestRefusedRequests: what Slack did not sign, or signed too long ago, or
 // cannot be parsed, is refused and changes nothing.
 func TestRefusedRequests(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		d := storetest.NewDesk(t, newStore(t))
 		h := newHarness(t, d, options{noDispatch: true})
@@ -114,6 +116,7 @@ func TestRefusedRequests(t *testing.T) {
 
 // TestURLVerification answers Slack's challenge when the events URL is set.
 func TestURLVerification(t *testing.T) {
+	t.Parallel()
 	d := storetest.NewDesk(t, storetest.SQLite(t))
 	h := newHarness(t, d, options{noDispatch: true})
 	b := mustJSON(t, fixture(t, "url_verification.json", nil))
@@ -152,6 +155,7 @@ func mustJSON(t testing.TB, v any) []byte {
 // and a technician without access to the company are told why, and nothing
 // is passed on or stored.
 func TestThreadRefusals(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		d := storetest.NewDesk(t, newStore(t))
 		h := newHarness(t, d, options{})
@@ -187,6 +191,7 @@ func TestThreadRefusals(t *testing.T) {
 // changes nothing; unsigned, or signed with another secret, it is refused
 // like any request.
 func TestSSLCheck(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		d := storetest.NewDesk(t, newStore(t))
 		h := newHarness(t, d, options{noDispatch: true})

@@ -12,6 +12,7 @@ import (
 // TestCommands walks the bot's commands through a request's life; each
 // step is a command or message and the answer that must follow.
 func TestCommands(t *testing.T) {
+	t.Parallel()
 	d := storetest.NewDesk(t, storetest.SQLite(t))
 	h := newHarness(t, d, options{noDispatch: true})
 	alice := storetest.Actor(d.Alice)
@@ -59,6 +60,7 @@ func TestCommands(t *testing.T) {
 // language where there is a translation, English otherwise; the command
 // menu is registered in each language.
 func TestLanguages(t *testing.T) {
+	t.Parallel()
 	d := storetest.NewDesk(t, storetest.SQLite(t))
 	h := newHarness(t, d, options{noDispatch: true})
 	h.say("start_deeplink.json", 1, nil) // "/start acme", language "de"
@@ -91,6 +93,7 @@ func TestLanguages(t *testing.T) {
 // selects it for the chat; a link that is neither a company nor an invite
 // is refused.
 func TestCompanyChoice(t *testing.T) {
+	t.Parallel()
 	d := storetest.NewDesk(t, storetest.SQLite(t))
 	h := newHarness(t, d, options{noDispatch: true, company: "-"})
 	h.text(1, "/start")

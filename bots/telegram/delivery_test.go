@@ -10,6 +10,7 @@ import (
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/sqlstore"
 	"github.com/relaydesk/relaydesk/core/sqlstore/storetest"
+	"github.com/relaydesk/relaydesk/internal/testwait"
 )
 
 // TestChatsAreDeliveredApart: Telegram's 429 with a 30 s retry_after for
@@ -18,6 +19,7 @@ import (
 // the held chat's message reads "retrying" in the technicians' view, and
 // nothing of it went out.
 func TestChatsAreDeliveredApart(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		d := storetest.NewDesk(t, newStore(t))
 		h := newHarness(t, d, options{})
@@ -86,18 +88,14 @@ func TestChatsAreDeliveredApart(t *testing.T) {
 				t.Fatalf("Tess got %q while Telegram said to wait 30 s", c.Fields["text"])
 			}
 		}
-		v := must[core.RequestView](t)(e.ViewRequest(ctx, alice, requests[chat]))
 		var st []core.Delivery
-		for deadline := time.Now().Add(10 * time.Second); ; {
-			v = must[core.RequestView](t)(e.ViewRequest(ctx, alice, requests[chat]))
-			if st = v.Deliveries[tessFirst.ID]; len(st) == 1 && st[0].State == core.DeliveryRetrying {
-				break
+		testwait.Until(t, "Tess's held message to be marked retrying", func() error {
+			v := must[core.RequestView](t)(e.ViewRequest(ctx, alice, requests[chat]))
+			if st = v.Deliveries[tessFirst.ID]; len(st) != 1 || st[0].State != core.DeliveryRetrying {
+				return fmt.Errorf("it is marked %+v", st)
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("Tess's held message is marked %+v, want retrying", st)
-			}
-			time.Sleep(10 * time.Millisecond) // polling a condition, with a deadline
-		}
+			return nil
+		})
 		if !strings.Contains(st[0].Reason, "retry after 30s") {
 			t.Errorf("the reason given is %q", st[0].Reason)
 		}

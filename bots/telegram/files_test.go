@@ -14,6 +14,7 @@ import (
 // hand out, gets a clear answer and changes nothing, whether or not the
 // customer has a request open; no request is opened for it.
 func TestRefusedFiles(t *testing.T) {
+	t.Parallel()
 	doc := func(name string, size int64) map[string]any {
 		return map[string]any{"document": map[string]any{"file_name": name, "mime_type": "application/octet-stream",
 			"file_id": "doc-" + name, "file_unique_id": "u-" + name, "file_size": size}, "caption": nil}
@@ -67,6 +68,7 @@ func TestRefusedFiles(t *testing.T) {
 // TestCompanyFileLimit: the company's size limit is checked before the
 // download when Telegram tells the size, and after it otherwise.
 func TestCompanyFileLimit(t *testing.T) {
+	t.Parallel()
 	d := storetest.NewDesk(t, storetest.SQLite(t))
 	h := newHarness(t, d, options{noDispatch: true, company: "globex"}) // Globex takes 64 KB
 	big := []byte(strings.Repeat("log line\n", 10000))                  // 90 KB

@@ -18,6 +18,7 @@ import (
 // join, chat both ways (through a rate limit), files both ways, a note
 // that must not leak, end, close, and a new request after it.
 func TestConversation(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		d := storetest.NewDesk(t, newStore(t))
 		h := newHarness(t, d, options{})

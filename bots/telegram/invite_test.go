@@ -16,6 +16,7 @@ import (
 // herself nor what is addressed to the other customer; a screen-sharing
 // request comes with a button to the portal.
 func TestInviteDeepLink(t *testing.T) {
+	t.Parallel()
 	d := storetest.NewDesk(t, storetest.SQLite(t))
 	e, alice := d.Engine, storetest.Actor(d.Alice)
 	inv := must[core.Invited](t)(e.InviteCustomer(ctx, alice, d.Acme.ID, "VPN setup"))
@@ -86,6 +87,7 @@ func TestInviteDeepLink(t *testing.T) {
 // technicians read it once in a note, the undeliverable events are recorded
 // as failed and delivery goes on with the next events.
 func TestBlockedBot(t *testing.T) {
+	t.Parallel()
 	d := storetest.NewDesk(t, storetest.SQLite(t))
 	h := newHarness(t, d, options{})
 	e, alice := d.Engine, storetest.Actor(d.Alice)
@@ -136,6 +138,7 @@ func TestBlockedBot(t *testing.T) {
 // each request's lines in their order. (The two requests are two
 // conversations, delivered side by side: their lines may interleave.)
 func TestLaggingDispatcher(t *testing.T) {
+	t.Parallel()
 	d := storetest.NewDesk(t, storetest.SQLite(t))
 	e, alice := d.Engine, storetest.Actor(d.Alice)
 	if err := d.Store.EnsureCursor(ctx, "telegram", true); err != nil {

@@ -18,6 +18,7 @@ import (
 // call at once (with an hour's interval, a wait there would leave the test
 // hanging), and stopping the adapter ends the wait.
 func TestEmptyPollsPaced(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		t.Run("empty answers", func(t *testing.T) {
 			const interval = 100 * time.Millisecond

@@ -14,6 +14,7 @@ import (
 // processed, so none is skipped, and an update Telegram sends again (as
 // after a crash before the offset was saved) changes nothing.
 func TestRestart(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		d := storetest.NewDesk(t, newStore(t))
 		h := newHarness(t, d, options{noDispatch: true})
@@ -64,6 +65,7 @@ func TestRestart(t *testing.T) {
 // TestRestartAfterOpening: an update that opened a request, processed
 // again, does not post its message a second time into that request.
 func TestRestartAfterOpening(t *testing.T) {
+	t.Parallel()
 	d := storetest.NewDesk(t, storetest.SQLite(t))
 	h := newHarness(t, d, options{noDispatch: true})
 	h.text(201, "the first words")
@@ -89,6 +91,7 @@ func TestRestartAfterOpening(t *testing.T) {
 // limited, getFile down, a reply rate limited) delays an update but loses
 // nothing and applies nothing twice.
 func TestTransientFailures(t *testing.T) {
+	t.Parallel()
 	d := storetest.NewDesk(t, storetest.SQLite(t))
 	h := newHarness(t, d, options{noDispatch: true})
 	h.text(1, "hello")

@@ -12,6 +12,7 @@ import (
 // customer may see: a web customer's request and technicians' notes are
 // none of the bot's business.
 func TestWants(t *testing.T) {
+	t.Parallel()
 	d := storetest.NewDesk(t, storetest.SQLite(t))
 	e, alice := d.Engine, storetest.Actor(d.Alice)
 	h := newHarness(t, d, options{noDispatch: true})

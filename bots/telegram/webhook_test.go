@@ -18,6 +18,7 @@ const secret = "s3cret_webhook-Token"
 // refuses updates without the secret before anything else (401, nothing
 // changes), and applies an update once however often Telegram sends it.
 func TestWebhook(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		d := storetest.NewDesk(t, newStore(t))
 		h := newHarness(t, d, options{noDispatch: true, webhook: secret})
@@ -86,6 +87,7 @@ func TestWebhook(t *testing.T) {
 // TestWebhookNeedsHTTPS: Telegram delivers webhooks over https only; with an
 // http PUBLIC_URL the adapter polls, and mounts nothing.
 func TestWebhookNeedsHTTPS(t *testing.T) {
+	t.Parallel()
 	d := storetest.NewDesk(t, storetest.SQLite(t))
 	h := newHarness(t, d, options{noDispatch: true, webhook: secret, publicURL: "http://127.0.0.1:8080"})
 	if h.a.Webhook() {

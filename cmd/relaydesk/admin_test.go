@@ -54,8 +54,10 @@ func args(s string) []string { return strings.Fields(s) }
 // TestAdminRoundTrip sets a desk up through the CLI as an operator would,
 // on each database.
 func TestAdminRoundTrip(t *testing.T) {
+	t.Parallel()
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
 			p := newProgram(t, b.url(t))
 			steps := []step{
 				{args: args("migrate"), stdout: []string{"applied 0001_init"}},
@@ -110,8 +112,10 @@ func TestAdminRoundTrip(t *testing.T) {
 // TestAdminRefusals: bad arguments fail with a message that says what is
 // wrong, exit 2 for usage mistakes and 1 for what the desk refuses.
 func TestAdminRefusals(t *testing.T) {
+	t.Parallel()
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
 			p := newProgram(t, b.url(t))
 			for _, s := range []step{
 				{args: args("admin company create --name Acme")},
@@ -184,6 +188,7 @@ func TestAdminRefusals(t *testing.T) {
 // TestHelp: every command explains itself with -h (exit 0, on stdout), and
 // no command at all prints the overall usage as a usage error.
 func TestHelp(t *testing.T) {
+	t.Parallel()
 	p := newProgram(t, "sqlite:"+t.TempDir()+"/never-opened.db")
 	tests := []struct {
 		cmd  string

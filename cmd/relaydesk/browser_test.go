@@ -24,6 +24,8 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/relaydesk/relaydesk/internal/testwait"
 )
 
 // chromium finds the browser, or skips the test saying why (fails when CI
@@ -85,6 +87,7 @@ func shot(t *testing.T, dir, name string) chromedp.Action {
 // downloads the file; the technician ends the chat and closes the request.
 // A technician of another company never sees any of it.
 func TestBrowser(t *testing.T) {
+	t.Parallel()
 	exe := chromium(t)
 	pics := screenshots(t)
 	addr := freePort(t)
@@ -323,48 +326,45 @@ func TestBrowser(t *testing.T) {
 // a deadline, not a fixed delay.
 func waitText(t *testing.T, ctx context.Context, sel, want string, opts ...chromedp.QueryOption) {
 	t.Helper()
-	var text string
-	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); {
+	testwait.Until(t, fmt.Sprintf("%s to show %q", sel, want), func() error {
+		var text string
 		err := chromedp.Run(ctx, chromedp.Text(sel, &text, append([]chromedp.QueryOption{chromedp.ByQuery}, opts...)...))
-		if err == nil && strings.Contains(text, want) {
-			return
+		if err != nil {
+			return err
 		}
-		if err := chromedp.Run(ctx, chromedp.Sleep(50*time.Millisecond)); err != nil {
-			t.Fatal(err)
+		if !strings.Contains(text, want) {
+			return fmt.Errorf("it shows:\n%s", text)
 		}
-	}
-	t.Fatalf("%s never showed %q; it shows:\n%s", sel, want, text)
+		return nil
+	})
 }
 
 // waitUntil polls a JavaScript expression (which may return a promise)
 // until it is true.
 func waitUntil(t *testing.T, ctx context.Context, what, expr string) {
 	t.Helper()
-	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); {
+	testwait.Until(t, what, func() error {
 		var ok bool
 		err := chromedp.Run(ctx, chromedp.Evaluate(expr, &ok, func(p *runtime.EvaluateParams) *runtime.EvaluateParams {
 			return p.WithAwaitPromise(true)
 		}))
-		if err == nil && ok {
-			return
+		if err == nil && !ok {
+			err = fmt.Errorf("%s is false", expr)
 		}
-		if err := chromedp.Run(ctx, chromedp.Sleep(50*time.Millisecond)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Fatalf("timed out waiting until %s", what)
+		return err
+	})
 }
 
 // waitFile waits for a download to finish with the expected content.
 func waitFile(t *testing.T, path, want string) {
 	t.Helper()
-	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+	testwait.Until(t, path+" to be downloaded with the right content", func() error {
 		if b, err := os.ReadFile(path); err == nil && string(b) == want {
-			return
+			return nil
 		}
-	}
-	entries, _ := os.ReadDir(filepath.Dir(path))
-	t.Fatalf("%s was not downloaded with the right content; the folder has %v", path, entries)
+		entries, _ := os.ReadDir(filepath.Dir(path))
+		return fmt.Errorf("the folder has %v", entries)
+	})
 }
 
 // pngFixture is a small real PNG, as a screenshot a customer would send.

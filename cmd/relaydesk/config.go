@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/relaydesk/relaydesk/bots/discord"
 	"github.com/relaydesk/relaydesk/bots/slack"
@@ -35,6 +36,10 @@ type Config struct {
 	// DeliveryConcurrency bounds the conversations this process delivers to
 	// one platform at once.
 	DeliveryConcurrency int
+	// DeliveryPoll is how often the dispatcher looks for events no commit
+	// woke it for: those another process wrote to SQLite (on PostgreSQL
+	// other processes' commits wake it at once).
+	DeliveryPoll time.Duration
 
 	Slack    SlackConfig
 	Discord  DiscordConfig
@@ -113,6 +118,10 @@ const (
 	// limit at ~100 ms a call (Discord's 50 a second needs about 5 calls
 	// in flight) with room for calls that wait on a chat's or channel's pace.
 	DefaultDeliveryConcurrency = 32
+
+	// DefaultDeliveryPoll is the dispatcher's own default: on SQLite a
+	// message written by `relaydesk admin` or a script goes out within it.
+	DefaultDeliveryPoll = time.Second
 )
 
 // LoadConfig reads the configuration through getenv (os.Getenv, or a map
@@ -223,6 +232,14 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("DELIVERY_CONCURRENCY %q: use a whole number from 1 to 1000", v))
 		}
 		c.DeliveryConcurrency = n
+	}
+	c.DeliveryPoll = DefaultDeliveryPoll
+	if v := get("DELIVERY_POLL_INTERVAL", ""); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 10*time.Millisecond || d > time.Hour {
+			errs = append(errs, fmt.Errorf("DELIVERY_POLL_INTERVAL %q: use a duration from 10ms to 1h, such as 1s or 250ms", v))
+		}
+		c.DeliveryPoll = d
 	}
 	if lvl := get("LOG_LEVEL", "info"); c.LogLevel.UnmarshalText([]byte(lvl)) != nil {
 		errs = append(errs, fmt.Errorf("LOG_LEVEL %q: use debug, info, warn or error", lvl))

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	main "github.com/relaydesk/relaydesk/cmd/relaydesk"
 	"github.com/relaydesk/relaydesk/core/sqlstore"
@@ -33,6 +34,7 @@ func TestLoadConfig(t *testing.T) {
 					LogLevel:            slog.LevelInfo,
 					LogFormat:           "text",
 					DeliveryConcurrency: main.DefaultDeliveryConcurrency,
+					DeliveryPoll:        main.DefaultDeliveryPoll,
 					Slack:               main.SlackConfig{APIURL: "https://slack.com/api/"},
 					Discord:             main.DiscordConfig{APIURL: "https://discord.com/api/v10"},
 					Telegram:            main.TelegramConfig{APIURL: "https://api.telegram.org"},
@@ -168,6 +170,15 @@ func TestLoadConfig(t *testing.T) {
 			},
 		},
 		{
+			name: "delivery poll interval",
+			env:  map[string]string{"DELIVERY_POLL_INTERVAL": " 250ms "},
+			check: func(t *testing.T, c main.Config) {
+				if c.DeliveryPoll != 250*time.Millisecond {
+					t.Errorf("DeliveryPoll %s", c.DeliveryPoll)
+				}
+			},
+		},
+		{
 			name: "trusted proxies as addresses and prefixes",
 			env:  map[string]string{"TRUSTED_PROXIES": " 10.1.2.3/8 ,127.0.0.1, ::1"},
 			check: func(t *testing.T, c main.Config) {
@@ -216,6 +227,8 @@ func TestLoadConfigRejects(t *testing.T) {
 		{"unknown LOG_LEVEL", map[string]string{"LOG_LEVEL": "loud"}, []string{"LOG_LEVEL", "debug, info, warn or error"}},
 		{"no concurrency", map[string]string{"DELIVERY_CONCURRENCY": "0"}, []string{"DELIVERY_CONCURRENCY", "1 to 1000"}},
 		{"concurrency not a number", map[string]string{"DELIVERY_CONCURRENCY": "lots"}, []string{"DELIVERY_CONCURRENCY", "1 to 1000"}},
+		{"poll interval without a unit", map[string]string{"DELIVERY_POLL_INTERVAL": "5"}, []string{"DELIVERY_POLL_INTERVAL", "10ms to 1h"}},
+		{"poll interval too short", map[string]string{"DELIVERY_POLL_INTERVAL": "1ms"}, []string{"DELIVERY_POLL_INTERVAL", "10ms to 1h"}},
 		{"unknown LOG_FORMAT", map[string]string{"LOG_FORMAT": "xml"}, []string{"LOG_FORMAT", "text or json"}},
 		{"TELEGRAM_BOT_TOKEN not from BotFather", map[string]string{"TELEGRAM_BOT_TOKEN": "xoxb-leaked-slack-token"},
 			[]string{"TELEGRAM_BOT_TOKEN", "@BotFather"}},

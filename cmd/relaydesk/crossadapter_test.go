@@ -20,6 +20,7 @@ import (
 // never reaches Telegram; Alice closes with the Close button, the customer
 // is told, and the card ends Completed without buttons.
 func TestTelegramCustomerSlackTechnician(t *testing.T) {
+	t.Parallel()
 	const (
 		tgToken   = "987654321:AAH-crossadapter_test_token"
 		slToken   = "xoxb-crossadapter-test-token"

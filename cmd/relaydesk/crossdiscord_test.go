@@ -23,6 +23,7 @@ import (
 // button, the customer is told, and the card ends Completed without
 // buttons.
 func TestTelegramCustomerDiscordTechnician(t *testing.T) {
+	t.Parallel()
 	const (
 		tgToken  = "987654321:AAH-crossdiscord_test_token"
 		dcToken  = "MTE4.crossdiscord-test-token"

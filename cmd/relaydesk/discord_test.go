@@ -5,15 +5,16 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/relaydesk/relaydesk/bots/discord/discordtest"
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/blob"
 	"github.com/relaydesk/relaydesk/core/sqlstore/storetest"
+	"github.com/relaydesk/relaydesk/internal/testwait"
 )
 
 // TestServeDiscord starts the real program with the Discord settings
@@ -25,6 +26,7 @@ import (
 // in place; after she joins, her message in the thread reaches the
 // customer. On SQLite and PostgreSQL.
 func TestServeDiscord(t *testing.T) {
+	t.Parallel()
 	const (
 		token   = "MTE4.serve-test-discord-token-never-logged"
 		appID   = "775799577604522054"
@@ -37,10 +39,14 @@ func TestServeDiscord(t *testing.T) {
 	}
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
 			dbURL := b.url(t)
 			p := newProgram(t, dbURL)
 			dc := discordtest.New(t, token)
 			p.env["HTTP_ADDR"] = "127.0.0.1:0"
+			// On SQLite serve hears of another process's commits only by
+			// polling: poll often, not every second.
+			p.env["DELIVERY_POLL_INTERVAL"] = "20ms"
 			p.env["DISCORD_BOT_TOKEN"] = token
 			p.env["DISCORD_APP_ID"] = appID
 			p.env["DISCORD_PUBLIC_KEY"] = hex.EncodeToString(pub)
@@ -145,20 +151,16 @@ func TestServeDiscord(t *testing.T) {
 				"author": map[string]any{"id": alice, "username": "alice"}, "content": "On my way, Tess.",
 				"timestamp": "2026-01-01T12:00:00.000000+00:00"})
 			cust := core.CustomerActor(o.Participant.ID)
-			deadline := time.Now().Add(15 * time.Second)
-			for {
+			testwait.Until(t, "Alice's thread message to reach the customer", func() error {
 				v, err := e.ViewRequest(ctx, cust, o.Request.ID)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if n := len(v.Messages); n > 0 && v.Messages[n-1].Body == "On my way, Tess." {
-					break
+				if n := len(v.Messages); n == 0 || v.Messages[n-1].Body != "On my way, Tess." {
+					return fmt.Errorf("the log says:\n%s", errb.String())
 				}
-				if time.Now().After(deadline) {
-					t.Fatalf("Alice's thread message did not reach the customer:\n%s", errb.String())
-				}
-				time.Sleep(20 * time.Millisecond)
-			}
+				return nil
+			})
 
 			srv.stop()
 			log := errb.String()

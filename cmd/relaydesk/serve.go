@@ -43,7 +43,7 @@ func (c *call) serve(ctx context.Context) error {
 	met := metrics.New(reg, version)
 
 	disp := dispatch.New(d.store, dispatch.Options{Logger: log.With("component", "dispatch"), Metrics: met,
-		InFlight: d.cfg.DeliveryConcurrency})
+		InFlight: d.cfg.DeliveryConcurrency, Poll: d.cfg.DeliveryPoll})
 	srv := web.New(web.Config{Logger: log.With("component", "http"), DB: d.store, Metrics: reg, Requests: met,
 		// A reverse proxy carries everyone's connections: the cap per
 		// client address is the proxy's business there.

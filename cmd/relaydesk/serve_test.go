@@ -8,18 +8,19 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/relaydesk/relaydesk/bots/telegram/telegramtest"
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/blob"
 	"github.com/relaydesk/relaydesk/core/sqlstore/storetest"
+	"github.com/relaydesk/relaydesk/internal/testwait"
 )
 
 // TestServe starts the real program as `relaydesk serve` on a free
 // loopback port, checks what it answers, then stops it as SIGTERM would
 // (by ending its context) and checks it exits 0 after a clean shutdown.
 func TestServe(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		backend int // index in backends
@@ -34,6 +35,7 @@ func TestServe(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			p := newProgram(t, backends()[tt.backend].url(t))
 			p.env["HTTP_ADDR"] = "127.0.0.1:0"
 			for k, v := range tt.env {
@@ -42,7 +44,7 @@ func TestServe(t *testing.T) {
 			srv := p.serve()
 			base, errb := srv.base, srv.log
 
-			waitFor(t, base+"/healthz", http.StatusOK, 10*time.Second)
+			waitFor(t, base+"/healthz", http.StatusOK)
 			if code, body := fetch(t, base+"/healthz"); code != 200 || body != "ok" {
 				t.Errorf("/healthz = %d %q", code, body)
 			}
@@ -88,27 +90,22 @@ func TestServe(t *testing.T) {
 	}
 }
 
-// waitFor polls url until it answers code or the deadline passes. The
-// listener is bound before OnListen is called, so this normally succeeds
-// at once; the loop only covers the server goroutine's start.
-func waitFor(t *testing.T, url string, code int, within time.Duration) {
+// waitFor polls url until it answers code. The listener is bound before
+// OnListen is called, so this normally succeeds at once; polling only
+// covers the server goroutine's start.
+func waitFor(t *testing.T, url string, code int) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
+	testwait.Until(t, fmt.Sprintf("%s to answer %d", url, code), func() error {
 		res, err := http.Get(url)
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == code {
-				return
-			}
+		if err != nil {
+			return err
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s did not answer %d within %s (last error %v)", url, code, within, err)
+		res.Body.Close()
+		if res.StatusCode != code {
+			return fmt.Errorf("it answered %d", res.StatusCode)
 		}
-		<-tick.C
-	}
+		return nil
+	})
 }
 
 func fetch(t *testing.T, url string) (int, string) {
@@ -134,6 +131,7 @@ func fetch(t *testing.T, url string) (int, string) {
 // reaches the customer through serve's dispatcher. Long polling on SQLite
 // and PostgreSQL (where one process leads), and webhook mode.
 func TestServeTelegram(t *testing.T) {
+	t.Parallel()
 	const token = "987654321:AAH-serve_test_token_never_logged"
 	const secret = "serve-test_webhook-secret"
 	tests := []struct {
@@ -147,10 +145,14 @@ func TestServeTelegram(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			dbURL := backends()[tt.backend].url(t)
 			p := newProgram(t, dbURL)
 			tg := telegramtest.New(t, token)
 			p.env["HTTP_ADDR"] = "127.0.0.1:0"
+			// On SQLite serve hears of another process's commits only by
+			// polling: poll often, not every second.
+			p.env["DELIVERY_POLL_INTERVAL"] = "20ms"
 			p.env["TELEGRAM_BOT_TOKEN"] = token
 			p.env["TELEGRAM_API_URL"] = tg.URL
 			if tt.webhook {

@@ -12,8 +12,10 @@ import (
 // lets a technician locked out by failed sign-ins into a running serve at
 // once, though the CLI is another process than the one that counted them.
 func TestClearSignInsFromTheCLI(t *testing.T) {
+	t.Parallel()
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
 			p := newProgram(t, b.url(t))
 			p.env["HTTP_ADDR"] = "127.0.0.1:0"
 			const pw = "a long enough password"

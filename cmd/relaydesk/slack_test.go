@@ -19,6 +19,7 @@ import (
 // another process gets its card in the channel; Alice's "Assign to me"
 // button updates that card in place. On SQLite and PostgreSQL.
 func TestServeSlack(t *testing.T) {
+	t.Parallel()
 	const (
 		token     = "xoxb-serve-test-token-never-logged"
 		signing   = "serve-test-signing-secret-never-logged"
@@ -27,10 +28,14 @@ func TestServeSlack(t *testing.T) {
 	)
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
 			dbURL := b.url(t)
 			p := newProgram(t, dbURL)
 			sl := slacktest.New(t, token)
 			p.env["HTTP_ADDR"] = "127.0.0.1:0"
+			// On SQLite serve hears of another process's commits only by
+			// polling: poll often, not every second.
+			p.env["DELIVERY_POLL_INTERVAL"] = "20ms"
 			p.env["SLACK_BOT_TOKEN"] = token
 			p.env["SLACK_SIGNING_SECRET"] = signing
 			p.env["SLACK_API_URL"] = strings.TrimSuffix(sl.URL, "/") // relaydesk adds the slash slack-go needs
@@ -128,6 +133,7 @@ func TestServeSlack(t *testing.T) {
 // /support link pushed over the WebSocket is answered in its
 // acknowledgement; no /slack/... endpoint is mounted.
 func TestServeSlackSocketMode(t *testing.T) {
+	t.Parallel()
 	const (
 		token    = "xoxb-socket-test-token-never-logged"
 		appToken = "xapp-1-A1-socket-test-never-logged"

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/relaydesk/relaydesk/bots/telegram/telegramtest"
+	"github.com/relaydesk/relaydesk/internal/testwait"
 )
 
 // consoleClient is a technician's browser talking to the console's API.
@@ -89,6 +90,7 @@ func (cc *consoleClient) api(method, path string, in any, want int) string {
 // real program: open, assign, join, chat both ways, files both ways, a
 // private note that never reaches Telegram, end, close.
 func TestTelegramCustomerConsoleTechnician(t *testing.T) {
+	t.Parallel()
 	const token = "987654321:AAH-console_test_token"
 	tg := telegramtest.New(t, token)
 	addr := freePort(t)
@@ -147,13 +149,9 @@ func TestTelegramCustomerConsoleTechnician(t *testing.T) {
 	}
 	tg.AddFile("photo-1", "photos/file_1.jpg", jpg.Bytes())
 	tg.Push(t, update(2, `"photo": [{"file_id": "photo-1", "file_unique_id": "u1", "file_size": `+fmt.Sprint(jpg.Len())+`, "width": 16, "height": 16}]`))
-	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(alice.api("GET", "/console/api/requests/"+id, nil, 200), ".jpg") {
-		if time.Now().After(deadline) {
-			t.Fatal("the customer's photo never reached the console")
-		}
-		time.Sleep(20 * time.Millisecond) // polling a condition, with a deadline
-	}
+	testwait.Eventually(t, "the customer's photo in the console", func() bool {
+		return strings.Contains(alice.api("GET", "/console/api/requests/"+id, nil, 200), ".jpg")
+	})
 
 	// Alice sends a file; the customer receives it as a document.
 	var buf bytes.Buffer
@@ -199,19 +197,17 @@ func TestTelegramCustomerConsoleTechnician(t *testing.T) {
 		}
 		return delivery{}, false
 	}
-	deadline = time.Now().Add(30 * time.Second)
-	for {
-		if d, ok := stateOf("Are you still there?"); ok && d.State == "failed" {
-			if d.Destination != "telegram" || !strings.Contains(d.Reason, "Tess blocked the bot") {
-				t.Fatalf("the undelivered reply is marked %+v", d)
-			}
-			break
+	var failed delivery
+	testwait.Until(t, "the reply to a blocked bot to be marked failed", func() error {
+		d, ok := stateOf("Are you still there?")
+		if !ok || d.State != "failed" {
+			return fmt.Errorf("it is marked %+v", d)
 		}
-		if time.Now().After(deadline) {
-			d, _ := stateOf("Are you still there?")
-			t.Fatalf("the reply to a blocked bot is still marked %+v", d)
-		}
-		time.Sleep(20 * time.Millisecond) // polling a condition, with a deadline
+		failed = d
+		return nil
+	})
+	if failed.Destination != "telegram" || !strings.Contains(failed.Reason, "Tess blocked the bot") {
+		t.Fatalf("the undelivered reply is marked %+v", failed)
 	}
 	if d, ok := stateOf("Unplug it, please."); !ok || d.State != "sent" {
 		t.Fatalf("the delivered reply is marked %+v", d)

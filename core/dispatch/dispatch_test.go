@@ -13,6 +13,7 @@ import (
 	"github.com/relaydesk/relaydesk/core/dispatch"
 	"github.com/relaydesk/relaydesk/core/sqlstore"
 	"github.com/relaydesk/relaydesk/core/sqlstore/storetest"
+	"github.com/relaydesk/relaydesk/internal/testwait"
 )
 
 // sink collects what destinations received, and signals each delivery.
@@ -60,19 +61,6 @@ func (s *sink) wait(t *testing.T, n int) {
 		case <-deadline:
 			t.Fatalf("only %d of %d events delivered", s.count(), n)
 		}
-	}
-}
-
-// eventually polls cond until it holds, failing after a deadline: for state
-// that the dispatcher records after the delivery a test can wait for.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 
@@ -221,8 +209,10 @@ func run(t *testing.T, d *dispatch.Dispatcher) (cancel func()) {
 // taking an event still gets every event exactly once, each request's in
 // order.
 func TestDeliveryThroughFailures(t *testing.T) {
+	t.Parallel()
 	for _, be := range storetest.Backends() {
 		t.Run(be.Name, func(t *testing.T) {
+			t.Parallel()
 			s := be.New(t)
 			desk := storetest.NewDesk(t, s)
 			fill(t, desk, 10, 0)
@@ -253,8 +243,10 @@ func TestDeliveryThroughFailures(t *testing.T) {
 // time. The destination lets no call finish until four are in flight at
 // once, which one-at-a-time delivery never reaches.
 func TestConversationsInParallel(t *testing.T) {
+	t.Parallel()
 	for _, be := range storetest.Backends() {
 		t.Run(be.Name, func(t *testing.T) {
+			t.Parallel()
 			s := be.New(t)
 			desk := storetest.NewDesk(t, s)
 			fill(t, desk, 8, 0)
@@ -339,8 +331,10 @@ func (c *crashingLog) Claim(ctx context.Context, dest, owner string, n int, ttl 
 // same database: once the dead one's leases lapse it delivers the rest,
 // losing nothing; only what was in flight at the crash may come twice.
 func TestResumeAfterCrash(t *testing.T) {
+	t.Parallel()
 	for _, be := range storetest.Backends() {
 		t.Run(be.Name, func(t *testing.T) {
+			t.Parallel()
 			url := be.URL(t)
 			s1 := storetest.Open(t, url)
 			desk := storetest.NewDesk(t, s1)
@@ -383,8 +377,10 @@ func TestResumeAfterCrash(t *testing.T) {
 // stream; the next one, on a new connection, delivers the rest: nothing
 // lost, nothing twice.
 func TestResumeAfterStop(t *testing.T) {
+	t.Parallel()
 	for _, be := range storetest.Backends() {
 		t.Run(be.Name, func(t *testing.T) {
+			t.Parallel()
 			url := be.URL(t)
 			s1 := storetest.Open(t, url)
 			desk := storetest.NewDesk(t, s1)
@@ -431,8 +427,10 @@ func convState(t *testing.T, s *sqlstore.Store, dest, requestID string) (deliver
 // holds that request back at least as long as asked, while every other
 // request flows on; the held one's state says why it waits.
 func TestRetryAfterHoldsOnlyItsConversation(t *testing.T) {
+	t.Parallel()
 	for _, be := range storetest.Backends() {
 		t.Run(be.Name, func(t *testing.T) {
+			t.Parallel()
 			s := be.New(t)
 			desk := storetest.NewDesk(t, s)
 			opened := fill(t, desk, 6, 0)
@@ -464,7 +462,7 @@ func TestRetryAfterHoldsOnlyItsConversation(t *testing.T) {
 					t.Fatal("the held event went out while the platform said to wait")
 				}
 			}
-			eventually(t, "the held conversation's state", func() bool {
+			testwait.Eventually(t, "the held conversation's state", func() bool {
 				d, n, why := convState(t, s, "limited", slow)
 				return d == 1 && n >= 1 && why != ""
 			})
@@ -475,7 +473,7 @@ func TestRetryAfterHoldsOnlyItsConversation(t *testing.T) {
 			if gap := tries[len(tries)-1].Sub(tries[len(tries)-2]); gap < wait {
 				t.Fatalf("retried after %v, before the %v the destination asked for", gap, wait)
 			}
-			eventually(t, "the delivered state", func() bool {
+			testwait.Eventually(t, "the delivered state", func() bool {
 				d, n, why := convState(t, s, "limited", slow)
 				return d == 2 && n == 0 && why == ""
 			})
@@ -486,8 +484,10 @@ func TestRetryAfterHoldsOnlyItsConversation(t *testing.T) {
 // TestPermanentFailure: an event a destination refuses for good is recorded
 // and skipped; the rest flows on.
 func TestPermanentFailure(t *testing.T) {
+	t.Parallel()
 	for _, be := range storetest.Backends() {
 		t.Run(be.Name, func(t *testing.T) {
+			t.Parallel()
 			s := be.New(t)
 			desk := storetest.NewDesk(t, s)
 			fill(t, desk, 3, 0)
@@ -505,7 +505,7 @@ func TestPermanentFailure(t *testing.T) {
 			run(t, disp)
 			k.wait(t, len(want)-1)
 			checkDelivered(t, k, append(want[:1:1], want[2:]...), "")
-			eventually(t, "the failure on record", func() bool {
+			testwait.Eventually(t, "the failure on record", func() bool {
 				var n int
 				if err := s.DB().Get(&n, s.DB().Rebind(`SELECT COUNT(*) FROM dispatch_failures WHERE destination = ? AND seq = ? AND rseq = ?`),
 					"blocked", bad.Pos.Seq, bad.RSeq); err != nil || n > 1 {
@@ -533,8 +533,10 @@ func (p *picky) Wants(ctx context.Context, ev core.Event) (bool, error) {
 // passed to it and leave no conversation behind, while those it wants are
 // delivered as usual, in order.
 func TestSelectiveDestination(t *testing.T) {
+	t.Parallel()
 	for _, be := range storetest.Backends() {
 		t.Run(be.Name, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			s := be.New(t)
 			desk := storetest.NewDesk(t, s)
@@ -575,8 +577,10 @@ func TestSelectiveDestination(t *testing.T) {
 // records, in the same transaction, so that no other process takes them
 // and no second write is needed.
 func TestAdvanceClaims(t *testing.T) {
+	t.Parallel()
 	for _, be := range storetest.Backends() {
 		t.Run(be.Name, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			s := be.New(t)
 			desk := storetest.NewDesk(t, s)
@@ -588,10 +592,20 @@ func TestAdvanceClaims(t *testing.T) {
 				t.Fatalf("lease: %v %v", ok, err)
 			}
 			o := fill(t, desk, 2, 0)
-			evs, _, err := s.EventsAfter(ctx, pos, 100)
-			if err != nil || len(evs) == 0 {
-				t.Fatalf("events: %d, %v", len(evs), err)
-			}
+			// Other tests' transactions on the PostgreSQL server may hold
+			// the new events back for a moment.
+			var evs []core.Event
+			testwait.Until(t, "the events to be read", func() error {
+				var held bool
+				var err error
+				if evs, held, err = s.EventsAfter(ctx, pos, 100); err != nil {
+					t.Fatal(err)
+				}
+				if held || len(evs) == 0 {
+					return fmt.Errorf("%d events, held back %v", len(evs), held)
+				}
+				return nil
+			})
 			pending := []dispatch.Pending{{RequestID: o[0].Request.ID, Last: 2}, {RequestID: o[1].Request.ID, Last: 2}}
 			got, err := s.Advance(ctx, "d", "one", evs[len(evs)-1].Pos, time.Minute, pending, 1)
 			if err != nil {

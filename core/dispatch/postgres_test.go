@@ -9,12 +9,15 @@ import (
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/dispatch"
 	"github.com/relaydesk/relaydesk/core/sqlstore/storetest"
+	"github.com/relaydesk/relaydesk/internal/testwait"
 )
 
 // TestNotifyWakesAnotherProcess: an event committed through one connection
 // pool wakes the subscribers of another, as in another process; a
 // dispatcher there that polls only once an hour delivers it at once.
 func TestNotifyWakesAnotherProcess(t *testing.T) {
+	// Not parallel: it checks that nothing woke the reader, and this
+	// package's other tests NOTIFY on the same database-wide channel.
 	url := storetest.PostgresURL(t)
 	writer, reader := storetest.Open(t, url), storetest.Open(t, url)
 	wake, unsubscribe := reader.Subscribe()
@@ -54,6 +57,7 @@ func TestNotifyWakesAnotherProcess(t *testing.T) {
 // writing and never releases anything) and the other delivers what the
 // dead one held once its leases lapse.
 func TestTwoProcessesShareADestination(t *testing.T) {
+	t.Parallel()
 	url := storetest.PostgresURL(t)
 	a, b := storetest.Open(t, url), storetest.Open(t, url)
 	storetest.Listen(t, a)
@@ -94,7 +98,7 @@ func TestTwoProcessesShareADestination(t *testing.T) {
 	want := logged(t, a)
 	k.wait(t, len(want))
 	checkDelivered(t, k, want, "")
-	eventually(t, "each process to count two", func() bool { return da.Peers("shared") == 2 && db.Peers("shared") == 2 })
+	testwait.Eventually(t, "each process to count two", func() bool { return da.Peers("shared") == 2 && db.Peers("shared") == 2 })
 
 	// Kill a while it holds conversations: b takes them over.
 	logA.crashed.Store(true)

@@ -11,6 +11,7 @@ import (
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/dispatch"
 	"github.com/relaydesk/relaydesk/core/sqlstore/storetest"
+	"github.com/relaydesk/relaydesk/internal/testwait"
 )
 
 // TestDeliveryStateOfMessages: technicians see, on each message the
@@ -18,8 +19,10 @@ import (
 // (with the reason), retrying (with the reason) and, behind that, queued.
 // Private notes get no state.
 func TestDeliveryStateOfMessages(t *testing.T) {
+	t.Parallel()
 	for _, be := range storetest.Backends() {
 		t.Run(be.Name, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			s := be.New(t)
 			desk := storetest.NewDesk(t, s)
@@ -72,7 +75,7 @@ func TestDeliveryStateOfMessages(t *testing.T) {
 				}
 				return out
 			}
-			eventually(t, "the stuck message to be retrying", func() bool {
+			testwait.Eventually(t, "the stuck message to be retrying", func() bool {
 				return state()[stuck.ID].State == core.DeliveryRetrying
 			})
 			got := state()
@@ -103,7 +106,7 @@ func TestDeliveryStateOfMessages(t *testing.T) {
 			}
 
 			release.Store(true)
-			eventually(t, "everything sent", func() bool {
+			testwait.Eventually(t, "everything sent", func() bool {
 				st := state()
 				return st[stuck.ID].State == core.DeliverySent && st[behind.ID].State == core.DeliverySent
 			})

@@ -10,6 +10,7 @@ import (
 )
 
 func TestBotState(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		s := newStore(t)
 		ctx := context.Background()

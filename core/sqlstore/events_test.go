@@ -15,6 +15,7 @@ import (
 // through the index instead of walking the index from the log's start,
 // which made every read as slow as the log is long.
 func TestLogReadSeeks(t *testing.T) {
+	t.Parallel()
 	plan, err := sqlstore.LogReadPlan(context.Background(), storetest.SQLite(t))
 	if err != nil {
 		t.Fatal(err)
@@ -27,6 +28,7 @@ func TestLogReadSeeks(t *testing.T) {
 // TestLogReadAfter: the events after a position, and none after a position
 // past the log's end, on both databases.
 func TestLogReadAfter(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		ctx := context.Background()
 		d := storetest.NewDesk(t, newStore(t))

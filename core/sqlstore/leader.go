@@ -9,19 +9,20 @@ import (
 	"time"
 )
 
-// How often Lead tries to take a lock someone else holds, and how often
-// the leader checks that its lock's connection is alive. Another process
-// takes over within about leadRetry of the leader's end, or
-// leadRetry+leadPing of its connection's death.
+// How often Lead tries to take a lock someone else holds, unless
+// Store.LeadRetry says otherwise, and how often the leader checks that its
+// lock's connection is alive. Another process takes over within about the
+// retry interval of the leader's end, or that plus leadPing of its
+// connection's death.
 const (
-	leadRetry = 2 * time.Second
-	leadPing  = 2 * time.Second
+	defaultLeadRetry = 2 * time.Second
+	leadPing         = 2 * time.Second
 )
 
 // Lead runs fn while this process is the only one of those sharing the
 // database to do so under name: for connections a platform allows only once
 // (Telegram long polling, a gateway). On PostgreSQL it holds a session
-// advisory lock on a connection of its own, trying again every few seconds
+// advisory lock on a connection of its own, trying again every LeadRetry
 // while another process holds it; fn's context ends when the lock is lost
 // (its connection died), and Lead then tries to lead again. Lead returns
 // when ctx ends (nil), or with fn's error when fn fails while leading, after
@@ -31,13 +32,17 @@ func (s *Store) Lead(ctx context.Context, name string, fn func(ctx context.Conte
 		return fn(ctx)
 	}
 	key := leadKey(name)
+	retry := s.LeadRetry
+	if retry <= 0 {
+		retry = defaultLeadRetry
+	}
 	for ctx.Err() == nil {
 		conn, err := s.tryLock(ctx, key)
 		if err != nil && ctx.Err() == nil {
 			s.log.Warn("cannot try the leader lock", "name", name, "err", err)
 		}
 		if conn == nil {
-			if !sleep(ctx, leadRetry) {
+			if !sleep(ctx, retry) {
 				break
 			}
 			continue

@@ -14,8 +14,10 @@ import (
 // system information before 0005 keeps each unanswered request askable,
 // and only those.
 func TestReportedSysinfoMigration(t *testing.T) {
+	t.Parallel()
 	for _, be := range storetest.Backends() {
 		t.Run(be.Name, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			s, err := sqlstore.Open(ctx, be.URL(t), nil)
 			if err != nil {

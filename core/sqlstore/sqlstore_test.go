@@ -37,8 +37,10 @@ func TestMigrationsInStep(t *testing.T) {
 // TestConcurrentMigrate starts several processes on one empty database at
 // once: each migration is applied exactly once and every process starts.
 func TestConcurrentMigrate(t *testing.T) {
+	t.Parallel()
 	for _, be := range storetest.Backends() {
 		t.Run(be.Name, func(t *testing.T) {
+			t.Parallel()
 			url := be.URL(t)
 			ctx := context.Background()
 			const procs = 4

@@ -30,6 +30,11 @@ const DefaultURL = "sqlite:data/relaydesk.db"
 
 // Store implements core.Store.
 type Store struct {
+	// LeadRetry is how often Lead tries again to take a lock another
+	// process holds: how soon a process takes over from a leader that
+	// stopped. Zero means every 2s. Set it before calling Lead.
+	LeadRetry time.Duration
+
 	queries
 	db  *sqlx.DB
 	dsn string // may hold a password: never log it

@@ -21,6 +21,7 @@ import (
 // not its details, not its files (old or new), not its colleagues, and
 // neither the live socket she had open nor a long poll carries its events.
 func TestRevokedAccessEndsEveryRead(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		e := newEnv(t, newStore)
 		d := e.d

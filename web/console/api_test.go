@@ -26,6 +26,7 @@ func testFile(t *testing.T, name string) []byte {
 // TestConversation walks every technician API route as Alice, from a
 // customer's new request to its close.
 func TestConversation(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		e := newEnv(t, newStore)
 		d := e.d
@@ -293,6 +294,7 @@ func TestConversation(t *testing.T) {
 }
 
 func TestFiles(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		e := newEnv(t, newStore)
 		d := e.d
@@ -409,6 +411,7 @@ func TestFiles(t *testing.T) {
 // TestNoAccess: Carol serves Globex only. Acme's requests never show in her
 // lists and she can do nothing with them.
 func TestNoAccess(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		e := newEnv(t, newStore)
 		d := e.d
@@ -470,6 +473,7 @@ func TestNoAccess(t *testing.T) {
 // TestRefusedByState: what the request's state does not allow is refused
 // with 409 and changes nothing.
 func TestRefusedByState(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		e := newEnv(t, newStore)
 		d := e.d

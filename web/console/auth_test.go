@@ -16,6 +16,7 @@ import (
 )
 
 func TestLogin(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		e := newEnv(t, newStore)
 		nopw, err := e.eng.CreateTechnician(context.Background(), core.SystemActor(),
@@ -102,6 +103,7 @@ func TestLogin(t *testing.T) {
 }
 
 func TestLoginRateLimit(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		e := newEnv(t, newStore, func(c *console.Config) {
 			c.ClientIP = func(r *http.Request) string { return r.Header.Get("X-Test-IP") }
@@ -153,6 +155,7 @@ func TestLoginRateLimit(t *testing.T) {
 }
 
 func TestLogout(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		e := newEnv(t, newStore)
 		b := e.login(e.d.Alice)
@@ -185,6 +188,7 @@ func TestLogout(t *testing.T) {
 }
 
 func TestSessionLifetime(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		e := newEnv(t, newStore)
 		me := func(b *browser) int { return b.do("GET", "/console/api/me", nil, nil).code }
@@ -214,6 +218,7 @@ func TestSessionLifetime(t *testing.T) {
 }
 
 func TestNoSession(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		e := newEnv(t, newStore)
 		o := e.d.Open(t, e.d.Acme, "customer@example.com", "help")
@@ -252,6 +257,7 @@ func TestNoSession(t *testing.T) {
 }
 
 func TestCSRF(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		e := newEnv(t, newStore)
 		o := e.d.Open(t, e.d.Acme, "customer@example.com", "help")

@@ -16,6 +16,7 @@ import (
 // console route that names a request or a file, read or action: 404 with
 // the same body, so an ID tells her nothing.
 func TestOtherCompanysRequestIsNotFound(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		e := newEnv(t, newStore)
 		d := e.d

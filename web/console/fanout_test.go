@@ -85,6 +85,7 @@ func (b *browser) following(t *testing.T, n int) []*websocket.Conn {
 // read held back by another test's transaction makes feeds look again on
 // their own, which would blur the counts; the sharing is the same code.)
 func TestLiveFeedsShareReads(t *testing.T) {
+	t.Parallel()
 	e, counter := newCountedEnv(t, storetest.SQLite(t))
 	d := e.d
 	const consoles = 10
@@ -112,6 +113,7 @@ func TestLiveFeedsShareReads(t *testing.T) {
 // TestLiveFeedWakesOnlyForItsCompanies: commits of a company Alice does
 // not serve do not make her console look at the store.
 func TestLiveFeedWakesOnlyForItsCompanies(t *testing.T) {
+	t.Parallel()
 	e, counter := newCountedEnv(t, storetest.SQLite(t))
 	d := e.d
 	alice := e.login(d.Alice).following(t, 1)[0]
@@ -139,6 +141,7 @@ func TestLiveFeedWakesOnlyForItsCompanies(t *testing.T) {
 // TestLiveFeedFollowsNewAccess: a console follows a company from the
 // moment its technician is given it, without reconnecting.
 func TestLiveFeedFollowsNewAccess(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		e := newEnv(t, newStore)
 		d := e.d
@@ -157,6 +160,7 @@ func TestLiveFeedFollowsNewAccess(t *testing.T) {
 // from before what the shared read keeps reads the log itself, then
 // follows with the others.
 func TestLiveFeedCatchesUpFromBeforeTheSharedRead(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		e := newEnv(t, newStore)
 		d := e.d

@@ -62,6 +62,7 @@ func next(t *testing.T, conn *websocket.Conn, typ string) feedEvent {
 }
 
 func TestLiveFeed(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		e := newEnv(t, newStore)
 		d := e.d
@@ -137,6 +138,7 @@ func TestLiveFeed(t *testing.T) {
 // TestLiveFeedEndsWithSession: a socket stops once its session is signed
 // out, at its next check.
 func TestLiveFeedEndsWithSession(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		e := newEnv(t, newStore)
 		alice := e.login(e.d.Alice)

@@ -20,6 +20,7 @@ import (
 // and then a signed-in admin clears them at once; a sign-in from an
 // address clears that address's count.
 func TestStrangersCannotLockOut(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		e := newEnv(t, newStore, func(c *console.Config) {
 			c.ClientIP = func(r *http.Request) string { return r.Header.Get("X-Test-IP") }
@@ -92,6 +93,7 @@ func TestStrangersCannotLockOut(t *testing.T) {
 // refused before its form is read, so a client that never sends its form
 // gets its answer at once and holds nothing.
 func TestSignInCountedBeforeTheForm(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, storetest.SQLite, func(c *console.Config) {
 		c.ClientIP = func(r *http.Request) string { return r.Header.Get("X-Test-IP") }
 	})

@@ -14,6 +14,7 @@ import (
 // style for the CSP to block, and offers the DOM hooks the browser tests
 // use.
 func TestPages(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		e := newEnv(t, newStore)
 		admin := e.login(e.d.Admin)

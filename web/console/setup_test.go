@@ -15,6 +15,7 @@ import (
 )
 
 func TestSetup(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		const token = "one-time-setup-token-0123456789"
 		s := newStore(t)

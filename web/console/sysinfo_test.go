@@ -13,6 +13,7 @@ import (
 // customer's device and, apart from it, what their browser reported when
 // asked; while a request for it waits, they say so.
 func TestSystemInfoBesideSource(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		e := newEnv(t, newStore)
 		d := e.d

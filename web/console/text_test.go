@@ -15,6 +15,7 @@ import (
 // SQLite and PostgreSQL (which cannot store NUL); an ID or an e-mail
 // address holding one is simply not found.
 func TestControlCharacters(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		e := newEnv(t, newStore)
 		d := e.d

@@ -17,6 +17,7 @@ import (
 // policy, open, view, chat both ways, files both ways, system information,
 // the event log, leaving.
 func TestConversation(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		e := newEnv(t, newStore(t), nil)
 		d := e.desk
@@ -167,6 +168,7 @@ func TestConversation(t *testing.T) {
 // TestOnlyOwnMessages checks that a technician's message addressed to one
 // customer of a shared session reaches that customer only.
 func TestOnlyOwnMessages(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		e := newEnv(t, newStore(t), nil)
 		d := e.desk
@@ -204,6 +206,7 @@ func TestOnlyOwnMessages(t *testing.T) {
 // TestClientIP records the address a request came from: the peer's, or
 // behind a trusted proxy the right-most untrusted X-Forwarded-For hop.
 func TestClientIP(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		s := newStore(t)
 		trusted := []string{"127.0.0.0/8", "10.0.0.0/8", "::1/128"}
@@ -245,6 +248,7 @@ func TestClientIP(t *testing.T) {
 // TestJoinInvite: a customer follows a technician's invitation link, says
 // who they are and is in the technician's chat.
 func TestJoinInvite(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		e := newEnv(t, newStore(t), nil)
 		d := e.desk

@@ -46,6 +46,7 @@ func (c *readCounter) RequestEvents(ctx context.Context, id string, after int64,
 // do not make request B's socket even look at the store; B's own next
 // event does.
 func TestLiveWakesOnlyItsRequest(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		d := storetest.NewDesk(t, newStore(t))
 		counter := &readCounter{Store: d.Store, reads: map[string]int{}}

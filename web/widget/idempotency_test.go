@@ -14,6 +14,7 @@ import (
 // Idempotency-Key (a retry after a lost answer) is stored once, and both
 // sends get the same answer; another key, or none, is another message.
 func TestIdempotencyKey(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		e := newEnv(t, newStore(t), nil)
 		d := e.desk

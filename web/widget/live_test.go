@@ -91,6 +91,7 @@ func rseqs(evs []event) []int64 {
 // technician's reply arrives live, a private note never does, and a client
 // that comes back with "after N" gets exactly what came after N.
 func TestLive(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		e := newEnv(t, newStore(t), nil)
 		d := e.desk
@@ -175,6 +176,7 @@ func TestLive(t *testing.T) {
 // TestLiveRefusals: other sites' pages may not open the socket, and a bad
 // token or cursor gets an error frame.
 func TestLiveRefusals(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		e := newEnv(t, newStore(t), nil)
 		opened := e.open(t, e.desk.Acme, "pat@example.com", "hello")
@@ -213,6 +215,7 @@ func TestLiveRefusals(t *testing.T) {
 // TestLiveSkipsHiddenRuns: a long run of events the customer may not see
 // (notes) moves the cursor on instead of stalling the stream.
 func TestLiveSkipsHiddenRuns(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		e := newEnv(t, newStore(t), nil)
 		d := e.desk
@@ -253,6 +256,7 @@ func TestLiveSkipsHiddenRuns(t *testing.T) {
 // TestPollTimesOut: with nothing new, a long poll ends empty at its deadline
 // with the cursor unchanged.
 func TestPollTimesOut(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, storetest.SQLite(t), func(c *widget.Config) { c.PollWait = 50 * time.Millisecond })
 	o := e.open(t, e.desk.Acme, "pat@example.com", "hello")
 	res := e.get(t, "/api/widget/events?after=2", o.Token)

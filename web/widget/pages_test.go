@@ -20,6 +20,7 @@ var inlineCode = regexp.MustCompile(`(?i)<script(?:\s[^>]*)?>\s*[^<\s]|<style|\s
 // TestPages checks every page and file the widget serves: status, type,
 // security headers, no inline code, no external references.
 func TestPages(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		e := newEnv(t, newStore(t), nil)
 		key := e.desk.Acme.PortalKey

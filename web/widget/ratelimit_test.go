@@ -60,6 +60,7 @@ func mustBeLimited(t *testing.T, res response, say string, maxWait time.Duration
 // minutes; the 11th is refused without touching the database, other
 // addresses carry on, and after the window the address may open again.
 func TestOpenRateLimit(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		e, clk := limitedEnv(t, newStore(t))
 		d := e.desk
@@ -119,6 +120,7 @@ func TestOpenRateLimit(t *testing.T) {
 // 10 minutes, wrong invitation codes included, so codes cannot be guessed
 // at speed.
 func TestJoinRateLimit(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		e, clk := limitedEnv(t, newStore(t))
 		d := e.desk

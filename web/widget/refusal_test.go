@@ -17,6 +17,7 @@ const iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebK
 // TestRefusals sends every kind of bad input and checks that each gets its
 // JSON error and status, and that the database did not change.
 func TestRefusals(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		e := newEnv(t, newStore(t), nil)
 		d := e.desk

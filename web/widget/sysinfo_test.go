@@ -14,6 +14,7 @@ import (
 // a 409 that changes nothing. What the browser reports is kept beside what
 // relaydesk parsed from the User-Agent, never over it.
 func TestSystemInfoOnlyWhenAsked(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		e := newEnv(t, newStore(t), nil)
 		d := e.desk

@@ -16,6 +16,7 @@ import (
 // PostgreSQL (which cannot store NUL); a key, a slug or an ID holding one
 // is simply not found. Line ends are kept as line feeds.
 func TestControlCharacters(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		e := newEnv(t, newStore(t), nil)
 		d := e.desk

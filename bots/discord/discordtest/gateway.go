@@ -5,9 +5,10 @@ import (
 	"net/http"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/relaydesk/relaydesk/internal/testwait"
 )
 
 // gatewayState is the gateway's side of the fake.
@@ -110,13 +111,7 @@ func (s *Server) Connected() int {
 // WaitConnected waits until a gateway client is ready.
 func (s *Server) WaitConnected(tb testing.TB) {
 	tb.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for s.Connected() == 0 {
-		if time.Now().After(deadline) {
-			tb.Fatal("no gateway client connected")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testwait.Eventually(tb, "a gateway client to connect", func() bool { return s.Connected() > 0 })
 }
 
 // Dispatch sends the event t with data d (op 0, the next sequence number)

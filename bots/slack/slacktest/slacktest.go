@@ -27,6 +27,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/relaydesk/relaydesk/internal/testwait"
 )
 
 // Call is one Web API call the fake received.
@@ -116,14 +118,12 @@ func (s *Server) Calls(methods ...string) []Call {
 // Wait waits until cond holds for the calls received.
 func (s *Server) Wait(tb testing.TB, what string, cond func([]Call) bool) {
 	tb.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		if cond(s.Calls()) {
-			return
+	testwait.Until(tb, what, func() error {
+		if calls := s.Calls(); !cond(calls) {
+			return fmt.Errorf("calls:\n%s", Describe(calls))
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	tb.Fatalf("timed out waiting for %s; calls:\n%s", what, Describe(s.Calls()))
+		return nil
+	})
 }
 
 // Describe renders calls for failure messages.

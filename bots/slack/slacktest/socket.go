@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/relaydesk/relaydesk/internal/testwait"
 )
 
 const socketPath = "/socket"
@@ -168,34 +170,29 @@ func (s *Server) Origin() string {
 // WebSockets and exactly open of them are open.
 func (s *Server) WaitConnections(tb testing.TB, accepted, open int) {
 	tb.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if a, o := s.Connections(); a >= accepted && o == open {
-			return
+	testwait.Until(tb, fmt.Sprintf("%d Socket Mode connections with %d open", accepted, open), func() error {
+		if a, o := s.Connections(); a < accepted || o != open {
+			return fmt.Errorf("%d accepted, %d open", a, o)
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	a, o := s.Connections()
-	tb.Fatalf("timed out waiting for %d Socket Mode connections with %d open; have %d, %d open", accepted, open, a, o)
+		return nil
+	})
 }
 
 // latest is the newest open connection, waiting for one.
 func (s *Server) latest(tb testing.TB) *sockConn {
 	tb.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
+	var c *sockConn
+	testwait.Eventually(tb, "an open Socket Mode connection", func() bool {
 		s.mu.Lock()
+		defer s.mu.Unlock()
 		for i := len(s.sock.conns) - 1; i >= 0; i-- {
-			if c := s.sock.conns[i]; c.live() {
-				s.mu.Unlock()
-				return c
+			if c = s.sock.conns[i]; c.live() {
+				return true
 			}
 		}
-		s.mu.Unlock()
-		time.Sleep(10 * time.Millisecond)
-	}
-	tb.Fatal("no Socket Mode connection is open")
-	return nil
+		return false
+	})
+	return c
 }
 
 // Push sends an envelope of type typ ("slash_commands", "interactive" or
@@ -234,15 +231,16 @@ func (s *Server) Acks() []Ack {
 // WaitAck waits for the acknowledgement of envelope id.
 func (s *Server) WaitAck(tb testing.TB, id string) Ack {
 	tb.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		for _, a := range s.Acks() {
+	var ack Ack
+	testwait.Until(tb, "the acknowledgement of envelope "+id, func() error {
+		acks := s.Acks()
+		for _, a := range acks {
 			if a.EnvelopeID == id {
-				return a
+				ack = a
+				return nil
 			}
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	tb.Fatalf("envelope %s was not acknowledged; acks: %+v", id, s.Acks())
-	return Ack{}
+		return fmt.Errorf("acks: %+v", acks)
+	})
+	return ack
 }

@@ -121,12 +121,31 @@ func Backends() []Backend {
 	return []Backend{{"sqlite", SQLiteURL}, {"postgres", PostgresURL}}
 }
 
-// Each runs f as a subtest once per backend.
+// Each runs f as a subtest once per backend, the backends in parallel:
+// each run has databases of its own, so f's runs must share nothing else
+// that either changes.
 func Each(t *testing.T, f func(t *testing.T, newStore func(testing.TB) *sqlstore.Store)) {
 	t.Helper()
 	for _, b := range Backends() {
-		t.Run(b.Name, func(t *testing.T) { f(t, b.New) })
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			f(t, b.New)
+		})
 	}
+}
+
+// Leader leads through Store under names of the store's own test
+// database. Lead takes PostgreSQL advisory locks, which every schema of the
+// test server's database shares: adapters under test at the same time, in
+// one package or several, would otherwise wait for each other's
+// leadership as two processes of one desk do. Stores opened on one URL
+// share their names, so a fail-over test still has two processes compete.
+type Leader struct{ Store *sqlstore.Store }
+
+// Lead runs Store.Lead under name, made the store's own by its URL, which
+// names its SQLite file or PostgreSQL schema.
+func (l Leader) Lead(ctx context.Context, name string, fn func(ctx context.Context) error) error {
+	return l.Store.Lead(ctx, l.Store.String()+" "+name, fn)
 }
 
 // tables lists the tables Snapshot compares: the domain, not bookkeeping

@@ -1,0 +1,4 @@
+package testwait
+
+// UntilWithin is Until with a deadline of the test's choosing.
+var UntilWithin = until

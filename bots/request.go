@@ -19,6 +19,44 @@ type Directory interface {
 	Identity(ctx context.Context, platform, externalID string) (core.Identity, error)
 }
 
+// QueueChannels reads the technician platforms' queue channels: the store.
+type QueueChannels interface {
+	QueueChannel(ctx context.Context, platform, companyID string) (string, error)
+	ChannelCompany(ctx context.Context, platform, channel string) (string, error)
+}
+
+// QueueChannel is the company's queue channel on platform; false when it
+// has none.
+func QueueChannel(ctx context.Context, st QueueChannels, platform, companyID string) (string, bool, error) {
+	ch, err := st.QueueChannel(ctx, platform, companyID)
+	if core.ErrorCode(err) == core.CodeNotFound {
+		return "", false, nil
+	}
+	return ch, err == nil, err
+}
+
+// ChannelCompany is the company whose queue channel is on platform; false
+// when it is none's.
+func ChannelCompany(ctx context.Context, st QueueChannels, platform, channel string) (string, bool, error) {
+	id, err := st.ChannelCompany(ctx, platform, channel)
+	if core.ErrorCode(err) == core.CodeNotFound {
+		return "", false, nil
+	}
+	return id, err == nil, err
+}
+
+// TechnicianWants reports whether an event may concern a technician
+// platform (dispatch.Selective): every event of a company with a queue
+// channel there (its card and thread), and every new request (the notices
+// to technicians). The dispatcher keeps no bookkeeping for the rest.
+func TechnicianWants(ctx context.Context, st QueueChannels, platform string, ev core.Event) (bool, error) {
+	if ev.Type == core.EventCreated {
+		return true, nil
+	}
+	_, ok, err := QueueChannel(ctx, st, platform, ev.CompanyID)
+	return ok, err
+}
+
 // FindRequest resolves a request reference typed in a chat, "1001" or
 // "acme#1001": the company is the one named, else channelCompany (the
 // company whose queue channel it was typed in; "" for none), else the only

@@ -67,8 +67,7 @@ const InteractionsPath = "/discord/interactions"
 // rules do not cover.
 type Store interface {
 	bots.Directory
-	QueueChannel(ctx context.Context, platform, companyID string) (string, error)
-	ChannelCompany(ctx context.Context, platform, channel string) (string, error)
+	bots.QueueChannels
 	AvailableTechnicians(ctx context.Context, companyID string) ([]core.Technician, error)
 	IdentityOf(ctx context.Context, platform, subjectID string) (core.Identity, error)
 	Request(ctx context.Context, id string) (core.Request, error)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/relaydesk/relaydesk/bots"
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/dispatch"
 )
@@ -23,6 +24,11 @@ var cardEvents = map[core.EventType]bool{
 	core.EventCustomerJoined: true, core.EventSystemInfoGiven: true,
 }
 
+// Wants is dispatch.Selective: see bots.TechnicianWants.
+func (a *Adapter) Wants(ctx context.Context, ev core.Event) (bool, error) {
+	return bots.TechnicianWants(ctx, a.store, Platform, ev)
+}
+
 // Deliver renders ev in the queue channel of its company: the request's
 // card is posted (the first time, with its thread) or edited in place, and
 // the event's line goes into the card's thread. A company without a queue
@@ -30,18 +36,6 @@ var cardEvents = map[core.EventType]bool{
 // technicians who asked for it (notify.go). A 429 asks the dispatcher to
 // come back after retry_after; a channel Discord refuses (deleted, no
 // access) gives the event up.
-// Wants reports whether an event may concern this workspace: every event
-// of a company with a queue channel (its card and thread), and every new
-// request (the notices to technicians). The dispatcher keeps no bookkeeping
-// for the rest.
-func (a *Adapter) Wants(ctx context.Context, ev core.Event) (bool, error) {
-	if ev.Type == core.EventCreated {
-		return true, nil
-	}
-	channel, ok, err := a.queueChannel(ctx, ev.CompanyID)
-	return ok && channel != "", err
-}
-
 func (a *Adapter) Deliver(ctx context.Context, d *dispatch.Delivery) error {
 	ev := d.Event
 	channel, ok, err := a.queueChannel(ctx, ev.CompanyID)

@@ -31,21 +31,13 @@ func (a *Adapter) get(ctx context.Context, name string) (string, bool, error) {
 
 // queueChannel is the channel a company's cards go to.
 func (a *Adapter) queueChannel(ctx context.Context, companyID string) (string, bool, error) {
-	return found(a.store.QueueChannel(ctx, Platform, companyID))
-}
-
-// found turns CodeNotFound into false.
-func found(v string, err error) (string, bool, error) {
-	if core.ErrorCode(err) == core.CodeNotFound {
-		return "", false, nil
-	}
-	return v, err == nil, err
+	return bots.QueueChannel(ctx, a.store, Platform, companyID)
 }
 
 // channelCompany is the company whose queue a channel is; in a card's
 // thread, the request's company.
 func (a *Adapter) channelCompany(ctx context.Context, channel string) (string, bool, error) {
-	if id, ok, err := found(a.store.ChannelCompany(ctx, Platform, channel)); ok || err != nil {
+	if id, ok, err := bots.ChannelCompany(ctx, a.store, Platform, channel); ok || err != nil {
 		return id, ok, err
 	}
 	reqID, ok, err := a.threadRequest(ctx, channel)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/relaydesk/relaydesk/bots"
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/dispatch"
 )
@@ -22,24 +23,17 @@ var cardEvents = map[core.EventType]bool{
 	core.EventCustomerJoined: true, core.EventSystemInfoGiven: true,
 }
 
+// Wants is dispatch.Selective: see bots.TechnicianWants.
+func (a *Adapter) Wants(ctx context.Context, ev core.Event) (bool, error) {
+	return bots.TechnicianWants(ctx, a.store, Platform, ev)
+}
+
 // Deliver renders ev in the queue channel of its company: the request's
 // card is posted (the first time) or updated in place, and the event's
 // line goes into the card's thread. A company without a queue channel gets
 // nothing. A new request is also sent by DM to the technicians who asked
 // for it (notify.go). A 429 asks the dispatcher to come back after Retry-After; a
 // channel Slack refuses (deleted, the app not in it) gives the event up.
-// Wants reports whether an event may concern this workspace: every event
-// of a company with a queue channel (its card and thread), and every new
-// request (the notices to technicians). The dispatcher keeps no bookkeeping
-// for the rest.
-func (a *Adapter) Wants(ctx context.Context, ev core.Event) (bool, error) {
-	if ev.Type == core.EventCreated {
-		return true, nil
-	}
-	channel, ok, err := a.queueChannel(ctx, ev.CompanyID)
-	return ok && channel != "", err
-}
-
 func (a *Adapter) Deliver(ctx context.Context, d *dispatch.Delivery) error {
 	ev := d.Event
 	channel, ok, err := a.queueChannel(ctx, ev.CompanyID)

@@ -29,20 +29,12 @@ func (a *Adapter) get(ctx context.Context, name string) (string, bool, error) {
 
 // queueChannel is the channel a company's cards go to.
 func (a *Adapter) queueChannel(ctx context.Context, companyID string) (string, bool, error) {
-	return found(a.store.QueueChannel(ctx, Platform, companyID))
-}
-
-// found turns CodeNotFound into false.
-func found(v string, err error) (string, bool, error) {
-	if core.ErrorCode(err) == core.CodeNotFound {
-		return "", false, nil
-	}
-	return v, err == nil, err
+	return bots.QueueChannel(ctx, a.store, Platform, companyID)
 }
 
 // channelCompany is the company whose queue a channel is.
 func (a *Adapter) channelCompany(ctx context.Context, channel string) (string, bool, error) {
-	return found(a.store.ChannelCompany(ctx, Platform, channel))
+	return bots.ChannelCompany(ctx, a.store, Platform, channel)
 }
 
 func (a *Adapter) cardOf(ctx context.Context, requestID string) (card, bool, error) {

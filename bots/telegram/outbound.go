@@ -40,12 +40,6 @@ type recipient struct {
 	chat int64
 }
 
-// Deliver sends ev to every customer of its request who came from Telegram
-// and may see it: never a note, never what a customer did themself (their
-// own messages come from Telegram, Event.Data.Origin says so). A 429 asks
-// the dispatcher to come back after retry_after; a customer who blocked the
-// bot (403), or a message Telegram refuses (400), is recorded on the
-// request for the technicians and given up.
 // Wants reports whether an event may reach a Telegram customer: one
 // customers see, in a request with a customer who writes from Telegram.
 func (a *Adapter) Wants(ctx context.Context, ev core.Event) (bool, error) {
@@ -67,6 +61,12 @@ func (a *Adapter) Wants(ctx context.Context, ev core.Event) (bool, error) {
 	return false, nil
 }
 
+// Deliver sends ev to every customer of its request who came from Telegram
+// and may see it: never a note, never what a customer did themself (their
+// own messages come from Telegram, Event.Data.Origin says so). A 429 asks
+// the dispatcher to come back after retry_after; a customer who blocked the
+// bot (403), or a message Telegram refuses (400), is recorded on the
+// request for the technicians and given up.
 func (a *Adapter) Deliver(ctx context.Context, d *dispatch.Delivery) error {
 	ev := d.Event
 	if !shown[ev.Type] || ev.Audience == core.AudienceTechnicians {

@@ -10,6 +10,38 @@ import (
 	"github.com/relaydesk/relaydesk/core/sqlstore/storetest"
 )
 
+// migratedUpTo opens a fresh database of be with the migrations before
+// version applied, as an older relaydesk left it, and returns every
+// migration and a way to write rows into it.
+func migratedUpTo(t *testing.T, be storetest.Backend, version int) (*sqlstore.Store, []sqlstore.Migration, func(q string, args ...any)) {
+	t.Helper()
+	s, err := sqlstore.Open(context.Background(), be.URL(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	all, err := sqlstore.Migrations(s.Dialect())
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := s.DB()
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := db.Exec(db.Rebind(q), args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	exec(`CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`)
+	for _, m := range all {
+		if m.Version >= version {
+			break
+		}
+		exec(m.SQL)
+		exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, 0)`, m.Version, m.Name)
+	}
+	return s, all, exec
+}
+
 // TestReportedSysinfoMigration: a database whose requests were asked for
 // system information before 0005 keeps each unanswered request askable,
 // and only those.
@@ -19,30 +51,7 @@ func TestReportedSysinfoMigration(t *testing.T) {
 		t.Run(be.Name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			s, err := sqlstore.Open(ctx, be.URL(t), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			all, err := sqlstore.Migrations(s.Dialect())
-			if err != nil {
-				t.Fatal(err)
-			}
-			db := s.DB()
-			exec := func(q string, args ...any) {
-				t.Helper()
-				if _, err := db.Exec(db.Rebind(q), args...); err != nil {
-					t.Fatalf("%s: %v", q, err)
-				}
-			}
-			exec(`CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`)
-			for _, m := range all {
-				if m.Version >= 5 {
-					break
-				}
-				exec(m.SQL)
-				exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, 0)`, m.Version, m.Name)
-			}
+			s, all, exec := migratedUpTo(t, be, 5)
 			exec(`INSERT INTO companies (id, name, slug, portal_key, allowed_exts, max_file_bytes, created_at)
 				VALUES ('cmp_1', 'Acme', 'acme', 'pk_1', '', 1, 0)`)
 			requests := map[string][]string{
@@ -87,33 +96,13 @@ func TestReportedSysinfoMigration(t *testing.T) {
 // pointing at a channel that another company took over loses it, and the
 // old names are gone.
 func TestPlatformChannelsMigration(t *testing.T) {
+	t.Parallel()
 	for _, be := range storetest.Backends() {
 		t.Run(be.Name, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
-			s, err := sqlstore.Open(ctx, be.URL(t), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			all, err := sqlstore.Migrations(s.Dialect())
-			if err != nil {
-				t.Fatal(err)
-			}
+			s, _, exec := migratedUpTo(t, be, 8)
 			db := s.DB()
-			exec := func(q string, args ...any) {
-				t.Helper()
-				if _, err := db.Exec(db.Rebind(q), args...); err != nil {
-					t.Fatalf("%s: %v", q, err)
-				}
-			}
-			exec(`CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`)
-			for _, m := range all {
-				if m.Version >= 8 {
-					break
-				}
-				exec(m.SQL)
-				exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, 0)`, m.Version, m.Name)
-			}
 			for _, co := range []string{"a", "b", "c"} {
 				exec(`INSERT INTO companies (id, name, slug, portal_key, allowed_exts, max_file_bytes, created_at)
 					VALUES (?, ?, ?, ?, '', 1, 0)`, "cmp_"+co, co, co, "pk_"+co)

@@ -64,7 +64,10 @@ func TestCommands(t *testing.T) {
 			{"join 1001", "You joined the chat of request #1001."},
 			{"note 1001 PRIVATE: check the toner", "Private note added to request #1001."},
 			{"invite 1001 <@" + bobU + "|bob>", "Bob joined the chat of request #1001."},
+			{"screenshare 1001", "The customer of request #1001 was asked to share their screen."},
+			{"sysinfo 1001", "The customer of request #1001 was asked for their system details."},
 			{"end 1001", "You ended the chat of request #1001."},
+			{"screenshare 1001", "That did not work: join the chat of request #1001 first"},
 			{"status busy", "You are now busy."},
 			{"close 1001 replaced the fuser", "You closed request #1001."},
 		} {

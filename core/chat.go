@@ -329,7 +329,7 @@ func (e *Engine) author(ctx context.Context, q Queries, by Actor, requestID, to 
 		switch {
 		case err != nil:
 			return r, "", "", err
-		case requestID != "" && requestID != r.ID:
+		case requestID != r.ID:
 			return r, "", "", Errorf(CodeForbidden, "you can only write in your own support request")
 		case as != asMessage:
 			return r, "", "", Errorf(CodeForbidden, "only technicians write private notes")

@@ -282,18 +282,27 @@ func cleanSystemInfo(in SystemInfo) (SystemInfo, error) {
 	return in, nil
 }
 
-// CustomerByToken resolves a customer's bearer token to the actor it stands for.
-func (e *Engine) CustomerByToken(ctx context.Context, token string) (Actor, error) {
+// CustomerSession is a customer signed in by their token: the actor and
+// the one request they take part in.
+type CustomerSession struct {
+	Actor     Actor
+	RequestID string
+}
+
+// CustomerByToken resolves a customer's bearer token to the actor it
+// stands for and their request.
+func (e *Engine) CustomerByToken(ctx context.Context, token string) (CustomerSession, error) {
+	invalid := Errorf(CodeForbidden, "this support request link is not valid")
 	if token == "" {
-		return Actor{}, Errorf(CodeForbidden, "this support request link is not valid")
+		return CustomerSession{}, invalid
 	}
 	p, err := e.store.ParticipantByToken(ctx, HashToken(token))
 	if errors.Is(err, ErrNotFound) {
-		return Actor{}, Errorf(CodeForbidden, "this support request link is not valid")
+		return CustomerSession{}, invalid
 	} else if err != nil {
-		return Actor{}, err
+		return CustomerSession{}, err
 	}
-	return CustomerActor(p.ID), nil
+	return CustomerSession{Actor: CustomerActor(p.ID), RequestID: p.RequestID}, nil
 }
 
 // checkIdentity checks a platform account named by a chat adapter.

@@ -64,7 +64,7 @@ func TestOpenFile(t *testing.T) {
 		o := d.Live(t)
 		other := d.Open(t, d.Acme, "other@example.com", "other")
 		img := pngBytes(t)
-		_, f, err := d.Engine.AttachFile(ctx, core.CustomerActor(o.Participant.ID), "", core.Upload{Name: "a.png", Body: bytes.NewReader(img)})
+		_, f, err := d.Engine.AttachFile(ctx, core.CustomerActor(o.Participant.ID), o.Request.ID, core.Upload{Name: "a.png", Body: bytes.NewReader(img)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -145,10 +145,10 @@ func TestNoteFile(t *testing.T) {
 		if m.Audience != core.AudienceTechnicians {
 			t.Fatalf("note file audience %q", m.Audience)
 		}
-		if v := try(d.Engine.ViewRequest(ctx, cust, "")).must(t); len(v.Files) != 0 {
+		if v := try(d.Engine.ViewRequest(ctx, cust, o.Request.ID)).must(t); len(v.Files) != 0 {
 			t.Fatalf("the customer sees %d files", len(v.Files))
 		}
-		for _, ev := range try(d.Engine.Events(ctx, cust, "", 0, 0)).must(t) {
+		for _, ev := range try(d.Engine.Events(ctx, cust, o.Request.ID, 0, 0)).must(t) {
 			if ev.Data.File != nil {
 				t.Fatalf("the customer's events carry %s", ev.Data.File.Name)
 			}

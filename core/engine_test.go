@@ -50,11 +50,11 @@ func TestConversation(t *testing.T) {
 		if len(o.Token) < 22 {
 			t.Fatalf("token %q is too short to be unguessable", o.Token)
 		}
-		if got, err := e.CustomerByToken(ctx, o.Token); err != nil || got != cust {
+		if got, err := e.CustomerByToken(ctx, o.Token); err != nil || got.Actor != cust || got.RequestID != o.Request.ID {
 			t.Fatalf("token resolves to %v, %v", got, err)
 		}
 		// Messages before anyone joined are kept.
-		try(e.PostMessage(ctx, cust, "", core.Post{Body: "hello?"})).must(t)
+		try(e.PostMessage(ctx, cust, o.Request.ID, core.Post{Body: "hello?"})).must(t)
 
 		r := try(e.AssignToMe(ctx, alice, o.Request.ID)).must(t)
 		if r.Status != core.StatusActive || r.OwnerID != d.Alice.ID {
@@ -118,13 +118,13 @@ func TestConversation(t *testing.T) {
 		}
 
 		// The customer sees no note, no assignment and no closing note.
-		cevs := try(e.Events(ctx, cust, "", 0, 0)).must(t)
+		cevs := try(e.Events(ctx, cust, o.Request.ID, 0, 0)).must(t)
 		for _, ev := range cevs {
 			if ev.Type == core.EventNote || ev.Type == core.EventAssigned || ev.Data.Note != "" {
 				t.Fatalf("customer sees %s %+v", ev.Type, ev.Data)
 			}
 		}
-		v := try(e.ViewRequest(ctx, cust, "")).must(t)
+		v := try(e.ViewRequest(ctx, cust, o.Request.ID)).must(t)
 		for _, m := range v.Messages {
 			if strings.Contains(m.Body, "driver") || strings.Contains(m.Body, "admins") {
 				t.Fatalf("customer sees a private note: %q", m.Body)

@@ -44,7 +44,7 @@ func TestInboundIdempotency(t *testing.T) {
 		for i := range n {
 			wg.Go(func() {
 				<-start
-				m, err := e.PostMessage(ctx, core.CustomerActor(o.Participant.ID), "", core.Post{Body: "dup",
+				m, err := e.PostMessage(ctx, core.CustomerActor(o.Participant.ID), o.Request.ID, core.Post{Body: "dup",
 					Key: core.Idempotency{Source: "telegram", ExternalID: "update-77"}})
 				if err != nil {
 					t.Error(err)
@@ -74,11 +74,11 @@ func TestInboundIdempotency(t *testing.T) {
 		up := func() core.Upload {
 			return core.Upload{Name: "a.png", Body: bytes.NewReader(pngBytes(t)), Key: core.Idempotency{Source: "telegram", ExternalID: "update-78"}}
 		}
-		m1, f1, err := e.AttachFile(ctx, core.CustomerActor(o.Participant.ID), "", up())
+		m1, f1, err := e.AttachFile(ctx, core.CustomerActor(o.Participant.ID), o.Request.ID, up())
 		if err != nil {
 			t.Fatal(err)
 		}
-		m2, f2, err := e.AttachFile(ctx, core.CustomerActor(o.Participant.ID), "", up())
+		m2, f2, err := e.AttachFile(ctx, core.CustomerActor(o.Participant.ID), o.Request.ID, up())
 		if err != nil || m1.ID != m2.ID || f1.ID != f2.ID {
 			t.Fatalf("file retried: %v %s/%s %s/%s", err, m1.ID, m2.ID, f1.ID, f2.ID)
 		}

@@ -41,7 +41,7 @@ func TestInviteCustomer(t *testing.T) {
 		try(e.PostMessage(ctx, alice, r.ID, core.Post{Body: "just for you", To: second.Participant.ID})).must(t)
 		try(e.PostMessage(ctx, alice, r.ID, core.Post{Body: "for everyone"})).must(t)
 		bodies := func(p core.Participant) []string {
-			v := try(e.ViewRequest(ctx, core.CustomerActor(p.ID), "")).must(t)
+			v := try(e.ViewRequest(ctx, core.CustomerActor(p.ID), p.RequestID)).must(t)
 			var out []string
 			for _, m := range v.Messages {
 				out = append(out, m.Body)
@@ -54,7 +54,7 @@ func TestInviteCustomer(t *testing.T) {
 		if got := bodies(second.Participant); !slices.Equal(got, []string{"just for you", "for everyone"}) {
 			t.Fatalf("second customer sees %q", got)
 		}
-		evs := try(e.Events(ctx, core.CustomerActor(first.Participant.ID), "", 0, 0)).must(t)
+		evs := try(e.Events(ctx, core.CustomerActor(first.Participant.ID), first.Request.ID, 0, 0)).must(t)
 		for _, ev := range evs {
 			if ev.Data.Body == "just for you" {
 				t.Fatal("the first customer's event stream has the second's direct message")
@@ -67,7 +67,7 @@ func TestInviteCustomer(t *testing.T) {
 		if err := e.Leave(ctx, core.CustomerActor(second.Participant.ID)); core.ErrorCode(err) != core.CodeInvalidState {
 			t.Fatalf("left twice: %v", err)
 		}
-		if _, err := e.PostMessage(ctx, core.CustomerActor(second.Participant.ID), "", core.Post{Body: "back?"}); core.ErrorCode(err) != core.CodeInvalidState {
+		if _, err := e.PostMessage(ctx, core.CustomerActor(second.Participant.ID), second.Request.ID, core.Post{Body: "back?"}); core.ErrorCode(err) != core.CodeInvalidState {
 			t.Fatalf("wrote after leaving: %v", err)
 		}
 		if _, err := e.PostMessage(ctx, alice, r.ID, core.Post{Body: "x", To: second.Participant.ID}); core.ErrorCode(err) != core.CodeInvalid {

@@ -92,7 +92,7 @@ func TestAddSystemNote(t *testing.T) {
 		if notes != 1 {
 			t.Fatalf("%d notes stored, want 1", notes)
 		}
-		cv := try(e.ViewRequest(ctx, core.CustomerActor(o.Participant.ID), "")).must(t)
+		cv := try(e.ViewRequest(ctx, core.CustomerActor(o.Participant.ID), o.Request.ID)).must(t)
 		for _, x := range cv.Messages {
 			if x.AuthorKind == core.ActorSystem {
 				t.Fatal("the customer sees a system note")

@@ -111,7 +111,7 @@ func TestRefusals(t *testing.T) {
 				return err
 			}},
 			{"oversized message", core.CodeInvalid, "longer", nil, func() error {
-				_, err := e.PostMessage(ctx, cust, "", core.Post{Body: strings.Repeat("x", 16001)})
+				_, err := e.PostMessage(ctx, cust, live.Request.ID, core.Post{Body: strings.Repeat("x", 16001)})
 				return err
 			}},
 			{"message to a participant of another request", core.CodeInvalid, "addressee", nil, func() error {
@@ -127,7 +127,7 @@ func TestRefusals(t *testing.T) {
 				return err
 			}},
 			{"customer writes after close", core.CodeInvalidState, "open a new one", nil, func() error {
-				_, err := e.PostMessage(ctx, closedCust, "", core.Post{Body: "hello?"})
+				_, err := e.PostMessage(ctx, closedCust, closed.Request.ID, core.Post{Body: "hello?"})
 				return err
 			}},
 			{"customer acts as a technician", core.CodeForbidden, "technician", nil, func() error {
@@ -135,7 +135,7 @@ func TestRefusals(t *testing.T) {
 				return err
 			}},
 			{"forged customer", core.CodeForbidden, "not valid", nil, func() error {
-				_, err := e.PostMessage(ctx, core.CustomerActor("par_forged"), "", core.Post{Body: "hi"})
+				_, err := e.PostMessage(ctx, core.CustomerActor("par_forged"), live.Request.ID, core.Post{Body: "hi"})
 				return err
 			}},
 			{"bad token", core.CodeForbidden, "not valid", nil, func() error {
@@ -155,25 +155,29 @@ func TestRefusals(t *testing.T) {
 				return err
 			}},
 			{"half an idempotency key", core.CodeInvalid, "both", nil, func() error {
-				_, err := e.PostMessage(ctx, cust, "", core.Post{Body: "hi", Key: core.Idempotency{Source: "slack"}})
+				_, err := e.PostMessage(ctx, cust, live.Request.ID, core.Post{Body: "hi", Key: core.Idempotency{Source: "slack"}})
 				return err
 			}},
 			{"forbidden file type", core.CodeUnsupported, ".exe", nil, func() error {
-				_, _, err := e.AttachFile(ctx, cust, "", core.Upload{Name: "setup.exe", Body: bytes.NewReader([]byte("MZ\x90\x00"))})
+				_, _, err := e.AttachFile(ctx, cust, live.Request.ID, core.Upload{Name: "setup.exe", Body: bytes.NewReader([]byte("MZ\x90\x00"))})
 				return err
 			}},
 			{"file content lies about its type", core.CodeUnsupported, "not a .pdf", nil, func() error {
-				_, _, err := e.AttachFile(ctx, cust, "", core.Upload{Name: "invoice.pdf", Body: bytes.NewReader(png)})
+				_, _, err := e.AttachFile(ctx, cust, live.Request.ID, core.Upload{Name: "invoice.pdf", Body: bytes.NewReader(png)})
+				return err
+			}},
+			{"a customer naming no request", core.CodeForbidden, "your own support request", nil, func() error {
+				_, err := e.PostMessage(ctx, cust, "", core.Post{Body: "hi"})
 				return err
 			}},
 			{"oversized file", core.CodeTooLarge, "64 KB", nil, func() error {
 				g := core.CustomerActor(globex.Participant.ID)
 				big := append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte("A"), 64<<10)...)
-				_, _, err := e.AttachFile(ctx, g, "", core.Upload{Name: "big.pdf", Body: bytes.NewReader(big)})
+				_, _, err := e.AttachFile(ctx, g, globex.Request.ID, core.Upload{Name: "big.pdf", Body: bytes.NewReader(big)})
 				return err
 			}},
 			{"empty file", core.CodeInvalid, "empty", nil, func() error {
-				_, _, err := e.AttachFile(ctx, cust, "", core.Upload{Name: "a.txt", Body: bytes.NewReader(nil)})
+				_, _, err := e.AttachFile(ctx, cust, live.Request.ID, core.Upload{Name: "a.txt", Body: bytes.NewReader(nil)})
 				return err
 			}},
 			{"screen sharing with a mobile customer", core.CodeInvalidState, "desktop", func() {
@@ -188,7 +192,7 @@ func TestRefusals(t *testing.T) {
 			// Uses the mobile request the case above set up.
 			{"an iOS customer sends a PDF", core.CodeUnsupported, "only images", nil, func() error {
 				pdf := []byte("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n")
-				_, _, err := e.AttachFile(ctx, core.CustomerActor(mobile.Participant.ID), "", core.Upload{Name: "a.pdf", Body: bytes.NewReader(pdf)})
+				_, _, err := e.AttachFile(ctx, core.CustomerActor(mobile.Participant.ID), mobile.Request.ID, core.Upload{Name: "a.pdf", Body: bytes.NewReader(pdf)})
 				return err
 			}},
 			{"new view while busy", core.CodeForbidden, "available", nil, func() error {

@@ -104,7 +104,7 @@ func (e *Engine) ViewRequest(ctx context.Context, by Actor, id string) (RequestV
 		if p, v.Request, err = customerRequest(ctx, e.store, by); err != nil {
 			return v, err
 		}
-		if id != "" && id != v.Request.ID {
+		if id != v.Request.ID {
 			return v, Errorf(CodeForbidden, "you can only see your own support request")
 		}
 		v.Viewer = &p
@@ -178,7 +178,7 @@ func (e *Engine) Events(ctx context.Context, by Actor, requestID string, after i
 		if err != nil {
 			return nil, err
 		}
-		if requestID != "" && requestID != r.ID {
+		if requestID != r.ID {
 			return nil, Errorf(CodeForbidden, "you can only see your own support request")
 		}
 		requestID, viewer = r.ID, by.ID

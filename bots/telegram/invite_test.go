@@ -39,7 +39,7 @@ func TestInviteDeepLink(t *testing.T) {
 	}
 
 	must[core.Message](t)(e.PostMessage(ctx, alice, inv.Request.ID, core.Post{Body: "Hello both of you"}))
-	must[core.Message](t)(e.PostMessage(ctx, core.CustomerActor(web.Participant.ID), "", core.Post{Body: "I am on the web"}))
+	must[core.Message](t)(e.PostMessage(ctx, core.CustomerActor(web.Participant.ID), web.Request.ID, core.Post{Body: "I am on the web"}))
 	h.text(2, "And I am on Telegram")
 	must[core.Message](t)(e.PostMessage(ctx, alice, inv.Request.ID, core.Post{Body: "Only for Webby", To: web.Participant.ID}))
 	must[core.Request](t)(e.RequestScreenShare(ctx, alice, inv.Request.ID))

@@ -131,7 +131,7 @@ func TestNotifyNamesWhatChanged(t *testing.T) {
 	}
 	post := func(o core.Opened, body string) {
 		t.Helper()
-		if _, err := d.Engine.PostMessage(context.Background(), core.CustomerActor(o.Participant.ID), "", core.Post{Body: body}); err != nil {
+		if _, err := d.Engine.PostMessage(context.Background(), core.CustomerActor(o.Participant.ID), o.Request.ID, core.Post{Body: body}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -193,7 +193,7 @@ func TestOwnNotifyIsNotHeardTwice(t *testing.T) {
 	for attempt := range 50 {
 		// Once the other process hears a commit made here now, it has heard
 		// the earlier ones (the requests' opening).
-		if _, err := d.Engine.PostMessage(context.Background(), core.CustomerActor(c.Participant.ID), "", core.Post{Body: fmt.Sprint("before ", attempt)}); err != nil {
+		if _, err := d.Engine.PostMessage(context.Background(), core.CustomerActor(c.Participant.ID), c.Request.ID, core.Post{Body: fmt.Sprint("before ", attempt)}); err != nil {
 			t.Fatal(err)
 		}
 		wait(heardC, "the other process hearing the commit before")
@@ -202,14 +202,14 @@ func TestOwnNotifyIsNotHeardTwice(t *testing.T) {
 				<-ch
 			}
 		}
-		if _, err := d.Engine.PostMessage(context.Background(), core.CustomerActor(a.Participant.ID), "", core.Post{Body: fmt.Sprint("a ", attempt)}); err != nil {
+		if _, err := d.Engine.PostMessage(context.Background(), core.CustomerActor(a.Participant.ID), a.Request.ID, core.Post{Body: fmt.Sprint("a ", attempt)}); err != nil {
 			t.Fatal(err)
 		}
 		wait(wokeA, "the commit's wake-up here")
 		// Once the other process heard a's NOTIFY, a commit there comes
 		// back here after it: by then this process has heard its own.
 		wait(heardA, "the other process hearing the commit")
-		if _, err := elsewhere.PostMessage(context.Background(), core.CustomerActor(c.Participant.ID), "", core.Post{Body: fmt.Sprint("c ", attempt)}); err != nil {
+		if _, err := elsewhere.PostMessage(context.Background(), core.CustomerActor(c.Participant.ID), c.Request.ID, core.Post{Body: fmt.Sprint("c ", attempt)}); err != nil {
 			t.Fatal(err)
 		}
 		wait(wokeC, "the other process's commit waking this one")

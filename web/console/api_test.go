@@ -281,7 +281,7 @@ func TestConversation(t *testing.T) {
 			t.Fatalf("timeline kinds %v", kinds)
 		}
 		// The note never reached the customer.
-		cv, err := e.eng.ViewRequest(ctx, core.CustomerActor(o.Participant.ID), "")
+		cv, err := e.eng.ViewRequest(ctx, core.CustomerActor(o.Participant.ID), o.Request.ID)
 		if err != nil {
 			t.Fatal(err)
 		}

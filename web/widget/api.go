@@ -115,8 +115,7 @@ func (h *Handler) join(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	by := core.CustomerActor(o.Participant.ID)
-	v, err := h.chat(ctx, by)
+	v, err := h.chat(ctx, core.CustomerSession{Actor: core.CustomerActor(o.Participant.ID), RequestID: o.Request.ID})
 	if err != nil {
 		jsonapi.Fail(w, r, h.log, err)
 		return
@@ -162,11 +161,11 @@ func language(h string) string {
 
 // request answers GET /api/widget/request: the request as its customer sees it.
 func (h *Handler) request(w http.ResponseWriter, r *http.Request) {
-	by, ok := h.customer(w, r)
+	cs, ok := h.customer(w, r)
 	if !ok {
 		return
 	}
-	v, err := h.chat(r.Context(), by)
+	v, err := h.chat(r.Context(), cs)
 	if err != nil {
 		jsonapi.Fail(w, r, h.log, err)
 		return
@@ -174,8 +173,9 @@ func (h *Handler) request(w http.ResponseWriter, r *http.Request) {
 	jsonapi.Write(w, http.StatusOK, v)
 }
 
-func (h *Handler) chat(ctx context.Context, by core.Actor) (chatView, error) {
-	rv, err := h.eng.ViewRequest(ctx, by, "")
+func (h *Handler) chat(ctx context.Context, cs core.CustomerSession) (chatView, error) {
+	by := cs.Actor
+	rv, err := h.eng.ViewRequest(ctx, by, cs.RequestID)
 	if err != nil {
 		return chatView{}, err
 	}
@@ -199,10 +199,11 @@ func idempotency(r *http.Request, by core.Actor) (core.Idempotency, error) {
 // message answers POST /api/widget/messages. With an Idempotency-Key, a
 // repeated post stores nothing more and answers the first message.
 func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
-	by, ok := h.customer(w, r)
+	cs, ok := h.customer(w, r)
 	if !ok {
 		return
 	}
+	by := cs.Actor
 	var in messageInput
 	if err := jsonapi.Decode(w, r, &in); err != nil {
 		jsonapi.Fail(w, r, h.log, err)
@@ -213,7 +214,7 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 		jsonapi.Fail(w, r, h.log, err)
 		return
 	}
-	m, err := h.eng.PostMessage(r.Context(), by, "", core.Post{Body: in.Body, Key: key})
+	m, err := h.eng.PostMessage(r.Context(), by, cs.RequestID, core.Post{Body: in.Body, Key: key})
 	if err != nil {
 		jsonapi.Fail(w, r, h.log, err)
 		return
@@ -224,10 +225,11 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 // leave answers POST /api/widget/leave: the customer leaves the chat. The
 // request stays as it is; only technicians end chats and close requests.
 func (h *Handler) leave(w http.ResponseWriter, r *http.Request) {
-	by, ok := h.customer(w, r)
+	cs, ok := h.customer(w, r)
 	if !ok {
 		return
 	}
+	by := cs.Actor
 	if err := h.eng.Leave(r.Context(), by); err != nil {
 		jsonapi.Fail(w, r, h.log, err)
 		return
@@ -246,10 +248,11 @@ type sysinfoInput struct {
 // browser gave, sent only when the customer allowed it, in answer to a
 // technician's request for them (the engine refuses them at any other time).
 func (h *Handler) sysinfo(w http.ResponseWriter, r *http.Request) {
-	by, ok := h.customer(w, r)
+	cs, ok := h.customer(w, r)
 	if !ok {
 		return
 	}
+	by := cs.Actor
 	var in sysinfoInput
 	if err := jsonapi.Decode(w, r, &in); err != nil {
 		jsonapi.Fail(w, r, h.log, err)

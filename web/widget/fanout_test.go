@@ -76,7 +76,7 @@ func TestLiveWakesOnlyItsRequest(t *testing.T) {
 			t.Fatalf("20 commits on request A made B's socket read the store %d times", n)
 		}
 
-		must[core.Message](t)(d.Engine.PostMessage(ctx, core.CustomerActor(b.Participant.ID), "", core.Post{Body: "b again"}))
+		must[core.Message](t)(d.Engine.PostMessage(ctx, core.CustomerActor(b.Participant.ID), b.Request.ID, core.Post{Body: "b again"}))
 		wsB.until(hasBody("b again"))
 		if counter.of(b.Request.ID) == idle {
 			t.Fatal("B's socket got its event without reading the store")

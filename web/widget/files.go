@@ -22,10 +22,11 @@ const multipartSlack = 64 << 10
 // the size and stores it. Nothing is buffered whole in memory or on disk
 // before those checks.
 func (h *Handler) upload(w http.ResponseWriter, r *http.Request) {
-	by, ok := h.customer(w, r)
+	cs, ok := h.customer(w, r)
 	if !ok {
 		return
 	}
+	by := cs.Actor
 	ctx := r.Context()
 	key, err := idempotency(r, by)
 	if err != nil {
@@ -70,7 +71,7 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request) {
 			part.Close()
 			continue
 		}
-		m, f, err := h.eng.AttachFile(ctx, by, "", core.Upload{Name: fileName(part), Body: part, Key: key})
+		m, f, err := h.eng.AttachFile(ctx, by, cs.RequestID, core.Upload{Name: fileName(part), Body: part, Key: key})
 		part.Close()
 		if body.overflow {
 			err = tooLarge
@@ -135,10 +136,11 @@ func (b *watchedBody) Close() error { return b.r.Close() }
 // customer's chat. Images open in the browser; everything else downloads.
 // A file of another request is "not found", like one that does not exist.
 func (h *Handler) download(w http.ResponseWriter, r *http.Request) {
-	by, ok := h.customer(w, r)
+	cs, ok := h.customer(w, r)
 	if !ok {
 		return
 	}
+	by := cs.Actor
 	f, rc, err := h.eng.OpenFile(r.Context(), by, r.PathValue("id"))
 	if err != nil {
 		jsonapi.Fail(w, r, h.log, err)

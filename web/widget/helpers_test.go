@@ -223,11 +223,11 @@ func (e *env) open(t *testing.T, c core.Company, email, msg string) chat {
 // technicians see it.
 func (e *env) requestOf(t *testing.T, token string) core.Request {
 	t.Helper()
-	by, err := e.desk.Engine.CustomerByToken(ctx, token)
+	cs, err := e.desk.Engine.CustomerByToken(ctx, token)
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := e.desk.Engine.ViewRequest(ctx, by, "")
+	v, err := e.desk.Engine.ViewRequest(ctx, cs.Actor, cs.RequestID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,7 +47,7 @@ func TestRefusals(t *testing.T) {
 
 		// Another request's file, and a file of another company.
 		other := d.Open(t, d.Acme, "other@example.com", "mine is private")
-		_, otherFile, err := d.Engine.AttachFile(ctx, core.CustomerActor(other.Participant.ID), "", core.Upload{Name: "secret.png", Body: bytes.NewReader(fixture(t, "photo.png"))})
+		_, otherFile, err := d.Engine.AttachFile(ctx, core.CustomerActor(other.Participant.ID), other.Request.ID, core.Upload{Name: "secret.png", Body: bytes.NewReader(fixture(t, "photo.png"))})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -19,7 +19,7 @@ const batch = 100
 // the live WebSocket: the events after rseq N, waiting for one if there are
 // none yet.
 func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
-	by, ok := h.customer(w, r)
+	cs, ok := h.customer(w, r)
 	if !ok {
 		return
 	}
@@ -29,7 +29,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fr, err := h.stream.Poll(r, normAfter(after), func(follow live.Follow) (live.Fetch, error) {
-		return h.fetcher(r.Context(), by, follow)
+		return h.fetcher(cs, follow), nil
 	})
 	if err != nil {
 		jsonapi.Fail(w, r, h.log, err)
@@ -46,14 +46,11 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		if _, err := parseAfter(hello.After); err != nil {
 			return nil, h.public(ctx, err)
 		}
-		by, err := h.eng.CustomerByToken(ctx, hello.Token)
+		cs, err := h.eng.CustomerByToken(ctx, hello.Token)
 		if err != nil {
 			return nil, h.public(ctx, err)
 		}
-		fetch, err := h.fetcher(ctx, by, follow)
-		if err != nil {
-			return nil, h.public(ctx, err)
-		}
+		fetch := h.fetcher(cs, follow)
 		return func(ctx context.Context, after string) ([]any, string, bool, error) {
 			items, next, more, err := fetch(ctx, after)
 			if err != nil {
@@ -77,12 +74,8 @@ func (h *Handler) public(ctx context.Context, err error) error {
 // fetcher follows one customer's request: its events as the customer may
 // see them, the cursor being the rseq of the last event looked at. It tells
 // follow that commits on that request, and no other, wake the stream.
-func (h *Handler) fetcher(ctx context.Context, by core.Actor, follow live.Follow) (live.Fetch, error) {
-	p, err := h.store.Participant(ctx, by.ID)
-	if err != nil {
-		return nil, err
-	}
-	requestID := p.RequestID
+func (h *Handler) fetcher(cs core.CustomerSession, follow live.Follow) live.Fetch {
+	by, requestID := cs.Actor, cs.RequestID
 	follow(hub.Request(requestID))
 	return func(ctx context.Context, after string) ([]any, string, bool, error) {
 		n, err := parseAfter(after)
@@ -100,7 +93,7 @@ func (h *Handler) fetcher(ctx context.Context, by core.Actor, follow live.Follow
 		if r.Version <= n {
 			return nil, after, false, nil
 		}
-		evs, err := h.eng.Events(ctx, by, "", n, batch)
+		evs, err := h.eng.Events(ctx, by, requestID, n, batch)
 		if err != nil {
 			return nil, after, false, err
 		}
@@ -117,7 +110,7 @@ func (h *Handler) fetcher(ctx context.Context, by core.Actor, follow live.Follow
 		// Events after next that committed after the version was read woke
 		// the stream again: only the rest of a long backlog is "more".
 		return items, strconv.FormatInt(next, 10), next < r.Version, nil
-	}, nil
+	}
 }
 
 // parseAfter reads a cursor: an rseq, "" for the start.

@@ -118,23 +118,23 @@ func (h *Handler) Mount(mount func(pattern string, handler http.Handler)) {
 
 // customer authenticates the request's bearer token. On failure it has
 // answered 401 (or 500) and returns false.
-func (h *Handler) customer(w http.ResponseWriter, r *http.Request) (core.Actor, bool) {
+func (h *Handler) customer(w http.ResponseWriter, r *http.Request) (core.CustomerSession, bool) {
 	apiHeaders(w)
 	token, ok := bearer(r)
 	if !ok {
 		unauthorized(w, "send the request's token in an Authorization: Bearer header")
-		return core.Actor{}, false
+		return core.CustomerSession{}, false
 	}
-	by, err := h.eng.CustomerByToken(r.Context(), token)
+	cs, err := h.eng.CustomerByToken(r.Context(), token)
 	if err != nil {
 		if core.ErrorCode(err) == core.CodeForbidden {
 			unauthorized(w, core.ErrorMessage(err))
 		} else {
 			jsonapi.Fail(w, r, h.log, err)
 		}
-		return core.Actor{}, false
+		return core.CustomerSession{}, false
 	}
-	return by, true
+	return cs, true
 }
 
 func unauthorized(w http.ResponseWriter, msg string) {

@@ -1,18 +1,14 @@
 package bots_test
 
 import (
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/relaydesk/relaydesk/bots"
 	"github.com/relaydesk/relaydesk/core"
+	"github.com/relaydesk/relaydesk/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 func TestLang(t *testing.T) {
 	for tag, want := range map[string]string{"": "en", "en": "en", "de": "de", "de-CH": "de", "FR": "fr",
@@ -68,25 +64,8 @@ func TestNotice(t *testing.T) {
 	}
 	fmt.Fprintf(&b, "== line\n%s\n%s\n", bots.Line(core.Event{Data: core.EventData{ActorName: "Alice", Body: "Hi!"}}),
 		bots.Line(core.Event{Data: core.EventData{Body: "anonymous"}}))
-	golden(t, "notices.golden", b.String())
+	golden.Check(t, "notices.golden", []byte(b.String()))
 	if strings.Contains(b.String(), "secret") || strings.Contains(b.String(), "never shown") {
 		t.Error("a note or a closing note reached a customer's text")
-	}
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs; run go test -update and review the diff.\ngot:\n%s", path, got)
 	}
 }

@@ -1,17 +1,11 @@
 package slack
 
 import (
-	"bytes"
-	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/relaydesk/relaydesk/core"
+	"github.com/relaydesk/relaydesk/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata from the current rendering")
 
 // cardStates are the requests whose cards the golden files hold: a new
 // one, a live chat with a phone customer, and a closed one with a note
@@ -36,27 +30,6 @@ func cardStates() map[string]core.Request {
 func TestCardGolden(t *testing.T) {
 	t.Parallel()
 	for name, r := range cardStates() {
-		var b bytes.Buffer
-		enc := json.NewEncoder(&b)
-		enc.SetEscapeHTML(false) // Slack's own escapes (&amp; &lt;) stay readable
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(map[string]any{"text": cardText(r), "blocks": cardBlocks(r)}); err != nil {
-			t.Fatal(err)
-		}
-		got := b.Bytes()
-		path := filepath.Join("testdata", "card_"+name+".golden.json")
-		if *update {
-			if err := os.WriteFile(path, got, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%v (run with -update to create it)", err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("the %s card differs from %s:\n%s", name, path, got)
-		}
+		golden.JSON(t, "card_"+name+".golden.json", map[string]any{"text": cardText(r), "blocks": cardBlocks(r)})
 	}
 }

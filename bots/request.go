@@ -28,21 +28,21 @@ type QueueChannels interface {
 // QueueChannel is the company's queue channel on platform; false when it
 // has none.
 func QueueChannel(ctx context.Context, st QueueChannels, platform, companyID string) (string, bool, error) {
-	ch, err := st.QueueChannel(ctx, platform, companyID)
-	if core.ErrorCode(err) == core.CodeNotFound {
-		return "", false, nil
-	}
-	return ch, err == nil, err
+	return found(st.QueueChannel(ctx, platform, companyID))
 }
 
 // ChannelCompany is the company whose queue channel is on platform; false
 // when it is none's.
 func ChannelCompany(ctx context.Context, st QueueChannels, platform, channel string) (string, bool, error) {
-	id, err := st.ChannelCompany(ctx, platform, channel)
+	return found(st.ChannelCompany(ctx, platform, channel))
+}
+
+// found turns a read's CodeNotFound into false.
+func found(v string, err error) (string, bool, error) {
 	if core.ErrorCode(err) == core.CodeNotFound {
 		return "", false, nil
 	}
-	return id, err == nil, err
+	return v, err == nil, err
 }
 
 // TechnicianWants reports whether an event may concern a technician

@@ -115,7 +115,8 @@ type Log interface {
 	EventsAfter(ctx context.Context, pos core.Position, limit int) ([]core.Event, bool, error)
 	RequestEvents(ctx context.Context, requestID string, after int64, limit int) ([]core.Event, error)
 	// Claim leases up to n ready conversations of dest to owner, and says
-	// when the next one not due yet becomes due (zero if none).
+	// when the next one not due yet becomes due (zero if none, or if it
+	// claimed n).
 	Claim(ctx context.Context, dest, owner string, n int, ttl time.Duration) ([]Conv, time.Time, error)
 	// Settle records progress of conversations owner holds.
 	Settle(ctx context.Context, dest, owner string, ps []Progress) error

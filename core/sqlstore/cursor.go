@@ -185,8 +185,8 @@ type claimRow struct {
 
 // Claim leases to owner up to n of dest's conversations that have events
 // to deliver, are due, and are not held by a live process: the longest
-// waiting first. It also returns when the next free conversation that is
-// not due yet becomes due (zero if none). Processes claiming at once skip each other's rows. A row
+// waiting first. When it claims fewer than n, it also returns when the next
+// free conversation that is not due yet becomes due (zero if none). Processes claiming at once skip each other's rows. A row
 // whose lease owner let lapse is taken over, unless owner is the one: its
 // lane may still be at work, and releases it when done.
 func (s *Store) Claim(ctx context.Context, dest, owner string, n int, ttl time.Duration) ([]dispatch.Conv, time.Time, error) {
@@ -197,8 +197,8 @@ func (s *Store) Claim(ctx context.Context, dest, owner string, n int, ttl time.D
 	now := time.Now()
 	err := s.inTx(ctx, "claim conversations", func(q queries) error {
 		var err error
-		if rows, err = s.claim(ctx, q, dest, owner, n, ttl, now); err != nil {
-			return err
+		if rows, err = s.claim(ctx, q, dest, owner, n, ttl, now); err != nil || len(rows) == n {
+			return err // a full claim: the claimer asks again at once anyway
 		}
 		// When the next conversation waiting for its time (a retry, the
 		// platform's pace in another process) is due: the claimer looks

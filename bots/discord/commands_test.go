@@ -100,9 +100,6 @@ func TestRefusedInThread(t *testing.T) {
 	h := newHarness(t, d, options{})
 	o := d.Live(t)
 	_, thread := h.card(1001)
-	// The thread is the request's once its first line is there: the
-	// adapter records it right after starting it.
-	h.waitThread(thread, "my printer is on fire")
 	h.say(strangerU, thread, "let me in")
 	h.waitThread(thread, "not linked to a relaydesk technician")
 	url := h.dc.Attachment("1180000000000000999", "tool.exe", []byte("MZ..."))

@@ -107,3 +107,24 @@ func (e *Engine) BindChannel(ctx context.Context, by Actor, platform, companyID,
 	})
 	return co, err
 }
+
+// Card is where a request's card is on a technician platform (a Slack or
+// Discord message in the company's queue channel), and its thread, the
+// request's chat there. The adapters keep it so that a restart edits the
+// same card.
+type Card struct {
+	Platform  string
+	RequestID string
+	// Channel and Message address the card; both "" while none was posted.
+	Channel string
+	Message string
+	// Thread is the card's thread as the platform addresses it, "" until
+	// it is started; unique per platform, so a message in a thread finds
+	// its request.
+	Thread string
+	// Posting is the channel a card is being posted to since PostingAt:
+	// set before the post, so that a process that died before recording
+	// the card looks for it there instead of posting a second one.
+	Posting   string
+	PostingAt time.Time
+}

@@ -6,29 +6,6 @@ import (
 	"github.com/relaydesk/relaydesk/core"
 )
 
-// IdentityOf finds the account on platform linked to a customer or a
-// technician (the identities_subject index of migration 0004).
-func (q queries) IdentityOf(ctx context.Context, platform, subjectID string) (core.Identity, error) {
-	var r struct {
-		Platform   string `db:"platform"`
-		ExternalID string `db:"external_id"`
-		Kind       string `db:"subject_kind"`
-		SubjectID  string `db:"subject_id"`
-	}
-	err := q.get(ctx, &r, "linked account", `SELECT platform, external_id, subject_kind, subject_id FROM identities
-		WHERE subject_id = ? AND platform = ? ORDER BY external_id LIMIT 1`, subjectID, platform)
-	return core.Identity{Platform: r.Platform, ExternalID: r.ExternalID, Subject: core.ActorKind(r.Kind), SubjectID: r.SubjectID}, err
-}
-
-// LatestParticipation returns the customer participant of the request the
-// customer joined last (the participants_subject index of migration 0004).
-func (q queries) LatestParticipation(ctx context.Context, customerID string) (core.Participant, error) {
-	var r participantRow
-	err := q.get(ctx, &r, "participant", `SELECT `+participantCols+` FROM participants
-		WHERE subject_id = ? AND role = 'customer' ORDER BY joined_at DESC, id DESC LIMIT 1`, customerID)
-	return r.core(), err
-}
-
 // QueueChannel is the company's queue channel on the platform.
 func (q queries) QueueChannel(ctx context.Context, platform, companyID string) (string, error) {
 	var ch string
@@ -43,4 +20,17 @@ func (q queries) ChannelCompany(ctx context.Context, platform, channel string) (
 	err := q.get(ctx, &id, "queue channel", `SELECT company_id FROM platform_channels WHERE platform = ? AND channel = ?`,
 		platform, channel)
 	return id, err
+}
+
+// BindChannel replaces the company's queue channel on the platform, after
+// taking the channel from any other company.
+func (t *txn) BindChannel(ctx context.Context, b core.ChannelBinding) error {
+	if _, err := t.exec(ctx, "free queue channel", `DELETE FROM platform_channels WHERE platform = ? AND channel = ? AND company_id <> ?`,
+		b.Platform, b.Channel, b.CompanyID); err != nil {
+		return err
+	}
+	_, err := t.exec(ctx, "bind queue channel", `INSERT INTO platform_channels (platform, company_id, channel, bound_at)
+		VALUES (?, ?, ?, ?) ON CONFLICT (platform, company_id) DO UPDATE SET channel = excluded.channel, bound_at = excluded.bound_at`,
+		b.Platform, b.CompanyID, b.Channel, us(b.BoundAt))
+	return err
 }

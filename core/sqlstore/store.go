@@ -7,8 +7,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -305,12 +303,3 @@ func (t *txn) touch(k hub.Key) {
 
 var _ core.Store = (*Store)(nil)
 var _ core.Tx = (*txn)(nil)
-
-func errNotFound(what string) error { return core.Errorf(core.CodeNotFound, "%s not found", what) }
-
-func notFound(err error, what string) error {
-	if errors.Is(err, sql.ErrNoRows) {
-		return errNotFound(what)
-	}
-	return err
-}

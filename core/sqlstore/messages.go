@@ -1,0 +1,85 @@
+// Messages and the files they carry.
+
+package sqlstore
+
+import (
+	"context"
+
+	"github.com/relaydesk/relaydesk/core"
+)
+
+type messageRow struct {
+	ID         string `db:"id"`
+	RequestID  string `db:"request_id"`
+	RSeq       int64  `db:"rseq"`
+	AuthorKind string `db:"author_kind"`
+	AuthorID   string `db:"author_id"`
+	AuthorName string `db:"author_name"`
+	Audience   string `db:"audience"`
+	Body       string `db:"body"`
+	FileID     string `db:"file_id"`
+	CreatedAt  int64  `db:"created_at"`
+}
+
+const messageCols = `id, request_id, rseq, author_kind, author_id, author_name, audience, body, file_id, created_at`
+
+func (r messageRow) core() core.Message {
+	return core.Message{ID: r.ID, RequestID: r.RequestID, RSeq: r.RSeq, AuthorKind: core.ActorKind(r.AuthorKind),
+		AuthorID: r.AuthorID, AuthorName: r.AuthorName, Audience: core.Audience(r.Audience), Body: r.Body,
+		FileID: r.FileID, CreatedAt: fromUS(r.CreatedAt)}
+}
+
+func (q queries) Messages(ctx context.Context, requestID string) ([]core.Message, error) {
+	var rows []messageRow
+	if err := q.sel(ctx, &rows, "messages", `SELECT `+messageCols+` FROM messages WHERE request_id = ? ORDER BY rseq`, requestID); err != nil {
+		return nil, err
+	}
+	out := make([]core.Message, len(rows))
+	for i, r := range rows {
+		out[i] = r.core()
+	}
+	return out, nil
+}
+
+func (q queries) Message(ctx context.Context, id string) (core.Message, error) {
+	var r messageRow
+	err := q.get(ctx, &r, "message", `SELECT `+messageCols+` FROM messages WHERE id = ?`, id)
+	return r.core(), err
+}
+
+func (t *txn) InsertMessage(ctx context.Context, m core.Message) error {
+	_, err := t.exec(ctx, "store message", `INSERT INTO messages (`+messageCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.ID, m.RequestID, m.RSeq, m.AuthorKind, m.AuthorID, m.AuthorName, m.Audience, m.Body, m.FileID, us(m.CreatedAt))
+	return err
+}
+
+type fileRow struct {
+	ID           string `db:"id"`
+	RequestID    string `db:"request_id"`
+	Name         string `db:"name"`
+	ContentType  string `db:"content_type"`
+	Size         int64  `db:"size"`
+	SHA256       string `db:"sha256"`
+	UploaderKind string `db:"uploader_kind"`
+	UploaderID   string `db:"uploader_id"`
+	CreatedAt    int64  `db:"created_at"`
+}
+
+const fileCols = `id, request_id, name, content_type, size, sha256, uploader_kind, uploader_id, created_at`
+
+func (r fileRow) core() core.File {
+	return core.File{ID: r.ID, RequestID: r.RequestID, Name: r.Name, ContentType: r.ContentType, Size: r.Size,
+		SHA256: r.SHA256, UploaderKind: core.ActorKind(r.UploaderKind), UploaderID: r.UploaderID, CreatedAt: fromUS(r.CreatedAt)}
+}
+
+func (q queries) File(ctx context.Context, id string) (core.File, error) {
+	var r fileRow
+	err := q.get(ctx, &r, "file", `SELECT `+fileCols+` FROM files WHERE id = ?`, id)
+	return r.core(), err
+}
+
+func (t *txn) InsertFile(ctx context.Context, f core.File) error {
+	_, err := t.exec(ctx, "store file", `INSERT INTO files (`+fileCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		f.ID, f.RequestID, f.Name, f.ContentType, f.Size, f.SHA256, f.UploaderKind, f.UploaderID, us(f.CreatedAt))
+	return err
+}

@@ -53,7 +53,8 @@ func (s *Store) CardByThread(ctx context.Context, platform, thread string) (core
 // SaveCard records c, replacing the request's former card on its platform.
 // A thread is one request's: should another request's card hold c's
 // thread, the newer record wins and the other card loses its thread, in
-// the same transaction.
+// the same transaction. Of two saves of one thread at the same moment on
+// PostgreSQL, the later may fail with CodeConflict; saving again wins.
 func (s *Store) SaveCard(ctx context.Context, c core.Card) error {
 	if c.Platform == "" || c.RequestID == "" {
 		return core.Errorf(core.CodeInvalid, "save card: a card needs a platform and a request")

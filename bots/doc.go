@@ -48,10 +48,17 @@ type Leader interface {
 	Lead(ctx context.Context, name string, fn func(ctx context.Context) error) error
 }
 
-// State keeps small values an adapter needs across restarts, such as the
-// last platform update it processed (sqlstore.Store's bot_state). A missing
-// name is a *core.Error with CodeNotFound.
+// State keeps an adapter's cursors across restarts, such as the last
+// platform update it processed (sqlstore.Store's bot_state): only cursors.
+// What an adapter knows of the desk (cards, notification settings, link
+// codes, chats) has typed store methods of its own. A missing name is a
+// *core.Error with CodeNotFound.
+//
+// LinkCodes is part of State only while the Slack and Discord adapters
+// hand their State to NewLinkCode and RedeemLinkCode; it leaves once they
+// hand over their store.
 type State interface {
 	BotState(ctx context.Context, name string) (string, error)
 	SetBotState(ctx context.Context, name, value string) error
+	LinkCodes
 }

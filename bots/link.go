@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -17,49 +16,52 @@ import (
 // link-code` stays valid.
 const LinkCodeTTL = time.Hour
 
+// LinkCodes keeps one-time link codes by their hash (sqlstore.Store).
+type LinkCodes interface {
+	AddLinkCode(ctx context.Context, platform, hash, technicianID string, expires time.Time) error
+	// UseLinkCode marks the code used and returns its technician, for one
+	// caller only however many try at once; CodeNotFound when the code is
+	// unknown, expired or used.
+	UseLinkCode(ctx context.Context, platform, hash string, now time.Time) (technicianID string, err error)
+}
+
 // NewLinkCode returns a one-time code that links the platform account that
 // sends "/support link CODE" to technician techID within ttl. Only the
 // code's hash is stored.
-func NewLinkCode(ctx context.Context, st State, platform, techID string, ttl time.Duration) (string, error) {
+func NewLinkCode(ctx context.Context, codes LinkCodes, platform, techID string, ttl time.Duration) (string, error) {
 	b := make([]byte, 10)
 	rand.Read(b)
 	code := strings.ToUpper(hex.EncodeToString(b))
 	code = code[:5] + "-" + code[5:10] + "-" + code[10:15] + "-" + code[15:]
-	exp := time.Now().Add(ttl).Unix()
-	if err := st.SetBotState(ctx, linkName(platform, code), techID+" "+strconv.FormatInt(exp, 10)); err != nil {
+	if err := codes.AddLinkCode(ctx, platform, linkHash(code), techID, time.Now().Add(ttl)); err != nil {
 		return "", fmt.Errorf("store the link code: %w", err)
 	}
 	return code, nil
 }
 
-func linkName(platform, code string) string {
+// linkHash is what is stored of a code: as people type it, without
+// dashes, spaces or lower case.
+func linkHash(code string) string {
 	code = strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(code), "-", ""))
 	sum := sha256.Sum256([]byte(code))
-	return platform + ":link:" + hex.EncodeToString(sum[:])
+	return hex.EncodeToString(sum[:])
 }
 
 // RedeemLinkCode links the platform account userID to the technician code
-// was made for, once.
-func RedeemLinkCode(ctx context.Context, st State, dir Directory, eng *core.Engine, platform, userID, code string) (core.Technician, error) {
+// was made for, once: the code is used up first, so two accounts sending
+// it at once cannot both be linked.
+func RedeemLinkCode(ctx context.Context, codes LinkCodes, dir Directory, eng *core.Engine, platform, userID, code string) (core.Technician, error) {
 	bad := core.Errorf(core.CodeNotFound, "this link code is not valid (any more); ask an admin for a new one: relaydesk admin %s link-code --tech <e-mail>", platform)
-	v, err := st.BotState(ctx, linkName(platform, code))
+	id, err := codes.UseLinkCode(ctx, platform, linkHash(code), time.Now())
 	if core.ErrorCode(err) == core.CodeNotFound {
 		return core.Technician{}, bad
 	} else if err != nil {
 		return core.Technician{}, err
 	}
-	id, exp, _ := strings.Cut(v, " ")
-	until, perr := strconv.ParseInt(exp, 10, 64)
-	if perr != nil || time.Now().Unix() > until {
-		return core.Technician{}, bad
-	}
 	t, err := dir.Technician(ctx, id)
 	if core.ErrorCode(err) == core.CodeNotFound {
 		return t, bad
 	} else if err != nil {
-		return t, err
-	}
-	if err := st.SetBotState(ctx, linkName(platform, code), "used"); err != nil {
 		return t, err
 	}
 	err = eng.LinkIdentity(ctx, core.TechnicianActor(t.ID), core.Identity{Platform: platform, ExternalID: userID,

@@ -55,9 +55,9 @@ const DefaultAPIURL = "https://api.telegram.org"
 // maxDownload is how large a file the Bot API lets a bot fetch.
 const maxDownload = 20 << 20
 
-// Store is what the adapter reads of the desk directly. Its actions go
-// through the engine; these reads serve delivery and lookups the engine's
-// rules do not cover.
+// Store is what the adapter reads of the desk directly, and where it keeps
+// what it knows of chats. Its actions go through the engine; these reads
+// serve delivery and lookups the engine's rules do not cover.
 type Store interface {
 	bots.Directory
 	Companies(ctx context.Context) ([]core.Company, error)
@@ -68,6 +68,16 @@ type Store interface {
 	Participants(ctx context.Context, requestID string) ([]core.Participant, error)
 	Request(ctx context.Context, id string) (core.Request, error)
 	RequestEvents(ctx context.Context, requestID string, after int64, limit int) ([]core.Event, error)
+
+	// ChatCompany is the company a chat of the bot chose through a deep
+	// link; CodeNotFound when it chose none.
+	ChatCompany(ctx context.Context, platform, bot, chat string) (string, error)
+	SetChatCompany(ctx context.Context, platform, bot, chat, companyID string) error
+	// CustomerChat is the chat of a customer whose chat's account link
+	// moved on to a newer request's customer; CodeNotFound when none is
+	// remembered.
+	CustomerChat(ctx context.Context, platform, customerID string) (string, error)
+	SetCustomerChat(ctx context.Context, platform, customerID, chat string) error
 }
 
 // Config is what an Adapter needs. APIURL, Logger, HTTPClient and
@@ -84,8 +94,8 @@ type Config struct {
 	// other companies arrive through deep links (t.me/<bot>?start=<slug>).
 	Company string
 	Engine  *core.Engine
-	// Store is what the adapter reads of the desk besides its own State:
-	// the store, in relaydesk.
+	// Store is what the adapter reads of the desk and keeps of its chats:
+	// the store, in relaydesk. State keeps its update offset.
 	Store  Store
 	State  bots.State
 	Leader bots.Leader

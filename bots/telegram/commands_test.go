@@ -1,6 +1,7 @@
 package telegram_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -111,6 +112,9 @@ func TestCompanyChoice(t *testing.T) {
 	h.waitSent("Your request #1001 with Globex is open.")
 	if c := h.conversation(); c.Request.CompanyID != d.Globex.ID {
 		t.Fatalf("the request went to %s", c.Request.CompanyName)
+	}
+	if co, err := d.Store.ChatCompany(ctx, "telegram", "123456789", strconv.FormatInt(chat, 10)); err != nil || co != d.Globex.ID {
+		t.Fatalf("the chat's company is kept as %q, %v; want Globex", co, err)
 	}
 	if calls := h.tg.Calls("getFile"); len(calls) != 0 {
 		t.Fatalf("unexpected calls %s", telegramtest.Describe(calls))

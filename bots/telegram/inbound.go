@@ -291,7 +291,7 @@ func (a *Adapter) start(ctx context.Context, in Inbound) error {
 		co, err := a.store.CompanyBySlug(ctx, in.Args)
 		switch {
 		case err == nil:
-			if err := a.cfg.State.SetBotState(ctx, a.companyKey(in.Chat), co.ID); err != nil {
+			if err := a.store.SetChatCompany(ctx, Platform, a.botID, chatID(in.Chat), co.ID); err != nil {
 				return err
 			}
 			return a.greet(ctx, in, co)
@@ -338,21 +338,20 @@ func (a *Adapter) join(ctx context.Context, in Inbound) error {
 	} else if err != nil {
 		return a.refused(ctx, in, "refused", err)
 	}
-	if err := a.cfg.State.SetBotState(ctx, a.companyKey(in.Chat), o.Request.CompanyID); err != nil {
+	if err := a.store.SetChatCompany(ctx, Platform, a.botID, chatID(in.Chat), o.Request.CompanyID); err != nil {
 		return err
 	}
 	return a.reply(ctx, in, "joinedInvite", o.Request.Number, o.Request.CompanyName)
 }
 
-func (a *Adapter) companyKey(chat int64) string {
-	return "telegram:" + a.botID + ":company:" + strconv.FormatInt(chat, 10)
-}
+// chatID is a chat's ID as the store keeps it.
+func chatID(chat int64) string { return strconv.FormatInt(chat, 10) }
 
 // company is where the chat's new requests go: the company it chose
 // through a deep link, else that of its last request, else the configured
 // one, else the desk's only company. ok is false when none applies.
 func (a *Adapter) company(ctx context.Context, chat int64, prev *core.Conversation) (co core.Company, ok bool, err error) {
-	id, err := a.cfg.State.BotState(ctx, a.companyKey(chat))
+	id, err := a.store.ChatCompany(ctx, Platform, a.botID, chatID(chat))
 	switch {
 	case err == nil:
 	case core.ErrorCode(err) != core.CodeNotFound:
@@ -383,10 +382,6 @@ func (a *Adapter) company(ctx context.Context, chat int64, prev *core.Conversati
 	return all[0], true, nil
 }
 
-// chatKey names where the chat of a customer is kept once the chat's
-// account link has moved on to a newer request's customer.
-func chatKey(customerID string) string { return "telegram:chat-of:" + customerID }
-
 // moveOn remembers the chat of the customer of the chat's current request
 // before a new request or session re-links the chat to a new customer, so
 // that what is still to come of the old request reaches the chat too.
@@ -394,7 +389,7 @@ func (a *Adapter) moveOn(ctx context.Context, chat int64, prev *core.Conversatio
 	if prev == nil {
 		return nil
 	}
-	return a.cfg.State.SetBotState(ctx, chatKey(prev.Participant.SubjectID), strconv.FormatInt(chat, 10))
+	return a.store.SetCustomerChat(ctx, Platform, prev.Participant.SubjectID, chatID(chat))
 }
 
 func (a *Adapter) identity(chat int64) *core.Identity {

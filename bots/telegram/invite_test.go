@@ -2,6 +2,7 @@ package telegram_test
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -167,6 +168,16 @@ func TestLaggingDispatcher(t *testing.T) {
 	second := []string{"Alice joined the chat.", "Alice: you again"}
 	if !interleaves(got[2:], first, second) {
 		t.Fatalf("Tess got %q: not each request's lines in their order", got)
+	}
+	if c, err := d.Store.CustomerChat(ctx, "telegram", r.CustomerID); err != nil || c != strconv.FormatInt(chat, 10) {
+		t.Fatalf("the first customer's chat is kept as %q, %v", c, err)
+	}
+	var names []string
+	if err := d.Store.DB().Select(&names, `SELECT name FROM bot_state`); err != nil {
+		t.Fatal(err)
+	}
+	if slices.ContainsFunc(names, func(n string) bool { return !strings.HasSuffix(n, ":offset") }) {
+		t.Fatalf("bot_state holds more than cursors: %q", names)
 	}
 }
 

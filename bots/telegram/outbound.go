@@ -142,7 +142,7 @@ func (a *Adapter) chatOf(ctx context.Context, customerID string) (int64, bool, e
 	case core.ErrorCode(err) != core.CodeNotFound:
 		return 0, false, err
 	default:
-		v, err := a.cfg.State.BotState(ctx, chatKey(customerID))
+		v, err := a.store.CustomerChat(ctx, Platform, customerID)
 		if core.ErrorCode(err) == core.CodeNotFound {
 			return 0, false, nil
 		} else if err != nil {

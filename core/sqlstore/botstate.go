@@ -6,8 +6,9 @@ import (
 )
 
 // BotState returns the value an adapter stored under name; CodeNotFound
-// when there is none. Adapters keep what must survive a restart here, such
-// as the last Telegram update they processed.
+// when there is none. Only cursors live here, such as the last Telegram
+// update processed ("telegram:<bot id>:offset"); what adapters know of the
+// desk has typed tables (cards, notify settings, link codes, chats).
 func (s *Store) BotState(ctx context.Context, name string) (string, error) {
 	var v string
 	err := s.get(ctx, &v, "bot state", `SELECT value FROM bot_state WHERE name = ?`, name)

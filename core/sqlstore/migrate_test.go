@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/sqlstore"
@@ -137,6 +138,136 @@ func TestPlatformChannelsMigration(t *testing.T) {
 				t.Fatal(err)
 			}
 			if len(left) != 1 || left[0] != "telegram:1:offset" {
+				t.Errorf("bot_state keeps %q, want only the Telegram offset", left)
+			}
+		})
+	}
+}
+
+// TestPlatformStateMigration: what the adapters kept in bot_state before
+// 0009 (cards, notification settings, link codes, Telegram chats) becomes
+// typed rows where what it points at exists, threads only where their back
+// pointers agree; used codes are dropped, and only the Telegram update
+// offset stays in bot_state.
+func TestPlatformStateMigration(t *testing.T) {
+	t.Parallel()
+	for _, be := range storetest.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			s, _, exec := migratedUpTo(t, be, 9)
+			db := s.DB()
+			exec(`INSERT INTO companies (id, name, slug, portal_key, allowed_exts, max_file_bytes, created_at)
+				VALUES ('cmp_a', 'Acme', 'acme', 'pk_a', '', 1, 0)`)
+			for _, id := range []string{"tec_1", "tec_2"} {
+				exec(`INSERT INTO technicians (id, email, name, role, availability, created_at)
+					VALUES (?, ?, ?, 'technician', 'available', 0)`, id, id+"@desk.test", id)
+			}
+			exec(`INSERT INTO customers (id, company_id, created_at) VALUES ('cus_1', 'cmp_a', 0)`)
+			for i := 1; i <= 4; i++ {
+				exec(`INSERT INTO requests (id, company_id, company_name, number, status, chat, created_at, updated_at, version)
+					VALUES (?, 'cmp_a', 'Acme', ?, 'new', 'waiting', 0, 0, 1)`, fmt.Sprintf("req_%d", i), i)
+			}
+			for name, value := range map[string]string{
+				"slack:card:req_1":                  "C1 1700000000.000100",
+				"slack:thread:C1:1700000000.000100": "req_1",
+				"slack:posting:req_1":               "C1 1700000000",
+				"slack:posting:req_2":               "C2 1700000100", // posted, never recorded
+				"slack:card:req_3":                  "C1 1700000200.000200",
+				"slack:thread:C1:1700000200.000200": "req_4", // disagrees: no thread
+				"slack:card:req_gone":               "C1 1700000300.000300",
+				"slack:thread:C1:1700000300.000300": "req_gone",
+				"discord:card:req_1":                "111 222 333",
+				"discord:thread:333":                "req_1",
+				"discord:posting:req_1":             "111 1700000400",
+				"discord:card:req_2":                "111 444", // no thread yet
+				"discord:card:req_3":                "111 555 666",
+				"discord:posting:req_4":             "111 soon", // an unreadable time reads 0
+				"slack:notify:tec_1":                "on",
+				"slack:notify:tec_2":                "off",
+				"discord:notify:tec_2":              "on",
+				"slack:notify:tec_gone":             "on",
+				"slack:link:h1":                     "tec_1 4102444800",
+				"discord:link:h2":                   "tec_2 4102444800",
+				"slack:link:h3":                     "used",
+				"slack:link:h4":                     "tec_1 1000000000",
+				"slack:link:h5":                     "tec_gone 4102444800",
+				"telegram:123:company:456":          "cmp_a",
+				"telegram:123:company:-100789":      "cmp_a",
+				"telegram:999:company:456":          "cmp_gone",
+				"telegram:chat-of:cus_1":            "456",
+				"telegram:chat-of:cus_gone":         "1",
+				"telegram:123:offset":               "42",
+			} {
+				exec(`INSERT INTO bot_state (name, value, updated_at) VALUES (?, ?, 5)`, name, value)
+			}
+			if _, err := s.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+
+			sec := func(n int64) time.Time { return time.Unix(n, 0) }
+			for _, want := range []core.Card{
+				{Platform: "slack", RequestID: "req_1", Channel: "C1", Message: "1700000000.000100", Thread: "C1/1700000000.000100",
+					Posting: "C1", PostingAt: sec(1700000000)},
+				{Platform: "slack", RequestID: "req_2", Posting: "C2", PostingAt: sec(1700000100)},
+				{Platform: "slack", RequestID: "req_3", Channel: "C1", Message: "1700000200.000200"},
+				{Platform: "discord", RequestID: "req_1", Channel: "111", Message: "222", Thread: "333",
+					Posting: "111", PostingAt: sec(1700000400)},
+				{Platform: "discord", RequestID: "req_2", Channel: "111", Message: "444"},
+				{Platform: "discord", RequestID: "req_3", Channel: "111", Message: "555"},
+				{Platform: "discord", RequestID: "req_4", Posting: "111"},
+			} {
+				if got, err := s.Card(ctx, want.Platform, want.RequestID); err != nil || !sameCard(got, want) {
+					t.Errorf("%s card of %s:\n got %+v, %v\nwant %+v", want.Platform, want.RequestID, got, err, want)
+				}
+			}
+			for _, c := range []struct{ platform, thread, want string }{
+				{"slack", "C1/1700000000.000100", "req_1"}, {"slack", "C1/1700000200.000200", ""},
+				{"discord", "333", "req_1"}, {"discord", "666", ""},
+			} {
+				got, err := s.CardByThread(ctx, c.platform, c.thread)
+				if c.want == "" && core.ErrorCode(err) != core.CodeNotFound || c.want != "" && (err != nil || got.RequestID != c.want) {
+					t.Errorf("%s thread %s: %+v, %v; want the card of %q", c.platform, c.thread, got, err, c.want)
+				}
+			}
+			for _, c := range []struct {
+				platform, tech string
+				want           bool
+			}{{"slack", "tec_1", true}, {"slack", "tec_2", false}, {"discord", "tec_1", false}, {"discord", "tec_2", true}} {
+				if got, err := s.Notify(ctx, c.platform, c.tech); err != nil || got != c.want {
+					t.Errorf("%s notify of %s: %v, %v; want %v", c.platform, c.tech, got, err, c.want)
+				}
+			}
+			now := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+			for _, c := range []struct{ platform, hash, want string }{
+				{"slack", "h1", "tec_1"}, {"discord", "h2", "tec_2"}, {"slack", "h3", ""}, {"slack", "h4", ""}, {"slack", "h5", ""},
+			} {
+				got, err := s.UseLinkCode(ctx, c.platform, c.hash, now)
+				if c.want == "" && core.ErrorCode(err) != core.CodeNotFound || c.want != "" && (err != nil || got != c.want) {
+					t.Errorf("%s link code %s: %q, %v; want %q", c.platform, c.hash, got, err, c.want)
+				}
+			}
+			for _, c := range []struct{ bot, chat, want string }{{"123", "456", "cmp_a"}, {"123", "-100789", "cmp_a"}, {"999", "456", ""}} {
+				got, err := s.ChatCompany(ctx, "telegram", c.bot, c.chat)
+				if c.want == "" && core.ErrorCode(err) != core.CodeNotFound || c.want != "" && (err != nil || got != c.want) {
+					t.Errorf("company of chat %s of bot %s: %q, %v; want %q", c.chat, c.bot, got, err, c.want)
+				}
+			}
+			if got, err := s.CustomerChat(ctx, "telegram", "cus_1"); err != nil || got != "456" {
+				t.Errorf("chat of cus_1: %q, %v; want 456", got, err)
+			}
+			for table, want := range map[string]int{"platform_cards": 7, "platform_notify": 3, "link_codes": 3,
+				"chat_companies": 2, "customer_chats": 1} {
+				var n int
+				if err := db.Get(&n, `SELECT COUNT(*) FROM `+table); err != nil || n != want {
+					t.Errorf("%s has %d rows (%v), want %d", table, n, err, want)
+				}
+			}
+			var left []string
+			if err := db.Select(&left, `SELECT name FROM bot_state ORDER BY name`); err != nil {
+				t.Fatal(err)
+			}
+			if len(left) != 1 || left[0] != "telegram:123:offset" {
 				t.Errorf("bot_state keeps %q, want only the Telegram offset", left)
 			}
 		})

@@ -3,7 +3,9 @@
 // and the sentences customer-facing adapters show for a request's events.
 //
 // An adapter is one package per platform (bots/telegram for customers,
-// bots/slack and bots/discord for technicians), and an Adapter. It has two
+// bots/slack and bots/discord for technicians), and an Adapter. What the
+// technician platforms do alike (cards, threads, /support, buttons, DMs)
+// is written once, in bots/techchat, over a small per-platform interface. It has two
 // halves:
 //
 //   - Inbound, platform to engine: every platform event becomes engine
@@ -53,12 +55,7 @@ type Leader interface {
 // What an adapter knows of the desk (cards, notification settings, link
 // codes, chats) has typed store methods of its own. A missing name is a
 // *core.Error with CodeNotFound.
-//
-// LinkCodes is part of State only while the Slack and Discord adapters
-// hand their State to NewLinkCode and RedeemLinkCode; it leaves once they
-// hand over their store.
 type State interface {
 	BotState(ctx context.Context, name string) (string, error)
 	SetBotState(ctx context.Context, name, value string) error
-	LinkCodes
 }

@@ -118,13 +118,13 @@ func startProc(b *testing.B, name string, store *sqlstore.Store, blobs core.Blob
 		base: http.DefaultTransport}}
 
 	sl, err := slack.New(slack.Config{BotToken: slackToken, SigningSecret: slackSecret, APIURL: pf.sl.URL, PublicURL: benchOrigin,
-		Engine: p.engine, Store: store, State: store, Leader: store, Logger: log.With("adapter", "slack"), HTTPClient: client,
+		Engine: p.engine, Store: store, Leader: store, Logger: log.With("adapter", "slack"), HTTPClient: client,
 		Peers: func() int { return p.disp.Peers("slack") }})
 	if err != nil {
 		b.Fatal(err)
 	}
 	dc, err := discord.New(discord.Config{BotToken: discordToken, AppID: discordApp, APIURL: pf.dc.URL, PublicURL: benchOrigin,
-		Engine: p.engine, Store: store, State: store, Leader: store, Logger: log.With("adapter", "discord"), HTTPClient: client,
+		Engine: p.engine, Store: store, Leader: store, Logger: log.With("adapter", "discord"), HTTPClient: client,
 		Peers: func() int { return p.disp.Peers("discord") }})
 	if err != nil {
 		b.Fatal(err)

@@ -25,11 +25,13 @@
 // is parsed. Interaction IDs and message IDs key the engine actions, so a
 // delivery processed twice changes nothing.
 //
-// Outbound, the Adapter is a dispatch.Destination named "discord". The
-// cards' and threads' IDs are kept in the store (bots.State), so a restart
-// edits the same cards. discordgo's own endless retry on a rate limit is
-// off: a 429 becomes a dispatch.RetryAfterError and the dispatcher owns
-// the retries.
+// Outbound, the Adapter is a dispatch.Destination named "discord". What
+// Slack and Discord do alike (cards, threads, the thread rule, /support,
+// buttons, DMs) is bots/techchat's; this package implements its
+// techchat.Platform over discordgo and keeps Discord's wire formats,
+// transports, signatures and rate limits. discordgo's own endless retry on
+// a rate limit is off: a 429 becomes a dispatch.RetryAfterError and the
+// dispatcher owns the retries.
 package discord
 
 import (
@@ -42,13 +44,13 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/relaydesk/relaydesk/bots"
 	"github.com/relaydesk/relaydesk/bots/pace"
+	"github.com/relaydesk/relaydesk/bots/techchat"
 	"github.com/relaydesk/relaydesk/core"
 )
 
@@ -62,17 +64,9 @@ const DefaultAPIURL = "https://discord.com/api/v10"
 // application's Interactions Endpoint URL points at relaydesk.
 const InteractionsPath = "/discord/interactions"
 
-// Store is what the adapter reads of the desk directly. Its actions go
-// through the engine; these reads serve delivery and lookups the engine's
-// rules do not cover.
-type Store interface {
-	bots.Directory
-	bots.QueueChannels
-	AvailableTechnicians(ctx context.Context, companyID string) ([]core.Technician, error)
-	IdentityOf(ctx context.Context, platform, subjectID string) (core.Identity, error)
-	Request(ctx context.Context, id string) (core.Request, error)
-	TechnicianByEmail(ctx context.Context, email string) (core.Technician, error)
-}
+// Store is what the adapter reads and keeps of the desk outside the
+// engine's actions: techchat's.
+type Store = techchat.Store
 
 // Config is what an Adapter needs. AppID is required (commands are
 // registered under it); PublicKey, APIURL, PublicURL, Logger and
@@ -90,10 +84,8 @@ type Config struct {
 	// PublicURL is how people reach relaydesk, for links.
 	PublicURL string
 	Engine    *core.Engine
-	// Store is what the adapter reads of the desk besides its own State:
-	// the store, in relaydesk.
+	// Store is the store, in relaydesk.
 	Store      Store
-	State      bots.State
 	Leader     bots.Leader
 	Logger     *slog.Logger
 	HTTPClient *http.Client
@@ -108,17 +100,12 @@ type Adapter struct {
 	key   ed25519.PublicKey
 	api   *discordgo.Session // REST only; the gateway has its own session
 	http  *http.Client
-	eng   *core.Engine
-	store Store
+	chat  *techchat.Chat
 	log   *slog.Logger
 	now   func() time.Time
-
-	bg   sync.WaitGroup
-	bgMu sync.Mutex
-	ctx  context.Context
-
-	cardMu sync.Mutex
-	pacer  *pace.Pacer
+	pacer *pace.Pacer
+	// bg carries the replies sent after an answer.
+	bg techchat.Background
 }
 
 // New returns an adapter for cfg. It does no I/O.
@@ -130,8 +117,8 @@ func New(cfg Config) (*Adapter, error) {
 	if cfg.AppID == "" {
 		return nil, errors.New("discord: the application ID is required (Developer Portal, General Information)")
 	}
-	if cfg.Engine == nil || cfg.Store == nil || cfg.State == nil || cfg.Leader == nil {
-		return nil, errors.New("discord: Engine, Store, State and Leader are required")
+	if cfg.Engine == nil || cfg.Store == nil || cfg.Leader == nil {
+		return nil, errors.New("discord: Engine, Store and Leader are required")
 	}
 	var key ed25519.PublicKey
 	if cfg.PublicKey != "" {
@@ -157,9 +144,16 @@ func New(cfg Config) (*Adapter, error) {
 		base = cfg.HTTPClient.Transport
 	}
 	client := &http.Client{Timeout: 30 * time.Second, Transport: rewrite{target: target, base: base}}
-	a := &Adapter{cfg: cfg, key: key, http: client, eng: cfg.Engine, store: cfg.Store, log: cfg.Logger,
-		now: time.Now, pacer: pace.New(maxPaceWait, cfg.Peers)}
+	a := &Adapter{cfg: cfg, key: key, http: client, log: cfg.Logger, now: time.Now, pacer: pace.New(maxPaceWait, cfg.Peers)}
 	a.api = a.session()
+	chat, err := techchat.New(techchat.Config{Name: Platform, Title: "Discord", Platform: platform{a}, Markup: markup,
+		Help: help, SetupHint: "The bot needs to see the channel, send messages, create public threads and send messages in threads.",
+		Mention: mention, Failure: failure, Refused: refused, UploadLimit: UploadLimit, PublicURL: cfg.PublicURL,
+		Engine: cfg.Engine, Store: cfg.Store, Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
+	a.chat = chat
 	return a, nil
 }
 
@@ -213,9 +207,7 @@ func (a *Adapter) Interactions() bool { return a.key != nil }
 // replaces the old one), then holds the gateway whenever this process
 // leads, until ctx ends.
 func (a *Adapter) Run(ctx context.Context) error {
-	a.bgMu.Lock()
-	a.ctx = ctx
-	a.bgMu.Unlock()
+	a.bg.Start(ctx)
 	if err := a.register(ctx); err != nil {
 		return err
 	}
@@ -246,27 +238,5 @@ func (a *Adapter) register(ctx context.Context) error {
 	}
 }
 
-// later runs fn after an answer, with a context that outlives the request
-// but not the adapter.
-func (a *Adapter) later(fn func(ctx context.Context)) {
-	a.bgMu.Lock()
-	ctx := a.ctx
-	a.bgMu.Unlock()
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	a.bg.Go(func() {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-		defer cancel()
-		fn(ctx)
-	})
-}
-
 // Idle waits until the replies sent after answers are out, for tests.
 func (a *Adapter) Idle() { a.bg.Wait() }
-
-// key is the idempotency key of an engine action caused by a Discord
-// interaction or message.
-func key(parts ...string) core.Idempotency {
-	return core.Idempotency{Source: Platform, ExternalID: strings.Join(parts, ":")}
-}

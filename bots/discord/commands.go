@@ -9,28 +9,24 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/relaydesk/relaydesk/bots"
+	"github.com/relaydesk/relaydesk/bots/techchat"
 	"github.com/relaydesk/relaydesk/core"
 )
 
-// texts are what technicians read; technicians' Discord is in English.
-var texts = map[string]string{
-	"help": "**/support** works requests from Discord:\n" +
-		"• `/support list [view] [sort] [order]`: all, new, active, completed or mine\n" +
-		"• `/support assign|unassign|join|end request`: a request number (`acme#1001` when several companies use it)\n" +
-		"• `/support screenshare|sysinfo request`: ask the customer of a live chat to share their screen, or their system details\n" +
-		"• `/support close request [note]`, `/support note request text`\n" +
-		"• `/support transfer request colleague`, `/support invite request colleague` (e-mail or @mention; a colleague joins the chat)\n" +
-		"• `/support status available|busy|away`\n" +
-		"• `/support notify on|off`: a direct message about each new request of your companies while you are available\n" +
-		"• `/support invite-customer company [subject]`: start a session and get the customer's link\n" +
-		"• `/support link code`: connect your Discord account to relaydesk (an admin runs `relaydesk admin discord link-code --tech you@example.com`)\n" +
-		"• `/support setup company`: admins, in the channel that becomes the company's queue\n" +
-		"In a request's thread, once you joined its chat, your messages go to the customer; " +
-		"start a message with `!note` or `//` to keep it a private note. Messages of anyone else are private notes.",
-	"unlinked": "Your Discord account is not linked to a relaydesk technician yet. Ask an admin for a link code " +
-		"(`relaydesk admin discord link-code --tech you@example.com`), then send `/support link code`.",
-	"failed": "Sorry, that failed because of a problem on relaydesk's side; it is in the server log. Please try again.",
-}
+// help is /support's help; technicians' Discord is in English.
+const help = "**/support** works requests from Discord:\n" +
+	"• `/support list [view] [sort] [order]`: all, new, active, completed or mine\n" +
+	"• `/support assign|unassign|join|end request`: a request number (`acme#1001` when several companies use it)\n" +
+	"• `/support screenshare|sysinfo request`: ask the customer of a live chat to share their screen, or their system details\n" +
+	"• `/support close request [note]`, `/support note request text`\n" +
+	"• `/support transfer request colleague`, `/support invite request colleague` (e-mail or @mention; a colleague joins the chat)\n" +
+	"• `/support status available|busy|away`\n" +
+	"• `/support notify on|off`: a direct message about each new request of your companies while you are available\n" +
+	"• `/support invite-customer company [subject]`: start a session and get the customer's link\n" +
+	"• `/support link code`: connect your Discord account to relaydesk (an admin runs `relaydesk admin discord link-code --tech you@example.com`)\n" +
+	"• `/support setup company`: admins, in the channel that becomes the company's queue\n" +
+	"In a request's thread, once you joined its chat, your messages go to the customer; " +
+	"start a message with `!note` or `//` to keep it a private note. Messages of anyone else are private notes."
 
 // supportCommand is /support as registered with Discord: the subcommands
 // and options of Slack's /support, with choices where the values are few.
@@ -107,142 +103,16 @@ func (a *Adapter) command(ctx context.Context, i *discordgo.Interaction) (string
 	}
 	sub, opts := options(i)
 	u := userOf(i)
-	if sub == "help" || u == nil {
-		return texts["help"], nil
+	if u == nil {
+		return help, nil
 	}
-	if sub == "link" {
-		t, err := a.redeem(ctx, u.ID, opts["code"])
-		if msg, err := refusal(err); msg != "" || err != nil {
-			return msg, err
-		}
-		return fmt.Sprintf("Your Discord account is now linked to %s (%s). `/support list` shows your requests.", t.Name, t.Email), nil
+	ans, err := a.chat.Command(ctx, techchat.Command{Sub: sub, Opts: opts, User: u.ID, Channel: i.ChannelID,
+		Key: a.chat.Key("ia", i.ID)})
+	if err != nil || ans.List == nil {
+		return ans.Text, err
 	}
-	t, ok, err := a.technician(ctx, u.ID)
-	if err != nil || !ok {
-		return texts["unlinked"], err
-	}
-	by := core.TechnicianActor(t.ID)
-	var text string
-	switch sub {
-	case "list":
-		return a.list(ctx, by, opts)
-	case "status":
-		if !core.Availability(opts["status"]).Valid() {
-			return "Choose available, busy or away.", nil
-		}
-		_, err = a.eng.SetAvailability(ctx, by, core.Availability(opts["status"]))
-		text = "You are now " + opts["status"] + "."
-	case "notify":
-		text, err = a.setNotify(ctx, t, opts["setting"] == "on")
-	case "setup":
-		text, err = a.setup(ctx, t, i.ChannelID, opts["company"])
-	case "invite-customer":
-		text, err = a.inviteCustomer(ctx, by, opts["company"], opts["subject"])
-	default:
-		text, err = a.requestCommand(ctx, by, i, sub, opts)
-	}
-	if msg, err := refusal(err); msg != "" || err != nil {
-		return msg, err
-	}
-	return text, nil
-}
-
-// requestCommand runs the subcommands that act on one request.
-func (a *Adapter) requestCommand(ctx context.Context, by core.Actor, i *discordgo.Interaction, sub string, opts map[string]string) (string, error) {
-	r, err := a.findRequest(ctx, by, i.ChannelID, opts["request"])
-	if err != nil {
-		return "", err
-	}
-	if sub == "note" {
-		if opts["text"] == "" {
-			return "", core.Errorf(core.CodeInvalid, "write the note")
-		}
-		_, err = a.eng.AddNote(ctx, by, r.ID, core.Note{Body: opts["text"], Key: key("ia", i.ID)})
-		return fmt.Sprintf("Private note added to request #%d.", r.Number), err
-	}
-	act, err := core.ParseAction(sub)
-	if err != nil {
-		return "", core.Errorf(core.CodeInvalid, "/support %s is not a command", sub)
-	}
-	args := core.ActionArgs{Note: opts["note"]}
-	var name string
-	if act.NeedsTechnician() {
-		to, err := a.colleague(ctx, opts["colleague"])
-		if err != nil {
-			return "", err
-		}
-		args, name = core.ActionArgs{Technician: to.ID}, to.Name
-	}
-	_, err = a.eng.Act(ctx, by, r.ID, act, args)
-	return bots.ActionDone(act, r, name), err
-}
-
-// findRequest resolves a request reference typed in channel (see
-// bots.FindRequest); the channel's bound company comes first.
-func (a *Adapter) findRequest(ctx context.Context, by core.Actor, channel, ref string) (core.Request, error) {
-	company, _, err := a.channelCompany(ctx, channel)
-	if err != nil {
-		return core.Request{}, err
-	}
-	return bots.FindRequest(ctx, a.eng, a.store, by, company, ref)
-}
-
-// colleague is a technician named by e-mail or by a Discord mention
-// (<@123> or <@!123>) of a linked account.
-func (a *Adapter) colleague(ctx context.Context, ref string) (core.Technician, error) {
-	if strings.HasPrefix(ref, "<@") {
-		user := strings.TrimPrefix(strings.Trim(ref, "<@>"), "!")
-		t, ok, err := a.technician(ctx, user)
-		if err != nil {
-			return t, err
-		} else if !ok {
-			return t, core.Errorf(core.CodeNotFound, "%s has not linked their Discord account to relaydesk", ref)
-		}
-		return t, nil
-	}
-	t, err := a.store.TechnicianByEmail(ctx, ref)
-	if core.ErrorCode(err) == core.CodeNotFound {
-		return t, core.Errorf(core.CodeNotFound, "there is no technician %s", ref)
-	}
-	return t, err
-}
-
-// setup binds a company's queue to the channel, for admins.
-func (a *Adapter) setup(ctx context.Context, t core.Technician, channel, slug string) (string, error) {
-	co, err := a.store.CompanyBySlug(ctx, slug)
-	if core.ErrorCode(err) == core.CodeNotFound {
-		return "", core.Errorf(core.CodeNotFound, "there is no company %q (use its URL name, as in `relaydesk admin company list`)", slug)
-	} else if err != nil {
-		return "", err
-	}
-	if _, err := a.eng.BindChannel(ctx, core.TechnicianActor(t.ID), Platform, co.ID, channel); err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("This channel is now %s's queue: each new request gets a card here, and the card's thread is the chat. "+
-		"The bot needs to see the channel, send messages, create public threads and send messages in threads.", co.Name), nil
-}
-
-// inviteCustomer starts a technician-side session and shows its link.
-func (a *Adapter) inviteCustomer(ctx context.Context, by core.Actor, slug, subject string) (string, error) {
-	return bots.InviteCustomer(ctx, a.eng, a.store, by, a.cfg.PublicURL, slug, subject)
-}
-
-// list answers /support list.
-func (a *Adapter) list(ctx context.Context, by core.Actor, opts map[string]string) (string, error) {
-	req := core.QueueRequest{View: core.ViewAll, Limit: 20, Sort: core.SortColumn(opts["sort"]), Desc: opts["order"] == "desc"}
-	if v := opts["view"]; v != "" {
-		req.View = core.View(v)
-	}
-	page, err := a.eng.Queue(ctx, by, req)
-	if msg, err := refusal(err); msg != "" || err != nil {
-		return msg, err
-	}
-	title := fmt.Sprintf("**%s requests** (%d)", req.View, len(page.Requests))
-	if len(page.Requests) == 0 {
-		return title + ": none.", nil
-	}
-	lines := []string{title}
-	for _, r := range page.Requests {
+	lines := []string{ans.Text}
+	for _, r := range ans.List {
 		lines = append(lines, fmt.Sprintf("**#%d** %s · %s · %s · %s: %s", r.Number, escape(r.CompanyName), bots.StatusText(r),
 			escape(bots.OwnerText(r)), escape(bots.CustomerText(r)), escape(clip(r.Subject, 80))))
 	}
@@ -258,13 +128,13 @@ func (a *Adapter) autocomplete(ctx context.Context, i *discordgo.Interaction) *d
 	if u == nil {
 		return res
 	}
-	t, ok, err := a.technician(ctx, u.ID)
+	t, ok, err := a.chat.Technician(ctx, u.ID)
 	if err != nil || !ok {
 		return res
 	}
 	_, opts := options(i)
 	typed := strings.TrimPrefix(opts["request"], "#")
-	page, err := a.eng.Queue(ctx, core.TechnicianActor(t.ID), core.QueueRequest{View: core.ViewAll, Limit: 100, Sort: core.SortUpdated, Desc: true})
+	page, err := a.cfg.Engine.Queue(ctx, core.TechnicianActor(t.ID), core.QueueRequest{View: core.ViewAll, Limit: 100, Sort: core.SortUpdated, Desc: true})
 	if err != nil {
 		return res
 	}

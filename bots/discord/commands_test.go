@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/relaydesk/relaydesk/bots"
 	"github.com/relaydesk/relaydesk/bots/discord"
 	"github.com/relaydesk/relaydesk/bots/discord/discordtest"
 	"github.com/relaydesk/relaydesk/core"
@@ -49,7 +50,7 @@ func TestCommands(t *testing.T) {
 		if got := h.command(strangerU, "help"); !strings.Contains(got, "/support list") {
 			t.Errorf("help answered %q", got)
 		}
-		code := must[string](t)(discord.NewLinkCode(ctx, d.Store, d.Admin.ID, discord.LinkCodeTTL))
+		code := must[string](t)(bots.NewLinkCode(ctx, d.Store, discord.Platform, d.Admin.ID, bots.LinkCodeTTL))
 		if got := h.command(strangerU, "link", "code", strings.ToLower(code)); !strings.Contains(got, "now linked to Admin") {
 			t.Fatalf("link answered %q", got)
 		}

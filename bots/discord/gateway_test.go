@@ -31,7 +31,7 @@ func TestGatewayFailover(t *testing.T) {
 	dc := discordtest.New(t, botToken)
 	start := func(leader *sqlstore.Store) (stop func()) {
 		a, err := discord.New(discord.Config{BotToken: botToken, AppID: appID, APIURL: dc.URL, Engine: d.Engine,
-			Store: leader, State: leader, Leader: storetest.Leader{Store: leader}})
+			Store: leader, Leader: storetest.Leader{Store: leader}})
 		if err != nil {
 			t.Fatal(err)
 		}

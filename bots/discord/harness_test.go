@@ -64,7 +64,7 @@ func newHarness(t *testing.T, d *storetest.Desk, o options) *harness {
 	}
 	h := &harness{t: t, d: d, dc: discordtest.New(t, botToken), key: priv}
 	a, err := discord.New(discord.Config{BotToken: botToken, AppID: appID, PublicKey: hex.EncodeToString(pub), APIURL: h.dc.URL,
-		PublicURL: "https://help.example.com", Engine: d.Engine, Store: d.Store, State: d.Store, Leader: storetest.Leader{Store: d.Store}})
+		PublicURL: "https://help.example.com", Engine: d.Engine, Store: d.Store, Leader: storetest.Leader{Store: d.Store}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +277,7 @@ func (h *harness) card(number int64) (msg, thread string) {
 	// Discord has the thread before the adapter records it: until then a
 	// message in it would belong to no request.
 	testwait.Eventually(h.t, "the thread of #"+strconv.FormatInt(number, 10)+" recorded", func() bool {
-		_, err := h.d.Store.BotState(ctx, "discord:thread:"+thread)
+		_, err := h.d.Store.CardByThread(ctx, discord.Platform, thread)
 		return err == nil
 	})
 	return msg, thread

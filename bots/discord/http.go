@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -13,7 +12,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"github.com/relaydesk/relaydesk/core"
+	"github.com/relaydesk/relaydesk/bots/techchat"
 )
 
 // maxBody is more than Discord ever posts.
@@ -96,7 +95,7 @@ func (a *Adapter) handle(ctx context.Context, d delivery) (answer *discordgo.Int
 			text, err := a.command(ctx, i)
 			if err != nil {
 				a.log.Error("discord: /support failed", "err", err)
-				text = texts["failed"]
+				text = techchat.Failed
 			}
 			return ephemeral(text), nil
 		case discordgo.InteractionApplicationCommandAutocomplete:
@@ -105,7 +104,7 @@ func (a *Adapter) handle(ctx context.Context, d delivery) (answer *discordgo.Int
 			res, err := a.button(ctx, i)
 			if err != nil {
 				a.log.Error("discord: a button failed", "err", err)
-				return ephemeral(texts["failed"]), nil
+				return ephemeral(techchat.Failed), nil
 			}
 			return res, nil
 		}
@@ -145,23 +144,10 @@ func userOf(i *discordgo.Interaction) *discordgo.User {
 	return i.User
 }
 
-// refusal is what a technician reads when the engine refused: its message,
-// or nothing for an internal error, which is returned.
-func refusal(err error) (string, error) {
-	if err == nil {
-		return "", nil
-	}
-	var ce *core.Error
-	if !errors.As(err, &ce) || ce.Code == core.CodeInternal {
-		return "", err
-	}
-	return "That did not work: " + core.ErrorMessage(err), nil
-}
-
 // tell sends text into channel (a thread) as a reply to message, after the
 // event was handled: what the gateway brings cannot be answered ephemerally.
 func (a *Adapter) tell(channel, replyTo, text string) {
-	a.later(func(ctx context.Context) {
+	a.bg.Go(func(ctx context.Context) {
 		m := &discordgo.MessageSend{Content: clip(text, 2000), AllowedMentions: &discordgo.MessageAllowedMentions{}}
 		if replyTo != "" {
 			m.Reference = &discordgo.MessageReference{MessageID: replyTo, ChannelID: channel}

@@ -28,9 +28,11 @@
 // makes a second message. Answers that go through Slack's Web API
 // (ephemeral refusals) are sent after the HTTP answer.
 //
-// Outbound, the Adapter is a dispatch.Destination named "slack". The cards'
-// and threads' timestamps are kept in the store (bots.State), so a restart
-// updates the same cards.
+// Outbound, the Adapter is a dispatch.Destination named "slack". What Slack
+// and Discord do alike (cards, threads, the thread rule, /support, buttons,
+// DMs) is bots/techchat's; this package implements its techchat.Platform
+// over slack-go and keeps Slack's wire formats, transports, signatures and
+// rate limits.
 package slack
 
 import (
@@ -39,13 +41,13 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
 
 	"github.com/relaydesk/relaydesk/bots"
 	"github.com/relaydesk/relaydesk/bots/pace"
+	"github.com/relaydesk/relaydesk/bots/techchat"
 	"github.com/relaydesk/relaydesk/core"
 )
 
@@ -62,18 +64,12 @@ const (
 	EventsPath       = "/slack/events"
 )
 
-// Store is what the adapter reads of the desk directly. Its actions go
-// through the engine; these reads serve delivery and lookups the engine's
-// rules do not cover.
+// Store is what the adapter reads and keeps of the desk outside the
+// engine's actions: techchat's, and what a deleted thread reply needs.
 type Store interface {
-	bots.Directory
-	bots.QueueChannels
-	AvailableTechnicians(ctx context.Context, companyID string) ([]core.Technician, error)
-	IdentityOf(ctx context.Context, platform, subjectID string) (core.Identity, error)
+	techchat.Store
 	Inbound(ctx context.Context, key core.Idempotency) (string, error)
 	Message(ctx context.Context, id string) (core.Message, error)
-	Request(ctx context.Context, id string) (core.Request, error)
-	TechnicianByEmail(ctx context.Context, email string) (core.Technician, error)
 }
 
 // Config is what an Adapter needs. SigningSecret is required unless
@@ -87,10 +83,8 @@ type Config struct {
 	// invitations.
 	PublicURL string
 	Engine    *core.Engine
-	// Store is what the adapter reads of the desk besides its own State:
-	// the store, in relaydesk.
+	// Store is the store, in relaydesk.
 	Store      Store
-	State      bots.State
 	Leader     bots.Leader
 	Logger     *slog.Logger
 	HTTPClient *http.Client
@@ -103,20 +97,12 @@ type Config struct {
 type Adapter struct {
 	cfg   Config
 	api   *slack.Client
-	eng   *core.Engine
+	chat  *techchat.Chat
 	store Store
 	log   *slog.Logger
-
-	// bg carries the Web API answers sent after an HTTP answer.
-	bg   sync.WaitGroup
-	bgMu sync.Mutex
-	ctx  context.Context // Run's; nil before Run
-
 	pacer *pace.Pacer
-
-	// cardMu makes card posts take turns with the inbound lookups of
-	// threads.
-	cardMu sync.Mutex
+	// bg carries the Web API answers sent after an HTTP answer.
+	bg techchat.Background
 }
 
 // New returns an adapter for cfg. It does no I/O.
@@ -130,8 +116,8 @@ func New(cfg Config) (*Adapter, error) {
 	if cfg.SigningSecret == "" && cfg.AppToken == "" {
 		return nil, errors.New("slack: the signing secret is required without an app-level token (Basic Information, App Credentials)")
 	}
-	if cfg.Engine == nil || cfg.Store == nil || cfg.State == nil || cfg.Leader == nil {
-		return nil, errors.New("slack: Engine, Store, State and Leader are required")
+	if cfg.Engine == nil || cfg.Store == nil || cfg.Leader == nil {
+		return nil, errors.New("slack: Engine, Store and Leader are required")
 	}
 	if cfg.APIURL == "" {
 		cfg.APIURL = DefaultAPIURL
@@ -146,8 +132,16 @@ func New(cfg Config) (*Adapter, error) {
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{Timeout: 30 * time.Second}
 	}
-	a := &Adapter{cfg: cfg, eng: cfg.Engine, store: cfg.Store, log: cfg.Logger, pacer: pace.New(maxPaceWait, cfg.Peers)}
+	a := &Adapter{cfg: cfg, store: cfg.Store, log: cfg.Logger, pacer: pace.New(maxPaceWait, cfg.Peers)}
 	a.api = slack.New(cfg.BotToken, slack.OptionAPIURL(cfg.APIURL), slack.OptionHTTPClient(cfg.HTTPClient))
+	chat, err := techchat.New(techchat.Config{Name: Platform, Title: "Slack", Platform: platform{a}, Markup: markup,
+		Help: help, SetupHint: "Invite the app to the channel if it is private (`/invite @relaydesk`).",
+		Mention: mention, Failure: failure, Refused: refused, PublicURL: cfg.PublicURL,
+		Engine: cfg.Engine, Store: cfg.Store, Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
+	a.chat = chat
 	return a, nil
 }
 
@@ -169,9 +163,7 @@ func (a *Adapter) Mount(mount func(pattern string, h http.Handler)) {
 // With an app-level token it holds the Socket Mode connection whenever
 // this process leads; the HTTP endpoints, when mounted, serve meanwhile.
 func (a *Adapter) Run(ctx context.Context) error {
-	a.bgMu.Lock()
-	a.ctx = ctx
-	a.bgMu.Unlock()
+	a.bg.Start(ctx)
 	var err error
 	if a.SocketMode() {
 		a.log.Info("slack: receiving commands, buttons and events over Socket Mode; one relaydesk process at a time holds the connection")
@@ -188,26 +180,5 @@ func (a *Adapter) Run(ctx context.Context) error {
 // rather than to the HTTP endpoints.
 func (a *Adapter) SocketMode() bool { return a.cfg.AppToken != "" }
 
-// later runs fn after the HTTP answer, with a context that outlives the
-// request but not the adapter.
-func (a *Adapter) later(fn func(ctx context.Context)) {
-	a.bgMu.Lock()
-	ctx := a.ctx
-	a.bgMu.Unlock()
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	a.bg.Go(func() {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-		defer cancel()
-		fn(ctx)
-	})
-}
-
 // Idle waits until the answers sent after HTTP answers are out, for tests.
 func (a *Adapter) Idle() { a.bg.Wait() }
-
-// key is the idempotency key of an engine action caused by a Slack message.
-func key(parts ...string) core.Idempotency {
-	return core.Idempotency{Source: Platform, ExternalID: strings.Join(parts, ":")}
-}

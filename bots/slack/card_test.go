@@ -7,29 +7,29 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/relaydesk/relaydesk/bots"
+	"github.com/relaydesk/relaydesk/bots/slack"
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/sqlstore"
 	"github.com/relaydesk/relaydesk/core/sqlstore/storetest"
 )
 
-// crashingState fails the first recording of a card, as a process that
-// dies right after chat.postMessage would.
-type crashingState struct {
-	bots.State
+// crashingStore fails the first recording of a posted card, as a process
+// that dies right after chat.postMessage would.
+type crashingStore struct {
+	*sqlstore.Store
 	mu      sync.Mutex
 	crashed bool
 }
 
-func (s *crashingState) SetBotState(ctx context.Context, name, value string) error {
+func (s *crashingStore) SaveCard(ctx context.Context, c core.Card) error {
 	s.mu.Lock()
-	crash := !s.crashed && strings.HasPrefix(name, "slack:card:")
+	crash := !s.crashed && c.Message != ""
 	s.crashed = s.crashed || crash
 	s.mu.Unlock()
 	if crash {
 		return errors.New("crashed before recording the card")
 	}
-	return s.State.SetBotState(ctx, name, value)
+	return s.Store.SaveCard(ctx, c)
 }
 
 // TestCardPostedButNotRecorded: the card goes out, recording its ts fails;
@@ -39,8 +39,8 @@ func TestCardPostedButNotRecorded(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		d := storetest.NewDesk(t, newStore(t))
-		st := &crashingState{State: d.Store}
-		h := newHarness(t, d, options{state: st})
+		st := &crashingStore{Store: d.Store}
+		h := newHarness(t, d, options{store: st})
 		o := d.Open(t, d.Acme, "tess@example.com", "Posted once, please.")
 		cardTS := h.card(1001)
 		h.waitThread(cardTS, "(customer): Posted once, please.")
@@ -66,7 +66,7 @@ func TestCardPostedButNotRecorded(t *testing.T) {
 		if len(hist) == 0 || hist[0].Fields["channel"] != channel || hist[0].Fields["include_all_metadata"] != "1" {
 			t.Fatalf("the card was not looked up: %+v", hist)
 		}
-		if _, err := d.Store.BotState(ctx, "slack:card:"+o.Request.ID); err != nil {
+		if _, err := d.Store.Card(ctx, slack.Platform, o.Request.ID); err != nil {
 			t.Fatalf("the card is not recorded after the retry: %v", err)
 		}
 	})

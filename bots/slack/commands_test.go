@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/relaydesk/relaydesk/bots"
 	"github.com/relaydesk/relaydesk/bots/slack"
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/sqlstore"
@@ -30,10 +31,10 @@ func TestCommands(t *testing.T) {
 			{aliceU, "frobnicate", []string{"`/support frobnicate` is not a command"}},
 			{aliceU, "status sleepy", []string{"Usage: `/support status available|busy|away`"}},
 			{aliceU, "list everything", []string{`"everything" is not a view`, "Usage: `/support list"}},
-			{aliceU, "assign", []string{"give the request's number", "Usage: `/support assign N`"}},
+			{aliceU, "assign", []string{"Give the request's number", "Usage: `/support assign N`"}},
 			{aliceU, "assign abc", []string{`"abc" is not a request number`}},
 			{aliceU, "assign 4711", []string{"there is no request #4711"}},
-			{aliceU, "note 1001", []string{"write the note after the number"}},
+			{aliceU, "note 1001", []string{"Write the note after the number"}},
 			{aliceU, "transfer 1001 nobody@desk.test", []string{"there is no technician nobody@desk.test"}},
 			{aliceU, "setup acme", []string{"only relaydesk admins"}},
 			{aliceU, "join 1001", []string{"not assigned to you"}},
@@ -84,7 +85,7 @@ func TestCommands(t *testing.T) {
 		}
 
 		// A link code from the CLI links a Slack account once; setup by an admin.
-		code := must[string](t)(slack.NewLinkCode(ctx, d.Store, d.Admin.ID, time.Hour))
+		code := must[string](t)(bots.NewLinkCode(ctx, d.Store, slack.Platform, d.Admin.ID, time.Hour))
 		if got := h.command(strangerU, "link "+strings.ToLower(code)); !strings.Contains(got, "now linked to Admin") {
 			t.Fatalf("link answered %q", got)
 		}

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/relaydesk/relaydesk/bots"
 	"github.com/relaydesk/relaydesk/bots/slack"
 	"github.com/relaydesk/relaydesk/bots/slack/slacktest"
 	"github.com/relaydesk/relaydesk/core"
@@ -53,7 +52,7 @@ type options struct {
 	noDispatch bool // leave the dispatch cursors alone, for Snapshot
 	noLinks    bool
 	socket     bool         // Socket Mode (appToken) besides the HTTP endpoints
-	state      bots.State   // instead of the desk's store
+	store      slack.Store  // instead of the desk's store
 	engine     *core.Engine // instead of the desk's engine
 	logs       *logBuffer   // the adapter's log, debug lines included
 }
@@ -80,13 +79,13 @@ func newHarness(t *testing.T, d *storetest.Desk, o options) *harness {
 	t.Helper()
 	h := &harness{t: t, d: d, sl: slacktest.New(t, botToken)}
 	cfg := slack.Config{BotToken: botToken, SigningSecret: secret, APIURL: h.sl.URL,
-		PublicURL: "https://help.example.com", Engine: d.Engine, Store: d.Store, State: d.Store, Leader: storetest.Leader{Store: d.Store}}
+		PublicURL: "https://help.example.com", Engine: d.Engine, Store: d.Store, Leader: storetest.Leader{Store: d.Store}}
 	if o.socket {
 		h.sl.SocketMode(appToken)
 		cfg.AppToken = appToken
 	}
-	if o.state != nil {
-		cfg.State = o.state
+	if o.store != nil {
+		cfg.Store = o.store
 	}
 	if o.engine != nil {
 		cfg.Engine = o.engine
@@ -276,7 +275,7 @@ func (h *harness) card(number int64) string {
 	// Slack has the card before the adapter records it: until then a
 	// message in its thread would belong to no request.
 	testwait.Eventually(h.t, "the card of #"+itoa(number)+" recorded", func() bool {
-		_, err := h.d.Store.BotState(ctx, "slack:thread:"+ch+":"+ts)
+		_, err := h.d.Store.CardByThread(ctx, slack.Platform, ch+"/"+ts)
 		return err == nil
 	})
 	return ts

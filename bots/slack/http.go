@@ -4,14 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 
-	"github.com/relaydesk/relaydesk/core"
+	"github.com/relaydesk/relaydesk/bots/techchat"
 )
 
 // maxBody is more than Slack ever posts (its payloads are a few KB).
@@ -144,7 +143,7 @@ func (a *Adapter) handle(ctx context.Context, d delivery) (answer any, err error
 		msg, err := a.command(ctx, *d.command)
 		if err != nil {
 			a.log.Error("slack: /support failed", "err", err)
-			msg = ephemeral(texts["failed"])
+			msg = ephemeral(techchat.Failed)
 		}
 		return msg, nil
 	case d.interaction != nil:
@@ -178,7 +177,7 @@ func writeJSON(w http.ResponseWriter, v any) {
 // tell sends user an ephemeral message in channel (in the thread when
 // threadTS is set), after the HTTP answer.
 func (a *Adapter) tell(channel, user, threadTS, text string) {
-	a.later(func(ctx context.Context) {
+	a.bg.Go(func(ctx context.Context) {
 		opts := []slack.MsgOption{slack.MsgOptionText(text, false)}
 		if threadTS != "" {
 			opts = append(opts, slack.MsgOptionTS(threadTS))
@@ -187,17 +186,4 @@ func (a *Adapter) tell(channel, user, threadTS, text string) {
 			a.log.Warn("slack: cannot answer a technician", "err", err)
 		}
 	})
-}
-
-// refusal is what a technician reads when the engine refused: its message,
-// or nothing for an internal error, which is returned to be retried.
-func refusal(err error) (string, error) {
-	if err == nil {
-		return "", nil
-	}
-	var ce *core.Error
-	if !errors.As(err, &ce) || ce.Code == core.CodeInternal {
-		return "", err
-	}
-	return "That did not work: " + core.ErrorMessage(err), nil
 }

@@ -4,17 +4,13 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
-	"strings"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 
+	"github.com/relaydesk/relaydesk/bots/techchat"
 	"github.com/relaydesk/relaydesk/core"
 )
-
-// noteMarkers start a thread message that must stay a private note.
-var noteMarkers = []string{"!note", "//"}
 
 // treatment is what a message event of one subtype does in a card's
 // thread.
@@ -102,19 +98,15 @@ func (a *Adapter) event(ctx context.Context, ev slackevents.EventsAPIEvent) erro
 		a.ignored(m.SubType, why, m.Channel, m.TimeStamp)
 		return nil
 	}
-	r := reply{channel: m.Channel, threadTS: m.ThreadTimeStamp, ts: m.TimeStamp, user: m.User, text: m.Text, as: t}
-	if m.Message != nil && len(m.Message.Files) > 0 {
-		if r.threadTS == "" || r.threadTS == r.ts {
-			return nil // not in a thread
-		}
-		if err := a.threadFiles(ctx, r, m.Message.Files); err != nil {
-			return err
-		}
-		if strings.TrimSpace(m.Text) == "" {
-			return nil
-		}
+	if m.ThreadTimeStamp == "" || m.ThreadTimeStamp == m.TimeStamp {
+		return nil // not a reply in a thread
 	}
-	return a.threadMessage(ctx, r)
+	r := techchat.ThreadMessage{Thread: thread(m.Channel, m.ThreadTimeStamp), User: m.User, Text: m.Text,
+		Key: a.chat.Key("msg", m.Channel, m.TimeStamp), Note: t == treatNote, Emphasis: t == treatMe}
+	if m.Message != nil {
+		r.Files = a.attachments(ctx, m.Message.Files)
+	}
+	return a.threadMessage(ctx, m.Channel, m.User, m.ThreadTimeStamp, r)
 }
 
 // edited applies a message_changed event: an edit of a reply is relayed as
@@ -134,8 +126,12 @@ func (a *Adapter) edited(ctx context.Context, m *slackevents.MessageEvent) error
 		a.ignored(m.SubType+"/"+n.SubType, why, m.Channel, n.Timestamp)
 		return nil
 	}
-	return a.threadMessage(ctx, reply{channel: m.Channel, threadTS: n.ThreadTimestamp, ts: n.Timestamp, user: n.User,
-		text: n.Text, edited: n.Edited.Timestamp, as: t})
+	if n.ThreadTimestamp == "" || n.ThreadTimestamp == n.Timestamp {
+		return nil // not a reply in a thread
+	}
+	return a.threadMessage(ctx, m.Channel, n.User, n.ThreadTimestamp, techchat.ThreadMessage{
+		Thread: thread(m.Channel, n.ThreadTimestamp), User: n.User, Text: n.Text, Edit: true,
+		Key: a.chat.Key("edit", m.Channel, n.Timestamp, n.Edited.Timestamp), Note: t == treatNote, Emphasis: t == treatMe})
 }
 
 // deleted applies a message_deleted event. relaydesk cannot take a message
@@ -159,12 +155,12 @@ func (a *Adapter) deleted(ctx context.Context, m *slackevents.MessageEvent) erro
 		a.ignored(m.SubType+"/"+p.SubType, why, m.Channel, ts)
 		return nil
 	}
-	if _, ok, err := a.threadRequest(ctx, m.Channel, p.ThreadTimestamp); err != nil || !ok {
+	if _, ok, err := a.chat.ThreadRequest(ctx, thread(m.Channel, p.ThreadTimestamp)); err != nil || !ok {
 		return err
 	}
-	keys := []core.Idempotency{key("msg", m.Channel, ts)}
+	keys := []core.Idempotency{a.chat.Key("msg", m.Channel, ts)}
 	for _, f := range p.Files {
-		keys = append(keys, key("file", f.ID))
+		keys = append(keys, a.chat.Key("file", f.ID))
 	}
 	for _, k := range keys {
 		id, err := a.store.Inbound(ctx, k)
@@ -178,7 +174,7 @@ func (a *Adapter) deleted(ctx context.Context, m *slackevents.MessageEvent) erro
 			return err
 		}
 		if msg.Audience != core.AudienceTechnicians {
-			a.tell(m.Channel, p.User, p.ThreadTimestamp, texts["deleted"])
+			a.tell(m.Channel, p.User, p.ThreadTimestamp, deletedText)
 			return nil
 		}
 	}
@@ -191,58 +187,13 @@ func (a *Adapter) ignored(subtype, why, channel, ts string) {
 	a.log.Debug("slack: ignored a message event", "subtype", subtype, "why", why, "channel", channel, "ts", ts)
 }
 
-// reply is a message written in a thread, or an edit of one.
-type reply struct {
-	channel, threadTS, ts, user, text string
-	// edited is the edit's timestamp for a changed message, which is
-	// relayed as a correction.
-	edited string
-	as     treatment
-}
-
-// threadMessage relays a technician's message in a card's thread: to the
-// customer when they are the owner or an invited colleague in the live
-// chat and the message has no note marker, else as a private note (always
-// for treatNote). The message's channel and ts (and edit) key the
-// engine action, so Slack's retries change nothing.
-func (a *Adapter) threadMessage(ctx context.Context, r reply) error {
-	if r.threadTS == "" || r.threadTS == r.ts {
-		return nil // not a reply in a thread
-	}
-	reqID, ok, err := a.threadRequest(ctx, r.channel, r.threadTS)
-	if err != nil || !ok {
-		return err
-	}
-	t, ok, err := a.technician(ctx, r.user)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		a.tell(r.channel, r.user, r.threadTS, texts["unlinked"]+" Your message was not passed on.")
-		return nil
-	}
-	body, note := strings.TrimSpace(r.text), r.as == treatNote
-	for _, m := range noteMarkers {
-		if rest, ok := strings.CutPrefix(body, m); ok {
-			body, note = strings.TrimSpace(rest), true
-			break
-		}
-	}
-	if body == "" {
-		return nil
-	}
-	if r.as == treatMe {
-		body = "_" + body + "_"
-	}
-	k := key("msg", r.channel, r.ts)
-	if r.edited != "" {
-		body = "(edited) " + body
-		k = key("edit", r.channel, r.ts, r.edited)
-	}
-	_, err = a.eng.ReplyInThread(ctx, core.TechnicianActor(t.ID), reqID, core.Reply{Body: body, Private: note, Key: k})
-	msg, err := refusal(err)
-	if msg != "" {
-		a.tell(r.channel, r.user, r.threadTS, msg+" Your message was not passed on.")
+// threadMessage relays a reply (or its edit) written by user in the
+// thread under threadTS of channel, and tells the author alone what they
+// must read.
+func (a *Adapter) threadMessage(ctx context.Context, channel, user, threadTS string, m techchat.ThreadMessage) error {
+	told, err := a.chat.ThreadMessage(ctx, m)
+	for _, text := range told {
+		a.tell(channel, user, threadTS, text)
 	}
 	return err
 }
@@ -257,27 +208,13 @@ func (a *Adapter) interaction(ctx context.Context, ic slack.InteractionCallback)
 	if channel == "" {
 		channel = ic.Container.ChannelID
 	}
-	t, ok, err := a.technician(ctx, ic.User.ID)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		a.tell(channel, ic.User.ID, "", texts["unlinked"])
-		return nil
-	}
-	by, id := core.TechnicianActor(t.ID), act.Value
-	action, err := core.ParseAction(act.ActionID)
-	if err != nil {
-		err = core.Errorf(core.CodeInvalid, "this button (%s) is not relaydesk's", act.ActionID)
-	} else {
-		_, err = a.eng.Act(ctx, by, id, action, core.ActionArgs{})
-	}
-	msg, err := refusal(err)
-	if msg != "" {
-		a.tell(channel, ic.User.ID, "", msg)
-	} else if err == nil && ic.Container.IsEphemeral {
-		// A /support list's button: its card elsewhere changes, so say it here.
-		a.tell(channel, ic.User.ID, "", fmt.Sprintf("Done: %s.", strings.ToLower(action.Label())))
+	text, err := a.chat.Press(ctx, ic.User.ID, act.ActionID, act.Value, ic.Container.IsEphemeral)
+	if text != "" {
+		a.tell(channel, ic.User.ID, "", text)
 	}
 	return err
 }
+
+// deletedText tells a technician who deleted a reply the customer has.
+const deletedText = "You deleted a message in Slack that relaydesk had already passed on to the customer: they still have it, " +
+	"as relaydesk cannot take a message back. Write a correction in the thread if it was wrong."

@@ -92,7 +92,7 @@ func (a *Adapter) onSocket(ctx context.Context, sm *socketmode.Client, ev socket
 		// more): the answer goes through the command's response URL.
 		a.ack(ctx, sm, ev.Request.EnvelopeID, nil)
 		msg, _ := answer.(message)
-		a.later(func(ctx context.Context) {
+		a.bg.Go(func(ctx context.Context) {
 			_, _, err := a.api.PostMessageContext(ctx, d.command.ChannelID, slack.MsgOptionText(msg.Text, false),
 				slack.MsgOptionBlocks(msg.Blocks...), slack.MsgOptionResponseURL(d.command.ResponseURL, slack.ResponseTypeEphemeral))
 			if err != nil {

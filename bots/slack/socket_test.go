@@ -156,7 +156,7 @@ func TestSocketModeFailover(t *testing.T) {
 	sl.SocketMode(appToken)
 	start := func(s *sqlstore.Store, leader bots.Leader) (stop func()) {
 		a, err := slack.New(slack.Config{BotToken: botToken, AppToken: appToken, APIURL: sl.URL, Engine: d.Engine,
-			Store: s, State: s, Leader: leader})
+			Store: s, Leader: leader})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,7 +13,7 @@ import (
 func startDiscord(_ context.Context, d *desk, peers func() int) (bots.Adapter, error) {
 	cfg, log := d.cfg.Discord, d.log.With("adapter", "discord")
 	a, err := discord.New(discord.Config{BotToken: string(cfg.BotToken), AppID: cfg.AppID, PublicKey: cfg.PublicKey,
-		APIURL: cfg.APIURL, PublicURL: d.cfg.PublicURL, Engine: d.engine, Store: d.store, State: d.store, Leader: d.store, Logger: log,
+		APIURL: cfg.APIURL, PublicURL: d.cfg.PublicURL, Engine: d.engine, Store: d.store, Leader: d.store, Logger: log,
 		Peers: peers})
 	if err != nil {
 		return nil, err

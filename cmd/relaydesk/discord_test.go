@@ -70,6 +70,11 @@ func TestServeDiscord(t *testing.T) {
 			ctx := context.Background()
 			srv := p.serve()
 			base, errb := srv.base, srv.log
+			t.Cleanup(func() {
+				if t.Failed() {
+					t.Logf("serve log:\n%s", errb.String())
+				}
+			})
 			dc.WaitConnected(t)
 
 			interaction := func(id string, typ int, data map[string]any) []byte {

@@ -38,7 +38,7 @@ func TestLayers(t *testing.T) {
 
 // shared are the packages under bots that every adapter (or its fake) may
 // use: they are no adapter.
-var shared = map[string]bool{"bots/pace": true, "bots/internal/flood": true}
+var shared = map[string]bool{"bots/pace": true, "bots/techchat": true, "bots/internal/flood": true}
 
 // adapterOf is "bots/telegram" for "bots/telegram/telegramtest".
 func adapterOf(pkg string) string {

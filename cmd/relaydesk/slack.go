@@ -14,7 +14,7 @@ func startSlack(_ context.Context, d *desk, peers func() int) (bots.Adapter, err
 	cfg, log := d.cfg.Slack, d.log.With("adapter", "slack")
 	a, err := slack.New(slack.Config{BotToken: string(cfg.BotToken), SigningSecret: string(cfg.SigningSecret),
 		AppToken: string(cfg.AppToken), APIURL: cfg.APIURL, PublicURL: d.cfg.PublicURL,
-		Engine: d.engine, Store: d.store, State: d.store, Leader: d.store, Logger: log,
+		Engine: d.engine, Store: d.store, Leader: d.store, Logger: log,
 		Peers: peers})
 	if err != nil {
 		return nil, err

@@ -92,6 +92,11 @@ type Config struct {
 	// Peers returns how many relaydesk processes deliver to this bot, to
 	// split its global budget among them; nil means one.
 	Peers func() int
+	// PaceFactor multiplies the rates relaydesk keeps to (Discord's
+	// published limits, limits.go); 1 when zero. Tests against a fake that
+	// enforces no limits raise it, so that a channel's posts do not take
+	// a second each.
+	PaceFactor float64
 }
 
 // Adapter connects one Discord application to the engine.
@@ -136,6 +141,9 @@ func New(cfg Config) (*Adapter, error) {
 		return nil, fmt.Errorf("discord: API URL %q is not an absolute URL", cfg.APIURL)
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+	if cfg.PaceFactor <= 0 {
+		cfg.PaceFactor = 1
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -64,7 +64,7 @@ func newHarness(t *testing.T, d *storetest.Desk, o options) *harness {
 	}
 	h := &harness{t: t, d: d, dc: discordtest.New(t, botToken), key: priv}
 	a, err := discord.New(discord.Config{BotToken: botToken, AppID: appID, PublicKey: hex.EncodeToString(pub), APIURL: h.dc.URL,
-		PublicURL: "https://help.example.com", Engine: d.Engine, Store: d.Store, Leader: storetest.Leader{Store: d.Store}})
+		PublicURL: "https://help.example.com", Engine: d.Engine, Store: d.Store, Leader: storetest.Leader{Store: d.Store}, PaceFactor: 100})
 	if err != nil {
 		t.Fatal(err)
 	}

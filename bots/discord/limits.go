@@ -49,12 +49,13 @@ func (a *Adapter) pace(ctx context.Context, route, channel string) error {
 			}
 		}
 	}
-	bs := []pace.Bucket{{Key: "global", Limit: pace.Limit{Rate: 44, Burst: 2, Shared: true}}}
+	f := a.cfg.PaceFactor
+	bs := []pace.Bucket{{Key: "global", Limit: pace.Limit{Rate: 44 * f, Burst: 2, Shared: true}}}
 	switch route {
 	case routeEdit:
-		bs = append(bs, pace.Bucket{Key: "edit:" + channel, Limit: pace.Limit{Rate: 0.9, Burst: 1, Shared: true}})
+		bs = append(bs, pace.Bucket{Key: "edit:" + channel, Limit: pace.Limit{Rate: 0.9 * f, Burst: 1, Shared: true}})
 	case routeThread:
-		bs = append(bs, pace.Bucket{Key: "thread:" + channel, Limit: pace.Limit{Rate: 0.85, Burst: 1, Shared: true}})
+		bs = append(bs, pace.Bucket{Key: "thread:" + channel, Limit: pace.Limit{Rate: 0.85 * f, Burst: 1, Shared: true}})
 	}
 	return a.pacer.Wait(ctx, bs...)
 }

@@ -91,6 +91,11 @@ type Config struct {
 	// Peers returns how many relaydesk processes deliver to this workspace,
 	// to split its budgets among them; nil means one.
 	Peers func() int
+	// PaceFactor multiplies the rates relaydesk keeps to (Slack's
+	// published limits, limits.go); 1 when zero. Tests against a fake that
+	// enforces no limits raise it, so that a channel's posts do not take
+	// a second each.
+	PaceFactor float64
 }
 
 // Adapter connects one Slack workspace to the engine.
@@ -126,6 +131,9 @@ func New(cfg Config) (*Adapter, error) {
 		cfg.APIURL += "/" // slack-go appends method names to it
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+	if cfg.PaceFactor <= 0 {
+		cfg.PaceFactor = 1
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}

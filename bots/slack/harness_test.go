@@ -78,7 +78,7 @@ func (l *logBuffer) String() string {
 func newHarness(t *testing.T, d *storetest.Desk, o options) *harness {
 	t.Helper()
 	h := &harness{t: t, d: d, sl: slacktest.New(t, botToken)}
-	cfg := slack.Config{BotToken: botToken, SigningSecret: secret, APIURL: h.sl.URL,
+	cfg := slack.Config{BotToken: botToken, PaceFactor: 100, SigningSecret: secret, APIURL: h.sl.URL,
 		PublicURL: "https://help.example.com", Engine: d.Engine, Store: d.Store, Leader: storetest.Leader{Store: d.Store}}
 	if o.socket {
 		h.sl.SocketMode(appToken)

@@ -29,11 +29,12 @@ var tierOf = map[string]float64{
 // their tier.
 func (a *Adapter) pace(ctx context.Context, method, channel string) error {
 	var bs []pace.Bucket
+	f := a.cfg.PaceFactor
 	if tier, ok := tierOf[method]; ok {
-		bs = append(bs, pace.Bucket{Key: method, Limit: pace.PerMinute(tier*0.9, max(int(tier)/20, 1), true)})
+		bs = append(bs, pace.Bucket{Key: method, Limit: pace.PerMinute(tier*0.9*f, max(int(tier)/20, 1), true)})
 	}
 	if method == "chat.postMessage" || method == "files.completeUploadExternal" {
-		bs = append(bs, pace.Bucket{Key: "post:" + channel, Limit: pace.Limit{Rate: 0.95, Burst: 2, Shared: true}})
+		bs = append(bs, pace.Bucket{Key: "post:" + channel, Limit: pace.Limit{Rate: 0.95 * f, Burst: 2, Shared: true}})
 	}
 	return a.pacer.Wait(ctx, bs...)
 }

@@ -115,6 +115,11 @@ type Config struct {
 	// local server, an emulator) would otherwise be asked again and again
 	// in a busy loop.
 	MinPollInterval time.Duration
+	// PaceFactor multiplies the rates relaydesk keeps to (Telegram's
+	// published limits, limits.go); 1 when zero. Tests against a fake Bot
+	// API that enforces no limits raise it, so that a chat's messages do
+	// not take a second each.
+	PaceFactor float64
 }
 
 // Adapter connects one Telegram bot to the engine.

@@ -83,7 +83,7 @@ func (h *harness) adapter(o options) *telegram.Adapter {
 	}
 	a, err := telegram.New(telegram.Config{Token: token, APIURL: h.tg.URL, PublicURL: o.publicURL, WebhookSecret: o.webhook,
 		Company: o.company, Engine: h.d.Engine, Store: h.d.Store, State: h.d.Store, Leader: storetest.Leader{Store: h.d.Store}, PollTimeout: 10 * time.Second,
-		MinPollInterval: o.minPoll})
+		MinPollInterval: o.minPoll, PaceFactor: 100})
 	if err != nil {
 		h.t.Fatal(err)
 	}

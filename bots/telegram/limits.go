@@ -20,12 +20,16 @@ const maxPaceWait = 500 * time.Millisecond
 // way never turns steady load into 429s.
 // Outside a delivery (d is nil) it waits however long that takes.
 func (a *Adapter) pace(ctx context.Context, d *dispatch.Delivery, chat int64) error {
+	f := a.cfg.PaceFactor
+	if f <= 0 {
+		f = 1
+	}
 	bs := []pace.Bucket{
-		{Key: "global", Limit: pace.Limit{Rate: 28, Burst: 5, Shared: true}},
-		{Key: "chat:" + strconv.FormatInt(chat, 10), Limit: pace.Limit{Rate: 0.95, Burst: 2}},
+		{Key: "global", Limit: pace.Limit{Rate: 28 * f, Burst: 5, Shared: true}},
+		{Key: "chat:" + strconv.FormatInt(chat, 10), Limit: pace.Limit{Rate: 0.95 * f, Burst: 2}},
 	}
 	if chat < 0 {
-		bs = append(bs, pace.Bucket{Key: "group:" + strconv.FormatInt(chat, 10), Limit: pace.PerMinute(18, 1, false)})
+		bs = append(bs, pace.Bucket{Key: "group:" + strconv.FormatInt(chat, 10), Limit: pace.PerMinute(18*f, 1, false)})
 	}
 	if d == nil {
 		return a.pacer.Block(ctx, bs...)

@@ -31,3 +31,6 @@ const (
 	MaxPayload  = maxPayload
 	MaxNotifies = maxNotifies
 )
+
+// SchemaKey is the SQL of a leader lock's key in the connection's schema.
+const SchemaKey = schemaKey

@@ -102,12 +102,20 @@ func (s *Store) tryLock(ctx context.Context, key int64) (*sql.Conn, error) {
 		return nil, err
 	}
 	var ok bool
-	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&ok); err != nil || !ok {
+	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock(`+schemaKey+`)`, key).Scan(&ok); err != nil || !ok {
 		conn.Close()
 		return nil, err
 	}
 	return conn, nil
 }
+
+// schemaKey is the advisory lock key of $1 (leadKey) in the connection's
+// schema: advisory locks are the database's, but two desks kept in two
+// schemas of one database (search_path) are not one desk and must not
+// wait for each other's leader. The public schema keeps the bare key, so
+// that processes of an older version, which knew no other, and of this
+// one still exclude each other during a rolling upgrade.
+const schemaKey = `CASE WHEN current_schema() = 'public' THEN $1::bigint ELSE $1::bigint # hashtextextended(current_schema(), 0) END`
 
 // leadKey turns a leader name into an advisory lock key.
 func leadKey(name string) int64 {

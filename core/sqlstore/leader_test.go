@@ -100,7 +100,7 @@ func TestLeadConnectionDies(t *testing.T) {
 
 	var pid int
 	err := s.DB().QueryRow(`SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted
-		AND ((classid::bigint << 32) | objid::bigint) = $1`, leadKey("telegram:2:updates")).Scan(&pid)
+		AND ((classid::bigint << 32) | objid::bigint) = `+sqlstore.SchemaKey, leadKey("telegram:2:updates")).Scan(&pid)
 	if err != nil {
 		t.Fatalf("find the lock's session: %v", err)
 	}
@@ -154,4 +154,27 @@ func TestLeadReturnsFnError(t *testing.T) {
 	defer stop()
 	l := lead(ctx, s2, "x")
 	l.waitStart(t, 10*time.Second) // at once: the lock was released
+}
+
+// TestLeadPerSchema: two desks kept in two schemas of one PostgreSQL
+// database are two desks: each has its own leader under the same name,
+// while two processes of one desk (one schema) still take turns.
+func TestLeadPerSchema(t *testing.T) {
+	t.Parallel()
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	name := "relaydesk-test-per-schema:" + t.Name()
+	url := storetest.PostgresURL(t)
+	one, same := storetest.Open(t, url), storetest.Open(t, url)
+	other := storetest.Postgres(t) // a schema of its own
+	same.LeadRetry = 20 * time.Millisecond
+
+	lead(ctx, one, name).waitStart(t, 10*time.Second)
+	lead(ctx, other, name).waitStart(t, 10*time.Second)
+	second := lead(ctx, same, name)
+	select {
+	case <-second.started:
+		t.Fatal("a second process of one desk led while the first did")
+	case <-time.After(200 * time.Millisecond): // 10 retries of the second process
+	}
 }

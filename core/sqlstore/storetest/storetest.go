@@ -134,12 +134,11 @@ func Each(t *testing.T, f func(t *testing.T, newStore func(testing.TB) *sqlstore
 	}
 }
 
-// Leader leads through Store under names of the store's own test
-// database. Lead takes PostgreSQL advisory locks, which every schema of the
-// test server's database shares: adapters under test at the same time, in
-// one package or several, would otherwise wait for each other's
-// leadership as two processes of one desk do. Stores opened on one URL
-// share their names, so a fail-over test still has two processes compete.
+// Leader leads through Store under names made the store's own by its
+// URL, which names its SQLite file or PostgreSQL schema. Store.Lead keys
+// its locks by schema already; the prefix also keeps tests that share one
+// schema's URL but not one desk apart. Stores opened on one URL share
+// their names, so a fail-over test still has two processes compete.
 type Leader struct{ Store *sqlstore.Store }
 
 // Lead runs Store.Lead under name, made the store's own by its URL, which

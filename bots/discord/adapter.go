@@ -92,6 +92,8 @@ type Config struct {
 	// Peers returns how many relaydesk processes deliver to this bot, to
 	// split its global budget among them; nil means one.
 	Peers func() int
+	// Health is told how the gateway is; nil for nobody.
+	Health *bots.Health
 	// PaceFactor multiplies the rates relaydesk keeps to (Discord's
 	// published limits, limits.go); 1 when zero. Tests against a fake that
 	// enforces no limits raise it, so that a channel's posts do not take
@@ -212,37 +214,43 @@ func (a *Adapter) Mount(mount func(pattern string, h http.Handler)) {
 func (a *Adapter) Interactions() bool { return a.key != nil }
 
 // Run registers /support (a bulk overwrite, so a changed definition
-// replaces the old one), then holds the gateway whenever this process
-// leads, until ctx ends.
+// replaces the old one) and holds the gateway whenever this process leads,
+// until ctx ends. A Discord it cannot reach is tried again and again,
+// backing off up to a minute, and said so in the log and in Config.Health;
+// the interactions endpoint serves meanwhile. Run returns only when ctx
+// ends.
 func (a *Adapter) Run(ctx context.Context) error {
 	a.bg.Start(ctx)
-	if err := a.register(ctx); err != nil {
-		return err
-	}
+	a.bg.Go(func(context.Context) {
+		bots.Retry(ctx, a.register, func(err error, next time.Duration) {
+			a.log.Warn("discord: cannot register /support (is DISCORD_APP_ID right, and the token the same application's?); trying again",
+				"in", next, "err", err)
+		})
+	})
+	a.cfg.Health.Set("standby: another relaydesk process holds the gateway")
 	a.log.Info("discord: receiving thread messages over the gateway; one relaydesk process at a time holds it")
 	err := a.cfg.Leader.Lead(ctx, GatewayLeader, a.gateway)
 	a.bg.Wait()
 	return err
 }
 
-// register creates or updates the /support command.
+// register creates or updates the /support command; a rate limit is
+// waited out.
 func (a *Adapter) register(ctx context.Context) error {
 	for {
 		_, err := a.api.ApplicationCommandBulkOverwrite(a.cfg.AppID, "", []*discordgo.ApplicationCommand{supportCommand()},
 			discordgo.WithContext(ctx))
 		var rl *discordgo.RateLimitError
-		if errors.As(err, &rl) {
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-time.After(rl.RetryAfter):
-				continue
-			}
+		if !errors.As(err, &rl) {
+			return err
 		}
-		if err != nil && ctx.Err() == nil {
-			return fmt.Errorf("discord: register /support (is DISCORD_APP_ID right, and the token the same application's?): %w", err)
+		t := time.NewTimer(rl.RetryAfter)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
 		}
-		return nil
 	}
 }
 

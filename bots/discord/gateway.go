@@ -3,8 +3,11 @@ package discord
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/relaydesk/relaydesk/bots"
 )
 
 // GatewayLeader is the bots.Leader name under which one process at a time
@@ -21,16 +24,42 @@ const Intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMessages | disco
 // their edits, and interactions when Discord sends them over the gateway
 // (the application has no interactions endpoint), go through handle, one
 // at a time in the order Discord sent them, which keeps a thread's messages
-// in order. discordgo reconnects by itself; gateway returns an error only
-// when it cannot connect at all (a revoked token, a missing intent).
+// in order. Once connected, discordgo reconnects by itself; a session that
+// cannot be opened (Discord unreachable, a revoked token, a missing
+// intent) is tried again, backing off up to a minute.
 func (a *Adapter) gateway(ctx context.Context) error {
+	bots.Retry(ctx, func(ctx context.Context) error {
+		s, err := a.openGateway(ctx)
+		if err != nil {
+			return err
+		}
+		<-ctx.Done()
+		if err := s.Close(); err != nil {
+			a.log.Debug("discord: closing the gateway session", "err", err)
+		}
+		return nil
+	}, func(err error, next time.Duration) {
+		a.cfg.Health.Failing(err)
+		a.log.Warn("discord: cannot open the gateway session (is Discord reachable, the Message Content intent on, "+
+			"and DISCORD_BOT_TOKEN current?); trying again", "in", next, "err", err)
+	})
+	return nil
+}
+
+// openGateway opens a gateway session that hands what it brings to handle.
+func (a *Adapter) openGateway(ctx context.Context) (*discordgo.Session, error) {
 	s := a.session()
 	s.Identify.Intents = Intents
 	s.SyncEvents = true
 	s.StateEnabled = false
 	s.AddHandler(func(_ *discordgo.Session, ev *discordgo.Ready) {
+		a.cfg.Health.OK()
 		a.log.Info("discord: gateway connected", "bot", ev.User.Username)
 	})
+	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) {
+		a.cfg.Health.Set("connecting: the gateway connection dropped; reconnecting")
+	})
+	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Resumed) { a.cfg.Health.OK() })
 	s.AddHandler(func(_ *discordgo.Session, ev *discordgo.InteractionCreate) {
 		answer, err := a.handle(ctx, delivery{interaction: ev.Interaction})
 		if err != nil || answer == nil {
@@ -48,14 +77,7 @@ func (a *Adapter) gateway(ctx context.Context) error {
 	})
 	a.log.Info("discord: opening the gateway session")
 	if err := s.Open(); err != nil {
-		if ctx.Err() != nil {
-			return nil
-		}
-		return fmt.Errorf("discord gateway (is the Message Content intent on, and DISCORD_BOT_TOKEN current?): %w", err)
+		return nil, fmt.Errorf("discord gateway: %w", err)
 	}
-	<-ctx.Done()
-	if err := s.Close(); err != nil {
-		a.log.Debug("discord: closing the gateway session", "err", err)
-	}
-	return nil
+	return s, nil
 }

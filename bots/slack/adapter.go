@@ -91,6 +91,8 @@ type Config struct {
 	// Peers returns how many relaydesk processes deliver to this workspace,
 	// to split its budgets among them; nil means one.
 	Peers func() int
+	// Health is told how the link to Slack is; nil for nobody.
+	Health *bots.Health
 	// PaceFactor multiplies the rates relaydesk keeps to (Slack's
 	// published limits, limits.go); 1 when zero. Tests against a fake that
 	// enforces no limits raise it, so that a channel's posts do not take
@@ -174,9 +176,11 @@ func (a *Adapter) Run(ctx context.Context) error {
 	a.bg.Start(ctx)
 	var err error
 	if a.SocketMode() {
+		a.cfg.Health.Set("standby: another relaydesk process holds the Socket Mode connection")
 		a.log.Info("slack: receiving commands, buttons and events over Socket Mode; one relaydesk process at a time holds the connection")
 		err = a.cfg.Leader.Lead(ctx, SocketLeader, a.socket)
 	} else {
+		a.cfg.Health.OK() // Slack calls relaydesk: there is nothing to connect
 		a.log.Info("slack: receiving commands, buttons and events on " + CommandsPath + ", " + InteractionsPath + " and " + EventsPath)
 		<-ctx.Done()
 	}

@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
+
+	"github.com/relaydesk/relaydesk/bots"
 )
 
 // SocketLeader is the bots.Leader name under which one process at a time
@@ -24,9 +27,19 @@ const SocketLeader = "slack-socket"
 // not acknowledged, so Slack delivers it again. Envelopes are handled one
 // at a time, in the order Slack sent them, which keeps a thread's messages
 // in order. The library reconnects by itself when Slack asks it to
-// (disconnect) or the connection dies; socket returns an error only when it
-// cannot connect at all (a revoked or wrong app token).
+// (disconnect) or the connection dies; when it gives up (Slack
+// unreachable for long, a revoked or wrong app token) socket starts again,
+// backing off up to a minute.
 func (a *Adapter) socket(ctx context.Context) error {
+	bots.Retry(ctx, a.socketOnce, func(err error, next time.Duration) {
+		a.cfg.Health.Failing(err)
+		a.log.Warn("slack: the Socket Mode connection failed; trying again", "in", next, "err", err)
+	})
+	return nil
+}
+
+// socketOnce holds one Socket Mode client until ctx ends or it fails.
+func (a *Adapter) socketOnce(ctx context.Context) error {
 	api := slack.New(a.cfg.BotToken, slack.OptionAPIURL(a.cfg.APIURL), slack.OptionHTTPClient(a.cfg.HTTPClient),
 		slack.OptionAppLevelToken(a.cfg.AppToken))
 	sm := socketmode.New(api)
@@ -68,14 +81,19 @@ func (a *Adapter) onSocket(ctx context.Context, sm *socketmode.Client, ev socket
 		a.log.Debug("slack: ignored a Socket Mode message", "err", data.Cause)
 		return
 	case *slack.ConnectionErrorEvent:
+		a.cfg.Health.Failing(data.ErrorObj)
 		a.log.Warn("slack: cannot open the Socket Mode connection; trying again", "attempt", data.Attempt,
 			"backoff", data.Backoff, "err", data.ErrorObj)
 		return
 	default:
 		switch ev.Type {
 		case socketmode.EventTypeConnected:
+			a.cfg.Health.OK()
 			a.log.Info("slack: Socket Mode connected")
+		case socketmode.EventTypeDisconnect:
+			a.cfg.Health.Set("connecting: Slack closed the Socket Mode connection; reconnecting")
 		case socketmode.EventTypeInvalidAuth:
+			a.cfg.Health.Set("connecting: Slack refused SLACK_APP_TOKEN")
 			a.log.Error("slack: Slack refused SLACK_APP_TOKEN (Basic Information, App-Level Tokens, scope connections:write)")
 		}
 		return

@@ -120,6 +120,8 @@ type Config struct {
 	// API that enforces no limits raise it, so that a chat's messages do
 	// not take a second each.
 	PaceFactor float64
+	// Health is told how the link to Telegram is; nil for nobody.
+	Health *bots.Health
 }
 
 // Adapter connects one Telegram bot to the engine.
@@ -164,6 +166,8 @@ func New(cfg Config) (*Adapter, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	// The Bot API's URLs hold the token, and its client's errors the URLs.
+	cfg.Logger = bots.Redacting(cfg.Logger, cfg.Token)
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{}
 	}
@@ -210,10 +214,12 @@ func (a *Adapter) Run(ctx context.Context) error {
 	if a.webhook {
 		a.log.Info("telegram: receiving updates by webhook", "url", a.cfg.PublicURL+WebhookPath)
 		a.retry(ctx, "register the webhook", a.setWebhook)
+		a.cfg.Health.OK()
 		<-ctx.Done()
 		return nil
 	}
 	a.log.Info("telegram: receiving updates by long polling")
+	a.cfg.Health.Set("standby: another relaydesk process polls Telegram")
 	return a.cfg.Leader.Lead(ctx, "telegram:"+a.botID+":updates", a.poll)
 }
 
@@ -253,6 +259,8 @@ func (a *Adapter) retry(ctx context.Context, what string, fn func(context.Contex
 		} else {
 			wait = min(wait*2, time.Minute)
 		}
+		err = a.redact(err)
+		a.cfg.Health.Failing(err)
 		a.log.Warn("telegram: cannot "+what+"; retrying", "in", d, "err", err)
 		sleep(ctx, d)
 	}

@@ -113,12 +113,15 @@ func (a *Adapter) Deliver(ctx context.Context, d *dispatch.Delivery) error {
 		if err == nil {
 			continue
 		}
+		// The client's errors name the URL, which holds the token: it goes
+		// before the error reaches a log, a note or the delivery state.
 		if d, ok := retryAfter(err); ok {
-			return &dispatch.RetryAfterError{After: d, Err: err}
+			return &dispatch.RetryAfterError{After: d, Err: a.redact(err)}
 		}
 		if !permanent(err) {
-			return err
+			return a.redact(err)
 		}
+		err = a.redact(err)
 		if nerr := a.recordUndelivered(ctx, ev, r, rc, err); nerr != nil {
 			return fmt.Errorf("%w (and recording it on the request failed: %v)", err, nerr)
 		}

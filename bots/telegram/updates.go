@@ -67,11 +67,13 @@ func (a *Adapter) poll(ctx context.Context) error {
 			if ra, ok := retryAfter(err); ok {
 				d = ra
 			}
+			a.cfg.Health.Failing(err)
 			a.log.Warn("telegram: getUpdates failed; retrying", "in", d, "err", err)
 			sleep(ctx, d)
 			continue
 		}
 		wait = 0
+		a.cfg.Health.OK()
 		if len(ups) == 0 {
 			// An empty answer sooner than MinPollInterval: the server does
 			// not hold the call for the poll timeout as Telegram does.

@@ -75,6 +75,8 @@ type Server struct {
 	cfg Config
 	log *slog.Logger
 	mux *http.ServeMux
+	// platforms reports the chat platforms' links for /readyz; nil for none.
+	platforms func() map[string]string
 }
 
 // New returns a server with the health and metrics routes. It does no I/O:
@@ -102,6 +104,10 @@ func New(cfg Config) *Server {
 	}
 	return s
 }
+
+// Platforms makes /readyz also show how each chat platform's link is
+// (bots.Health's states, by adapter name). Call it before Serve.
+func (s *Server) Platforms(states func() map[string]string) { s.platforms = states }
 
 // Mount routes requests matching pattern (an http.ServeMux pattern such as
 // "POST /slack/events") to h. Adapters mount their webhooks this way. Like
@@ -181,12 +187,20 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, status{Status: "unavailable", Reason: "the database does not answer"})
 		return
 	}
-	writeJSON(w, http.StatusOK, status{Status: "ready"})
+	st := status{Status: "ready"}
+	if s.platforms != nil {
+		st.Platforms = s.platforms()
+	}
+	writeJSON(w, http.StatusOK, st)
 }
 
 type status struct {
 	Status string `json:"status"`
 	Reason string `json:"reason,omitempty"`
+	// Platforms is how each chat platform's link is. A platform that
+	// cannot be reached does not make the desk unready: the widget and
+	// the console serve without it.
+	Platforms map[string]string `json:"platforms,omitempty"`
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

@@ -120,6 +120,20 @@ func TestReadyzGivesUpOnASlowDatabase(t *testing.T) {
 	}
 }
 
+// TestReadyzShowsPlatforms: a chat platform that cannot be reached is shown
+// in the readiness answer, and the desk stays ready for the web side.
+func TestReadyzShowsPlatforms(t *testing.T) {
+	srv, _ := newServer(t, storetest.SQLite(t))
+	srv.Platforms(func() map[string]string {
+		return map[string]string{"slack": "ok", "discord": "connecting: dial tcp: connection refused"}
+	})
+	r := get(t, srv.Handler(), "GET", "/readyz")
+	want := `{"status":"ready","platforms":{"discord":"connecting: dial tcp: connection refused","slack":"ok"}}`
+	if r.code != http.StatusOK || strings.TrimSpace(r.body) != want {
+		t.Fatalf("readyz answered %d %s, want 200 %s", r.code, r.body, want)
+	}
+}
+
 func TestMetricsNames(t *testing.T) {
 	srv, m := newServer(t, storetest.SQLite(t))
 	h := srv.Handler()

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -66,6 +68,13 @@ func (c *call) serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	srv.Platforms(func() map[string]string {
+		m := make(map[string]string, len(adapters))
+		for _, a := range adapters {
+			m[a.Name()] = a.health.State()
+		}
+		return m
+	})
 	// Before anything can open a request: an event committed before a new
 	// destination's cursor exists would never be delivered to it.
 	if err := disp.Prepare(ctx); err != nil {
@@ -110,7 +119,7 @@ func (c *call) serve(ctx context.Context) error {
 	run("dispatcher", disp.Run)
 	run("http server", func(ctx context.Context) error { return srv.Serve(ctx, ln) })
 	for _, a := range adapters {
-		run(a.Name()+" adapter", a.Run)
+		wg.Go(func() { supervise(ctx, log, a) })
 	}
 	<-ctx.Done()
 	log.Info("shutting down")
@@ -120,6 +129,23 @@ func (c *call) serve(ctx context.Context) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// supervise runs an adapter until ctx ends. A platform that cannot be
+// reached must not take the desk down (the widget, the console and the
+// other platforms go on): an adapter that fails anyway is logged, shown
+// in /readyz and started again, backing off up to a minute.
+func supervise(ctx context.Context, log *slog.Logger, a adapter) {
+	bots.Retry(ctx, func(ctx context.Context) error {
+		err := a.Run(ctx)
+		if err == nil && ctx.Err() == nil {
+			err = errors.New("stopped by itself")
+		}
+		return err
+	}, func(err error, next time.Duration) {
+		a.health.Failing(err)
+		log.Error(a.Name()+" adapter failed; starting it again", "adapter", a.Name(), "in", next, "err", err)
+	})
 }
 
 // setupToken returns a fresh first-run token when the desk has no
@@ -133,17 +159,23 @@ func setupToken(ctx context.Context, d *desk) (string, error) {
 	return token, nil
 }
 
+// adapter is a chat platform adapter as serve runs it.
+type adapter struct {
+	bots.Adapter
+	health *bots.Health
+}
+
 // startAdapters builds the chat platform adapters whose tokens are set,
 // registers each as a dispatch destination and mounts its webhooks, and
 // returns them for serve to run. An adapter without its token is off, with
 // one line saying so; tokens are never logged.
-func startAdapters(ctx context.Context, d *desk, disp *dispatch.Dispatcher, srv *web.Server) ([]bots.Adapter, error) {
+func startAdapters(ctx context.Context, d *desk, disp *dispatch.Dispatcher, srv *web.Server) ([]adapter, error) {
 	cfg := d.cfg
-	var out []bots.Adapter
+	var out []adapter
 	for _, p := range []struct {
 		name, token string
 		on          bool
-		build       func(ctx context.Context, d *desk, peers func() int) (bots.Adapter, error)
+		build       func(ctx context.Context, d *desk, peers func() int, h *bots.Health) (bots.Adapter, error)
 	}{
 		{"slack", "SLACK_BOT_TOKEN", cfg.Slack.Enabled(), startSlack},
 		{"discord", "DISCORD_BOT_TOKEN", cfg.Discord.Enabled(), startDiscord},
@@ -153,23 +185,24 @@ func startAdapters(ctx context.Context, d *desk, disp *dispatch.Dispatcher, srv 
 			d.log.Info(p.name+" adapter is off: "+p.token+" is not set", "adapter", p.name)
 			continue
 		}
-		a, err := p.build(ctx, d, func() int { return disp.Peers(p.name) })
+		h := bots.NewHealth()
+		a, err := p.build(ctx, d, func() int { return disp.Peers(p.name) }, h)
 		if err != nil {
 			return nil, err
 		}
 		disp.Register(a)
 		a.Mount(srv.Mount)
-		out = append(out, a)
+		out = append(out, adapter{a, h})
 	}
 	return out, nil
 }
 
 // startTelegram builds the Telegram customer adapter.
-func startTelegram(ctx context.Context, d *desk, peers func() int) (bots.Adapter, error) {
+func startTelegram(ctx context.Context, d *desk, peers func() int, health *bots.Health) (bots.Adapter, error) {
 	cfg, log := d.cfg.Telegram, d.log.With("adapter", "telegram")
 	tg, err := telegram.New(telegram.Config{Token: string(cfg.BotToken), APIURL: cfg.APIURL, PublicURL: d.cfg.PublicURL,
 		WebhookSecret: string(cfg.WebhookSecret), Company: cfg.Company, Engine: d.engine, Store: d.store, State: d.store, Leader: d.store,
-		Logger: log, Peers: peers})
+		Logger: log, Peers: peers, Health: health})
 	if err != nil {
 		return nil, err
 	}

@@ -114,6 +114,13 @@ func (s *Server) Fail(route string, fs ...Failure) {
 	s.fail[route] = append(s.fail[route], fs...)
 }
 
+// Recover drops the failures still queued for route: the platform is back.
+func (s *Server) Recover(route string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.fail, route)
+}
+
 // Calls returns the calls received, of the given routes or all.
 func (s *Server) Calls(routes ...string) []Call {
 	s.mu.Lock()

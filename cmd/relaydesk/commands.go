@@ -33,6 +33,19 @@ func commands() *command {
 				},
 			},
 			{
+				name:    "check",
+				summary: "verify the database, PUBLIC_URL and each platform's tokens before going live",
+				usage:   "",
+				about: "Check, without changing anything, what serve relies on: the database and its\n" +
+					"schema, PUBLIC_URL (its scheme, and that relaydesk answers there), and each enabled\n" +
+					"platform's settings against the platform itself (Slack: auth.test and the scopes the\n" +
+					"manifest asks for, the app-level token; Discord: the bot token, the application ID,\n" +
+					"the public key and the Message Content intent; Telegram: getMe and the webhook).\n" +
+					"One line per check says ok, warn or FAIL and what to fix; the exit code is 1 when\n" +
+					"any check failed.",
+				setup: func(fs *flag.FlagSet) action { return func(ctx context.Context, c *call) error { return c.check(ctx) } },
+			},
+			{
 				name:    "version",
 				summary: "print relaydesk's version",
 				usage:   "",

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -88,6 +89,32 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 		}
 	}
 	return applied, nil
+}
+
+// Pending lists the migrations the database lacks, changing nothing.
+func (s *Store) Pending(ctx context.Context) ([]string, error) {
+	all, err := Migrations(s.d.name)
+	if err != nil {
+		return nil, err
+	}
+	var versions []int
+	err = s.db.SelectContext(ctx, &versions, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		// No table yet (a new database) reads as nothing applied; any
+		// other failure is the database's.
+		var n int
+		if perr := s.db.QueryRowContext(ctx, `SELECT 1`).Scan(&n); perr != nil {
+			return nil, fmt.Errorf("pending migrations: %w", perr)
+		}
+		versions = nil
+	}
+	var out []string
+	for _, m := range all {
+		if !slices.Contains(versions, m.Version) {
+			out = append(out, m.Name)
+		}
+	}
+	return out, nil
 }
 
 func (s *Store) apply(ctx context.Context, conn *sql.Conn, m Migration) (bool, error) {

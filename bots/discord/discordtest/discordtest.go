@@ -58,6 +58,13 @@ type File struct {
 	Data                     []byte
 }
 
+// App is the application a bot token belongs to.
+type App struct {
+	ID        string
+	PublicKey string // hex, Discord's verify_key
+	Flags     int    // 1<<19: the Message Content intent is on (under 100 servers)
+}
+
 // Failure is an answer given instead of the real one.
 type Failure struct {
 	Status     int
@@ -85,6 +92,10 @@ type Server struct {
 	files    map[string][]byte // attachment path -> bytes
 
 	gw gatewayState
+
+	// App is the bot's application, as GET /oauth2/applications/@me shows
+	// it; set it before the first call.
+	App App
 
 	now       func() time.Time // the clock of the limits and of Call.At
 	delay     time.Duration    // see SetDelay
@@ -213,6 +224,10 @@ func route(method, path string) (name, channel, message string) {
 		return "callback", "", p[1]
 	case method == "POST" && len(p) == 3 && p[0] == "users" && p[2] == "channels":
 		return "dm", "", ""
+	case method == "GET" && len(p) == 2 && p[0] == "users" && p[1] == "@me":
+		return "me", "", ""
+	case method == "GET" && len(p) == 3 && p[0] == "oauth2" && p[1] == "applications" && p[2] == "@me":
+		return "application", "", ""
 	}
 	return "", "", ""
 }
@@ -343,6 +358,12 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 		out = history
 	case "dm":
 		out = map[string]any{"id": "dm" + c.ID, "type": 1}
+	case "me":
+		out = map[string]any{"id": "1180000000000000777", "username": "relaydesk", "bot": true}
+	case "application":
+		s.mu.Lock()
+		out = map[string]any{"id": s.App.ID, "name": "relaydesk", "verify_key": s.App.PublicKey, "flags": s.App.Flags}
+		s.mu.Unlock()
 	case "callback":
 		w.WriteHeader(http.StatusNoContent)
 		return

@@ -74,6 +74,10 @@ type Server struct {
 	files fileState                   // uploads and downloads, see files.go
 	msgs  map[string][]map[string]any // posted messages by channel, newest last
 
+	// Scopes are the bot token's scopes, sent as X-OAuth-Scopes with every
+	// answer to it, as Slack does; New sets those relaydesk needs.
+	Scopes []string
+
 	now       func() time.Time // the clock of the limits and of Call.At
 	delay     time.Duration    // see SetDelay
 	limits    *limits          // nil unless EnforceLimits
@@ -82,7 +86,9 @@ type Server struct {
 
 // New starts a fake Web API that accepts token, stopped when the test ends.
 func New(tb testing.TB, token string) *Server {
-	s := &Server{token: token, fail: map[string][]Failure{}, msgs: map[string][]map[string]any{}, now: time.Now}
+	s := &Server{token: token, fail: map[string][]Failure{}, msgs: map[string][]map[string]any{}, now: time.Now,
+		Scopes: []string{"chat:write", "chat:write.public", "commands", "channels:history", "groups:history",
+			"files:read", "files:write", "im:write", "users:read"}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/", s.serve)
 	mux.HandleFunc("GET "+socketPath, s.serveSocket)
@@ -215,9 +221,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	c.Failed = f != nil || token != s.token
 	s.calls = append(s.calls, c)
+	scopes := strings.Join(s.Scopes, ",")
 	s.mu.Unlock()
 
 	w.Header().Set("Content-Type", "application/json")
+	if token == s.token {
+		w.Header().Set("X-OAuth-Scopes", scopes)
+	}
 	switch {
 	case token != s.token:
 		io.WriteString(w, `{"ok":false,"error":"invalid_auth"}`)
@@ -255,6 +265,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		out["message_ts"] = "1767225600.999999"
 	case "auth.test":
 		out["team_id"], out["user_id"], out["bot_id"] = "T0TEST", "UBOT", "BBOT"
+		out["team"], out["user"] = "Test Workspace", "relaydesk"
 	case "conversations.info", "conversations.join":
 		out["channel"] = map[string]any{"id": fields["channel"], "is_member": true}
 	}

@@ -45,6 +45,7 @@ type Server struct {
 	queue     []queued
 	offsets   []int64
 	files     map[string]file
+	webhook   string // the URL setWebhook set, for getWebhookInfo
 	fails     map[string][]Failure
 	chatFails map[int64][]Failure // see FailChat
 	blocked   map[int64]bool
@@ -426,7 +427,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.nextMsg++
 		answer(w, Failure{}, map[string]any{"message_id": s.nextMsg, "date": time.Now().Unix(),
 			"chat": map[string]any{"id": c.Chat(), "type": "private"}, "text": c.Fields["text"]})
-	case slices.Contains([]string{"setMyCommands", "setWebhook", "deleteWebhook"}, method):
+	case method == "setWebhook":
+		s.webhook = c.Fields["url"]
+		answer(w, Failure{}, true)
+	case method == "deleteWebhook":
+		s.webhook = ""
+		answer(w, Failure{}, true)
+	case method == "getWebhookInfo":
+		answer(w, Failure{}, map[string]any{"url": s.webhook, "has_custom_certificate": false, "pending_update_count": 0})
+	case method == "setMyCommands":
 		answer(w, Failure{}, true)
 	default:
 		c.Failed = true
@@ -567,4 +576,12 @@ func PostUpdate(tb testing.TB, url, secret string, update []byte) int {
 	io.Copy(io.Discard, res.Body)
 	res.Body.Close()
 	return res.StatusCode
+}
+
+// SetWebhook sets a webhook as if another program had, for getWebhookInfo.
+func (s *Server) SetWebhook(tb testing.TB, url string) {
+	tb.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.webhook = url
 }

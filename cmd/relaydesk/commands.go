@@ -40,6 +40,7 @@ func commands() *command {
 					return func(ctx context.Context, c *call) error { return c.version(ctx) }
 				},
 			},
+			healthcheckCommand(),
 			adminCommands(),
 		},
 	}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -53,8 +54,10 @@ func healthcheck(fs *flag.FlagSet) action {
 		switch {
 		case errors.Is(err, context.DeadlineExceeded):
 			return fmt.Errorf("healthcheck: no answer from %s within %s%s", u, *timeout, where)
-		case err != nil:
+		case errors.Is(err, syscall.ECONNREFUSED):
 			return fmt.Errorf("healthcheck: no answer from %s%s: %w; is relaydesk serving there?", u, where, err)
+		case err != nil:
+			return fmt.Errorf("healthcheck: no answer from %s%s: %w", u, where, err)
 		}
 		if body != "" {
 			body = " " + body

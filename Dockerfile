@@ -26,8 +26,8 @@ ARG TARGETOS TARGETARCH
 #   binary needs no C library and runs FROM scratch.
 # -tags timetzdata: the time zone database is compiled in (about 450 KB)
 #   instead of copied from /usr/share/zoneinfo: one file fewer in the image,
-#   the same zones on every machine the binary runs on, and the version the
-#   tests ran with. Go prefers a system zoneinfo where one exists.
+#   the same zones on every machine the binary runs on, as current as the Go
+#   release that built it. Go prefers a system zoneinfo where one exists.
 # -trimpath, -s -w: no build paths or debug symbols in the binary.
 # main.version: what `relaydesk version`, the serve log and
 #   relaydesk_build_info report.

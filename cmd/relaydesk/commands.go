@@ -53,6 +53,7 @@ func commands() *command {
 					return func(ctx context.Context, c *call) error { return c.version(ctx) }
 				},
 			},
+			healthcheckCommand(),
 			adminCommands(),
 		},
 	}

@@ -194,7 +194,9 @@ func TestHelp(t *testing.T) {
 		cmd  string
 		want []string
 	}{
-		{"", []string{"Usage: relaydesk <command>", "serve", "migrate", "version", "admin"}},
+		{"", []string{"Usage: relaydesk <command>", "serve", "migrate", "check", "healthcheck", "version", "admin"}},
+		{"check", []string{"Usage: relaydesk check", "exit code is 1"}},
+		{"healthcheck", []string{"Usage: relaydesk healthcheck", "/readyz"}},
 		{"serve", []string{"Usage: relaydesk serve", "SIGTERM"}},
 		{"migrate", []string{"Usage: relaydesk migrate"}},
 		{"version", []string{"Usage: relaydesk version"}},

@@ -13,6 +13,7 @@ import (
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/blob"
 	"github.com/relaydesk/relaydesk/core/blob/blobtest"
+	"github.com/relaydesk/relaydesk/internal/testwait"
 )
 
 // named is the database's side: the blobs file rows name.
@@ -181,5 +182,29 @@ func TestCopy(t *testing.T) {
 	}
 	if _, err := dst.Open(ctx, sum); !errors.Is(err, core.ErrNotFound) {
 		t.Errorf("the damaged blob reached the target under its name: %v", err)
+	}
+}
+
+// TestGCRun: the collector serve runs sweeps after its first wait and
+// stops, without an error, when its context ends.
+func TestGCRun(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	root := t.TempDir()
+	d := blob.NewDir(root)
+	orphan, _, err := d.Put(ctx, bytes.NewReader([]byte("nobody names this")), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	age(t, root, orphan, 48*time.Hour)
+	done := make(chan error, 1)
+	go func() { done <- (&blob.GC{Blobs: d, Files: named{}}).Run(ctx, time.Millisecond, time.Hour) }()
+	testwait.Eventually(t, "the collector to remove the old unreferenced blob", func() bool {
+		_, err := d.Open(context.Background(), orphan)
+		return errors.Is(err, core.ErrNotFound)
+	})
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run = %v, want nil once its context ends", err)
 	}
 }

@@ -220,7 +220,8 @@ func (e *Engine) fileMessage(ctx context.Context, messageID string) (Message, Fi
 
 // storeFile validates and stores the bytes before the transaction writes
 // anything. A failure later leaves an unreferenced blob, which is harmless:
-// blobs are content-addressed and reused.
+// blobs are content-addressed and reused, and the garbage collector
+// (blob.GC) removes those no file names after a grace period.
 func (e *Engine) storeFile(ctx context.Context, q Queries, r Request, by Actor, up Upload) (File, error) {
 	co, err := q.Company(ctx, r.CompanyID)
 	if err != nil {

@@ -117,5 +117,21 @@ type BlobStore interface {
 	Open(ctx context.Context, sha256 string) (io.ReadCloser, error)
 }
 
+// ValidBlobSum reports whether s names a blob as BlobStore.Put does: 64
+// lower-case hex digits. Upper case is refused rather than folded so that
+// one blob has exactly one name, and anything else never reaches a path,
+// an object key or a query.
+func ValidBlobSum(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 // Clock tells the time; tests replace it.
 type Clock func() time.Time

@@ -194,7 +194,7 @@ func TestHelp(t *testing.T) {
 		cmd  string
 		want []string
 	}{
-		{"", []string{"Usage: relaydesk <command>", "serve", "migrate", "check", "healthcheck", "version", "admin"}},
+		{"", []string{"Usage: relaydesk <command>", "serve", "migrate", "check", "healthcheck", "version", "admin", "files"}},
 		{"check", []string{"Usage: relaydesk check", "exit code is 1"}},
 		{"healthcheck", []string{"Usage: relaydesk healthcheck", "/readyz"}},
 		{"serve", []string{"Usage: relaydesk serve", "SIGTERM"}},
@@ -212,6 +212,9 @@ func TestHelp(t *testing.T) {
 		{"admin access grant", []string{"--tech EMAIL", "--company SLUG"}},
 		{"admin access revoke", []string{"--tech EMAIL", "--company SLUG"}},
 		{"admin access list", []string{"--tech EMAIL"}},
+		{"files", []string{"Usage: relaydesk files <command>", "migrate", "gc"}},
+		{"files migrate", []string{"Usage: relaydesk files migrate --to FILES_URL", "--to FILES_URL", "s3://bucket/prefix"}},
+		{"files gc", []string{"Usage: relaydesk files gc", "--grace DURATION", "(default 24h0m0s)", "--dry-run"}},
 	}
 	for _, tt := range tests {
 		for _, h := range []string{"-h", "--help"} {

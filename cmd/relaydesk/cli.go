@@ -7,12 +7,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/relaydesk/relaydesk/core"
-	"github.com/relaydesk/relaydesk/core/blob"
 	"github.com/relaydesk/relaydesk/core/sqlstore"
 )
 
@@ -203,6 +201,7 @@ type desk struct {
 	cfg    Config
 	log    *slog.Logger
 	store  *sqlstore.Store
+	blobs  core.BlobStore // where files' contents are: cfg.Files
 	engine *core.Engine
 }
 
@@ -224,8 +223,13 @@ func (c *call) openDesk(ctx context.Context) (*desk, []string, error) {
 		s.Close()
 		return nil, nil, fmt.Errorf("migrate %s: %w", s, err)
 	}
-	e := core.NewEngine(core.Config{Store: s, Blobs: blob.NewDir(filepath.Join(cfg.DataDir, "files")), Logger: log})
-	return &desk{cfg: cfg, log: log, store: s, engine: e}, applied, nil
+	blobs, err := openFiles(cfg.Files, s)
+	if err != nil {
+		s.Close()
+		return nil, nil, err
+	}
+	e := core.NewEngine(core.Config{Store: s, Blobs: blobs, Logger: log})
+	return &desk{cfg: cfg, log: log, store: s, blobs: blobs, engine: e}, applied, nil
 }
 
 // withDesk runs fn on an open desk and closes it.

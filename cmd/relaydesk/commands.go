@@ -21,7 +21,10 @@ func commands() *command {
 				about: "Run the support desk until SIGINT or SIGTERM: open the database, apply migrations,\n" +
 					"start the event dispatcher and the HTTP server. Settings come from the environment\n" +
 					"and a .env file in the working directory (see README.md); with none it serves\n" +
-					"http://127.0.0.1:8080 on ./data/relaydesk.db.",
+					"http://127.0.0.1:8080 on ./data/relaydesk.db. Uploaded files go to DATA_DIR/files on\n" +
+					"SQLite and into the database on PostgreSQL, unless FILES_URL names another store\n" +
+					"(file:///path, postgres, s3://bucket/prefix); files no request names are removed\n" +
+					"after a day.",
 				setup: func(fs *flag.FlagSet) action { return func(ctx context.Context, c *call) error { return c.serve(ctx) } },
 			},
 			{
@@ -55,6 +58,7 @@ func commands() *command {
 			},
 			healthcheckCommand(),
 			adminCommands(),
+			filesCommands(),
 		},
 	}
 }

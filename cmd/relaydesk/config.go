@@ -27,7 +27,7 @@ type Config struct {
 	DatabaseURL string
 	HTTPAddr    string // host:port the HTTP listener binds
 	PublicURL   string // how browsers and platforms reach relaydesk, without a trailing slash
-	DataDir     string // uploaded files live in DataDir/files
+	DataDir     string // uploaded files live in DataDir/files unless Files says otherwise
 	LogLevel    slog.Level
 	LogFormat   string // "text" or "json"
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
@@ -41,6 +41,7 @@ type Config struct {
 	// other processes' commits wake it at once).
 	DeliveryPoll time.Duration
 
+	Files    FilesConfig // where uploaded files' contents are kept: FILES_URL
 	Slack    SlackConfig
 	Discord  DiscordConfig
 	Telegram TelegramConfig
@@ -168,6 +169,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if err := sqlstore.CheckURL(c.DatabaseURL); err != nil {
 		errs = append(errs, fmt.Errorf("DATABASE_URL: %w", err))
 	}
+	errs = append(errs, c.loadFiles(get, secret)...)
 	if err := checkAddr(c.HTTPAddr); err != nil {
 		errs = append(errs, fmt.Errorf("HTTP_ADDR %q: %w", c.HTTPAddr, err))
 	}

@@ -35,6 +35,7 @@ func TestLoadConfig(t *testing.T) {
 					LogFormat:           "text",
 					DeliveryConcurrency: main.DefaultDeliveryConcurrency,
 					DeliveryPoll:        main.DefaultDeliveryPoll,
+					Files:               main.FilesConfig{Store: main.FilesDir, Dir: "data/files", S3: main.S3Config{Endpoint: main.DefaultS3Endpoint}},
 					Slack:               main.SlackConfig{APIURL: "https://slack.com/api/"},
 					Discord:             main.DiscordConfig{APIURL: "https://discord.com/api/v10"},
 					Telegram:            main.TelegramConfig{APIURL: "https://api.telegram.org"},
@@ -189,6 +190,70 @@ func TestLoadConfig(t *testing.T) {
 			},
 		},
 		{
+			name: "files: in DATA_DIR/files on SQLite, in the database on PostgreSQL",
+			env:  map[string]string{"DATA_DIR": "/var/lib/relaydesk"},
+			check: func(t *testing.T, c main.Config) {
+				if c.Files.Store != main.FilesDir || c.Files.Dir != "/var/lib/relaydesk/files" {
+					t.Errorf("Files = %+v", c.Files)
+				}
+				pg, err := main.LoadConfig(getenv(map[string]string{"DATABASE_URL": "postgres://db/desk", "DATA_DIR": "/var/lib/relaydesk"}))
+				if err != nil || pg.Files.Store != main.FilesPostgres {
+					t.Errorf("on PostgreSQL Files = %+v, %v", pg.Files, err)
+				}
+			},
+		},
+		{
+			name: "files: FILES_URL names a directory, the database or a bucket",
+			env:  map[string]string{"DATABASE_URL": "postgres://db/desk"},
+			check: func(t *testing.T, c main.Config) {
+				path, virtual := true, false
+				for _, tc := range []struct {
+					env  map[string]string
+					want main.FilesConfig
+				}{
+					{map[string]string{"FILES_URL": "file:///srv/relaydesk/files/"},
+						main.FilesConfig{Store: main.FilesDir, Dir: "/srv/relaydesk/files"}},
+					{map[string]string{"FILES_URL": "file:shared/files"}, main.FilesConfig{Store: main.FilesDir, Dir: "shared/files"}},
+					{map[string]string{"FILES_URL": "postgres"}, main.FilesConfig{Store: main.FilesPostgres}},
+					{map[string]string{"FILES_URL": "s3://desk-files"}, main.FilesConfig{Store: main.FilesS3,
+						S3: main.S3Config{Bucket: "desk-files"}}},
+					{map[string]string{"FILES_URL": "s3://desk-files/relaydesk/prod/", "FILES_S3_ENDPOINT": "http://minio.internal:9000/",
+						"FILES_S3_REGION": "eu-1", "FILES_S3_ACCESS_KEY": "AKIDEXAMPLE", "FILES_S3_SECRET_KEY": "wJalr-secret",
+						"FILES_S3_PATH_STYLE": "true"},
+						main.FilesConfig{Store: main.FilesS3, S3: main.S3Config{Bucket: "desk-files", Prefix: "relaydesk/prod/",
+							Endpoint: "http://minio.internal:9000", Region: "eu-1", AccessKey: "AKIDEXAMPLE", SecretKey: "wJalr-secret", PathStyle: &path}}},
+					{map[string]string{"FILES_URL": "s3://desk-files", "FILES_S3_PATH_STYLE": "false"},
+						main.FilesConfig{Store: main.FilesS3, S3: main.S3Config{Bucket: "desk-files", PathStyle: &virtual}}},
+				} {
+					tc.env["DATABASE_URL"] = c.DatabaseURL
+					got, err := main.LoadConfig(getenv(tc.env))
+					if err != nil {
+						t.Errorf("%v: %v", tc.env, err)
+						continue
+					}
+					if tc.want.S3.Endpoint == "" {
+						tc.want.S3.Endpoint = main.DefaultS3Endpoint
+					}
+					if !reflect.DeepEqual(got.Files, tc.want) {
+						t.Errorf("%v:\ngot  %+v\nwant %+v", tc.env, got.Files, tc.want)
+					}
+				}
+			},
+		},
+		{
+			name: "files: the S3 secret key never prints",
+			env: map[string]string{"FILES_URL": "s3://desk-files", "FILES_S3_ACCESS_KEY": "AKIDEXAMPLE",
+				"FILES_S3_SECRET_KEY": "wJalrXUtnFEMI-very-secret"},
+			check: func(t *testing.T, c main.Config) {
+				var b strings.Builder
+				fmt.Fprintf(&b, "%v %+v %#v %s", c, c, c, c.Files)
+				slog.New(slog.NewTextHandler(&b, nil)).Info("config", "cfg", c, "files", c.Files)
+				if out := b.String(); strings.Contains(out, "very-secret") {
+					t.Errorf("the secret key leaked: %s", out)
+				}
+			},
+		},
+		{
 			name: "port 0 lets the system pick, for tests",
 			env:  map[string]string{"HTTP_ADDR": "127.0.0.1:0"},
 			check: func(t *testing.T, c main.Config) {
@@ -249,6 +314,20 @@ func TestLoadConfigRejects(t *testing.T) {
 		{"DISCORD_PUBLIC_KEY that is not 64 hex digits", map[string]string{"DISCORD_BOT_TOKEN": "MTE4.secret-discord-token", "DISCORD_APP_ID": "1",
 			"DISCORD_PUBLIC_KEY": "xyz"}, []string{"DISCORD_PUBLIC_KEY", "64 hex digits"}},
 		{"DISCORD_API_URL relative", map[string]string{"DISCORD_API_URL": "/api/v10"}, []string{"DISCORD_API_URL"}},
+		{"FILES_URL of an unknown kind", map[string]string{"FILES_URL": "ftp://files.example.com/desk"},
+			[]string{"FILES_URL", "file:///path, postgres or s3://bucket/prefix"}},
+		{"FILES_URL=postgres on SQLite", map[string]string{"FILES_URL": "postgres"}, []string{"FILES_URL", "SQLite"}},
+		{"FILES_URL with keys in it", map[string]string{"FILES_URL": "s3://AKID:wJalr-secret@desk-files/x"},
+			[]string{"FILES_URL", "FILES_S3_SECRET_KEY"}},
+		{"FILES_URL with a bucket S3 refuses", map[string]string{"FILES_URL": "s3://Desk_Files"}, []string{"FILES_URL", "bucket"}},
+		{"FILES_URL naming a remote file host", map[string]string{"FILES_URL": "file://nas/desk"}, []string{"FILES_URL", "file:///"}},
+		{"FILES_S3_ENDPOINT without a scheme", map[string]string{"FILES_URL": "s3://desk-files", "FILES_S3_ENDPOINT": "minio:9000"},
+			[]string{"FILES_S3_ENDPOINT", "http"}},
+		{"FILES_S3_ENDPOINT with the bucket in it", map[string]string{"FILES_S3_ENDPOINT": "https://s3.amazonaws.com/desk-files"},
+			[]string{"FILES_S3_ENDPOINT", "FILES_URL"}},
+		{"FILES_S3_SECRET_KEY without its access key", map[string]string{"FILES_S3_SECRET_KEY": "wJalr-secret"},
+			[]string{"FILES_S3_ACCESS_KEY", "both"}},
+		{"FILES_S3_PATH_STYLE not a boolean", map[string]string{"FILES_S3_PATH_STYLE": "path"}, []string{"FILES_S3_PATH_STYLE", "true"}},
 		{"every problem at once", map[string]string{"HTTP_ADDR": "nope", "PUBLIC_URL": "nope", "LOG_FORMAT": "xml"},
 			[]string{"HTTP_ADDR", "PUBLIC_URL", "LOG_FORMAT"}},
 	}
@@ -258,10 +337,14 @@ func TestLoadConfigRejects(t *testing.T) {
 			if err == nil {
 				t.Fatalf("LoadConfig accepted it: %+v", c)
 			}
-			for _, k := range []string{"TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "DISCORD_BOT_TOKEN"} {
+			for _, k := range []string{"TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "DISCORD_BOT_TOKEN",
+				"FILES_S3_SECRET_KEY"} {
 				if v := tt.env[k]; v != "" && strings.Contains(err.Error(), v) {
 					t.Errorf("the error repeats the secret %s: %v", k, err)
 				}
+			}
+			if strings.Contains(err.Error(), "wJalr-secret") {
+				t.Errorf("the error repeats a secret key: %v", err)
 			}
 			for _, w := range tt.want {
 				if !strings.Contains(err.Error(), w) {

@@ -18,6 +18,7 @@ import (
 	"github.com/relaydesk/relaydesk/bots"
 	"github.com/relaydesk/relaydesk/bots/telegram"
 	"github.com/relaydesk/relaydesk/core"
+	"github.com/relaydesk/relaydesk/core/blob"
 	"github.com/relaydesk/relaydesk/core/dispatch"
 	"github.com/relaydesk/relaydesk/web"
 	"github.com/relaydesk/relaydesk/web/clientip"
@@ -86,7 +87,7 @@ func (c *call) serve(ctx context.Context) error {
 		return fmt.Errorf("listen on HTTP_ADDR %s: %w", d.cfg.HTTPAddr, err)
 	}
 	log.Info("relaydesk is serving", "version", version, "addr", ln.Addr().String(),
-		"public_url", d.cfg.PublicURL, "database", d.store.String())
+		"public_url", d.cfg.PublicURL, "database", d.store.String(), "files", d.cfg.Files.String())
 	if setup != "" {
 		// The one way in on a fresh desk: a single-use link, valid only
 		// until the first technician exists. It is meant for this console's
@@ -121,6 +122,13 @@ func (c *call) serve(ctx context.Context) error {
 	for _, a := range adapters {
 		wg.Go(func() { supervise(ctx, log, a) })
 	}
+	if sw, ok := d.blobs.(blob.Sweeper); ok {
+		// One process at a time sweeps the store they share.
+		gc := &blob.GC{Blobs: sw, Files: d.store, Log: log.With("component", "files")}
+		run("file collector", func(ctx context.Context) error {
+			return d.store.Lead(ctx, "blob-gc", func(ctx context.Context) error { return gc.Run(ctx, gcFirst, gcEvery) })
+		})
+	}
 	<-ctx.Done()
 	log.Info("shutting down")
 	wg.Wait()
@@ -147,6 +155,13 @@ func supervise(ctx context.Context, log *slog.Logger, a adapter) {
 		log.Error(a.Name()+" adapter failed; starting it again", "adapter", a.Name(), "in", next, "err", err)
 	})
 }
+
+// When serve first collects files no request names, once started, and
+// how often after that.
+const (
+	gcFirst = time.Minute
+	gcEvery = time.Hour
+)
 
 // setupToken returns a fresh first-run token when the desk has no
 // technician yet, and "" otherwise.

@@ -1,5 +1,7 @@
 // Package blob keeps file contents in a local directory, addressed by the hex
-// SHA-256 of their bytes: it implements core.BlobStore.
+// SHA-256 of their bytes: it implements core.BlobStore. It also does what
+// works on any store: copying every file to another store (Copy), and
+// removing blobs no file names (GC).
 package blob
 
 import (
@@ -13,6 +15,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/relaydesk/relaydesk/core"
 )
@@ -31,7 +35,7 @@ var _ core.BlobStore = (*Dir)(nil)
 // NewDir returns a store rooted at root. It does no I/O: root and the fan-out
 // directories are created by the first Put that needs them.
 func NewDir(root string) *Dir {
-	return &Dir{root: root}
+	return &Dir{root: filepath.Clean(root)}
 }
 
 // Put streams r into the store and returns the hex SHA-256 and size of its
@@ -91,9 +95,12 @@ func (d *Dir) Put(ctx context.Context, r io.Reader, max int64) (string, int64, e
 	if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
 		return "", 0, fmt.Errorf("blob put %s: create directory: %w", sum, err)
 	}
-	if _, err := os.Stat(dst); err == nil {
-		// Same hash, same bytes: keep the copy we have. The deferred
-		// cleanup removes the temp file.
+	// Same hash, same bytes: keep the copy we have, marked as just stored
+	// so that the garbage collector, which takes only blobs stored before
+	// its grace period, leaves it to the file row the caller is about to
+	// write. The deferred cleanup removes the temp file.
+	now := time.Now()
+	if err := os.Chtimes(dst, now, now); err == nil {
 		return sum, n, nil
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return "", 0, fmt.Errorf("blob put %s: %w", sum, err)
@@ -116,7 +123,7 @@ func (d *Dir) Put(ctx context.Context, r io.Reader, max int64) (string, int64, e
 // before it reaches the file system, so that no caller can name a path
 // outside the root; a missing blob is CodeNotFound.
 func (d *Dir) Open(ctx context.Context, sum string) (io.ReadCloser, error) {
-	if !validSum(sum) {
+	if !core.ValidBlobSum(sum) {
 		// The message does not echo sum: it is client input of any length.
 		return nil, fmt.Errorf("blob open: %w", core.Errorf(core.CodeInvalid, "that is not a valid file reference"))
 	}
@@ -133,24 +140,108 @@ func (d *Dir) Open(ctx context.Context, sum string) (io.ReadCloser, error) {
 	return f, nil
 }
 
-// path is where the blob sum lives; sum must be valid.
-func (d *Dir) path(sum string) string {
-	return filepath.Join(d.root, sum[0:2], sum[2:4], sum)
+// String describes the store for logs.
+func (d *Dir) String() string { return "directory " + d.root }
+
+// List calls fn with every blob in the store, by its hex SHA-256, and with
+// every temp file an interrupted Put left behind (a crash between its
+// creation and the rename), by its name: each with its size and when it
+// was last stored. fn may Delete what it is given.
+func (d *Dir) List(ctx context.Context, fn func(name string, size int64, stored time.Time) error) error {
+	err := filepath.WalkDir(d.root, func(p string, e fs.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) && p == d.root {
+			return fs.SkipAll // nothing was ever stored
+		}
+		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if !e.Type().IsRegular() {
+			return nil
+		}
+		name := e.Name()
+		if filepath.Dir(p) == d.root {
+			if !tempName(name) {
+				return nil // not ours
+			}
+		} else if !core.ValidBlobSum(name) || d.path(name) != p {
+			return nil
+		}
+		info, err := e.Info()
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // removed since the directory was read
+		} else if err != nil {
+			return err
+		}
+		return fn(name, info.Size(), info.ModTime())
+	})
+	if err != nil {
+		return fmt.Errorf("blob list %s: %w", d.root, err)
+	}
+	return nil
 }
 
-// validSum reports whether s is a hex SHA-256 as Put returns it. Upper case
-// is refused rather than folded so that one blob has exactly one name.
-func validSum(s string) bool {
-	if len(s) != 2*sha256.Size {
+// Delete removes the blob or temp file that List named name if it was
+// last stored before before, and reports whether it did. A Put of the same
+// bytes between the check and the removal would be undone: the grace
+// period the garbage collector gives blobs makes that a race with an
+// upload of the very bytes nobody has used for that long.
+func (d *Dir) Delete(ctx context.Context, name string, before time.Time) (bool, error) {
+	var p string
+	switch {
+	case core.ValidBlobSum(name):
+		p = d.path(name)
+	case tempName(name):
+		p = filepath.Join(d.root, name)
+	default:
+		return false, fmt.Errorf("blob delete: %w", core.Errorf(core.CodeInvalid, "that is not a blob or an upload of this store"))
+	}
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("blob delete %s: %w", name, err)
+	}
+	info, err := os.Stat(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	} else if err != nil {
+		return false, fmt.Errorf("blob delete %s: %w", name, err)
+	}
+	if !info.ModTime().Before(before) {
+		return false, nil
+	}
+	if err := os.Remove(p); errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	} else if err != nil {
+		return false, fmt.Errorf("blob delete %s: %w", name, err)
+	}
+	// Empty fan-out directories go too; one that is not empty stays.
+	for dir := filepath.Dir(p); dir != d.root && strings.HasPrefix(dir, d.root); dir = filepath.Dir(dir) {
+		if os.Remove(dir) != nil {
+			break
+		}
+	}
+	return true, nil
+}
+
+// tempName reports whether name is a temp file of Put, ".put-" and the
+// digits os.CreateTemp puts in place of the star.
+func tempName(name string) bool {
+	digits, ok := strings.CutPrefix(name, ".put-")
+	if !ok || digits == "" {
 		return false
 	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+	for _, c := range digits {
+		if c < '0' || c > '9' {
 			return false
 		}
 	}
 	return true
+}
+
+// path is where the blob sum lives; sum must be valid.
+func (d *Dir) path(sum string) string {
+	return filepath.Join(d.root, sum[0:2], sum[2:4], sum)
 }
 
 // ctxReader stops a copy between reads once ctx is done, so that an upload

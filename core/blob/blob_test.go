@@ -92,29 +92,6 @@ func TestPutOpenRoundTrip(t *testing.T) {
 	}
 }
 
-func TestPutSameContentTwiceKeepsOneFile(t *testing.T) {
-	root := t.TempDir()
-	d := blob.NewDir(root)
-	content := []byte("the same screenshot, sent twice")
-	first, _, err := d.Put(context.Background(), bytes.NewReader(content), 1<<10)
-	if err != nil {
-		t.Fatalf("first Put: %v", err)
-	}
-	second, _, err := d.Put(context.Background(), bytes.NewReader(content), 1<<10)
-	if err != nil {
-		t.Fatalf("second Put: %v", err)
-	}
-	if first != second {
-		t.Errorf("hashes differ: %s, %s", first, second)
-	}
-	if on := files(t, root); len(on) != 1 {
-		t.Errorf("files on disk = %v, want exactly one", on)
-	}
-	if b := readAll(t, d, first); !bytes.Equal(b, content) {
-		t.Errorf("content after second Put = %q, want %q", b, content)
-	}
-}
-
 func TestPutSizeLimit(t *testing.T) {
 	const max = 1000
 	tests := []struct {
@@ -202,61 +179,4 @@ func TestOpenRefusesInvalidHash(t *testing.T) {
 			}
 		})
 	}
-}
-
-func TestOpenMissingBlob(t *testing.T) {
-	d := blob.NewDir(t.TempDir())
-	_, err := d.Open(context.Background(), sum([]byte("never stored")))
-	if !errors.Is(err, core.ErrNotFound) {
-		t.Fatalf("Open of missing blob: err = %v, want ErrNotFound", err)
-	}
-}
-
-// cancelAfterFirstRead is an endless upload whose client goes away once the
-// first chunk has arrived.
-type cancelAfterFirstRead struct {
-	cancel context.CancelFunc
-	reads  int
-}
-
-func (c *cancelAfterFirstRead) Read(p []byte) (int, error) {
-	c.reads++
-	if c.reads == 1 {
-		c.cancel()
-	}
-	for i := range p {
-		p[i] = 'y'
-	}
-	return len(p), nil
-}
-
-func TestPutStopsWhenContextCancelled(t *testing.T) {
-	t.Run("during the copy", func(t *testing.T) {
-		root := t.TempDir()
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		src := &cancelAfterFirstRead{cancel: cancel}
-		_, _, err := blob.NewDir(root).Put(ctx, src, 1<<30)
-		if !errors.Is(err, context.Canceled) {
-			t.Fatalf("Put err = %v, want context.Canceled", err)
-		}
-		if src.reads != 1 {
-			t.Errorf("Put read %d times after cancellation, want it to stop after the first", src.reads)
-		}
-		if on := files(t, root); len(on) != 0 {
-			t.Errorf("cancelled Put left files behind: %v", on)
-		}
-	})
-	t.Run("before it starts", func(t *testing.T) {
-		root := filepath.Join(t.TempDir(), "blobs")
-		ctx, cancel := context.WithCancel(context.Background())
-		cancel()
-		_, _, err := blob.NewDir(root).Put(ctx, strings.NewReader("late"), 1<<10)
-		if !errors.Is(err, context.Canceled) {
-			t.Fatalf("Put err = %v, want context.Canceled", err)
-		}
-		if on := files(t, root); len(on) != 0 {
-			t.Errorf("cancelled Put left files behind: %v", on)
-		}
-	})
 }

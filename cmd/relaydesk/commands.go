@@ -36,6 +36,31 @@ func commands() *command {
 				},
 			},
 			{
+				name:    "backup",
+				summary: "write a consistent backup of the desk (database and files) to FILE, while it serves",
+				usage:   "FILE",
+				nargs:   1,
+				about: "Write one consistent snapshot of the desk to FILE, a gzip-compressed tar archive:\n" +
+					"every company, technician, request, message, note, event and setting, and every\n" +
+					"file's contents from wherever FILES_URL keeps them. It runs beside serve, reading\n" +
+					"one database snapshot; delivery progress and console sessions are not kept. The\n" +
+					"archive is the same for SQLite and PostgreSQL: `relaydesk restore` loads it into\n" +
+					"either, which is also how a desk moves from SQLite to PostgreSQL.",
+				setup: func(fs *flag.FlagSet) action { return func(ctx context.Context, c *call) error { return c.backup(ctx) } },
+			},
+			{
+				name:    "restore",
+				summary: "load a backup FILE into an empty database (DATABASE_URL) and file store (FILES_URL)",
+				usage:   "FILE",
+				nargs:   1,
+				about: "Load a backup written by `relaydesk backup` into the database DATABASE_URL names,\n" +
+					"which must hold no desk yet, and its files into FILES_URL's store. The schema is\n" +
+					"brought to the backup's, the rows are inserted in one transaction (all or nothing),\n" +
+					"then the schema is migrated to this relaydesk's. Stop serve first. Technicians\n" +
+					"sign in again afterwards; messages are not delivered a second time.",
+				setup: func(fs *flag.FlagSet) action { return func(ctx context.Context, c *call) error { return c.restore(ctx) } },
+			},
+			{
 				name:    "check",
 				summary: "verify the database, PUBLIC_URL and each platform's tokens before going live",
 				usage:   "",

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"io/fs"
+	"math"
 	"path"
 	"slices"
 	"sort"
@@ -55,11 +56,17 @@ func Migrations(dialect string) ([]Migration, error) {
 // transaction, and returns the names of those it applied. On PostgreSQL an
 // advisory lock makes two processes starting together take turns; SQLite's
 // immediate transactions do the same there.
-func (s *Store) Migrate(ctx context.Context) ([]string, error) {
+func (s *Store) Migrate(ctx context.Context) ([]string, error) { return s.MigrateTo(ctx, math.MaxInt) }
+
+// MigrateTo applies, as Migrate does, the migrations the database lacks
+// up to version and no further: a backup of an older schema is restored
+// into that schema, then migrated like any database.
+func (s *Store) MigrateTo(ctx context.Context, version int) ([]string, error) {
 	all, err := Migrations(s.d.name)
 	if err != nil {
 		return nil, err
 	}
+	all = slices.DeleteFunc(all, func(m Migration) bool { return m.Version > version })
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)

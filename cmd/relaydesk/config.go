@@ -40,6 +40,8 @@ type Config struct {
 	// woke it for: those another process wrote to SQLite (on PostgreSQL
 	// other processes' commits wake it at once).
 	DeliveryPoll time.Duration
+	// OIDC is single sign-on to the console, read by loadOIDC.
+	OIDC OIDCConfig
 
 	Files    FilesConfig // where uploaded files' contents are kept: FILES_URL
 	Slack    SlackConfig
@@ -242,6 +244,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("DELIVERY_POLL_INTERVAL %q: use a duration from 10ms to 1h, such as 1s or 250ms", v))
 		}
 		c.DeliveryPoll = d
+	}
+	if c.OIDC, err = loadOIDC(get); err != nil {
+		errs = append(errs, err)
 	}
 	if lvl := get("LOG_LEVEL", "info"); c.LogLevel.UnmarshalText([]byte(lvl)) != nil {
 		errs = append(errs, fmt.Errorf("LOG_LEVEL %q: use debug, info, warn or error", lvl))

@@ -55,12 +55,18 @@ func (c *call) serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	console.New(console.Config{
+	cons := console.New(console.Config{
 		Engine: d.engine, Store: d.store, Hub: d.store.Hub(), Logger: log.With("component", "console"),
 		PublicURL: d.cfg.PublicURL, SecureCookies: strings.HasPrefix(d.cfg.PublicURL, "https://"),
 		SetupToken: setup,
 		ClientIP:   func(r *http.Request) string { return clientip.Of(r, d.cfg.TrustedProxies).String() },
-	}).Mount(srv.Mount)
+		OIDC:       d.cfg.OIDC.console(),
+	})
+	cons.Mount(srv.Mount)
+	if d.cfg.OIDC.Enabled() {
+		log.Info("single sign-on is configured; the identity provider must allow this redirect URI",
+			"issuer", d.cfg.OIDC.Issuer, "redirect_uri", d.cfg.PublicURL+console.OIDCCallbackPath, "passwords", !d.cfg.OIDC.Only)
+	}
 	widget.New(widget.Config{
 		Engine: d.engine, Store: d.store, Hub: d.store.Hub(), Logger: log.With("component", "widget"),
 		PublicURL: d.cfg.PublicURL, TrustedProxies: d.cfg.TrustedProxies,
@@ -73,6 +79,11 @@ func (c *call) serve(ctx context.Context) error {
 		m := make(map[string]string, len(adapters))
 		for _, a := range adapters {
 			m[a.Name()] = a.health.State()
+		}
+		// The identity provider is shown like a platform: the desk is
+		// ready without it, and says so.
+		if st := cons.OIDCState(); st != "" {
+			m["oidc"] = st
 		}
 		return m
 	})
@@ -119,6 +130,8 @@ func (c *call) serve(ctx context.Context) error {
 	run("event listener", d.store.Run)
 	run("dispatcher", disp.Run)
 	run("http server", func(ctx context.Context) error { return srv.Serve(ctx, ln) })
+	// Finds the identity provider, retrying while it cannot be reached.
+	run("console", cons.Run)
 	for _, a := range adapters {
 		wg.Go(func() { supervise(ctx, log, a) })
 	}

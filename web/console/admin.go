@@ -94,7 +94,8 @@ func (h *Handler) adminPage(w http.ResponseWriter, r *http.Request, v *visitor) 
 		h.errorPage(w, r, http.StatusInternalServerError, "Something went wrong", "The details are in the server log.")
 		return
 	}
-	h.render(w, r, http.StatusOK, "admin.html", pageData{Title: "Administration", Me: &v.tech, CSRF: v.sess.CSRF, Admin: &d})
+	h.render(w, r, http.StatusOK, "admin.html", pageData{Title: "Administration", Me: &v.tech, CSRF: v.sess.CSRF, Admin: &d,
+		SSO: h.loginData().SSO})
 }
 
 func (h *Handler) adminCompanies(w http.ResponseWriter, r *http.Request, v *visitor) {

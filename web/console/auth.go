@@ -213,7 +213,17 @@ func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	h.render(w, r, http.StatusOK, "login.html", pageData{Title: "Sign in"})
+	h.render(w, r, http.StatusOK, "login.html", h.loginData())
+}
+
+// loginData is what the sign-in page shows: the password form, the single
+// sign-on button, or both.
+func (h *Handler) loginData() pageData {
+	d := pageData{Title: "Sign in"}
+	if h.sso != nil {
+		d.SSO, d.NoPasswords = h.sso.cfg.Name, h.sso.cfg.Only
+	}
+	return d
 }
 
 // login checks an e-mail address and password. Every failure says the same
@@ -222,6 +232,13 @@ func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
 // per e-mail address and per client address alone (see perPairLimit).
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
+	if h.sso != nil && h.sso.cfg.Only {
+		data := h.loginData()
+		data.Error = "Passwords are turned off on this relaydesk: sign in with " + h.sso.cfg.Name + "."
+		h.log.InfoContext(r.Context(), "console sign-in refused", "reason", "password sign-in is off (OIDC_ONLY)")
+		h.render(w, r, http.StatusForbidden, "login.html", data)
+		return
+	}
 	if !h.sameOrigin(r) {
 		h.errorPage(w, r, http.StatusForbidden, "Sign-in refused", "The sign-in form was not sent from this relaydesk's own page. Open "+
 			h.publicOrigin(r)+"/console/login (relaydesk's PUBLIC_URL) and sign in there.")
@@ -236,17 +253,20 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		// Answer now, form unread, and close: the server would otherwise
 		// read what is left of the form before answering.
 		w.Header().Set("Connection", "close")
-		h.tooManySignIns(w, r, wait, pageData{Title: "Sign in"})
+		h.tooManySignIns(w, r, wait, h.loginData())
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	if err := r.ParseForm(); err != nil {
-		h.render(w, r, http.StatusBadRequest, "login.html", pageData{Title: "Sign in", Error: "The form could not be read; try again."})
+		data := h.loginData()
+		data.Error = "The form could not be read; try again."
+		h.render(w, r, http.StatusBadRequest, "login.html", data)
 		return
 	}
 	email := strings.ToLower(strings.TrimSpace(r.PostForm.Get("email")))
 	plain := r.PostForm.Get("password")
-	data := pageData{Title: "Sign in", Email: email}
+	data := h.loginData()
+	data.Email = email
 	pairKey, emailKey := "email+ip:"+email+" "+ip, "email:"+email
 	t, err := h.sessions.TechnicianByEmail(r.Context(), email)
 	if err != nil && !errors.Is(err, core.ErrNotFound) {

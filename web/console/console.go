@@ -71,6 +71,9 @@ type Config struct {
 	// the connection's remote address. Behind a reverse proxy, pass one
 	// that trusts the proxy's forwarding header.
 	ClientIP func(*http.Request) string
+	// OIDC turns single sign-on through the company's identity provider
+	// on; Run finds the provider.
+	OIDC OIDC
 }
 
 // Session lifetimes: a console left alone signs out after IdleTimeout, and
@@ -98,6 +101,7 @@ type Handler struct {
 	limits    *ratelimit.Limiter
 	stream    *live.Streamer
 	tail      *tail
+	sso       *sso // nil: single sign-on is off
 
 	setupMu   sync.Mutex
 	setupUsed bool
@@ -131,6 +135,9 @@ func New(cfg Config) *Handler {
 	h.limits = newLimiter()
 	h.stream = live.New(live.Config{Hub: cfg.Hub, Logger: h.log})
 	h.tail = newTail(cfg.Store, cfg.Engine, cfg.Hub)
+	if cfg.OIDC.Issuer != "" {
+		h.sso = newSSO(cfg.OIDC)
+	}
 	return h
 }
 
@@ -147,6 +154,10 @@ func (h *Handler) Mount(mount func(pattern string, handler http.Handler)) {
 	m("GET /console/login", h.loginPage)
 	m("POST /console/login", h.login)
 	m("POST /console/logout", h.logout)
+	if h.sso != nil {
+		m("GET "+oidcStartPath, h.ssoStart)
+		m("GET "+OIDCCallbackPath, h.ssoCallback)
+	}
 	m("GET /console/setup", h.setupPage)
 	m("POST /console/setup", h.setup)
 	m("GET /console/assets/{name...}", h.asset)

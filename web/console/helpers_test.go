@@ -71,6 +71,8 @@ type env struct {
 	eng   *core.Engine
 	srv   *httptest.Server
 	clock *clock
+	// console is the handler under test; its Run runs while the test does.
+	console *console.Handler
 }
 
 type option func(*console.Config)
@@ -101,8 +103,13 @@ func serve(t *testing.T, s *sqlstore.Store, d *storetest.Desk, eng *core.Engine,
 	for _, o := range opts {
 		o(&cfg)
 	}
-	console.New(cfg).Mount(ws.Mount)
+	e.console = console.New(cfg)
+	e.console.Mount(ws.Mount)
 	h = ws.Handler()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); e.console.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
 	return e
 }
 

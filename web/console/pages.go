@@ -22,6 +22,11 @@ type pageData struct {
 	Sorts    []sortColumn
 	Admin    *adminData
 	Status   int
+
+	// SSO names the identity provider on the sign-in button; "" when
+	// single sign-on is off. NoPasswords hides the password form.
+	SSO         string
+	NoPasswords bool
 }
 
 type viewLink struct {

@@ -157,6 +157,12 @@ var tables = []string{"companies", "technicians", "access", "customers", "identi
 // prove that a refused action changed nothing.
 func Snapshot(tb testing.TB, s *sqlstore.Store) string {
 	tb.Helper()
+	return SnapshotOf(tb, s, tables...)
+}
+
+// SnapshotOf is Snapshot of some tables only.
+func SnapshotOf(tb testing.TB, s *sqlstore.Store, tables ...string) string {
+	tb.Helper()
 	var b strings.Builder
 	for _, t := range tables {
 		rows, err := s.DB().Queryx(`SELECT * FROM ` + t)

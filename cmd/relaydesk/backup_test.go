@@ -144,4 +144,3 @@ func seedDesk(t *testing.T, s *sqlstore.Store, blobs core.BlobStore) map[string]
 func comparable(snapshot string) string { return txids.ReplaceAllString(snapshot, "") }
 
 var txids = regexp.MustCompile(`txid=\d+ `)
-

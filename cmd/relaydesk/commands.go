@@ -46,7 +46,9 @@ func commands() *command {
 					"one database snapshot; delivery progress and console sessions are not kept. The\n" +
 					"archive is the same for SQLite and PostgreSQL: `relaydesk restore` loads it into\n" +
 					"either, which is also how a desk moves from SQLite to PostgreSQL.",
-				setup: func(fs *flag.FlagSet) action { return func(ctx context.Context, c *call) error { return c.backup(ctx) } },
+				setup: func(fs *flag.FlagSet) action {
+					return func(ctx context.Context, c *call) error { return c.backup(ctx) }
+				},
 			},
 			{
 				name:    "restore",
@@ -58,7 +60,9 @@ func commands() *command {
 					"brought to the backup's, the rows are inserted in one transaction (all or nothing),\n" +
 					"then the schema is migrated to this relaydesk's. Stop serve first. Technicians\n" +
 					"sign in again afterwards; messages are not delivered a second time.",
-				setup: func(fs *flag.FlagSet) action { return func(ctx context.Context, c *call) error { return c.restore(ctx) } },
+				setup: func(fs *flag.FlagSet) action {
+					return func(ctx context.Context, c *call) error { return c.restore(ctx) }
+				},
 			},
 			{
 				name:    "check",

@@ -2,6 +2,7 @@ package bots
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"time"
 )
@@ -33,6 +34,12 @@ func (h *Health) Set(state string) {
 // Failing records that the platform cannot be reached, and why. err must
 // hold no secret (adapters redact their tokens from errors).
 func (h *Health) Failing(err error) { h.Set("connecting: " + err.Error()) }
+
+// Up reports whether the link works, or another process holds it.
+func (h *Health) Up() bool {
+	st := h.State()
+	return st == "ok" || strings.HasPrefix(st, "standby")
+}
 
 // State is the state last recorded.
 func (h *Health) State() string {

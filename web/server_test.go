@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/relaydesk/relaydesk/core"
+	"github.com/relaydesk/relaydesk/core/dispatch"
 	"github.com/relaydesk/relaydesk/core/sqlstore/storetest"
 	"github.com/relaydesk/relaydesk/web"
 	"github.com/relaydesk/relaydesk/web/metrics"
@@ -34,10 +36,15 @@ func get(t *testing.T, h http.Handler, method, path string) response {
 }
 
 func newServer(t *testing.T, db web.Pinger) (*web.Server, *metrics.Metrics) {
+	srv, m, _ := newServerReg(t, db)
+	return srv, m
+}
+
+func newServerReg(t *testing.T, db web.Pinger) (*web.Server, *metrics.Metrics, *prometheus.Registry) {
 	t.Helper()
 	reg := prometheus.NewRegistry()
 	m := metrics.New(reg, "test")
-	return web.New(web.Config{DB: db, Metrics: reg, Requests: m}), m
+	return web.New(web.Config{DB: db, Metrics: reg, Requests: m}), m, reg
 }
 
 func TestRoutes(t *testing.T) {
@@ -135,17 +142,29 @@ func TestReadyzShowsPlatforms(t *testing.T) {
 }
 
 func TestMetricsNames(t *testing.T) {
-	srv, m := newServer(t, storetest.SQLite(t))
+	st := storetest.SQLite(t)
+	storetest.NewDesk(t, st).Live(t)
+	srv, m, reg := newServerReg(t, st)
+	metrics.Live(reg, "widget", func() (int64, int64) { return 3, 1 })
+	metrics.Requests(reg, st.RequestCounts)
 	h := srv.Handler()
 	m.Delivered("slack:T1", core.Event{}, 1, 30*time.Millisecond)
 	m.Failed("slack:T1", errors.New("boom"))
+	m.Failed("telegram", fmt.Errorf("send: %w", &dispatch.RetryAfterError{After: time.Second}))
+	m.Failed("telegram", &dispatch.PermanentError{Err: errors.New("blocked")})
 	get(t, h, "GET", "/healthz")
 	get(t, h, "GET", "/nope")
 	body := get(t, h, "GET", "/metrics").body
 	for _, want := range []string{
 		`relaydesk_build_info{version="test"} 1`,
 		`relaydesk_dispatch_delivered_total{destination="slack:T1"} 1`,
-		`relaydesk_dispatch_failures_total{destination="slack:T1"} 1`,
+		`relaydesk_dispatch_failures_total{destination="slack:T1",kind="retry"} 1`,
+		`relaydesk_dispatch_failures_total{destination="telegram",kind="rate_limited"} 1`,
+		`relaydesk_dispatch_failures_total{destination="telegram",kind="permanent"} 1`,
+		`relaydesk_live_clients{surface="widget",transport="websocket"} 3`,
+		`relaydesk_live_clients{surface="widget",transport="poll"} 1`,
+		`relaydesk_requests{status="active"} 1`,
+		`relaydesk_requests{status="new"} 0`,
 		`relaydesk_dispatch_lag_seconds_count{destination="slack:T1"} 1`,
 		`relaydesk_http_requests_total{code="200",route="GET /healthz"} 1`,
 		`relaydesk_http_requests_total{code="404",route="unmatched"} 1`,

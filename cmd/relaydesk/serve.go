@@ -42,8 +42,10 @@ func (c *call) serve(ctx context.Context) error {
 	}
 
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewDBStatsCollector(d.store.DB().DB, "relaydesk"))
 	met := metrics.New(reg, version)
+	metrics.Requests(reg, d.store.RequestCounts)
 
 	disp := dispatch.New(d.store, dispatch.Options{Logger: log.With("component", "dispatch"), Metrics: met,
 		InFlight: d.cfg.DeliveryConcurrency, Poll: d.cfg.DeliveryPoll})
@@ -63,17 +65,23 @@ func (c *call) serve(ctx context.Context) error {
 		OIDC:       d.cfg.OIDC.console(),
 	})
 	cons.Mount(srv.Mount)
+	metrics.Live(reg, "console", cons.LiveClients)
 	if d.cfg.OIDC.Enabled() {
 		log.Info("single sign-on is configured; the identity provider must allow this redirect URI",
 			"issuer", d.cfg.OIDC.Issuer, "redirect_uri", d.cfg.PublicURL+console.OIDCCallbackPath, "passwords", !d.cfg.OIDC.Only)
 	}
-	widget.New(widget.Config{
+	wid := widget.New(widget.Config{
 		Engine: d.engine, Store: d.store, Hub: d.store.Hub(), Logger: log.With("component", "widget"),
 		PublicURL: d.cfg.PublicURL, TrustedProxies: d.cfg.TrustedProxies,
-	}).Mount(srv.Mount)
+	})
+	wid.Mount(srv.Mount)
+	metrics.Live(reg, "widget", wid.LiveClients)
 	adapters, err := startAdapters(ctx, d, disp, srv)
 	if err != nil {
 		return err
+	}
+	for _, a := range adapters {
+		metrics.Platform(reg, a.Name(), func() bool { return a.health.Up() })
 	}
 	srv.Platforms(func() map[string]string {
 		m := make(map[string]string, len(adapters))

@@ -55,7 +55,9 @@ func TestServe(t *testing.T) {
 			if code != 200 {
 				t.Errorf("/metrics = %d", code)
 			}
-			for _, name := range []string{"relaydesk_build_info", "relaydesk_http_requests_total", "go_goroutines"} {
+			for _, name := range []string{"relaydesk_build_info", "relaydesk_http_requests_total", "go_goroutines",
+				`relaydesk_requests{status="new"}`, `relaydesk_live_clients{surface="console",transport="websocket"}`,
+				`relaydesk_live_clients{surface="widget",transport="poll"}`, `go_sql_in_use_connections{db_name="relaydesk"}`} {
 				if !strings.Contains(body, name) {
 					t.Errorf("/metrics lacks %s", name)
 				}

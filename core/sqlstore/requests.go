@@ -249,3 +249,19 @@ func (t *txn) UpdateParticipant(ctx context.Context, p core.Participant) error {
 		WHERE id = ?`, r.Role, r.Name, r.Primary, r.LeftAt, r.ID)
 	return one(n, err, "participant")
 }
+
+// RequestCounts is how many requests are in each status, for metrics.
+func (s *Store) RequestCounts(ctx context.Context) (map[core.Status]int, error) {
+	var rows []struct {
+		Status string `db:"status"`
+		N      int    `db:"n"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, `SELECT status, COUNT(*) AS n FROM requests GROUP BY status`); err != nil {
+		return nil, fmt.Errorf("count requests: %w", err)
+	}
+	out := map[core.Status]int{}
+	for _, r := range rows {
+		out[core.Status(r.Status)] = r.N
+	}
+	return out, nil
+}

@@ -253,3 +253,7 @@ func (h *Handler) sameOrigin(r *http.Request) bool {
 	}
 	return strings.EqualFold(ref.Scheme+"://"+ref.Host, want)
 }
+
+// LiveClients says how many technicians' pages follow the console live
+// now: over WebSockets, and in long polls.
+func (h *Handler) LiveClients() (sockets, polls int64) { return h.stream.Clients() }

@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -87,7 +88,13 @@ type Streamer struct {
 	buffers *sync.Pool
 	// reads holds a token for each WebSocket fetch under way.
 	reads chan struct{}
+	// sockets and polls count the clients connected now, for metrics.
+	sockets, polls atomic.Int64
 }
+
+// Clients says how many clients follow a stream now: over WebSockets, and
+// waiting in a long poll.
+func (s *Streamer) Clients() (sockets, polls int64) { return s.sockets.Load(), s.polls.Load() }
 
 // readBufferSize is a WebSocket's read buffer: the client sends only its
 // Hello and control frames (at most 125 bytes each).
@@ -150,6 +157,7 @@ func (s *Streamer) ServeWS(w http.ResponseWriter, r *http.Request, sameOrigin fu
 		return
 	}
 	st.fetch = fetch
+	s.sockets.Add(1)
 	// The client sends nothing more; reading still answers pings and
 	// notices when it leaves.
 	conn.SetReadDeadline(time.Time{})
@@ -305,6 +313,7 @@ func (st *stream) close() {
 		st.cancel()
 	}
 	st.mu.Unlock()
+	st.s.sockets.Add(-1)
 	st.watch.Stop()
 	st.timer.Stop()
 	st.conn.Close()
@@ -327,6 +336,8 @@ func (s *Streamer) closeWith(conn *websocket.Conn, reason string) {
 func (s *Streamer) Poll(r *http.Request, after string, open func(follow Follow) (Fetch, error)) (Frame, error) {
 	ctx, cancel := context.WithTimeout(r.Context(), s.pollWait)
 	defer cancel()
+	s.polls.Add(1)
+	defer s.polls.Add(-1)
 	wake := make(chan struct{}, 1)
 	w := s.hub.Watch(func() {
 		select {

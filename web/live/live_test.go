@@ -15,6 +15,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/relaydesk/relaydesk/core/hub"
+	"github.com/relaydesk/relaydesk/internal/testwait"
 	"github.com/relaydesk/relaydesk/web/live"
 )
 
@@ -286,4 +287,25 @@ func TestPollWaitsForNews(t *testing.T) {
 	if fr, err := s.Poll(r, "2", open); err != nil || len(fr.Items) != 0 || fr.Next != "2" {
 		t.Fatalf("empty poll %+v, %v", fr, err)
 	}
+}
+
+// TestClientsCounted: a WebSocket counts while it follows, a refused one
+// never does, and one that leaves stops counting.
+func TestClientsCounted(t *testing.T) {
+	h := hub.New()
+	f := newFeed(h, "a", "a")
+	s := live.New(live.Config{Hub: h})
+	url, _ := serveWS(t, s, f.open)
+	conn := dial(t, url, live.Hello{After: "0", Token: "secret"})
+	var fr live.Frame
+	if err := conn.ReadJSON(&fr); err != nil {
+		t.Fatal(err)
+	}
+	bad := dial(t, url, live.Hello{After: "0", Token: "wrong"})
+	bad.ReadJSON(&fr)
+	if ws, polls := s.Clients(); ws != 1 || polls != 0 {
+		t.Fatalf("clients %d WebSockets, %d polls; want 1, 0", ws, polls)
+	}
+	conn.Close()
+	testwait.Eventually(t, "the closed WebSocket to stop counting", func() bool { ws, _ := s.Clients(); return ws == 0 })
 }

@@ -6,12 +6,15 @@
 package metrics
 
 import (
+	"context"
+	"errors"
 	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/relaydesk/relaydesk/core"
+	"github.com/relaydesk/relaydesk/core/dispatch"
 )
 
 // Metrics implements dispatch.Metrics and counts HTTP requests for web.
@@ -33,8 +36,9 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 		}, []string{"destination"}),
 		failures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "relaydesk_dispatch_failures_total",
-			Help: "Failed delivery attempts (retried or given up) per destination.",
-		}, []string{"destination"}),
+			Help: "Failed delivery attempts per destination, by kind: rate_limited (the platform answered 429), " +
+				"permanent (given up: recorded on the request) or retry (anything else, tried again).",
+		}, []string{"destination", "kind"}),
 		lag: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "relaydesk_dispatch_lag_seconds",
 			Help: "Time from an event's commit to its delivery, retries included.",
@@ -64,10 +68,67 @@ func (m *Metrics) Delivered(dest string, _ core.Event, _ int, lag time.Duration)
 	m.lag.WithLabelValues(dest).Observe(lag.Seconds())
 }
 
-// Failed records one failed delivery attempt to dest. The error is not a
-// label: its text is unbounded and would explode the series count.
-func (m *Metrics) Failed(dest string, _ error) {
-	m.failures.WithLabelValues(dest).Inc()
+// Failed records one failed delivery attempt to dest, by kind. The error
+// is not a label: its text is unbounded and would explode the series
+// count.
+func (m *Metrics) Failed(dest string, err error) {
+	kind := "retry"
+	var ra *dispatch.RetryAfterError
+	var pe *dispatch.PermanentError
+	switch {
+	case errors.As(err, &ra):
+		kind = "rate_limited"
+	case errors.As(err, &pe):
+		kind = "permanent"
+	}
+	m.failures.WithLabelValues(dest, kind).Inc()
+}
+
+// Live reports how many clients of surface ("console", "widget") follow
+// it live, by transport (websocket, poll), as clients says at each scrape.
+func Live(reg prometheus.Registerer, surface string, clients func() (sockets, polls int64)) {
+	for _, tr := range []string{"websocket", "poll"} {
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name:        "relaydesk_live_clients",
+			Help:        "Browsers following the console or the widget live now, by transport.",
+			ConstLabels: prometheus.Labels{"surface": surface, "transport": tr},
+		}, func() float64 {
+			ws, polls := clients()
+			if tr == "websocket" {
+				return float64(ws)
+			}
+			return float64(polls)
+		}))
+	}
+}
+
+// Requests reports the desk's requests by status at each scrape, as count
+// says (the whole desk's, so every process reports the same: aggregate with
+// max, not sum). A count that fails or takes over two seconds reports
+// nothing that scrape.
+func Requests(reg prometheus.Registerer, count func(ctx context.Context) (map[core.Status]int, error)) {
+	reg.MustRegister(requestsCollector{count})
+}
+
+var requestsDesc = prometheus.NewDesc("relaydesk_requests", "Requests in the desk by status (new, active, completed).",
+	[]string{"status"}, nil)
+
+type requestsCollector struct {
+	count func(ctx context.Context) (map[core.Status]int, error)
+}
+
+func (c requestsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- requestsDesc }
+
+func (c requestsCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	counts, err := c.count(ctx)
+	if err != nil {
+		return
+	}
+	for _, st := range []core.Status{core.StatusNew, core.StatusActive, core.StatusCompleted} {
+		ch <- prometheus.MustNewConstMetric(requestsDesc, prometheus.GaugeValue, float64(counts[st]), string(st))
+	}
 }
 
 // Request records one answered HTTP request. route is the ServeMux pattern
@@ -77,4 +138,20 @@ func (m *Metrics) Request(route string, code int) {
 		route = "unmatched"
 	}
 	m.requests.WithLabelValues(route, strconv.Itoa(code)).Inc()
+}
+
+// Platform reports whether a chat platform's link is up (1) or being
+// re-established (0), as up says at each scrape: a process that leaves the
+// connection to another (standby) counts as up.
+func Platform(reg prometheus.Registerer, platform string, up func() bool) {
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name:        "relaydesk_platform_up",
+		Help:        "1 while relaydesk's link to a chat platform works (or another process holds it), 0 while it reconnects.",
+		ConstLabels: prometheus.Labels{"platform": platform},
+	}, func() float64 {
+		if up() {
+			return 1
+		}
+		return 0
+	}))
 }

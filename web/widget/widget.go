@@ -180,3 +180,7 @@ func (h *Handler) sameOrigin(r *http.Request) bool {
 	u, err := url.Parse(o)
 	return err == nil && strings.EqualFold(u.Host, r.Host)
 }
+
+// LiveClients says how many customers' chats follow their request live
+// now: over WebSockets, and in long polls.
+func (h *Handler) LiveClients() (sockets, polls int64) { return h.stream.Clients() }

@@ -119,8 +119,10 @@ var (
 
 // Run plays the conversation on d between cust and Alice, then Bob, each
 // working from the surface tech gives them.
+//
+// Run is no test helper: a failure reported by a side points at the step
+// of Run it failed in.
 func Run(t *testing.T, d *storetest.Desk, cust Customer, tech func(core.Technician) Technician) {
-	t.Helper()
 	alice, bob := tech(d.Alice), tech(d.Bob)
 	step := func(n int, what string) {
 		t.Helper()

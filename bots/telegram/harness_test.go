@@ -206,8 +206,3 @@ func pngBytes(t testing.TB) []byte {
 	}
 	return b.Bytes()
 }
-
-// pdfBytes is a minimal PDF: the sniffer needs its header.
-func pdfBytes() []byte {
-	return []byte("%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
-}

@@ -23,14 +23,14 @@ func testFile(t *testing.T, name string) []byte {
 	return b
 }
 
-// TestConversation walks every technician API route as Alice, from a
-// customer's new request to its close.
-func TestConversation(t *testing.T) {
+// TestRoutes walks every technician API route as Alice, from a
+// customer's new request to its close, with what each answers and
+// refuses; the conversation every adapter passes is TestConversation.
+func TestRoutes(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		e := newEnv(t, newStore)
 		d := e.d
-		ctx := context.Background()
 		alice := e.login(d.Alice)
 
 		var me struct {
@@ -279,16 +279,6 @@ func TestConversation(t *testing.T) {
 			return int(a.RSeq - b.RSeq)
 		}) || !contains(kinds, "note") || !contains(kinds, "notice") {
 			t.Fatalf("timeline kinds %v", kinds)
-		}
-		// The note never reached the customer.
-		cv, err := e.eng.ViewRequest(ctx, core.CustomerActor(o.Participant.ID), o.Request.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range cv.Messages {
-			if m.Body == "customer sounds stressed" {
-				t.Fatal("the customer sees the private note")
-			}
 		}
 	})
 }

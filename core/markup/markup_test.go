@@ -129,3 +129,26 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzWrite: what Write makes of a text Parse reads back as that text.
+func FuzzWrite(f *testing.F) {
+	for _, s := range []string{"2*3", "a_b", "> not a quote", "1. not a list", "- no", "[x](https://y)", "`x`", "\\", "~~x~~"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !utf8.ValidString(s) || strings.ContainsAny(s, "\r\n") || strings.TrimSpace(s) != s || s == "" {
+			return
+		}
+		doc := Doc{{Kind: Paragraph, Inlines: []Inline{{Kind: Text, Text: s}}}}
+		back := Parse(Write(doc))
+		if got := Plain(back); got != s || len(back) != 1 || back[0].Kind != Paragraph {
+			t.Fatalf("Write(%q) = %q, read back as %q (%+v)", s, Write(doc), got, back)
+		}
+		for _, x := range back[0].Inlines {
+			// A bare URL in text reads back as its own link, which is fine.
+			if x.Kind != Text && (x.Kind != Link || len(x.Children) != 1 || x.Children[0].Text != x.URL) {
+				t.Fatalf("Write(%q) = %q reads back with a %s span", s, Write(doc), x.Kind)
+			}
+		}
+	})
+}

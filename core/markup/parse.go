@@ -181,9 +181,11 @@ func parseInline(s string) []Inline {
 			}
 		case c == 'h' && (i == 0 || !wordByte(s[i-1])) && (strings.HasPrefix(s[i:], "https://") || strings.HasPrefix(s[i:], "http://")):
 			if n := autolink(s[i:]); n > 0 {
-				if u, ok := SafeURL(s[i : i+n]); ok {
+				if _, ok := SafeURL(s[i : i+n]); ok {
+					// The URL as written (its scheme checked): a bare link
+					// shows and goes to the same text.
 					text()
-					out = append(out, Inline{Kind: Link, URL: u, Children: []Inline{{Kind: Text, Text: s[i : i+n]}}})
+					out = append(out, Inline{Kind: Link, URL: s[i : i+n], Children: []Inline{{Kind: Text, Text: s[i : i+n]}}})
 					i += n
 					continue
 				}

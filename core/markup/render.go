@@ -203,3 +203,42 @@ func (t *tgWriter) inlines(xs []Inline) {
 		}
 	}
 }
+
+// Write renders doc as this package's Markdown, escaping text so that
+// Parse(Write(doc)) reads doc back: how an adapter turns what a platform
+// sent (Slack's mrkdwn, Telegram's entities) into the text relaydesk
+// stores.
+func Write(doc Doc) string { return Markdown(doc, EscapeText) }
+
+// EscapeText keeps s from being read as markup: a backslash before each
+// character that could open or close a span or a link, and before what
+// would start a quote or a list at the start of a line.
+func EscapeText(s string) string {
+	var b strings.Builder
+	lineStart := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case strings.IndexByte("\\`*_~[]", c) >= 0:
+			b.WriteByte('\\')
+		case lineStart && (c == '>' || c == '-' || c == '+'):
+			b.WriteByte('\\')
+		case lineStart && c >= '0' && c <= '9':
+			// "1. " at a line's start would be a list item.
+			j := i
+			for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+				j++
+			}
+			if j+1 < len(s) && (s[j] == '.' || s[j] == ')') && s[j+1] == ' ' {
+				b.WriteString(s[i:j])
+				b.WriteByte('\\')
+				i = j - 1
+				lineStart = false
+				continue
+			}
+		}
+		b.WriteByte(c)
+		lineStart = c == '\n'
+	}
+	return b.String()
+}

@@ -77,7 +77,15 @@ type Server struct {
 	mux *http.ServeMux
 	// platforms reports the chat platforms' links for /readyz; nil for none.
 	platforms func() map[string]string
+	// onShutdown run when Serve starts shutting down.
+	onShutdown []func()
 }
+
+// OnShutdown has fn run when Serve starts shutting down, beside waiting for
+// requests in flight: for connections the server does not track, such as
+// live streams' WebSockets, which fn tells to go elsewhere. Call it before
+// Serve.
+func (s *Server) OnShutdown(fn func()) { s.onShutdown = append(s.onShutdown, fn) }
 
 // New returns a server with the health and metrics routes. It does no I/O:
 // listening starts in Serve.
@@ -142,6 +150,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		// Requests keep running during shutdown; their contexts end when
 		// the shutdown timeout does, not when ctx does.
 		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	for _, fn := range s.onShutdown {
+		srv.RegisterOnShutdown(fn)
 	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()

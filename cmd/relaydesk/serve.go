@@ -66,6 +66,7 @@ func (c *call) serve(ctx context.Context) error {
 	})
 	cons.Mount(srv.Mount)
 	metrics.Live(reg, "console", cons.LiveClients)
+	srv.OnShutdown(cons.Shutdown)
 	if d.cfg.OIDC.Enabled() {
 		log.Info("single sign-on is configured; the identity provider must allow this redirect URI",
 			"issuer", d.cfg.OIDC.Issuer, "redirect_uri", d.cfg.PublicURL+console.OIDCCallbackPath, "passwords", !d.cfg.OIDC.Only)
@@ -76,6 +77,7 @@ func (c *call) serve(ctx context.Context) error {
 	})
 	wid.Mount(srv.Mount)
 	metrics.Live(reg, "widget", wid.LiveClients)
+	srv.OnShutdown(wid.Shutdown)
 	adapters, err := startAdapters(ctx, d, disp, srv)
 	if err != nil {
 		return err

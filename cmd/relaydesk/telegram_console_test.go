@@ -22,16 +22,24 @@ import (
 
 // consoleClient is a technician's browser talking to the console's API.
 type consoleClient struct {
-	t    *testing.T
-	base string
-	c    *http.Client
-	csrf string
+	t      *testing.T
+	base   string
+	origin string // the page's origin, PUBLIC_URL's: base unless behind a proxy
+	c      *http.Client
+	csrf   string
 }
 
 func signIn(t *testing.T, base, email, password string) *consoleClient {
 	t.Helper()
+	return signInVia(t, base, base, email, password)
+}
+
+// signInVia signs in at base as a browser on a page of origin would: a
+// process behind a proxy whose PUBLIC_URL is origin.
+func signInVia(t *testing.T, base, origin, email, password string) *consoleClient {
+	t.Helper()
 	jar, _ := cookiejar.New(nil)
-	cc := &consoleClient{t: t, base: base, c: &http.Client{Jar: jar, Timeout: 30 * time.Second,
+	cc := &consoleClient{t: t, base: base, origin: origin, c: &http.Client{Jar: jar, Timeout: 30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 	code, body := cc.send("POST", "/console/login", "application/x-www-form-urlencoded",
 		strings.NewReader(url.Values{"email": {email}, "password": {password}}.Encode()))
@@ -57,7 +65,7 @@ func (cc *consoleClient) send(method, path, ctype string, body io.Reader) (int, 
 		req.Header.Set("Content-Type", ctype)
 	}
 	if method != "GET" {
-		req.Header.Set("Origin", cc.base)
+		req.Header.Set("Origin", cc.origin)
 		req.Header.Set("X-CSRF-Token", cc.csrf)
 	}
 	res, err := cc.c.Do(req)

@@ -257,3 +257,7 @@ func (h *Handler) sameOrigin(r *http.Request) bool {
 // LiveClients says how many technicians' pages follow the console live
 // now: over WebSockets, and in long polls.
 func (h *Handler) LiveClients() (sockets, polls int64) { return h.stream.Clients() }
+
+// Shutdown tells the technicians' live pages to reconnect (elsewhere):
+// serve calls it when it starts shutting down.
+func (h *Handler) Shutdown() { h.stream.Shutdown() }

@@ -90,6 +90,32 @@ type Streamer struct {
 	reads chan struct{}
 	// sockets and polls count the clients connected now, for metrics.
 	sockets, polls atomic.Int64
+
+	mu      sync.Mutex
+	streams map[*stream]struct{} // the WebSockets streaming now
+	closing bool                 // Shutdown was called: refuse new ones
+	// gone is closed by Shutdown: long polls answer at once.
+	gone chan struct{}
+}
+
+// Shutdown ends every WebSocket stream with a Going Away close frame, so
+// that browsers reconnect at once (to another process, behind a load
+// balancer) and resume from their cursor, instead of noticing a dead
+// connection later. Streams that start afterwards end the same way.
+func (s *Streamer) Shutdown() {
+	s.mu.Lock()
+	if !s.closing {
+		close(s.gone)
+	}
+	s.closing = true
+	all := make([]*stream, 0, len(s.streams))
+	for st := range s.streams {
+		all = append(all, st)
+	}
+	s.mu.Unlock()
+	for _, st := range all {
+		st.goAway()
+	}
 }
 
 // Clients says how many clients follow a stream now: over WebSockets, and
@@ -106,7 +132,8 @@ const writeBufferSize = 4096
 
 // New returns a streamer. It does no I/O.
 func New(cfg Config) *Streamer {
-	s := &Streamer{hub: cfg.Hub, log: cfg.Logger, ping: cfg.Ping, pollWait: cfg.PollWait, buffers: &sync.Pool{}}
+	s := &Streamer{hub: cfg.Hub, log: cfg.Logger, ping: cfg.Ping, pollWait: cfg.PollWait, buffers: &sync.Pool{},
+		gone: make(chan struct{})}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -157,6 +184,20 @@ func (s *Streamer) ServeWS(w http.ResponseWriter, r *http.Request, sameOrigin fu
 		return
 	}
 	st.fetch = fetch
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		st.watch.Stop()
+		st.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, goingAway),
+			time.Now().Add(time.Second))
+		conn.Close()
+		return
+	}
+	if s.streams == nil {
+		s.streams = map[*stream]struct{}{}
+	}
+	s.streams[st] = struct{}{}
+	s.mu.Unlock()
 	s.sockets.Add(1)
 	// The client sends nothing more; reading still answers pings and
 	// notices when it leaves.
@@ -314,9 +355,22 @@ func (st *stream) close() {
 	}
 	st.mu.Unlock()
 	st.s.sockets.Add(-1)
+	st.s.mu.Lock()
+	delete(st.s.streams, st)
+	st.s.mu.Unlock()
 	st.watch.Stop()
 	st.timer.Stop()
 	st.conn.Close()
+}
+
+// goingAway is the reason of the close frame a stream gets at shutdown.
+const goingAway = "relaydesk is restarting: reconnect"
+
+// goAway tells the client the server is going away, then closes.
+func (st *stream) goAway() {
+	st.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, goingAway),
+		time.Now().Add(time.Second))
+	st.close()
 }
 
 func (s *Streamer) closeWith(conn *websocket.Conn, reason string) {
@@ -367,6 +421,9 @@ func (s *Streamer) Poll(r *http.Request, after string, open func(follow Follow) 
 		}
 		select {
 		case <-ctx.Done():
+			return Frame{Type: "events", Next: after}, nil
+		case <-s.gone:
+			// Shutting down: the client polls again, elsewhere.
 			return Frame{Type: "events", Next: after}, nil
 		case <-wake:
 		case <-recheck:

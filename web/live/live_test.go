@@ -309,3 +309,42 @@ func TestClientsCounted(t *testing.T) {
 	conn.Close()
 	testwait.Eventually(t, "the closed WebSocket to stop counting", func() bool { ws, _ := s.Clients(); return ws == 0 })
 }
+
+// TestShutdown: at shutdown a WebSocket client is told to go away (1001)
+// at once, a new one is turned away the same way, and a long poll answers
+// at once instead of holding the shutdown for its whole wait.
+func TestShutdown(t *testing.T) {
+	h := hub.New()
+	f := newFeed(h, "a", "a")
+	s := live.New(live.Config{Hub: h, PollWait: time.Minute})
+	url, _ := serveWS(t, s, f.open)
+	conn := dial(t, url, live.Hello{After: "0", Token: "secret"})
+	var fr live.Frame
+	if err := conn.ReadJSON(&fr); err != nil {
+		t.Fatal(err)
+	}
+	polled := make(chan live.Frame, 1)
+	go func() {
+		req := httptest.NewRequest("GET", "/poll", nil)
+		fr, _ := s.Poll(req, "1", func(follow live.Follow) (live.Fetch, error) { follow(f.key); return f.fetch, nil })
+		polled <- fr
+	}()
+	testwait.Eventually(t, "the long poll to wait", func() bool { _, p := s.Clients(); return p == 1 })
+
+	s.Shutdown()
+	if _, _, err := conn.ReadMessage(); !websocket.IsCloseError(err, websocket.CloseGoingAway) {
+		t.Fatalf("after Shutdown the WebSocket read %v, want a going-away close", err)
+	}
+	select {
+	case fr := <-polled:
+		if fr.Next != "1" || len(fr.Items) != 0 {
+			t.Errorf("the long poll answered %+v", fr)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the long poll still waits after Shutdown")
+	}
+	late := dial(t, url, live.Hello{After: "0", Token: "secret"})
+	if _, _, err := late.ReadMessage(); !websocket.IsCloseError(err, websocket.CloseGoingAway) {
+		t.Fatalf("a WebSocket opened after Shutdown read %v, want a going-away close", err)
+	}
+}

@@ -184,3 +184,7 @@ func (h *Handler) sameOrigin(r *http.Request) bool {
 // LiveClients says how many customers' chats follow their request live
 // now: over WebSockets, and in long polls.
 func (h *Handler) LiveClients() (sockets, polls int64) { return h.stream.Clients() }
+
+// Shutdown tells the customers' live chats to reconnect (elsewhere):
+// serve calls it when it starts shutting down.
+func (h *Handler) Shutdown() { h.stream.Shutdown() }

@@ -12,12 +12,15 @@
 // Budgets that are global per bot are split among the processes delivering
 // to the platform (Pacer's share function), so that together they stay
 // under the limit; budgets of one conversation (a Telegram chat) are not,
-// since one process at a time delivers a conversation.
+// since one process at a time delivers a conversation. Room says how much
+// of a process's share is free now, so that its dispatcher claims no more
+// work than it can send and leaves the rest to the other processes.
 package pace
 
 import (
 	"context"
 	"fmt"
+	"math"
 	"sync"
 	"time"
 
@@ -110,6 +113,19 @@ func (p *Pacer) wait(ctx context.Context, maxWait time.Duration, bs []Bucket) er
 		cancel()
 		return ctx.Err()
 	}
+}
+
+// Room says how many calls b would let through now without waiting, and
+// how soon it would let one more through: what a dispatcher may claim for
+// this process (dispatch.Budgeted).
+func (p *Pacer) Room(b Bucket) (n int, more time.Duration) {
+	now := time.Now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	lim := p.bucket(now, b, max(p.share(), 1)).lim
+	tokens := lim.TokensAt(now)
+	n = max(int(math.Floor(tokens)), 0)
+	return n, time.Duration((float64(n+1) - tokens) / float64(lim.Limit()) * float64(time.Second))
 }
 
 func (p *Pacer) reserve(now time.Time, bs []Bucket) []*rate.Reservation {

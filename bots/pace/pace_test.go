@@ -106,3 +106,31 @@ func TestWaitSleepsShortWaits(t *testing.T) {
 		t.Fatalf("Block with a cancelled context: %v", err)
 	}
 }
+
+// TestRoom: Room counts the calls a budget lets through now (this
+// process's share of a shared one) and says how soon one more goes
+// through; a refused call leaves it as it was.
+func TestRoom(t *testing.T) {
+	ctx := context.Background()
+	p := pace.New(0, func() int { return 2 })
+	b := pace.Bucket{Key: "global", Limit: pace.Limit{Rate: 10, Burst: 3, Shared: true}}
+	// Half of 10 a second is one call every 200 ms.
+	if n, more := p.Room(b); n != 3 || more <= 0 || more > 200*time.Millisecond {
+		t.Fatalf("a full budget has room for %d, one more in %v; want 3, and one more within 200ms", n, more)
+	}
+	for range 3 {
+		if d := waitOf(t, p.Wait(ctx, b)); d != 0 {
+			t.Fatalf("a call within the burst waits %v", d)
+		}
+	}
+	n, more := p.Room(b)
+	if n != 0 || more <= 0 || more > 200*time.Millisecond {
+		t.Fatalf("a spent budget has room for %d, one more in %v; want none, and one within 200ms", n, more)
+	}
+	if d := waitOf(t, p.Wait(ctx, b)); d == 0 {
+		t.Fatal("a call went through a spent budget")
+	}
+	if again, later := p.Room(b); again != 0 || later > more {
+		t.Fatalf("after a refused call the budget has room for %d, one more in %v (%v before)", again, later, more)
+	}
+}

@@ -18,7 +18,9 @@
 //   - Every process claims ready conversations (events pending, not
 //     waiting for a retry, not leased by a live process) with FOR UPDATE
 //     SKIP LOCKED on PostgreSQL, up to Options.InFlight at once per
-//     destination, and delivers each one's events in rseq order.
+//     destination and, with other processes about, no more than its share
+//     of the platform's budget lets it send now (Budgeted), and delivers
+//     each one's events in rseq order.
 //   - Progress, retry state and releases are written in batches by one
 //     writer per destination and process: at low rates each is written at
 //     once, at high rates many share a statement.
@@ -69,6 +71,19 @@ type FromStart interface{ FromStart() bool }
 // wanted. Deliver still sees every event of a conversation it takes part in.
 type Selective interface {
 	Wants(ctx context.Context, ev core.Event) (bool, error)
+}
+
+// Budgeted is an optional Destination capability, for a platform budget
+// that is global per bot and split between the processes delivering to it
+// (Dispatcher.Peers). Room says how many deliveries this process could
+// start now without waiting for its share, and how soon it could start one
+// more (more than zero). While other processes deliver to the destination
+// too, a process claims no more conversations than that: what it cannot
+// send now is left to them, who may have budget to spare, rather than
+// queued behind its own. Alone, a process claims as many as it has lanes
+// for: nobody else could send them sooner.
+type Budgeted interface {
+	Room() (n int, more time.Duration)
 }
 
 // Pending is what the scanner found for one request: events up to Last

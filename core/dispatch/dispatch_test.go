@@ -623,3 +623,110 @@ func TestAdvanceClaims(t *testing.T) {
 		})
 	}
 }
+
+// spent is a destination whose process has used up its share of the
+// platform's budget for a long while.
+type spent struct {
+	dest
+	weighed atomic.Int64 // how often the dispatcher asked
+}
+
+func (s *spent) Room() (int, time.Duration) {
+	s.weighed.Add(1)
+	return 0, time.Hour
+}
+
+// TestClaimsNoMoreThanItsBudget: while another process delivers to the
+// same destination, a process whose share of the platform's budget has no
+// room claims nothing, though all its lanes are free and the other
+// process's only lane is busy: the conversations wait for the process that
+// can send them rather than queue behind a spent budget. Alone, the same
+// process claims them: nobody else could send them sooner.
+func TestClaimsNoMoreThanItsBudget(t *testing.T) {
+	t.Parallel()
+	for _, be := range storetest.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			t.Parallel()
+			s := be.New(t)
+			desk := storetest.NewDesk(t, s)
+			first := fill(t, desk, 1, 0)[0]
+			k := newSink()
+			opts := fast()
+			opts.LeaseTTL = 3 * time.Second // members are counted every second
+
+			// "rich" starts alone and holds its one lane with the first request.
+			holding, hold := make(chan struct{}), make(chan struct{})
+			held, release := sync.OnceFunc(func() { close(holding) }), sync.OnceFunc(func() { close(hold) })
+			opts.Owner, opts.InFlight = "rich", 1
+			rich := dispatch.New(s, opts)
+			rich.Register(&dest{name: "shared", tag: "rich", sink: k, before: func(e core.Event) {
+				if e.RequestID == first.Request.ID {
+					held()
+					<-hold
+				}
+			}})
+			stopRich := run(t, rich)
+			t.Cleanup(release) // before the dispatcher stops
+			select {
+			case <-holding:
+			case <-time.After(testwait.Deadline):
+				t.Fatal("the first request was never delivered")
+			}
+
+			opts.Owner, opts.InFlight = "poor", 8
+			poorDest := &spent{dest: dest{name: "shared", tag: "poor", sink: k}}
+			poor := dispatch.New(s, opts)
+			poor.Register(poorDest)
+			run(t, poor)
+			testwait.Eventually(t, "each process to count two", func() bool {
+				return rich.Peers("shared") == 2 && poor.Peers("shared") == 2
+			})
+
+			fill(t, desk, 5, 1)
+			testwait.Until(t, "the scanner to record the new conversations", func() error {
+				var n int
+				if err := s.DB().Get(&n, `SELECT COUNT(*) FROM dispatch_convs WHERE destination = 'shared' AND pending = 2`); err != nil {
+					t.Fatal(err)
+				}
+				if n != 6 {
+					return fmt.Errorf("%d of 6 recorded", n)
+				}
+				return nil
+			})
+			// Once "poor" has weighed its budget since, it has passed them by.
+			weighed := poorDest.weighed.Load()
+			testwait.Eventually(t, `"poor" to weigh its budget again, or to deliver`, func() bool {
+				return poorDest.weighed.Load() > weighed || deliveredBy(k, "poor") > 0
+			})
+			release()
+			want := logged(t, s)
+			k.wait(t, len(want))
+			checkDelivered(t, k, want, "")
+			if n := deliveredBy(k, "poor"); n > 0 {
+				t.Fatalf("the process without budget claimed conversations and delivered %d events", n)
+			}
+
+			stopRich() // leaves: "poor" is alone
+			fill(t, desk, 1, 6)
+			want = logged(t, s)
+			k.wait(t, len(want))
+			checkDelivered(t, k, want, "")
+			if n := deliveredBy(k, "poor"); n != 2 {
+				t.Fatalf("alone, the process without budget delivered %d events, want the new request's 2", n)
+			}
+		})
+	}
+}
+
+// deliveredBy counts the deliveries the process tagged tag made.
+func deliveredBy(k *sink, tag string) int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	n := 0
+	for _, by := range k.by {
+		if by == tag {
+			n++
+		}
+	}
+	return n
+}

@@ -130,10 +130,11 @@ func (w *worker) claim(ctx, dctx context.Context, commits <-chan struct{}) {
 	o := w.d.opts
 	for ctx.Err() == nil {
 		free := w.free()
+		n, more := w.room(free)
 		var got int
 		var next time.Time // when a conversation another process parked is due
-		if free > 0 {
-			cs, due, err := w.d.log.Claim(ctx, w.name, o.Owner, free, o.LeaseTTL)
+		if n > 0 {
+			cs, due, err := w.d.log.Claim(ctx, w.name, o.Owner, n, o.LeaseTTL)
 			if err != nil && ctx.Err() == nil {
 				w.log.Warn("cannot claim conversations to deliver", "err", err)
 			}
@@ -152,6 +153,11 @@ func (w *worker) claim(ctx, dctx context.Context, commits <-chan struct{}) {
 		if !next.IsZero() && free > got {
 			wait = min(wait, max(time.Until(next), 0))
 		}
+		if got == n && n < free {
+			// The budget held the claim back, not the lanes: there may be
+			// more to take once it allows.
+			wait = min(wait, max(more, time.Millisecond))
+		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -161,6 +167,19 @@ func (w *worker) claim(ctx, dctx context.Context, commits <-chan struct{}) {
 		}
 		t.Stop()
 	}
+}
+
+// room is how many conversations the claimer may take now: as many as
+// there are free lanes, and while other processes deliver to the
+// destination too, no more than its budget lets this one send now (see
+// Budgeted); more says how soon the budget allows one more.
+func (w *worker) room(free int) (n int, more time.Duration) {
+	b, ok := w.dest.(Budgeted)
+	if !ok || free == 0 || w.peers.Load() <= 1 {
+		return free, 0
+	}
+	n, more = b.Room()
+	return min(max(n, 0), free), more
 }
 
 // due returns when the next conversation this process parked becomes

@@ -1,9 +1,13 @@
 package dispatch_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -730,3 +734,48 @@ func deliveredBy(k *sink, tag string) int {
 	}
 	return n
 }
+
+// TestDeliveryLogLines: a failed delivery's log line (JSON, as LOG_FORMAT=json
+// writes it) names the destination, the request by ID and by number, and
+// the event, so an operator finds the request from the log.
+func TestDeliveryLogLines(t *testing.T) {
+	t.Parallel()
+	s := storetest.SQLite(t)
+	desk := storetest.NewDesk(t, s)
+	o := desk.Open(t, desk.Acme, "c@example.com", "hello")
+	var buf syncBuf
+	opts := fast()
+	opts.Logger = slog.New(slog.NewJSONHandler(&buf, nil))
+	d := dispatch.New(s, opts)
+	k := newSink()
+	d.Register(&dest{name: "chat", sink: k, fail: func(e core.Event, attempt int) error {
+		if attempt == 1 {
+			return errors.New("platform down")
+		}
+		return nil
+	}})
+	run(t, d)
+	k.wait(t, 2)
+	var line map[string]any
+	for _, l := range strings.Split(buf.String(), "\n") {
+		if strings.Contains(l, "delivery failed") {
+			if err := json.Unmarshal([]byte(l), &line); err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+	}
+	if line["destination"] != "chat" || line["request"] != o.Request.ID || line["number"] != float64(o.Request.Number) ||
+		line["event"] != string(core.EventCreated) || line["err"] != "platform down" {
+		t.Errorf("the failed delivery's log line is %v", line)
+	}
+}
+
+// syncBuf is a bytes.Buffer goroutines may write while a test reads it.
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }

@@ -306,13 +306,15 @@ func (w *worker) deliver(ctx, dctx context.Context, ev core.Event, p *Progress) 
 		}
 		switch {
 		case err == nil:
+			lag := time.Since(ev.CreatedAt)
 			if o.Metrics != nil {
-				o.Metrics.Delivered(w.name, ev, d.Attempt, time.Since(ev.CreatedAt))
+				o.Metrics.Delivered(w.name, ev, d.Attempt, lag)
 			}
+			w.log.Debug("delivered", append(eventAttrs(ev), "attempt", d.Attempt, "lag", lag)...)
 			w.done(p, ev, d)
 			return time.Time{}, true
 		case errors.As(err, &perm):
-			w.log.Warn("destination refused an event for good; skipping it", "request", ev.RequestID, "event", ev.Type, "err", err)
+			w.log.Warn("destination refused an event for good; skipping it", append(eventAttrs(ev), "err", err)...)
 			if o.Metrics != nil {
 				o.Metrics.Failed(w.name, err)
 			}
@@ -326,11 +328,11 @@ func (w *worker) deliver(ctx, dctx context.Context, ev core.Event, p *Progress) 
 			return time.Time{}, false
 		case errors.As(err, &ra):
 			wait = max(ra.After, 0)
-			w.log.Debug("destination asked to retry later", "after", wait, "request", ev.RequestID, "err", err)
+			w.log.Debug("destination asked to retry later", append(eventAttrs(ev), "after", wait, "err", err)...)
 		default:
 			wait = backoff/2 + rand.N(backoff/2+1)
 			backoff = min(backoff*2, o.MaxBackoff)
-			w.log.Warn("delivery failed; retrying", "attempt", d.Attempt, "in", wait, "request", ev.RequestID, "event", ev.Type, "err", err)
+			w.log.Warn("delivery failed; retrying", append(eventAttrs(ev), "attempt", d.Attempt, "in", wait, "err", err)...)
 		}
 		if o.Metrics != nil {
 			o.Metrics.Failed(w.name, err)
@@ -444,4 +446,15 @@ func (s *settler) run(ctx context.Context) {
 		case <-s.kick:
 		}
 	}
+}
+
+// eventAttrs name an event on a delivery's log line (the destination is
+// on every line of the worker's logger): its request, by ID and by the
+// number people use, and its type.
+func eventAttrs(ev core.Event) []any {
+	attrs := []any{"request", ev.RequestID}
+	if ev.Data.Number != 0 {
+		attrs = append(attrs, "number", ev.Data.Number)
+	}
+	return append(attrs, "event", ev.Type)
 }

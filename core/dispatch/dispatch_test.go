@@ -356,6 +356,8 @@ func TestResumeAfterCrash(t *testing.T) {
 			opts := fast()
 			opts.LeaseTTL = time.Second
 			opts.InFlight = 4
+			// A killed process records nothing, however long it is given.
+			opts.Grace = 100 * time.Millisecond
 			d1 := dispatch.New(log1, opts)
 			d1.Register(first)
 			if err := d1.Run(ctx); err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 	"github.com/relaydesk/relaydesk/bots"
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/sqlstore"
+	"github.com/relaydesk/relaydesk/web/console"
 )
 
 // checker is an adapter that can verify its settings against its platform.
@@ -59,6 +61,9 @@ func (c *call) check(ctx context.Context) error {
 	report("database", checkDatabase(ctx, store))
 	report("public URL", checkPublicURL(ctx, cfg)...)
 
+	if cfg.OIDC.Enabled() {
+		report("single sign-on", checkOIDC(ctx, cfg))
+	}
 	d := &desk{cfg: cfg, log: quiet, store: store, engine: core.NewEngine(core.Config{Store: store, Logger: quiet})}
 	for _, p := range []struct {
 		name  string
@@ -167,4 +172,31 @@ func checkPublicURL(ctx context.Context, cfg Config) []bots.Finding {
 func isLoopback(host string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// checkOIDC fetches the identity provider's discovery document: it must
+// answer, and name OIDC_ISSUER as its issuer exactly (go-oidc refuses
+// otherwise, and sign-ins would fail).
+func checkOIDC(ctx context.Context, cfg Config) bots.Finding {
+	issuer := strings.TrimRight(cfg.OIDC.Issuer, "/")
+	hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(hctx, http.MethodGet, issuer+"/.well-known/openid-configuration", nil)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return bots.Failed("", "cannot reach the identity provider at "+issuer+": "+err.Error())
+	}
+	defer res.Body.Close()
+	var doc struct {
+		Issuer string `json:"issuer"`
+	}
+	if res.StatusCode != http.StatusOK || json.NewDecoder(io.LimitReader(res.Body, 1<<20)).Decode(&doc) != nil {
+		return bots.Failed("", fmt.Sprintf("%s/.well-known/openid-configuration answered HTTP %d, not a discovery document: "+
+			"is OIDC_ISSUER the issuer URL your identity provider documents?", issuer, res.StatusCode))
+	}
+	if doc.Issuer != cfg.OIDC.Issuer {
+		return bots.Failed("", fmt.Sprintf("the identity provider calls itself %q, but OIDC_ISSUER is %q: set it to exactly that",
+			doc.Issuer, cfg.OIDC.Issuer))
+	}
+	return bots.Passed("", issuer+" answers; it must allow the redirect URI "+cfg.PublicURL+console.OIDCCallbackPath)
 }

@@ -3,7 +3,10 @@ package main_test
 import (
 	"crypto/ed25519"
 	"encoding/hex"
+	"fmt"
 	"maps"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -128,3 +131,31 @@ func TestCheck(t *testing.T) {
 func squash(s string) string { return spaces.ReplaceAllString(s, " ") }
 
 var spaces = regexp.MustCompile(` +`)
+
+// TestCheckOIDC: check reads the identity provider's discovery document:
+// one that names OIDC_ISSUER is ok, one that names another issuer, or
+// none, is a FAIL saying what to set.
+func TestCheckOIDC(t *testing.T) {
+	t.Parallel()
+	var issuer string
+	idp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/.well-known/openid-configuration" {
+			http.NotFound(w, r)
+			return
+		}
+		fmt.Fprintf(w, `{"issuer": %q, "authorization_endpoint": "x"}`, issuer)
+	}))
+	t.Cleanup(idp.Close)
+	p := newProgram(t, backends()[0].url(t))
+	maps.Copy(p.env, map[string]string{"OIDC_ISSUER": idp.URL, "OIDC_CLIENT_ID": "relaydesk", "OIDC_CLIENT_SECRET": "s3cret-never-shown"})
+	for _, tt := range []struct{ names, want string }{
+		{idp.URL, "ok    single sign-on " + idp.URL + " answers"},
+		{"https://elsewhere.example.com", "FAIL  single sign-on the identity provider calls itself \"https://elsewhere.example.com\""},
+	} {
+		issuer = tt.names
+		_, out, errs := p.run("", "check")
+		if !strings.Contains(squash(out), squash(tt.want)) || strings.Contains(out+errs, "s3cret") {
+			t.Errorf("with the provider naming %s, check said:\n%s%s", tt.names, out, errs)
+		}
+	}
+}

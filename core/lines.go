@@ -57,7 +57,8 @@ func lineAsNow(ev *Event, l line) {
 // currentLines brings the chat lines of evs, a request's events in order,
 // to what their messages read now. When evs reach the end of the request's
 // log (complete), every later edit or withdrawal of their messages is among
-// them, so they tell; otherwise the messages are read.
+// them, and the last one says what each reads now: no query. Otherwise (a
+// long catch-up read page by page) the request's messages are read.
 func (e *Engine) currentLines(ctx context.Context, requestID string, evs []Event, complete bool) error {
 	now := map[string]line{}
 	found := false

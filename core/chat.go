@@ -286,7 +286,7 @@ func (e *Engine) post(ctx context.Context, by Actor, requestID, to string, key I
 			return err
 		}
 		m := Message{ID: NewID("msg"), RequestID: r.ID, RSeq: r.Version + 1, AuthorKind: by.Kind, AuthorID: by.ID,
-			AuthorName: name, Audience: aud, CreatedAt: e.now().UTC()}
+			AuthorName: name, Audience: aud, CreatedAt: e.now().UTC(), Version: 1}
 		typ, data := fill(&m)
 		data.ActorName, data.Origin = name, origin(key)
 		if aud != AudienceAll && aud != AudienceTechnicians {

@@ -90,7 +90,7 @@ func (e *Engine) OpenRequest(ctx context.Context, in OpenRequest) (Opened, error
 		p := Participant{ID: NewID("par"), RequestID: r.ID, Role: RoleCustomer, SubjectID: cust.ID,
 			Name: displayName(cust), Primary: true, TokenHash: hash, JoinedAt: now}
 		m := Message{ID: NewID("msg"), RequestID: r.ID, RSeq: 2, AuthorKind: ActorCustomer, AuthorID: p.ID,
-			AuthorName: p.Name, Audience: AudienceAll, Body: body, CreatedAt: now}
+			AuthorName: p.Name, Audience: AudienceAll, Body: body, CreatedAt: now, Version: 1}
 		by := CustomerActor(p.ID)
 		c := e.begin(&r)
 		src := in.Source

@@ -28,6 +28,8 @@ const (
 	EventScreenShareAsked EventType = "screenshare.requested"
 	EventSystemInfoAsked  EventType = "sysinfo.requested"
 	EventSystemInfoGiven  EventType = "sysinfo.provided"
+	EventEdited           EventType = "chat.edited"    // see EditMessage
+	EventWithdrawn        EventType = "chat.withdrawn" // see WithdrawMessage
 )
 
 // Position orders the event log. On PostgreSQL TxID is the writing
@@ -78,6 +80,13 @@ type Event struct {
 
 // EventData is the rendered-ready content of an event. Fields that do not
 // apply to an event's type are empty.
+//
+// An edit (EventEdited) carries MessageID, the new Body, its Version and
+// the author's ActorName; a withdrawal (EventWithdrawn) MessageID and
+// ActorName, and no text. On the chat lines a customer reads (Events,
+// Current) Body is the message's current text, Version its number (more
+// than 1 says "edited"), and Withdrawn says that the message was withdrawn
+// since: Body and File are then empty.
 type EventData struct {
 	Number         int64        `json:"number,omitempty"`
 	Status         Status       `json:"status,omitempty"`
@@ -94,7 +103,9 @@ type EventData struct {
 	File           *FileRef     `json:"file,omitempty"`
 	Source         *Source      `json:"source,omitempty"`
 	Note           string       `json:"note,omitempty"`
-	Origin         *Idempotency `json:"origin,omitempty"` // the inbound platform event it came from, so its adapter does not echo it
+	Version        int64        `json:"version,omitempty"`   // a message's text: 1 is the original
+	Withdrawn      bool         `json:"withdrawn,omitempty"` // for customers: the message was withdrawn
+	Origin         *Idempotency `json:"origin,omitempty"`    // the inbound platform event it came from, so its adapter does not echo it
 }
 
 // FileRef is what an event says of a file.

@@ -204,6 +204,13 @@ func (a Audience) VisibleToCustomer(participantID string) bool {
 }
 
 // Message is one line of a request's chat: text, a file, or a private note.
+//
+// Body is the current text. Its author may edit it (Engine.EditMessage):
+// Version counts the texts it has had, 1 being the original, and the
+// earlier ones are kept for technicians (Engine.MessageVersions). A
+// technician may withdraw what they wrote (Engine.WithdrawMessage): the
+// row keeps its text for technicians, and customers see only that a
+// message was withdrawn.
 type Message struct {
 	ID         string
 	RequestID  string
@@ -215,6 +222,43 @@ type Message struct {
 	Body       string
 	FileID     string
 	CreatedAt  time.Time
+	// Version is the number of the current text: 1 until the first edit.
+	Version int64
+	// EditedAt is when the current text was written; zero when never edited.
+	EditedAt time.Time
+	// WithdrawnAt is when the message was withdrawn, zero if it was not;
+	// WithdrawnBy is who withdrew it (its author: nobody else may).
+	WithdrawnAt time.Time
+	WithdrawnBy Actor
+}
+
+// Edited reports whether m's text was ever changed.
+func (m Message) Edited() bool { return m.Version > 1 }
+
+// Withdrawn reports whether m was withdrawn.
+func (m Message) Withdrawn() bool { return !m.WithdrawnAt.IsZero() }
+
+// ForCustomer strips from m what only technicians may read: the text and
+// the file of a withdrawn message, and who withdrew it. A customer learns
+// that a message was edited (EditedAt) and when, never what it said
+// before nor its versions.
+func (m Message) ForCustomer() Message {
+	if m.Withdrawn() {
+		m.Body, m.FileID = "", ""
+	}
+	m.WithdrawnBy = Actor{}
+	return m
+}
+
+// MessageVersion is one text a message has had: version 1 is the original,
+// written by its author when it was sent (EditedAt is then its CreatedAt).
+// Only a message's author edits it, so Editor is always its author.
+type MessageVersion struct {
+	MessageID string
+	Version   int64
+	Body      string
+	EditedAt  time.Time
+	Editor    Actor
 }
 
 // File is the metadata of an uploaded file; its bytes live in a BlobStore

@@ -128,3 +128,33 @@ type Card struct {
 	Posting   string
 	PostingAt time.Time
 }
+
+// Copy is one platform message showing a relaydesk message: where an
+// adapter relayed it (a Slack or Discord message in a request's thread, a
+// Telegram message in a customer's chat), or, with Origin set, the message
+// it was written as on that platform. Adapters record copies so that an
+// edit or a withdrawal reaches each of them, and so that an edit or a
+// delete made on a platform finds the relaydesk message it concerns.
+type Copy struct {
+	MessageID string
+	// Destination is the adapter's dispatch destination ("slack",
+	// "discord", "telegram").
+	Destination string
+	// Target is the conversation as the platform addresses it: a Slack
+	// thread ("<channel>/<root ts>"), a Discord thread or channel ID, a
+	// Telegram chat ID.
+	Target string
+	// Part numbers the pieces of a message the platform took in several
+	// (Telegram's 4096-character limit), from 0.
+	Part int
+	// PlatformID is the message's ID on the platform within Target: a
+	// Slack ts, a Discord message ID, a Telegram message_id.
+	PlatformID string
+	// Origin marks the message its author wrote on the platform, which
+	// only they change there; the other copies are the adapter's own.
+	Origin bool
+	// Version is the message's text the copy shows (Message.Version): an
+	// edit delivered again after a crash skips copies that show it already.
+	Version int64
+	SentAt  time.Time
+}

@@ -57,6 +57,9 @@ type Queries interface {
 	ParticipantByToken(ctx context.Context, tokenHash string) (Participant, error)
 	Messages(ctx context.Context, requestID string) ([]Message, error)
 	Message(ctx context.Context, id string) (Message, error)
+	// MessageVersions returns the texts a message has had, oldest first;
+	// none for a message never edited (its one text is its Body).
+	MessageVersions(ctx context.Context, messageID string) ([]MessageVersion, error)
 	File(ctx context.Context, id string) (File, error)
 	Queue(ctx context.Context, q QueueQuery) ([]Request, error)
 	// RequestEvents returns a request's events with RSeq > after, in order.
@@ -102,6 +105,14 @@ type Tx interface {
 	InsertParticipant(ctx context.Context, p Participant) error
 	UpdateParticipant(ctx context.Context, p Participant) error
 	InsertMessage(ctx context.Context, m Message) error
+	// UpdateMessage writes m's text, version, edit time and withdrawal if
+	// the stored message still has version prev and is not withdrawn, else
+	// it fails with ErrStale. Only those fields change: a message never
+	// moves to another request, author or audience.
+	UpdateMessage(ctx context.Context, m Message, prev int64) error
+	// InsertMessageVersion keeps one text of a message; CodeConflict if
+	// the message has that version already.
+	InsertMessageVersion(ctx context.Context, v MessageVersion) error
 	InsertFile(ctx context.Context, f File) error
 	AppendEvent(ctx context.Context, e Event) error
 	// ClaimInbound records key with result; if the key was already recorded

@@ -93,9 +93,12 @@ type RequestView struct {
 }
 
 // ViewRequest returns a request as the actor may see it: a technician with
-// access to its company sees everything; a customer sees the request
-// they take part in, without private notes, other customers' direct
-// messages, closing notes or tokens.
+// access to its company sees everything, edited and withdrawn messages
+// with their current text and marks (Message.Version, EditedAt,
+// WithdrawnAt, WithdrawnBy); a customer sees the request they take part
+// in, without private notes, other customers' direct messages, closing
+// notes or tokens, and withdrawn messages without their text or file
+// (Message.ForCustomer).
 func (e *Engine) ViewRequest(ctx context.Context, by Actor, id string) (RequestView, error) {
 	var v RequestView
 	var err error
@@ -124,6 +127,9 @@ func (e *Engine) ViewRequest(ctx context.Context, by Actor, id string) (RequestV
 	}
 	if v.Viewer != nil {
 		v.Messages = slices.DeleteFunc(v.Messages, func(m Message) bool { return !m.Audience.VisibleToCustomer(v.Viewer.ID) })
+		for i := range v.Messages {
+			v.Messages[i] = v.Messages[i].ForCustomer()
+		}
 		v.Participants = slices.DeleteFunc(v.Participants, func(p Participant) bool { return p.Role == RoleReader })
 	}
 	for i := range v.Participants {
@@ -167,7 +173,12 @@ func readRequest(ctx context.Context, q Queries, by Actor, id string) (Technicia
 }
 
 // Events returns the events of a request after rseq after, as the actor may
-// see them: browsers catch up with it after reconnecting.
+// see them: browsers catch up with it after reconnecting. Technicians get
+// the log as it was written. A customer gets the events addressed to them
+// (Event.ForCustomer), their chat lines as they read now: a message, file
+// or edit shows the message's current text, or none when it was withdrawn
+// since (EventData.Withdrawn), so a customer reading the log never sees a
+// withdrawn text or an earlier version.
 func (e *Engine) Events(ctx context.Context, by Actor, requestID string, after int64, limit int) ([]Event, error) {
 	if limit <= 0 || limit > 500 {
 		limit = 500
@@ -189,21 +200,27 @@ func (e *Engine) Events(ctx context.Context, by Actor, requestID string, after i
 	if err != nil || viewer == "" {
 		return evs, err
 	}
+	complete := len(evs) < limit
 	out := evs[:0]
 	for _, ev := range evs {
 		if ev.VisibleToCustomer(viewer) {
 			out = append(out, ev.ForCustomer())
 		}
 	}
-	return out, nil
+	return out, e.currentLines(ctx, requestID, out, complete)
 }
 
-// ForCustomer strips from e what only technicians may read.
+// ForCustomer strips from e what only technicians may read. The opening
+// event loses its text too: the chat.message that follows carries it, as
+// it reads now (see Events).
 func (e Event) ForCustomer() Event {
 	e.Data.Note = ""
 	e.Data.Origin = nil
 	if e.Data.Source != nil && e.Type != EventSystemInfoGiven {
 		e.Data.Source = nil
+	}
+	if e.Type == EventCreated {
+		e.Data.Body = ""
 	}
 	return e
 }

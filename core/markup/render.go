@@ -35,7 +35,10 @@ func Markdown(doc Doc, escape func(string) string) string {
 			return d + inner + d
 		},
 		code: func(s string) string { return "`" + strings.ReplaceAll(s, "`", "'") + "`" },
-		link: func(u, inner string) string { return "[" + inner + "](" + u + ")" },
+		link: func(u, inner string) string {
+			// What would end the URL early is percent-encoded: the same link.
+			return "[" + inner + "](" + strings.NewReplacer("(", "%28", ")", "%29", " ", "%20").Replace(u) + ")"
+		},
 		block: func(s, lang string) string {
 			return "```" + fenceLang("```"+lang) + "\n" + strings.ReplaceAll(s, "```", "'''") + "\n```"
 		},

@@ -11,10 +11,10 @@ import (
 	"github.com/relaydesk/relaydesk/core/markup"
 )
 
+// FromEntities reads a message's text and its entities into a Doc.
 // Telegram sends a message's formatting as entities over its plain text,
 // offsets and lengths in UTF-16 code units; relaydesk keeps the message as
-// neutral Markdown (core/markup). FromEntities reads the one into the
-// other:
+// neutral Markdown (core/markup):
 //
 //   - bold, italic and strikethrough become the same spans; underline and
 //     spoiler, which the subset lacks, keep their words only;
@@ -35,8 +35,6 @@ import (
 // in brackets after its text. No text is lost: entities out of range are
 // cut to the text, and offsets inside a character (half of an emoji's
 // surrogate pair) widen to the whole character.
-
-// FromEntities reads a message's text and its entities into a Doc.
 func FromEntities(text string, ents []models.MessageEntity) markup.Doc {
 	c := newConverter(text, ents)
 	return c.doc()
@@ -215,6 +213,9 @@ func (c *converter) doc() markup.Doc {
 // lang is a pre entity's language as a code fence can name it, "" for
 // none.
 func lang(l string) string {
+	if strings.ContainsAny(l, "\r\n") {
+		return ""
+	}
 	d := markup.Parse("```" + l + "\nx\n```")
 	if len(d) == 1 && d[0].Kind == markup.CodeBlock {
 		return d[0].Lang

@@ -22,6 +22,10 @@
 // Outbound, the Adapter is a dispatch.Destination named "telegram": it
 // sends the customers of every request who came from Telegram what they may
 // see of its events, through the go-telegram/bot client.
+//
+// Formatting goes both ways: a customer's text and entities are stored as
+// neutral Markdown (core/markup; FromEntities), and a message body is sent
+// as text and entities rendered from it, never with a parse_mode.
 package telegram
 
 import (

@@ -10,6 +10,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"github.com/relaydesk/relaydesk/core"
+	"github.com/relaydesk/relaydesk/core/markup"
 )
 
 // handle applies one update. Refusals are answered to the customer and are
@@ -188,7 +189,7 @@ func (a *Adapter) file(ctx context.Context, in Inbound, opened bool) error {
 		// a request opened by this update before is found again by its key.
 		body := in.Text
 		if body == "" {
-			body = "[" + name + "]"
+			body = markup.EscapeText("[" + name + "]")
 		}
 		o, err := a.open(ctx, in, conv, body)
 		if o == nil || err != nil {
@@ -247,8 +248,8 @@ func (a *Adapter) command(ctx context.Context, in Inbound) error {
 			conv = nil // this /new opened the request before: say so again
 		}
 		switch {
-		case in.Args != "" && (conv == nil || !conv.Open()):
-			_, err := a.open(ctx, in, conv, in.Args)
+		case in.Text != "" && (conv == nil || !conv.Open()):
+			_, err := a.open(ctx, in, conv, in.Text)
 			return err
 		case open && conv != nil:
 			return a.reply(ctx, in, "newWhileOpen", conv.Request.Number)

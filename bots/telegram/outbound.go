@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf16"
 
 	"github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
@@ -15,6 +14,7 @@ import (
 	"github.com/relaydesk/relaydesk/bots"
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/dispatch"
+	"github.com/relaydesk/relaydesk/core/markup"
 )
 
 // Bot API limits: text per message, photo and upload sizes.
@@ -166,7 +166,8 @@ func (a *Adapter) deliverTo(ctx context.Context, d *dispatch.Delivery, ev core.E
 	tag := fmt.Sprintf("%s/%d", ev.Pos, rc.chat)
 	switch ev.Type {
 	case core.EventMessage:
-		return a.sendText(ctx, d, tag, rc.chat, bots.Line(ev), nil)
+		// The body is neutral Markdown: it goes as text and entities.
+		return a.send(ctx, d, tag, rc.chat, cut(formatted(ev.Data.ActorName, markup.Parse(ev.Data.Body)), maxText), nil)
 	case core.EventFile:
 		return a.sendFile(ctx, d, tag, ev, rc, lang)
 	case core.EventScreenShareAsked:
@@ -212,7 +213,8 @@ func (a *Adapter) sendFile(ctx context.Context, d *dispatch.Delivery, tag string
 	}
 	defer rc2.Close()
 	who := ev.Data.ActorName
-	caption := bots.Line(core.Event{Data: core.EventData{ActorName: who, Body: f.Name}})
+	// A file's message is its name, which is no markup.
+	caption := fit(formatted(who, plainDoc(f.Name)), maxCaption)
 	upload := &models.InputFileUpload{Filename: f.Name, Data: rc2}
 	switch {
 	case f.Size > maxUpload:
@@ -223,9 +225,9 @@ func (a *Adapter) sendFile(ctx context.Context, d *dispatch.Delivery, tag string
 	}
 	switch {
 	case (f.ContentType == "image/jpeg" || f.ContentType == "image/png") && f.Size <= maxPhoto:
-		_, err = a.bot.SendPhoto(ctx, &bot.SendPhotoParams{ChatID: rc.chat, Photo: upload, Caption: caption})
+		_, err = a.bot.SendPhoto(ctx, &bot.SendPhotoParams{ChatID: rc.chat, Photo: upload, Caption: caption.text, CaptionEntities: caption.ents})
 	default:
-		_, err = a.bot.SendDocument(ctx, &bot.SendDocumentParams{ChatID: rc.chat, Document: upload, Caption: caption})
+		_, err = a.bot.SendDocument(ctx, &bot.SendDocumentParams{ChatID: rc.chat, Document: upload, Caption: caption.text, CaptionEntities: caption.ents})
 	}
 	if err == nil {
 		d.MarkSent(tag)
@@ -233,13 +235,17 @@ func (a *Adapter) sendFile(ctx context.Context, d *dispatch.Delivery, tag string
 	return err
 }
 
-// sendText sends text in as many messages as Telegram's limit needs, markup
-// on the last. As part of a delivery d, parts sent before a failure are not
-// sent again when the same event is retried; d is nil for answers to what a
-// customer just did.
-func (a *Adapter) sendText(ctx context.Context, d *dispatch.Delivery, tag string, chat int64, text string, markup models.ReplyMarkup) error {
-	parts := split(text, maxText)
-	for i, part := range parts {
+// sendText sends plain text (a notice, an answer) in as many messages as
+// Telegram's limit needs, kb on the last.
+func (a *Adapter) sendText(ctx context.Context, d *dispatch.Delivery, tag string, chat int64, text string, kb models.ReplyMarkup) error {
+	return a.send(ctx, d, tag, chat, cut(piece{text: text}, maxText), kb)
+}
+
+// send sends pieces as messages, kb on the last. As part of a delivery d,
+// pieces sent before a failure are not sent again when the same event is
+// retried; d is nil for answers to what a customer just did.
+func (a *Adapter) send(ctx context.Context, d *dispatch.Delivery, tag string, chat int64, pieces []piece, kb models.ReplyMarkup) error {
+	for i, p := range pieces {
 		key := fmt.Sprintf("%s#%d", tag, i)
 		if d != nil && d.Sent(key) {
 			continue
@@ -247,11 +253,11 @@ func (a *Adapter) sendText(ctx context.Context, d *dispatch.Delivery, tag string
 		if err := a.pace(ctx, d, chat); err != nil {
 			return err
 		}
-		p := &bot.SendMessageParams{ChatID: chat, Text: part}
-		if i == len(parts)-1 && markup != nil {
-			p.ReplyMarkup = markup
+		params := &bot.SendMessageParams{ChatID: chat, Text: p.text, Entities: p.ents}
+		if i == len(pieces)-1 && kb != nil {
+			params.ReplyMarkup = kb
 		}
-		if _, err := a.bot.SendMessage(ctx, p); err != nil {
+		if _, err := a.bot.SendMessage(ctx, params); err != nil {
 			return err
 		}
 		if d != nil {
@@ -311,37 +317,6 @@ func (a *Adapter) recordUndelivered(ctx context.Context, ev core.Event, r core.R
 	}
 	_, nerr := a.eng.AddSystemNote(context.WithoutCancel(ctx), r.ID, body, key)
 	return nerr
-}
-
-// split cuts text into pieces of at most max UTF-16 code units (Telegram's
-// measure), at a line break or space where one is near the end.
-func split(text string, max int) []string {
-	var out []string
-	for {
-		n, cut, soft := 0, len(text), -1
-		for i, r := range text {
-			w := utf16.RuneLen(r)
-			if w < 0 {
-				w = 1
-			}
-			if n+w > max {
-				cut = i
-				break
-			}
-			n += w
-			if r == '\n' || r == ' ' {
-				soft = i + 1
-			}
-		}
-		if cut == len(text) {
-			return append(out, text)
-		}
-		if soft > cut/2 {
-			cut = soft
-		}
-		out = append(out, text[:cut])
-		text = text[cut:]
-	}
 }
 
 // presence is when the customers of one request came and went, by rseq,

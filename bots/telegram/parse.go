@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/go-telegram/bot/models"
+
+	"github.com/relaydesk/relaydesk/core/markup"
 )
 
 // Kind is what a customer's update asks of the bot.
@@ -27,10 +29,12 @@ type Inbound struct {
 	Lang     string // the user's language_code, "" if Telegram gave none
 	Kind     Kind
 	// Text is the message, the caption of a file, or for an edit the new
-	// text marked "(edited) ".
+	// text marked "(edited) ", as relaydesk stores it: neutral Markdown
+	// (core/markup) read from the text and Telegram's entities over it.
+	// For a command it is what follows the command, /new's question.
 	Text    string
 	Command string // without slash and @botname, lower case
-	Args    string // what follows the command: /start's deep-link payload
+	Args    string // what follows the command as written: /start's deep-link payload
 	Edited  bool
 	File    *File
 }
@@ -62,9 +66,9 @@ func Parse(u *models.Update) (in Inbound, ok bool) {
 	if in.Name == "" && m.From.Username != "" {
 		in.Name = "@" + m.From.Username
 	}
-	text := m.Text
+	text, ents := m.Text, m.Entities
 	if text == "" {
-		text = m.Caption
+		text, ents = m.Caption, m.CaptionEntities
 	}
 	switch {
 	case len(m.Photo) > 0:
@@ -74,8 +78,16 @@ func Parse(u *models.Update) (in Inbound, ok bool) {
 		in.Kind = KindFile
 		in.File = &File{ID: m.Document.FileID, Name: m.Document.FileName, Size: m.Document.FileSize}
 	case m.Text != "" && !in.Edited && strings.HasPrefix(m.Text, "/"):
-		if c := commandRE.FindStringSubmatch(strings.TrimSpace(m.Text)); c != nil {
-			in.Kind, in.Command, in.Args = KindCommand, strings.ToLower(c[1]), strings.TrimSpace(c[2])
+		t := strings.TrimSpace(m.Text)
+		if c := commandRE.FindStringSubmatchIndex(t); c != nil {
+			in.Kind, in.Command = KindCommand, strings.ToLower(t[c[2]:c[3]])
+			if c[4] >= 0 {
+				args := t[c[4]:c[5]]
+				in.Args = strings.TrimSpace(args)
+				// What follows the command, as the message it may open.
+				from := strings.Index(m.Text, t) + c[4] + strings.Index(args, in.Args)
+				in.Text = markup.Write(FromEntities(in.Args, shift(ents, -utf16Len(m.Text[:from]))))
+			}
 			return in, true
 		}
 		in.Kind = KindText
@@ -84,11 +96,49 @@ func Parse(u *models.Update) (in Inbound, ok bool) {
 	default:
 		in.Kind = KindUnsupported
 	}
-	if in.Edited && text != "" {
-		text = "(edited) " + text
+	if text == "" {
+		return in, true
 	}
-	in.Text = text
+	doc := FromEntities(text, ents)
+	if in.Edited {
+		doc = edited(doc)
+	}
+	in.Text = markup.Write(doc)
 	return in, true
+}
+
+// edited marks a corrected message "(edited) ", on its first line when it
+// begins with a paragraph.
+func edited(doc markup.Doc) markup.Doc {
+	mark := markup.Inline{Kind: markup.Text, Text: "(edited) "}
+	if len(doc) > 0 && doc[0].Kind == markup.Paragraph {
+		doc[0].Inlines = append([]markup.Inline{mark}, doc[0].Inlines...)
+		return doc
+	}
+	mark.Text = "(edited)"
+	return append(markup.Doc{{Kind: markup.Paragraph, Inlines: []markup.Inline{mark}}}, doc...)
+}
+
+// shift moves entities by d UTF-16 units.
+func shift(ents []models.MessageEntity, d int) []models.MessageEntity {
+	out := make([]models.MessageEntity, len(ents))
+	for i, e := range ents {
+		e.Offset += d
+		out[i] = e
+	}
+	return out
+}
+
+// utf16Len is how many UTF-16 code units s takes: Telegram's measure.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n++
+		if r >= 0x10000 {
+			n++
+		}
+	}
+	return n
 }
 
 // largest picks the biggest size Telegram offers of a photo. Telegram

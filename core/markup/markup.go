@@ -6,7 +6,8 @@
 // as JSON, never from HTML), or plain text.
 //
 // The subset: paragraphs and line breaks, **bold**, *italic* or _italic_,
-// ~~strikethrough~~, `inline code`, fenced code blocks, [links](https://...)
+// ~~strikethrough~~, `inline code`, fenced code blocks ("```go" names a
+// language), [links](https://...)
 // and bare https:// links, lists ("- item", "1. item") and quotes
 // ("> line"). A backslash keeps the next punctuation character as it is.
 // Anything else is text: there is no HTML, no image, no heading, and a
@@ -32,12 +33,13 @@ const (
 	List      BlockKind = "list"
 )
 
-// Block is a paragraph or quote (Inlines), a code block (Text) or a list
-// (Items).
+// Block is a paragraph or quote (Inlines), a code block (Text, in the
+// language Lang names if it names one) or a list (Items).
 type Block struct {
 	Kind    BlockKind  `json:"kind"`
 	Inlines []Inline   `json:"inlines,omitempty"`
 	Text    string     `json:"text,omitempty"`
+	Lang    string     `json:"lang,omitempty"`
 	Items   [][]Inline `json:"items,omitempty"`
 	Ordered bool       `json:"ordered,omitempty"`
 }

@@ -132,11 +132,12 @@ func FuzzParse(f *testing.F) {
 
 // FuzzWrite: what Write makes of a text Parse reads back as that text.
 func FuzzWrite(f *testing.F) {
-	for _, s := range []string{"2*3", "a_b", "> not a quote", "1. not a list", "- no", "[x](https://y)", "`x`", "\\", "~~x~~"} {
+	for _, s := range []string{"2*3", "a_b", "> not a quote", "1. not a list", "- no", "[x](https://y)", "`x`", "\\", "~~x~~",
+		"  - indented", "• bullet", "\t> tab", "https://example.com/a_b_c", "https://a.b/c_", "(https://a.b/c)"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if !utf8.ValidString(s) || strings.ContainsAny(s, "\r\n") || strings.TrimSpace(s) != s || s == "" {
+		if !utf8.ValidString(s) || strings.ContainsAny(s, "\r\n") || strings.TrimSpace(s) == "" {
 			return
 		}
 		doc := Doc{{Kind: Paragraph, Inlines: []Inline{{Kind: Text, Text: s}}}}
@@ -151,4 +152,62 @@ func FuzzWrite(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestWriteReadsBack: what Write makes of a Doc, Parse reads back as that
+// Doc: URLs with characters Write escapes, indented text that would read
+// as a list or quote, emphasis ending in an escaped character, a link
+// whose label is its URL, a code block's language.
+func TestWriteReadsBack(t *testing.T) {
+	text := func(s string) Inline { return Inline{Kind: Text, Text: s} }
+	span := func(k InlineKind, xs ...Inline) Inline { return Inline{Kind: k, Children: xs} }
+	link := func(u string, xs ...Inline) Inline { return Inline{Kind: Link, URL: u, Children: xs} }
+	para := func(xs ...Inline) Doc { return Doc{{Kind: Paragraph, Inlines: xs}} }
+	tests := []struct {
+		name string
+		doc  Doc
+		want string // what Write makes of it
+		back Doc    // what Parse reads back, when not doc
+	}{
+		{name: "a bare URL Write escapes", doc: para(text("see https://example.com/a_b*c*d")), want: "see https://example.com/a\\_b\\*c\\*d",
+			back: para(text("see "), link("https://example.com/a_b*c*d", text("https://example.com/a_b*c*d")))},
+		{name: "a bare URL before punctuation Write escapes", doc: para(text("https://a.example/b_")), want: "https://a.example/b\\_",
+			back: para(link("https://a.example/b", text("https://a.example/b")), text("_"))},
+		{name: "a link whose label is its URL", doc: para(link("https://example.com/a_b", text("https://example.com/a_b"))),
+			want: "[https://example.com/a\\_b](https://example.com/a_b)"},
+		{name: "indented list and quote marks", doc: para(text("  - one"), Inline{Kind: Break}, text("\t> two"), Inline{Kind: Break}, text("   3. three")),
+			want: "  \\- one\n\t\\> two\n   3\\. three"},
+		{name: "a bullet", doc: para(text("• not a list")), want: "\\• not a list"},
+		{name: "bold ending in an escaped character", doc: para(span(Bold, text("a*")), text(" and "), span(Bold, text("b\\"))),
+			want: "**a\\*** and **b\\\\**"},
+		{name: "strikethrough ending in an escaped tilde", doc: para(span(Strike, text("x~"))), want: "~~x\\~~~"},
+		{name: "a link with parentheses in its URL", doc: para(link("https://en.wikipedia.org/wiki/Printer_(computing)", text("wiki"))),
+			want: "[wiki](https://en.wikipedia.org/wiki/Printer_%28computing%29)",
+			back: para(link("https://en.wikipedia.org/wiki/Printer_%28computing%29", text("wiki")))},
+		{name: "a code block's language", doc: Doc{{Kind: CodeBlock, Text: "fmt.Println(1)", Lang: "go"}}, want: "```go\nfmt.Println(1)\n```"},
+		{name: "no language that is none", doc: Doc{{Kind: CodeBlock, Text: "x", Lang: "a`b"}}, want: "```\nx\n```",
+			back: Doc{{Kind: CodeBlock, Text: "x"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Write(tt.doc)
+			if got != tt.want {
+				t.Errorf("Write = %q, want %q", got, tt.want)
+			}
+			want := tt.back
+			if want == nil {
+				want = tt.doc
+			}
+			back, _ := json.Marshal(Parse(got))
+			if w, _ := json.Marshal(want); string(back) != string(w) {
+				t.Errorf("Parse(%q) = %s, want %s", got, back, w)
+			}
+		})
+	}
+	if _, ents := Telegram(Parse("```go\nx\n```")); len(ents) != 1 || ents[0].Language != "go" {
+		t.Errorf("a code block in Go: entities %+v", ents)
+	}
+	if got := Slack(Parse("```go\nx\n```")); got != "```\nx\n```" {
+		t.Errorf("Slack shows a language it does not know as code: %q", got)
+	}
 }

@@ -32,7 +32,7 @@ func Parse(s string) Doc {
 				continue
 			}
 			flush()
-			doc = append(doc, Block{Kind: CodeBlock, Text: strings.Join(lines[i+1:end], "\n")})
+			doc = append(doc, Block{Kind: CodeBlock, Text: strings.Join(lines[i+1:end], "\n"), Lang: fenceLang(trimmed)})
 			i = end
 		case trimmed == "":
 			flush()
@@ -64,6 +64,21 @@ func Parse(s string) Doc {
 	}
 	flush()
 	return doc
+}
+
+// fenceLang is the language a code fence names ("```go"), "" when it
+// names none or something that is no language's name.
+func fenceLang(fence string) string {
+	f := strings.Fields(strings.TrimPrefix(fence, "```"))
+	if len(f) == 0 || len(f[0]) > 32 {
+		return ""
+	}
+	for _, c := range []byte(f[0]) {
+		if (c >= 0x80 || !wordByte(c)) && strings.IndexByte("+#.-_", c) < 0 {
+			return "" // ASCII letters, digits and these only: c++, c#, objective-c
+		}
+	}
+	return f[0]
 }
 
 // quoted is a quote line's text after "> ", "" when line is no quote.
@@ -107,7 +122,10 @@ func inlineLines(lines []string) []Inline {
 
 // parseInline reads one line's spans. Delimiters that do not close are
 // text.
-func parseInline(s string) []Inline {
+func parseInline(s string) []Inline { return spans(s, true) }
+
+// spans is parseInline, with links or without: a link's label holds none.
+func spans(s string, links bool) []Inline {
 	var out []Inline
 	var buf strings.Builder
 	closers := map[string]*found{}
@@ -143,6 +161,11 @@ func parseInline(s string) []Inline {
 			buf.WriteByte(s[i+1])
 			i += 2
 			continue
+		case c == '\\' && strings.HasPrefix(s[i+1:], "•"):
+			// EscapeText's "\\•": a bullet that starts no list.
+			buf.WriteString("•")
+			i += 1 + len("•")
+			continue
 		case c == '`':
 			if j := strings.IndexByte(s[i+1:], '`'); j > 0 {
 				text()
@@ -152,13 +175,13 @@ func parseInline(s string) []Inline {
 			}
 		case strings.HasPrefix(s[i:], "**"):
 			if j := closer(i+2, "**"); j > 0 {
-				span(Bold, parseInline(s[i+2:j]))
+				span(Bold, spans(s[i+2:j], links))
 				i = j + 2
 				continue
 			}
 		case strings.HasPrefix(s[i:], "~~"):
 			if j := closer(i+2, "~~"); j > 0 {
-				span(Strike, parseInline(s[i+2:j]))
+				span(Strike, spans(s[i+2:j], links))
 				i = j + 2
 				continue
 			}
@@ -166,26 +189,28 @@ func parseInline(s string) []Inline {
 			// Single-character emphasis needs word edges on both sides:
 			// snake_case and 2*3*4 stay as written.
 			if j := closer(i+1, string(c)); j > 0 && (j+1 >= len(s) || !wordByte(s[j+1])) {
-				span(Italic, parseInline(s[i+1:j]))
+				span(Italic, spans(s[i+1:j], links))
 				i = j + 1
 				continue
 			}
-		case c == '[' && i < noLink:
+		case c == '[' && links && i < noLink:
 			if !strings.Contains(s[i:], "](") {
 				noLink = i
 			} else if label, u, n, ok := link(s[i:]); ok {
 				text()
-				out = append(out, Inline{Kind: Link, URL: u, Children: parseInline(label)})
+				out = append(out, Inline{Kind: Link, URL: u, Children: spans(label, false)})
 				i += n
 				continue
 			}
-		case c == 'h' && (i == 0 || !wordByte(s[i-1])) && (strings.HasPrefix(s[i:], "https://") || strings.HasPrefix(s[i:], "http://")):
+		case c == 'h' && links && (i == 0 || !wordByte(s[i-1])) && (strings.HasPrefix(s[i:], "https://") || strings.HasPrefix(s[i:], "http://")):
 			if n := autolink(s[i:]); n > 0 {
-				if _, ok := SafeURL(s[i : i+n]); ok {
-					// The URL as written (its scheme checked): a bare link
-					// shows and goes to the same text.
+				// The URL as written (its scheme checked): a bare link
+				// shows and goes to the same text, which Write may have
+				// escaped ("a\\_b").
+				u := unescape(s[i : i+n])
+				if _, ok := SafeURL(u); ok {
 					text()
-					out = append(out, Inline{Kind: Link, URL: s[i : i+n], Children: []Inline{{Kind: Text, Text: s[i : i+n]}}})
+					out = append(out, Inline{Kind: Link, URL: u, Children: []Inline{{Kind: Text, Text: u}}})
 					i += n
 					continue
 				}
@@ -211,7 +236,8 @@ func wordByte(b byte) bool {
 
 // closing is the first place after from where delim can close a span
 // whose content starts at from: the content is not empty and does not end
-// with a space (or an escaping backslash); -1 for none.
+// with a space; a delimiter a backslash escapes closes nothing, but the
+// one right after it may ("a\\***": "a*" in bold).
 func closing(s string, from int, delim string) int {
 	for j := from; j < len(s); {
 		k := strings.Index(s[j:], delim)
@@ -219,12 +245,41 @@ func closing(s string, from int, delim string) int {
 			return -1
 		}
 		k += j
-		if k > from && s[k-1] != ' ' && s[k-1] != '\\' {
+		if escaped(s, from, k) {
+			j = k + 1
+			continue
+		}
+		if k > from && s[k-1] != ' ' {
 			return k
 		}
 		j = k + len(delim)
 	}
 	return -1
+}
+
+// escaped reports whether the character at k is escaped: an odd number of
+// backslashes, from from on, stand before it.
+func escaped(s string, from, k int) bool {
+	n := 0
+	for k-n-1 >= from && s[k-n-1] == '\\' {
+		n++
+	}
+	return n%2 == 1
+}
+
+// unescape drops the backslash of every escape in s.
+func unescape(s string) string {
+	if !strings.Contains(s, "\\") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) && strings.IndexByte(escapable, s[i+1]) >= 0 {
+			i++
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }
 
 // link reads "[label](url)" at the start of s: its label, its URL (safe,
@@ -258,10 +313,13 @@ func autolink(s string) int {
 	if n < 0 {
 		n = len(s)
 	}
-	for n > 0 && strings.IndexByte(".,;:!?'*_~", s[n-1]) >= 0 {
+	for n > 0 && strings.IndexByte(".,;:!?'*_~\\", s[n-1]) >= 0 {
 		n--
 	}
 	if n > 0 && s[n-1] == ')' && strings.Count(s[:n], "(") < strings.Count(s[:n], ")") {
+		n--
+	}
+	for n > 0 && s[n-1] == '\\' { // the escape of what follows, not the URL's
 		n--
 	}
 	if n <= len("https://") {

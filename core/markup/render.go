@@ -19,7 +19,7 @@ func Plain(doc Doc) string {
 			}
 			return inner + " (" + u + ")"
 		},
-		block:  func(s string) string { return s },
+		block:  func(s, _ string) string { return s },
 		quote:  "> ",
 		bullet: "- ",
 	})
@@ -34,9 +34,14 @@ func Markdown(doc Doc, escape func(string) string) string {
 			d := map[InlineKind]string{Bold: "**", Italic: "*", Strike: "~~"}[k]
 			return d + inner + d
 		},
-		code:   func(s string) string { return "`" + strings.ReplaceAll(s, "`", "'") + "`" },
-		link:   func(u, inner string) string { return "[" + inner + "](" + u + ")" },
-		block:  func(s string) string { return "```\n" + strings.ReplaceAll(s, "```", "'''") + "\n```" },
+		code: func(s string) string { return "`" + strings.ReplaceAll(s, "`", "'") + "`" },
+		link: func(u, inner string) string {
+			// What would end the URL early is percent-encoded: the same link.
+			return "[" + inner + "](" + strings.NewReplacer("(", "%28", ")", "%29", " ", "%20").Replace(u) + ")"
+		},
+		block: func(s, lang string) string {
+			return "```" + fenceLang("```"+lang) + "\n" + strings.ReplaceAll(s, "```", "'''") + "\n```"
+		},
 		quote:  "> ",
 		bullet: "- ",
 	})
@@ -56,7 +61,7 @@ func Slack(doc Doc) string {
 			u = strings.NewReplacer("|", "%7C", ">", "%3E", "<", "%3C").Replace(u)
 			return "<" + u + "|" + strings.ReplaceAll(inner, "|", "¦") + ">"
 		},
-		block:  func(s string) string { return "```\n" + esc(strings.ReplaceAll(s, "```", "'''")) + "\n```" },
+		block:  func(s, _ string) string { return "```\n" + esc(strings.ReplaceAll(s, "```", "'''")) + "\n```" },
 		quote:  "> ",
 		bullet: "• ",
 	})
@@ -68,8 +73,8 @@ type style struct {
 	span   func(k InlineKind, inner string) string
 	code   func(string) string
 	link   func(u, inner string) string
-	block  func(string) string // a code block
-	quote  string              // what starts each line of a quote
+	block  func(text, lang string) string // a code block
+	quote  string                         // what starts each line of a quote
 	bullet string
 }
 
@@ -82,7 +87,7 @@ func render(doc Doc, st style) string {
 		case Quote:
 			parts = append(parts, st.quote+inlines(b.Inlines, st, st.quote))
 		case CodeBlock:
-			parts = append(parts, st.block(b.Text))
+			parts = append(parts, st.block(b.Text, b.Lang))
 		case List:
 			var lines []string
 			for i, it := range b.Items {
@@ -146,7 +151,7 @@ func Telegram(doc Doc) (string, []Entity) {
 		case CodeBlock:
 			start := t.n
 			t.write(b.Text)
-			t.entity(Entity{Type: "pre"}, start)
+			t.entity(Entity{Type: "pre", Language: fenceLang("```" + b.Lang)}, start)
 		case List:
 			for j, it := range b.Items {
 				if j > 0 {
@@ -212,16 +217,22 @@ func Write(doc Doc) string { return Markdown(doc, EscapeText) }
 
 // EscapeText keeps s from being read as markup: a backslash before each
 // character that could open or close a span or a link, and before what
-// would start a quote or a list at the start of a line.
+// would start a quote or a list at the start of a line, after any
+// indentation.
 func EscapeText(s string) string {
 	var b strings.Builder
 	lineStart := true
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
+		case lineStart && (c == ' ' || c == '\t'):
+			b.WriteByte(c)
+			continue // "  - x" is a list item too
 		case strings.IndexByte("\\`*_~[]", c) >= 0:
 			b.WriteByte('\\')
 		case lineStart && (c == '>' || c == '-' || c == '+'):
+			b.WriteByte('\\')
+		case lineStart && strings.HasPrefix(s[i:], "• "):
 			b.WriteByte('\\')
 		case lineStart && c >= '0' && c <= '9':
 			// "1. " at a line's start would be a list item.

@@ -10,7 +10,8 @@
 // (or, after AnswerAtOnce, answers at once with nothing, as a Bot API
 // server that ignores the timeout does). Every other call is recorded for
 // the test to inspect; calls can be made to fail with 429 (with
-// retry_after) or 403 (a blocked bot). Optionally it answers after an API's
+// retry_after) or 403 (a blocked bot). A message Telegram would refuse (too
+// long, entities outside its text) is answered 400 as Telegram does. Optionally it answers after an API's
 // latency (SetDelay) and enforces Telegram's flood limits itself
 // (EnforceLimits, Throttled), as a benchmark needs.
 package telegramtest
@@ -407,6 +408,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		c.Failed = true
 		s.calls = append(s.calls, c)
 		answer(w, Blocked(), nil)
+		return
+	}
+	if why := refusal(c); why != "" && strings.HasPrefix(method, "send") {
+		c.Failed = true
+		s.calls = append(s.calls, c)
+		answer(w, Failure{Code: 400, Description: why}, nil)
 		return
 	}
 	s.calls = append(s.calls, c)

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/relaydesk/relaydesk/core/markup"
 )
 
 // Engine applies every action on requests: it checks who may act, applies
@@ -227,6 +229,9 @@ func cleanBody(body string) (string, error) {
 
 func subjectOf(body string) string {
 	line, _, _ := strings.Cut(body, "\n")
+	// The subject is words in a list, not markup: "**Urgent** printer"
+	// reads "Urgent printer", and Telegram's escapes go.
+	line = strings.TrimSpace(markup.Plain(markup.Parse(line)))
 	if r := []rune(line); len(r) > 120 {
 		line = string(r[:119]) + "…"
 	}

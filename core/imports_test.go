@@ -16,7 +16,13 @@ func TestCoreImports(t *testing.T) {
 	forbidden := []string{"net/http", "github.com/slack-go/", "github.com/bwmarrin/discordgo", "github.com/go-telegram/",
 		"github.com/jmoiron/sqlx", "github.com/lib/pq", "modernc.org/sqlite", "database/sql",
 		"github.com/relaydesk/relaydesk/bots", "github.com/relaydesk/relaydesk/web", "github.com/relaydesk/relaydesk/core/"}
+	// core/markup is the message format, a leaf that imports nothing of
+	// relaydesk: the engine reads a subject from it.
+	allowed := map[string]bool{"github.com/relaydesk/relaydesk/core/markup": true}
 	for _, dep := range strings.Fields(string(out)) {
+		if allowed[dep] {
+			continue
+		}
 		for _, f := range forbidden {
 			if dep == f || strings.HasPrefix(dep, f) {
 				t.Errorf("core depends on %s", dep)

@@ -156,3 +156,21 @@ func (r result[T]) must(t testing.TB) T {
 	}
 	return r.v
 }
+
+// TestSubjectIsPlainText: a request's subject is the words of the first
+// line, without the markup a customer's app sent.
+func TestSubjectIsPlainText(t *testing.T) {
+	t.Parallel()
+	d := storetest.NewDesk(t, storetest.SQLite(t))
+	for body, want := range map[string]string{
+		"**Urgent**: the printer\nmore":        "Urgent: the printer",
+		"see [status](https://status.example)": "see status (https://status.example)",
+		"2\\*3 is not 6":                       "2*3 is not 6",
+		"plain words":                          "plain words",
+	} {
+		o := d.Open(t, d.Acme, "c@example.com", body)
+		if o.Request.Subject != want {
+			t.Errorf("the subject of %q is %q, want %q", body, o.Request.Subject, want)
+		}
+	}
+}

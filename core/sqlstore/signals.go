@@ -20,6 +20,10 @@ const (
 	// signalBacklog is how many signals wait for their NOTIFY; past it
 	// (the database is slow or away) they are dropped.
 	signalBacklog = 256
+	// signalStale is how long a signal may wait for its NOTIFY: one that
+	// waited longer would tell of typing that may have stopped, and is
+	// dropped.
+	signalStale = core.TypingInterval
 	// maxSignalPayload bounds a signal's NOTIFY: far under PostgreSQL's
 	// 8000 bytes, as a signal names a request and a person, no more.
 	maxSignalPayload = 1024
@@ -42,6 +46,12 @@ type wireSignal struct {
 
 const kindTyping = "typing"
 
+// outgoing is a signal waiting for its NOTIFY.
+type outgoing struct {
+	payload string
+	queued  time.Time
+}
+
 // typingKeys are the keys a typing signal goes to: the streams of its
 // request (the widget) and of its company (the console).
 func typingKeys(t core.Typing) []hub.Key {
@@ -61,7 +71,7 @@ func (s *Store) SendTyping(t core.Typing) {
 		return
 	}
 	select {
-	case s.outbox <- p:
+	case s.outbox <- outgoing{p, time.Now()}:
 	default:
 	}
 }
@@ -122,15 +132,19 @@ func (s *Store) heard(payload string) {
 }
 
 // signaler NOTIFYs the other processes of this one's signals, in order,
-// until ctx ends. A signal that fails is not sent again: by then it is
+// until ctx ends. A signal that waited too long (the database was slow or
+// away) is dropped, and one that fails is not sent again: either would be
 // stale.
 func (s *Store) signaler(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case p := <-s.outbox:
-			if _, err := s.db.ExecContext(ctx, "SELECT pg_notify($1, $2)", signalChannel, p); err != nil && ctx.Err() == nil {
+		case o := <-s.outbox:
+			if time.Since(o.queued) > signalStale {
+				continue
+			}
+			if _, err := s.db.ExecContext(ctx, "SELECT pg_notify($1, $2)", signalChannel, o.payload); err != nil && ctx.Err() == nil {
 				s.log.Debug("notify other relaydesk processes of a signal", "err", err)
 			}
 		}

@@ -54,7 +54,7 @@ type Store struct {
 	committed chan struct{}
 	// outbox holds this process's signals until the signaler NOTIFYs the
 	// other processes of them (PostgreSQL only).
-	outbox chan string
+	outbox chan outgoing
 	// listening is closed once Run listens for other processes' commits.
 	listening     chan struct{}
 	listeningOnce sync.Once
@@ -103,7 +103,7 @@ func Open(ctx context.Context, rawURL string, log *slog.Logger) (*Store, error) 
 		hub:       hub.New(),
 		origin:    core.NewID("p"),
 		committed: make(chan struct{}, 1),
-		outbox:    make(chan string, signalBacklog),
+		outbox:    make(chan outgoing, signalBacklog),
 		listening: make(chan struct{}),
 	}
 	if err := s.Ping(ctx); err != nil {

@@ -14,18 +14,25 @@ import (
 // Engine applies every action on requests: it checks who may act, applies
 // the transition and appends the action's events in one transaction.
 type Engine struct {
-	store Store
-	blobs BlobStore
-	now   Clock
-	log   *slog.Logger
+	store   Store
+	blobs   BlobStore
+	signals Signals
+	now     Clock
+	log     *slog.Logger
+	// typists rate-limits typing signals.
+	typists typingGate
 }
 
-// Config is what an Engine needs. Clock and Logger are optional.
+// Config is what an Engine needs. Signals, Clock and Logger are optional.
 type Config struct {
-	Store  Store
-	Blobs  BlobStore
-	Clock  Clock
-	Logger *slog.Logger
+	Store Store
+	Blobs BlobStore
+	// Signals carries typing signals; by default the store, when it
+	// carries them (the SQL store does, across processes on PostgreSQL),
+	// else nothing beyond this engine's own OnTyping.
+	Signals Signals
+	Clock   Clock
+	Logger  *slog.Logger
 }
 
 // NewEngine returns an engine over cfg's store and blob store.
@@ -36,9 +43,17 @@ func NewEngine(cfg Config) *Engine {
 	}
 	// Stores keep microseconds: an action answers the times a later read
 	// (a retried send's answer, above all) gives back.
-	e := &Engine{store: cfg.Store, blobs: cfg.Blobs, now: func() time.Time { return clock().Truncate(time.Microsecond) }, log: cfg.Logger}
+	e := &Engine{store: cfg.Store, blobs: cfg.Blobs, signals: cfg.Signals,
+		now: func() time.Time { return clock().Truncate(time.Microsecond) }, log: cfg.Logger}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
+	}
+	if e.signals == nil {
+		if s, ok := cfg.Store.(Signals); ok {
+			e.signals = s
+		} else {
+			e.signals = &localSignals{}
+		}
 	}
 	return e
 }

@@ -3,6 +3,10 @@
 // dispatcher) anything at all. The store publishes what each commit
 // touched, its own at once and, on PostgreSQL, other processes' as they
 // announce them, so a commit wakes only the readers it concerns.
+//
+// The same readers also hear signals: what is shown live and never stored
+// (someone typing). A signal is handed to the watchers of the keys it is
+// sent to, as a value, and wakes nobody to read the store.
 package hub
 
 import (
@@ -82,10 +86,12 @@ func New() *Hub {
 }
 
 // Watch is one follower: a function called whenever a commit touches one
-// of the keys it follows.
+// of the keys it follows, and optionally one that receives the signals
+// sent to them.
 type Watch struct {
 	h       *Hub
 	fn      func()
+	signal  func(payload any)
 	keys    []Key
 	stopped bool
 }
@@ -93,7 +99,8 @@ type Watch struct {
 // Watch calls fn whenever a commit touching one of keys is published, until
 // Stop. fn runs on the publisher's goroutine, with the hub locked for
 // reading: it must return quickly and must not call the hub. Calls are not
-// coalesced; two publications may call fn at the same time.
+// coalesced; two publications may call fn at the same time. A nil fn makes
+// a watch that only hears signals (OnSignal).
 func (h *Hub) Watch(fn func(), keys ...Key) *Watch {
 	w := &Watch{h: h, fn: fn}
 	w.Follow(keys...)
@@ -121,12 +128,26 @@ func (w *Watch) Follow(keys ...Key) {
 	}
 }
 
-// Stop ends the watch: fn is not called once Stop has returned.
+// OnSignal sets the function that receives the signals sent to what w
+// follows (Signal), replacing the one set before; nil stops them. fn runs
+// like the watch's own function: on the sender's goroutine, with the hub
+// locked for reading, so it must return quickly, block on nothing and not
+// call the hub; two signals may call it at the same time.
+func (w *Watch) OnSignal(fn func(payload any)) {
+	w.h.mu.Lock()
+	defer w.h.mu.Unlock()
+	if !w.stopped {
+		w.signal = fn
+	}
+}
+
+// Stop ends the watch: neither fn nor the signal function is called once
+// Stop has returned.
 func (w *Watch) Stop() {
 	w.h.mu.Lock()
 	defer w.h.mu.Unlock()
 	w.h.remove(w)
-	w.keys, w.stopped = nil, true
+	w.keys, w.signal, w.stopped = nil, nil, true
 }
 
 func (h *Hub) remove(w *Watch) {
@@ -185,12 +206,12 @@ func (h *Hub) Publish(keys ...Key) {
 	}
 	for _, k := range keys {
 		for _, w := range h.byKey[k] {
-			w.fn()
+			w.wake()
 		}
 	}
 	if len(keys) > 0 {
 		for _, w := range h.everyone {
-			w.fn()
+			w.wake()
 		}
 	}
 	if len(keys) == 0 || slices.ContainsFunc(keys, func(k Key) bool { return k.kind != kindTechnician }) {
@@ -211,17 +232,61 @@ func (h *Hub) wakeAll() {
 		for _, w := range ws {
 			if !seen[w] {
 				seen[w] = true
-				w.fn()
+				w.wake()
 			}
 		}
 	}
 	for _, w := range h.everyone {
 		if !seen[w] {
 			seen[w] = true
-			w.fn()
+			w.wake()
 		}
 	}
 	h.wakeSubs()
+}
+
+func (w *Watch) wake() {
+	if w.fn != nil {
+		w.fn()
+	}
+}
+
+// Signal hands payload to the signal function (OnSignal) of every watcher
+// that follows one of keys, or Everything, once each however many of keys
+// it follows. A signal is what is shown live and never stored (someone
+// typing): it wakes no reader, counts as no publication, and reaches only
+// the watchers of this process; the store carries it to other processes.
+// Sending Everything hands it to every watcher. payload must not be
+// changed once sent: watchers may keep it.
+func (h *Hub) Signal(payload any, keys ...Key) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	if len(keys) == 0 {
+		return
+	}
+	seen := map[*Watch]bool{}
+	send := func(w *Watch) {
+		if w.signal != nil && !seen[w] {
+			seen[w] = true
+			w.signal(payload)
+		}
+	}
+	if slices.Contains(keys, Everything()) {
+		for _, ws := range h.byKey {
+			for _, w := range ws {
+				send(w)
+			}
+		}
+	} else {
+		for _, k := range keys {
+			for _, w := range h.byKey[k] {
+				send(w)
+			}
+		}
+	}
+	for _, w := range h.everyone {
+		send(w)
+	}
 }
 
 func (h *Hub) wakeSubs() {

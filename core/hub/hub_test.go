@@ -120,3 +120,95 @@ func TestKeyRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// heard records the signals watchers received, by name.
+type heard struct {
+	mu  sync.Mutex
+	got []string
+}
+
+func (h *heard) fn(name string) func(any) {
+	return func(p any) {
+		h.mu.Lock()
+		h.got = append(h.got, name+"="+p.(string))
+		h.mu.Unlock()
+	}
+}
+
+func (h *heard) take() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := h.got
+	h.got = nil
+	slices.Sort(out)
+	return out
+}
+
+// TestSignalReachesWhatFollows: a signal goes to the watchers of its keys
+// that listen for signals, once each, and wakes nobody to read.
+func TestSignalReachesWhatFollows(t *testing.T) {
+	var (
+		reqA, reqB = hub.Request("req_a"), hub.Request("req_b")
+		acme       = hub.Company("co_acme")
+	)
+	h := hub.New()
+	var w woken
+	var s heard
+	h.Watch(w.fn("widget a"), reqA).OnSignal(s.fn("widget a"))
+	h.Watch(w.fn("widget b"), reqB).OnSignal(s.fn("widget b"))
+	h.Watch(w.fn("deaf"), reqA) // follows, hears no signals
+	h.Watch(w.fn("acme console"), hub.Technician("tec_alice"), acme, reqA).OnSignal(s.fn("acme console"))
+	h.Watch(w.fn("admin console"), hub.Everything()).OnSignal(s.fn("admin console"))
+	h.Watch(nil, hub.Everything()).OnSignal(s.fn("adapter"))
+	sub, cancel := h.Subscribe()
+	defer cancel()
+
+	h.Signal("typing", reqA, acme)
+	if got, want := s.take(), []string{"acme console=typing", "adapter=typing", "admin console=typing", "widget a=typing"}; !slices.Equal(got, want) {
+		t.Errorf("a signal to request a reached %q, want %q", got, want)
+	}
+	h.Signal("hello", hub.Everything())
+	if got, want := s.take(), []string{"acme console=hello", "adapter=hello", "admin console=hello", "widget a=hello", "widget b=hello"}; !slices.Equal(got, want) {
+		t.Errorf("a signal to everything reached %q, want %q", got, want)
+	}
+	h.Signal("nobody")
+	if got := s.take(); len(got) != 0 {
+		t.Errorf("a signal to no key reached %q", got)
+	}
+	if got := w.take(); len(got) != 0 {
+		t.Errorf("signals woke %q", got)
+	}
+	select {
+	case <-sub:
+		t.Error("a signal woke the subscriber")
+	default:
+	}
+	if n := h.Published(); n != 0 {
+		t.Errorf("signals counted as %d publications", n)
+	}
+	// A commit still wakes a signal-only watch's followers, and not the
+	// signal-only watch itself (it has nothing to call).
+	h.Publish(reqB)
+	if got, want := w.take(), []string{"admin console", "widget b"}; !slices.Equal(got, want) {
+		t.Errorf("a commit woke %q, want %q", got, want)
+	}
+}
+
+func TestSignalAfterStop(t *testing.T) {
+	h := hub.New()
+	var s heard
+	x := h.Watch(nil, hub.Request("req_1"))
+	x.OnSignal(s.fn("x"))
+	h.Signal("one", hub.Request("req_1"))
+	x.OnSignal(nil)
+	h.Signal("two", hub.Request("req_1"))
+	x.OnSignal(s.fn("x"))
+	x.Stop()
+	h.Signal("three", hub.Request("req_1"))
+	x.OnSignal(s.fn("x")) // after Stop: nothing
+	x.Follow(hub.Request("req_1"))
+	h.Signal("four", hub.Request("req_1"))
+	if got := s.take(); !slices.Equal(got, []string{"x=one"}) {
+		t.Fatalf("heard %q, want only the signal sent while listening", got)
+	}
+}

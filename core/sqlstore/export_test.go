@@ -34,3 +34,14 @@ const (
 
 // SchemaKey is the SQL of a leader lock's key in the connection's schema.
 const SchemaKey = schemaKey
+
+// How a signal travels between processes.
+var (
+	EncodeTyping = encodeTyping
+	DecodeTyping = decodeTyping
+)
+
+const (
+	MaxSignalPayload = maxSignalPayload
+	MaxSignalName    = maxSignalName
+)

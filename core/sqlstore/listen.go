@@ -115,7 +115,8 @@ func announced(payload string) (origin string, keys []hub.Key, all bool) {
 }
 
 // listen wakes this process's readers of what other processes' commits
-// touched, as their NOTIFYs name it. A nil notification is lib/pq saying
+// touched, as their NOTIFYs name it, and hands them the other processes'
+// signals (signals.go). A nil notification is lib/pq saying
 // the connection was lost and re-established: anything may have been
 // missed, so it wakes every reader.
 func (s *Store) listen(ctx context.Context) error {
@@ -128,8 +129,10 @@ func (s *Store) listen(ctx context.Context) error {
 		}
 	})
 	defer l.Close()
-	if err := l.Listen(notifyChannel); err != nil {
-		return fmt.Errorf("listen for other relaydesk processes: %w", err)
+	for _, ch := range []string{notifyChannel, signalChannel} {
+		if err := l.Listen(ch); err != nil {
+			return fmt.Errorf("listen for other relaydesk processes: %w", err)
+		}
 	}
 	// Commits made before LISTEN took effect were not announced to us.
 	s.hub.Publish(hub.Everything())
@@ -144,6 +147,10 @@ func (s *Store) listen(ctx context.Context) error {
 		case n := <-l.Notify:
 			if n == nil {
 				s.hub.Publish(hub.Everything())
+				continue
+			}
+			if n.Channel == signalChannel {
+				s.heard(n.Extra)
 				continue
 			}
 			origin, keys, all := announced(n.Extra)

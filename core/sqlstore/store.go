@@ -52,6 +52,9 @@ type Store struct {
 	announce announcements
 	// committed is signalled after every commit that touched something.
 	committed chan struct{}
+	// outbox holds this process's signals until the signaler NOTIFYs the
+	// other processes of them (PostgreSQL only).
+	outbox chan outgoing
 	// listening is closed once Run listens for other processes' commits.
 	listening     chan struct{}
 	listeningOnce sync.Once
@@ -100,6 +103,7 @@ func Open(ctx context.Context, rawURL string, log *slog.Logger) (*Store, error) 
 		hub:       hub.New(),
 		origin:    core.NewID("p"),
 		committed: make(chan struct{}, 1),
+		outbox:    make(chan outgoing, signalBacklog),
 		listening: make(chan struct{}),
 	}
 	if err := s.Ping(ctx); err != nil {
@@ -256,9 +260,9 @@ func (s *Store) markListening() { s.listeningOnce.Do(func() { close(s.listening)
 const notifyChannel = "relaydesk_events"
 
 // Run connects this process to the others sharing a PostgreSQL database until
-// ctx ends: it LISTENs for their commits and NOTIFYs them of ours, one NOTIFY
-// per burst so notifying never serialises the engine's commits. On SQLite it
-// just waits: there is one process.
+// ctx ends: it LISTENs for their commits and signals and NOTIFYs them of
+// ours, one NOTIFY per burst of commits so notifying never serialises the
+// engine's commits. On SQLite it just waits: there is one process.
 func (s *Store) Run(ctx context.Context) error {
 	if s.d.name != "postgres" {
 		s.markListening()
@@ -270,6 +274,7 @@ func (s *Store) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // before the Wait: a failed listener stops the notifier too
 	wg.Go(func() { s.notifier(ctx) })
+	wg.Go(func() { s.signaler(ctx) })
 	return s.listen(ctx)
 }
 

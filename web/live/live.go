@@ -9,6 +9,10 @@
 // client's control frames: nothing else runs for it, and it holds no write
 // buffer, until a wake-up starts a goroutine that reads what is new, writes
 // it and ends.
+//
+// A stream may also pass on signals: what is shown live and never stored
+// (someone typing), sent through the hub to what the stream follows. They
+// go out as frames of their own that leave the client's cursor as it is.
 package live
 
 import (
@@ -16,12 +20,14 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
 
+	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/hub"
 )
 
@@ -46,14 +52,65 @@ var ErrHeld = errors.New("events held back by an older transaction")
 // heldRecheck is how soon a held stream looks again.
 const heldRecheck = 20 * time.Millisecond
 
-// Frame is what the server sends: a batch of items and the cursor after
-// them, or an error after which the server closes the stream.
-type Frame struct {
-	Type  string `json:"type"` // "events" or "error"
-	Items []any  `json:"events,omitempty"`
-	Next  string `json:"next,omitempty"`
-	Error string `json:"error,omitempty"`
+// Source is what a stream's open function returns: how to read the stream
+// and, optionally, which signals to pass on to its client.
+type Source struct {
+	Fetch Fetch
+	// Signal turns a signal sent to what the stream follows (hub.Signal)
+	// into a frame for the client, or says false to leave it out (the
+	// client's own typing, say); TypingFrames is the one for typing. Nil
+	// passes on no signals. It runs on the sender's goroutine: it must be
+	// quick and block on nothing. The stream sets the frame's Next to the
+	// client's cursor: a signal never moves it.
+	Signal func(payload any) (Frame, bool)
 }
+
+// Frame is what the server sends: a batch of items and the cursor after
+// them, a signal, or an error after which the server closes the stream.
+type Frame struct {
+	Type  string `json:"type"` // "events", "typing" or "error"
+	Items []any  `json:"events,omitempty"`
+	// Next is the cursor after Items. A signal's frame carries the
+	// client's cursor unchanged, so that a client that takes Next from
+	// every frame stays where it is.
+	Next   string  `json:"next,omitempty"`
+	Typing *Typing `json:"typing,omitempty"`
+	Error  string  `json:"error,omitempty"`
+}
+
+// Typing is what a "typing" frame says: someone other than the client is
+// writing in a request's chat. A surface shows it for core.TypingShown
+// after the frame arrives, or until a message of theirs arrives.
+type Typing struct {
+	RequestID string         `json:"request_id"`
+	ActorKind core.ActorKind `json:"actor_kind"` // "technician" or "customer"
+	// ActorID is given to technicians only: a customer learns a name.
+	ActorID string    `json:"actor_id,omitempty"`
+	Name    string    `json:"name"`
+	At      time.Time `json:"at"`
+}
+
+// TypingFrames is the Signal of a stream that viewer reads: every typing
+// signal sent to what the stream follows, as a "typing" frame, but the
+// viewer's own. A customer's stream follows their request alone, and so
+// hears of that request alone; a technician's follows companies.
+func TypingFrames(viewer core.Actor) func(payload any) (Frame, bool) {
+	return func(payload any) (Frame, bool) {
+		t, ok := payload.(core.Typing)
+		if !ok || t.Actor == viewer {
+			return Frame{}, false
+		}
+		ty := &Typing{RequestID: t.RequestID, ActorKind: t.Actor.Kind, Name: t.Name, At: t.At}
+		if viewer.Kind == core.ActorTechnician {
+			ty.ActorID = t.Actor.ID
+		}
+		return Frame{Type: "typing", Typing: ty}, true
+	}
+}
+
+// maxPendingSignals bounds the signal frames a WebSocket holds while it
+// writes; the oldest go first, as the newest say more.
+const maxPendingSignals = 16
 
 // Hello is the first frame a WebSocket client sends: where it is, and the
 // credential of APIs whose browsers cannot set headers on a WebSocket.
@@ -150,15 +207,24 @@ func New(cfg Config) *Streamer {
 	return s
 }
 
-// ServeWS upgrades to a WebSocket, reads the client's Hello, asks open for
-// the stream it may follow, and sends Frames until the client leaves.
+// ServeWS is ServeSource for a stream that passes on no signals.
+func (s *Streamer) ServeWS(w http.ResponseWriter, r *http.Request, sameOrigin func(*http.Request) bool,
+	open func(ctx context.Context, h Hello, follow Follow) (Fetch, error)) {
+	s.ServeSource(w, r, sameOrigin, func(ctx context.Context, h Hello, follow Follow) (Source, error) {
+		fetch, err := open(ctx, h, follow)
+		return Source{Fetch: fetch}, err
+	})
+}
+
+// ServeSource upgrades to a WebSocket, reads the client's Hello, asks open
+// for the stream it may follow, and sends Frames until the client leaves.
 // sameOrigin refuses pages of other sites: a browser sends cookies with a
 // cross-site WebSocket too. open tells follow what wakes the stream before
 // it returns; its context is r's. ServeWS returns once the stream runs: the
 // stream outlives the request, and the Fetch is called with contexts of the
 // stream's own.
-func (s *Streamer) ServeWS(w http.ResponseWriter, r *http.Request, sameOrigin func(*http.Request) bool,
-	open func(ctx context.Context, h Hello, follow Follow) (Fetch, error)) {
+func (s *Streamer) ServeSource(w http.ResponseWriter, r *http.Request, sameOrigin func(*http.Request) bool,
+	open func(ctx context.Context, h Hello, follow Follow) (Source, error)) {
 	up := websocket.Upgrader{CheckOrigin: sameOrigin, ReadBufferSize: readBufferSize, WriteBufferSize: writeBufferSize,
 		WriteBufferPool: s.buffers}
 	conn, err := up.Upgrade(w, r, nil)
@@ -176,14 +242,18 @@ func (s *Streamer) ServeWS(w http.ResponseWriter, r *http.Request, sameOrigin fu
 	st := &stream{s: s, conn: conn, after: h.After, running: true, woken: true}
 	// Wake-ups during open wait for the first flush below: running is set.
 	st.watch = s.hub.Watch(st.wake)
-	fetch, err := open(r.Context(), h, st.watch.Follow)
+	src, err := open(r.Context(), h, st.watch.Follow)
 	if err != nil {
 		s.closeWith(conn, err.Error())
 		st.watch.Stop()
 		conn.Close()
 		return
 	}
-	st.fetch = fetch
+	st.fetch = src.Fetch
+	if src.Signal != nil {
+		st.signal = src.Signal
+		st.watch.OnSignal(st.push)
+	}
 	s.mu.Lock()
 	if s.closing {
 		s.mu.Unlock()
@@ -210,32 +280,48 @@ func (s *Streamer) ServeWS(w http.ResponseWriter, r *http.Request, sameOrigin fu
 
 // stream is one WebSocket client.
 type stream struct {
-	s     *Streamer
-	conn  *websocket.Conn
-	watch *hub.Watch
-	fetch Fetch
-	timer *time.Timer // the next ping
-	after string      // the client's cursor; only the flushing goroutine uses it
+	s      *Streamer
+	conn   *websocket.Conn
+	watch  *hub.Watch
+	fetch  Fetch
+	signal func(any) (Frame, bool) // nil: no signals
+	timer  *time.Timer             // the next ping
+	after  string                  // the client's cursor; only the flushing goroutine uses it
 
 	mu      sync.Mutex
 	running bool               // a goroutine is flushing
 	woken   bool               // woken: fetch (again)
 	pingDue bool               // the ping timer fired
+	signals []Frame            // signal frames to write, oldest first
 	closed  bool               // the stream has ended
 	cancel  context.CancelFunc // ends the running flush's context
 }
 
 // wake makes the stream fetch: at once on a goroutine of its own, or, when
 // one is flushing already, again when it is done.
-func (st *stream) wake() { st.kick(true, false) }
+func (st *stream) wake() { st.kick(true, false, nil) }
 
 // pingSoon has the stream ping its client, the same way.
-func (st *stream) pingSoon() { st.kick(false, true) }
+func (st *stream) pingSoon() { st.kick(false, true, nil) }
 
-func (st *stream) kick(fetch, ping bool) {
+// push has the stream write a signal's frame, the same way, if it is one
+// for this client.
+func (st *stream) push(payload any) {
+	if fr, ok := st.signal(payload); ok {
+		st.kick(false, false, &fr)
+	}
+}
+
+func (st *stream) kick(fetch, ping bool, signal *Frame) {
 	st.mu.Lock()
 	st.woken = st.woken || fetch
 	st.pingDue = st.pingDue || ping
+	if signal != nil && !st.closed {
+		if len(st.signals) == maxPendingSignals {
+			st.signals = slices.Delete(st.signals, 0, 1)
+		}
+		st.signals = append(st.signals, *signal)
+	}
 	if st.running || st.closed {
 		st.mu.Unlock()
 		return
@@ -263,8 +349,8 @@ func (st *stream) flush() {
 	defer cancel()
 	for {
 		st.mu.Lock()
-		fetch, ping := st.woken, st.pingDue
-		st.woken, st.pingDue = false, false
+		fetch, ping, signals := st.woken, st.pingDue, st.signals
+		st.woken, st.pingDue, st.signals = false, false, nil
 		st.mu.Unlock()
 		if ping {
 			if err := st.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(10*time.Second)); err != nil {
@@ -277,12 +363,22 @@ func (st *stream) flush() {
 			}
 			st.mu.Unlock()
 		}
+		// Signals first: a message that follows its author's typing
+		// then comes after it, and clears it.
+		for _, fr := range signals {
+			fr.Next = st.after
+			st.conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
+			if err := st.conn.WriteJSON(fr); err != nil {
+				st.close()
+				return
+			}
+		}
 		if fetch && !st.pump(ctx) {
 			st.close()
 			return
 		}
 		st.mu.Lock()
-		if st.closed || (!st.woken && !st.pingDue) {
+		if st.closed || (!st.woken && !st.pingDue && len(st.signals) == 0) {
 			st.running, st.cancel = false, nil
 			st.mu.Unlock()
 			return
@@ -349,7 +445,7 @@ func (st *stream) close() {
 		st.mu.Unlock()
 		return
 	}
-	st.closed = true
+	st.closed, st.signals = true, nil
 	if st.cancel != nil {
 		st.cancel()
 	}
@@ -383,11 +479,22 @@ func (s *Streamer) closeWith(conn *websocket.Conn, reason string) {
 		time.Now().Add(5*time.Second))
 }
 
-// Poll answers one long poll: what happened after after, waiting up to
-// PollWait for something to happen if nothing has yet. open says what wakes
-// the poll through follow and returns how to read it. The answer is a
-// Frame, as JSON.
+// Poll is PollSource for a stream that passes on no signals.
 func (s *Streamer) Poll(r *http.Request, after string, open func(follow Follow) (Fetch, error)) (Frame, error) {
+	return s.PollSource(r, after, func(follow Follow) (Source, error) {
+		fetch, err := open(follow)
+		return Source{Fetch: fetch}, err
+	})
+}
+
+// PollSource answers one long poll: what happened after after, waiting up
+// to PollWait for something to happen if nothing has yet. open says what
+// wakes the poll through follow and returns how to read it. The answer is
+// a Frame, as JSON. A signal for the client that arrives while the poll
+// waits answers it at once, as a frame whose Next is after: the client
+// polls again from where it was. Signals sent between two polls are not
+// seen.
+func (s *Streamer) PollSource(r *http.Request, after string, open func(follow Follow) (Source, error)) (Frame, error) {
 	ctx, cancel := context.WithTimeout(r.Context(), s.pollWait)
 	defer cancel()
 	s.polls.Add(1)
@@ -400,9 +507,22 @@ func (s *Streamer) Poll(r *http.Request, after string, open func(follow Follow) 
 		}
 	})
 	defer w.Stop()
-	fetch, err := open(w.Follow)
+	src, err := open(w.Follow)
 	if err != nil {
 		return Frame{}, err
+	}
+	fetch := src.Fetch
+	var signals chan Frame
+	if src.Signal != nil {
+		signals = make(chan Frame, 1)
+		w.OnSignal(func(payload any) {
+			if fr, ok := src.Signal(payload); ok {
+				select {
+				case signals <- fr:
+				default:
+				}
+			}
+		})
 	}
 	for {
 		items, next, more, err := fetch(r.Context(), after)
@@ -425,6 +545,9 @@ func (s *Streamer) Poll(r *http.Request, after string, open func(follow Follow) 
 		case <-s.gone:
 			// Shutting down: the client polls again, elsewhere.
 			return Frame{Type: "events", Next: after}, nil
+		case fr := <-signals:
+			fr.Next = after
+			return fr, nil
 		case <-wake:
 		case <-recheck:
 		}

@@ -215,6 +215,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	wg.Go(func() { a.retry(ctx, "register the bot's commands", a.setCommands) })
+	wg.Go(func() { a.cfg.Leader.Lead(ctx, "telegram:"+a.botID+":typing", a.relayTyping) })
 	if a.webhook {
 		a.log.Info("telegram: receiving updates by webhook", "url", a.cfg.PublicURL+WebhookPath)
 		a.retry(ctx, "register the webhook", a.setWebhook)

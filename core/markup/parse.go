@@ -78,7 +78,7 @@ func quoted(line string) string {
 // item is a list line's text: "- x", "* x", "• x" or "1. x", "1) x".
 func item(line string) (text string, ordered, ok bool) {
 	t := strings.TrimLeft(line, " ")
-	for _, m := range []string{"- ", "* ", "• "} {
+	for _, m := range []string{"- ", "* ", bullet + " "} {
 		if rest, ok := strings.CutPrefix(t, m); ok && strings.TrimSpace(rest) != "" {
 			return rest, false, true
 		}
@@ -107,7 +107,10 @@ func inlineLines(lines []string) []Inline {
 
 // parseInline reads one line's spans. Delimiters that do not close are
 // text.
-func parseInline(s string) []Inline {
+func parseInline(s string) []Inline { return parseSpans(s, false) }
+
+// parseSpans reads spans; in a link's label (label) there is no link.
+func parseSpans(s string, label bool) []Inline {
 	var out []Inline
 	var buf strings.Builder
 	closers := map[string]*found{}
@@ -143,6 +146,10 @@ func parseInline(s string) []Inline {
 			buf.WriteByte(s[i+1])
 			i += 2
 			continue
+		case c == '\\' && strings.HasPrefix(s[i+1:], bullet):
+			buf.WriteString(bullet)
+			i += 1 + len(bullet)
+			continue
 		case c == '`':
 			if j := strings.IndexByte(s[i+1:], '`'); j > 0 {
 				text()
@@ -152,13 +159,13 @@ func parseInline(s string) []Inline {
 			}
 		case strings.HasPrefix(s[i:], "**"):
 			if j := closer(i+2, "**"); j > 0 {
-				span(Bold, parseInline(s[i+2:j]))
+				span(Bold, parseSpans(s[i+2:j], label))
 				i = j + 2
 				continue
 			}
 		case strings.HasPrefix(s[i:], "~~"):
 			if j := closer(i+2, "~~"); j > 0 {
-				span(Strike, parseInline(s[i+2:j]))
+				span(Strike, parseSpans(s[i+2:j], label))
 				i = j + 2
 				continue
 			}
@@ -166,20 +173,20 @@ func parseInline(s string) []Inline {
 			// Single-character emphasis needs word edges on both sides:
 			// snake_case and 2*3*4 stay as written.
 			if j := closer(i+1, string(c)); j > 0 && (j+1 >= len(s) || !wordByte(s[j+1])) {
-				span(Italic, parseInline(s[i+1:j]))
+				span(Italic, parseSpans(s[i+1:j], label))
 				i = j + 1
 				continue
 			}
-		case c == '[' && i < noLink:
+		case c == '[' && i < noLink && !label:
 			if !strings.Contains(s[i:], "](") {
 				noLink = i
-			} else if label, u, n, ok := link(s[i:]); ok {
+			} else if l, u, n, ok := link(s[i:]); ok {
 				text()
-				out = append(out, Inline{Kind: Link, URL: u, Children: parseInline(label)})
+				out = append(out, Inline{Kind: Link, URL: u, Children: parseSpans(l, true)})
 				i += n
 				continue
 			}
-		case c == 'h' && (i == 0 || !wordByte(s[i-1])) && (strings.HasPrefix(s[i:], "https://") || strings.HasPrefix(s[i:], "http://")):
+		case c == 'h' && !label && (i == 0 || !wordByte(s[i-1])) && (strings.HasPrefix(s[i:], "https://") || strings.HasPrefix(s[i:], "http://")):
 			if n := autolink(s[i:]); n > 0 {
 				if _, ok := SafeURL(s[i : i+n]); ok {
 					// The URL as written (its scheme checked): a bare link
@@ -202,8 +209,12 @@ func parseInline(s string) []Inline {
 // found is where a closing delimiter was looked for, and found (-1: none).
 type found struct{ from, at int }
 
-// escapable are the characters a backslash keeps as they are.
+// escapable are the characters a backslash keeps as they are; so is
+// bullet, a list's mark.
 const escapable = "\\`*_~[]()#+-.!>|"
+
+// bullet marks a list item as "- " and "* " do.
+const bullet = "•"
 
 func wordByte(b byte) bool {
 	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b >= 0x80
@@ -211,7 +222,7 @@ func wordByte(b byte) bool {
 
 // closing is the first place after from where delim can close a span
 // whose content starts at from: the content is not empty and does not end
-// with a space (or an escaping backslash); -1 for none.
+// with a space, and the delimiter is not escaped; -1 for none.
 func closing(s string, from int, delim string) int {
 	for j := from; j < len(s); {
 		k := strings.Index(s[j:], delim)
@@ -219,27 +230,63 @@ func closing(s string, from int, delim string) int {
 			return -1
 		}
 		k += j
-		if k > from && s[k-1] != ' ' && s[k-1] != '\\' {
+		if k > from && s[k-1] != ' ' && !escaped(s, k) {
 			return k
 		}
-		j = k + len(delim)
+		j = k + 1 // "\\***": the delimiter may start at the next character
 	}
 	return -1
 }
 
+// escaped reports whether s[k] follows an odd number of backslashes: the
+// last one escapes it.
+func escaped(s string, k int) bool {
+	n := 0
+	for k-n > 0 && s[k-n-1] == '\\' {
+		n++
+	}
+	return n%2 == 1
+}
+
 // link reads "[label](url)" at the start of s: its label, its URL (safe,
-// see SafeURL) and its length.
+// see SafeURL) and its length. The label ends at the first bracket not
+// escaped; the URL at the parenthesis that closes it, so that a URL may
+// hold balanced parentheses (Foo_(bar)).
 func link(s string) (label, u string, n int, ok bool) {
-	end := strings.Index(s, "](")
-	if end <= 1 || strings.ContainsAny(s[1:end], "[]\n") {
+	end := -1
+scan:
+	for i := 1; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '[', '\n':
+			return "", "", 0, false
+		case ']':
+			end = i
+			break scan
+		}
+	}
+	if end <= 1 || !strings.HasPrefix(s[end:], "](") {
 		return "", "", 0, false
 	}
-	close := strings.IndexByte(s[end+2:], ')')
-	if close <= 0 {
+	rest := s[end+2:]
+	close, open := -1, 0 // open: the parentheses opened before close
+	for from := 0; ; from = close + 1 {
+		k := strings.IndexByte(rest[from:], ')')
+		if k < 0 {
+			return "", "", 0, false
+		}
+		close = from + k
+		if open += strings.Count(rest[from:close], "("); open == 0 {
+			break
+		}
+		open--
+	}
+	if close == 0 {
 		return "", "", 0, false
 	}
-	raw := s[end+2 : end+2+close]
-	if strings.ContainsAny(raw, " \t") {
+	raw := rest[:close]
+	if strings.ContainsAny(raw, " \t\n") {
 		return "", "", 0, false
 	}
 	u, ok = SafeURL(raw)

@@ -12,8 +12,8 @@ import (
 // never the words. Spaces at a span's edges move out of it; a span is cut
 // at line breaks; an empty span goes; italic next to a letter is dropped,
 // as is a span holding code or a link whose text would close it early; a
-// link in a link's label becomes its text, and a link with no label shows
-// its URL; code loses its backticks and line breaks; two line breaks in
+// link in a link's label becomes its text, a link with no label shows its
+// URL, and a link that shows its own URL is a bare URL in the text; code loses its backticks and line breaks; two line breaks in
 // a row end a paragraph.
 func Tidy(doc Doc) Doc {
 	var out Doc
@@ -158,7 +158,39 @@ func tidyInlines(xs []Inline, oneLine bool) []Inline {
 			out = append(out, x.Children...) // a kind this package does not know: its words
 		}
 	}
-	return dropItalic(merge(out))
+	return dropItalic(merge(bareLinks(merge(out))))
+}
+
+// bareLinks writes a link that shows its own URL as that URL, bare, where
+// Parse reads it back as the same link: "see https://example.com" rather
+// than "see [https://example.com](https://example.com)".
+func bareLinks(xs []Inline) []Inline {
+	out := append([]Inline(nil), xs...)
+	for j, x := range out {
+		if x.Kind != Link || len(x.Children) != 1 || x.Children[0].Kind != Text || x.Children[0].Text != x.URL ||
+			!strings.HasPrefix(x.URL, "https://") && !strings.HasPrefix(x.URL, "http://") {
+			continue
+		}
+		if j > 0 && (out[j-1].Kind != Text || wordRune(lastRune(out[j-1].Text))) {
+			continue // Parse links a bare URL only at a word's start
+		}
+		next := ""
+		if j+1 < len(out) {
+			if out[j+1].Kind != Text {
+				continue
+			}
+			next = out[j+1].Text
+		}
+		if autolink(x.URL+next) == len(x.URL) {
+			out[j] = Inline{Kind: Text, Text: x.URL}
+		}
+	}
+	for j, x := range out {
+		if x.Kind == Link {
+			out[j].URL = linkURL(x.URL) // as Markdown writes it
+		}
+	}
+	return out
 }
 
 func lineBreak(oneLine bool) Inline {
@@ -176,7 +208,11 @@ func tidyLink(x Inline) []Inline {
 	if !ok {
 		return label
 	}
-	u = linkURL(u)
+	if len(label) == 1 && label[0].Kind == Text && label[0].Text == x.URL && autolink(x.URL) == len(x.URL) {
+		u = x.URL // a bare URL, as written: Parse keeps it so (and bareLinks)
+	} else {
+		u = linkURL(u)
+	}
 	if blank(label) {
 		label = []Inline{{Kind: Text, Text: u}}
 	}

@@ -27,6 +27,8 @@ func TestRender(t *testing.T) {
 		{in: "go to https://example.com/a_b_c. now", plain: "go to https://example.com/a_b_c. now",
 			slack: "go to <https://example.com/a_b_c|https://example.com/a_b_c>. now", md: "go to [https://example.com/a_b_c](https://example.com/a_b_c). now",
 			tg: "go to https://example.com/a_b_c. now", ents: "text_link@6+25"},
+		{in: "***both*** and ***not", plain: "both and ***not", slack: "*_both_* and ***not", md: "***both*** and ***not",
+			tg: "both and ***not", ents: "italic@0+4 bold@0+4"},
 		{in: "snake_case_name and 2*3*4", plain: "snake_case_name and 2*3*4", slack: "snake_case_name and 2*3*4", md: "snake_case_name and 2*3*4",
 			tg: "snake_case_name and 2*3*4"},
 		{in: "run `rm -rf <dir>` now", plain: "run rm -rf <dir> now", slack: "run `rm -rf &lt;dir&gt;` now", md: "run `rm -rf <dir>` now",

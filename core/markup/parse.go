@@ -157,6 +157,12 @@ func parseSpans(s string, label bool) []Inline {
 				i += j + 2
 				continue
 			}
+		case strings.HasPrefix(s[i:], "***") && closer(i+3, "***") > 0:
+			// Bold and italic at once, as Discord and CommonMark read it.
+			j := closer(i+3, "***")
+			span(Bold, []Inline{{Kind: Italic, Children: parseSpans(s[i+3:j], label)}})
+			i = j + 3
+			continue
 		case strings.HasPrefix(s[i:], "**"):
 			if j := closer(i+2, "**"); j > 0 {
 				span(Bold, parseSpans(s[i+2:j], label))
@@ -211,7 +217,7 @@ type found struct{ from, at int }
 
 // escapable are the characters a backslash keeps as they are; so is
 // bullet, a list's mark.
-const escapable = "\\`*_~[]()#+-.!>|"
+const escapable = "\\`*_~[]()#+-.!>|:"
 
 // bullet marks a list item as "- " and "* " do.
 const bullet = "•"
@@ -300,7 +306,8 @@ scan:
 // or a character no URL ends with, less trailing punctuation.
 func autolink(s string) int {
 	n := strings.IndexFunc(s, func(r rune) bool {
-		return r == ' ' || r == '\t' || r == '<' || r == '>' || r == '"' || r == '`'
+		// A backslash escapes what follows the link: no URL holds one.
+		return r == ' ' || r == '\t' || r == '<' || r == '>' || r == '"' || r == '`' || r == '\\'
 	})
 	if n < 0 {
 		n = len(s)

@@ -249,7 +249,8 @@ func Write(doc Doc) string {
 // character that could open or close a span or a link, and before what
 // would start a quote or a list at the start of a line (after spaces).
 // A bare http(s) link stays as written: it reads back as a link to
-// itself, which an escape inside it would break.
+// itself, which an escape inside it would break; what only starts like
+// one gets "http\:", lest a part of it read as a link.
 func EscapeText(s string) string { return escapeText(s, true) }
 
 // escapeText is EscapeText; links says whether bare links stay as
@@ -268,6 +269,12 @@ func escapeText(s string, links bool) string {
 					continue
 				}
 			}
+			// No link here: escaped, a part of it would read as one.
+			scheme, _, _ := strings.Cut(s[i:], ":")
+			b.WriteString(scheme + `\:`)
+			i += len(scheme)
+			lineStart = false
+			continue
 		}
 		switch {
 		case strings.IndexByte("\\`*_~[]", c) >= 0:

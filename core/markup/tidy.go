@@ -16,6 +16,30 @@ import (
 // URL, and a link that shows its own URL is a bare URL in the text; code loses its backticks and line breaks; two line breaks in
 // a row end a paragraph.
 func Tidy(doc Doc) Doc {
+	out := tidyBlocks(doc)
+	for i := range out {
+		out[i].Inlines = bare(out[i].Inlines)
+		for j := range out[i].Items {
+			out[i].Items[j] = bare(out[i].Items[j])
+		}
+	}
+	return out
+}
+
+// bare applies bareLinks to xs and the spans' children, once the rest is
+// tidy: a link written bare must keep the neighbours it was checked with.
+func bare(xs []Inline) []Inline {
+	xs = merge(bareLinks(xs)) // a bare URL is part of the text around it
+	for i := range xs {
+		if xs[i].Kind != Link {
+			xs[i].Children = bare(xs[i].Children)
+		}
+	}
+	return xs
+}
+
+// tidyBlocks is Tidy but for bare links.
+func tidyBlocks(doc Doc) Doc {
 	var out Doc
 	for _, b := range doc {
 		switch b.Kind {
@@ -158,7 +182,7 @@ func tidyInlines(xs []Inline, oneLine bool) []Inline {
 			out = append(out, x.Children...) // a kind this package does not know: its words
 		}
 	}
-	return dropItalic(merge(bareLinks(merge(out))))
+	return dropItalic(merge(out))
 }
 
 // bareLinks writes a link that shows its own URL as that URL, bare, where
@@ -176,21 +200,37 @@ func bareLinks(xs []Inline) []Inline {
 		}
 		next := ""
 		if j+1 < len(out) {
-			if out[j+1].Kind != Text {
+			switch out[j+1].Kind {
+			case Text:
+				next = out[j+1].Text
+			case Break, Code: // a line's end, a backtick: the URL ends
+			default:
 				continue
 			}
-			next = out[j+1].Text
 		}
 		if autolink(x.URL+next) == len(x.URL) {
 			out[j] = Inline{Kind: Text, Text: x.URL}
 		}
 	}
-	for j, x := range out {
+	var kept []Inline
+	for _, x := range out {
 		if x.Kind == Link {
-			out[j].URL = linkURL(x.URL) // as Markdown writes it
+			// The URL as Markdown writes it and Parse reads it back.
+			u, ok := SafeURL(linkURL(x.URL))
+			if !ok {
+				kept = append(kept, x.Children...)
+				continue
+			}
+			x.URL = u
 		}
+		kept = append(kept, x)
 	}
-	return out
+	return kept
+}
+
+func safe(u string) bool {
+	_, ok := SafeURL(u)
+	return ok
 }
 
 func lineBreak(oneLine bool) Inline {
@@ -210,8 +250,8 @@ func tidyLink(x Inline) []Inline {
 	}
 	if len(label) == 1 && label[0].Kind == Text && label[0].Text == x.URL && autolink(x.URL) == len(x.URL) {
 		u = x.URL // a bare URL, as written: Parse keeps it so (and bareLinks)
-	} else {
-		u = linkURL(u)
+	} else if u = linkURL(u); !safe(u) {
+		return label // a URL that, written, would not read back as one
 	}
 	if blank(label) {
 		label = []Inline{{Kind: Text, Text: u}}
@@ -349,7 +389,7 @@ func merge(xs []Inline) []Inline {
 				last.Text += x.Text
 				continue
 			case x.Kind == last.Kind && (x.Kind == Bold || x.Kind == Italic || x.Kind == Strike):
-				last.Children = merge(append(append([]Inline(nil), last.Children...), x.Children...))
+				last.Children = dropItalic(merge(append(append([]Inline(nil), last.Children...), x.Children...)))
 				continue
 			}
 		}

@@ -48,6 +48,7 @@ func TestWriteReadsBack(t *testing.T) {
 		{"a bare URL in text", para(text("see https://a.example/c_d now")), "see https://a.example/c_d now"},
 		{"a bare URL in a label", para(link("https://a.example/", text("https://b.example/*x*"))),
 			`[https://b.example/\*x\*](https://a.example/)`},
+		{"what only starts like a link", para(text("see http://a.example:*0")), `see http\://a.example:\*0`},
 		{"a bullet", para(text("• not a list")), `\• not a list`},
 		{"an indented quote mark", para(text("  > not a quote")), `  \> not a quote`},
 		{"an indented number", para(text("  1. not a list")), `  1\. not a list`},

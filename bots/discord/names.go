@@ -117,5 +117,7 @@ func (a *Adapter) roleName(ctx context.Context, key string) (string, error) {
 // body is what relaydesk stores of a message's content, written in guild
 // and mentioning the users mentioned, in relaydesk's message format.
 func (a *Adapter) body(ctx context.Context, guild, content string, mentioned []*discordgo.User) string {
+	ctx, cancel := context.WithTimeout(ctx, techchat.LookupBudget)
+	defer cancel()
 	return markup.Write(readMessage(ctx, a.names, guild, content, mentioned))
 }

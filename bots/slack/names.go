@@ -68,5 +68,7 @@ func (a *Adapter) channelName(ctx context.Context, id string) (string, error) {
 // body is what relaydesk stores of a message Slack sent: its text (and
 // rich text blocks) in relaydesk's message format.
 func (a *Adapter) body(ctx context.Context, text string, blocks slack.Blocks) string {
+	ctx, cancel := context.WithTimeout(ctx, techchat.LookupBudget)
+	defer cancel()
 	return markup.Write(readMessage(ctx, a.names, text, blocks))
 }

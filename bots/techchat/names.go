@@ -2,8 +2,11 @@ package techchat
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
+
+	"github.com/relaydesk/relaydesk/core/dispatch"
 )
 
 // Names finds the names behind the IDs a platform writes in messages
@@ -29,9 +32,16 @@ type nameEntry struct {
 	expires time.Time
 }
 
-// Name lookups wait this long at most: an inbound message is handled
-// while the platform waits for its acknowledgement.
+// A name lookup waits this long at most: an inbound message is handled
+// while the platform waits for its acknowledgement (see also
+// LookupBudget).
 const lookupTimeout = 2 * time.Second
+
+// LookupBudget is how long the lookups of one message may take together:
+// an adapter gives them a context that ends then, and the names not found
+// by then show as IDs. Slack wants its events acknowledged within three
+// seconds.
+const LookupBudget = 2 * time.Second
 
 // NewNames returns a cache of lookup's answers, kept ttl each, at most max
 // of them. It does no I/O.
@@ -39,7 +49,9 @@ func NewNames(lookup func(ctx context.Context, id string) (string, error), ttl t
 	return &Names{lookup: lookup, ttl: ttl, miss: min(ttl, time.Minute), max: max, m: map[string]nameEntry{}, now: time.Now}
 }
 
-// Name is the name of id, and false when it cannot be found now.
+// Name is the name of id, and false when it cannot be found now. A
+// lookup that did not happen (ctx ended, the budget for calls spent) is
+// not remembered as failed.
 func (n *Names) Name(ctx context.Context, id string) (string, bool) {
 	now := n.now()
 	n.mu.Lock()
@@ -48,9 +60,16 @@ func (n *Names) Name(ctx context.Context, id string) (string, bool) {
 	if ok && now.Before(e.expires) {
 		return e.name, e.name != ""
 	}
-	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	if ctx.Err() != nil {
+		return "", false
+	}
+	lctx, cancel := context.WithTimeout(ctx, lookupTimeout)
 	defer cancel()
-	name, err := n.lookup(ctx, id)
+	name, err := n.lookup(lctx, id)
+	var wait *dispatch.WaitError
+	if err != nil && (ctx.Err() != nil || errors.As(err, &wait)) {
+		return "", false
+	}
 	e = nameEntry{name: name, expires: now.Add(n.ttl)}
 	if err != nil || name == "" {
 		e = nameEntry{expires: now.Add(n.miss)}

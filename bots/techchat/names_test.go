@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/relaydesk/relaydesk/core/dispatch"
 )
 
 func TestNames(t *testing.T) {
@@ -59,5 +61,30 @@ func TestNames(t *testing.T) {
 	}
 	if _, ok := n.m["X9"]; !ok {
 		t.Error("the newest name was not kept")
+	}
+}
+
+// TestNamesNotLookedUp: a lookup that did not happen, because the
+// message's time for lookups is over or the platform's budget is spent,
+// is not remembered as failed.
+func TestNamesNotLookedUp(t *testing.T) {
+	var err error
+	calls := 0
+	n := NewNames(func(context.Context, string) (string, error) {
+		calls++
+		return "Alice", err
+	}, time.Minute, 10)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, ok := n.Name(ctx, "U1"); ok || calls != 0 {
+		t.Errorf("a lookup after the context ended: %v, %d calls", ok, calls)
+	}
+	err = &dispatch.WaitError{After: time.Minute, Reason: "users.info"}
+	if _, ok := n.Name(context.Background(), "U1"); ok {
+		t.Error("a lookup the pacer refused found a name")
+	}
+	err = nil
+	if name, ok := n.Name(context.Background(), "U1"); !ok || name != "Alice" {
+		t.Errorf("after a lookup that did not happen, Name = %q, %v", name, ok)
 	}
 }

@@ -31,7 +31,8 @@ func Markdown(doc Doc, escape func(string) string) string {
 	return render(doc, markdown(escape, "*"))
 }
 
-// markdown is the style of Markdown, italic between italic's.
+// markdown is the style of this package's Markdown, escape keeping text
+// as it is and italic delimiting italic.
 func markdown(escape func(string) string, italic string) style {
 	return style{
 		text: escape,

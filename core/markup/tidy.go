@@ -13,8 +13,9 @@ import (
 // at line breaks; an empty span goes; italic next to a letter is dropped,
 // as is a span holding code or a link whose text would close it early; a
 // link in a link's label becomes its text, a link with no label shows its
-// URL, and a link that shows its own URL is a bare URL in the text; code loses its backticks and line breaks; two line breaks in
-// a row end a paragraph.
+// URL, a link that shows its own URL is a bare URL in the text where it
+// reads back so, and an unsafe link is its label; code loses its
+// backticks and line breaks; two line breaks in a row end a paragraph.
 func Tidy(doc Doc) Doc {
 	out := tidyBlocks(doc)
 	for i := range out {

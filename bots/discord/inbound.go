@@ -13,9 +13,9 @@ import (
 // message relays a message written in a card's thread (MESSAGE_CREATE),
 // with its attachments, or an edit of one (MESSAGE_UPDATE, relayed as a
 // correction), by the thread rule (techchat.Chat.ThreadMessage), its
-// content in relaydesk's format (format.go). The
-// message's ID (and the edit's time) key the engine actions, so a delivery
-// handled twice changes nothing.
+// content in relaydesk's format (format.go). The message's ID (and the
+// edit's time) key the engine actions, so a delivery handled twice
+// changes nothing.
 func (a *Adapter) message(ctx context.Context, m *discordgo.Message, edit bool) error {
 	if m.Author == nil || m.Author.Bot || m.Author.System || m.WebhookID != "" {
 		return nil // our own posts, other bots', partial updates

@@ -111,6 +111,7 @@ type Adapter struct {
 	log   *slog.Logger
 	now   func() time.Time
 	pacer *pace.Pacer
+	names names // what mentions name
 	// bg carries the replies sent after an answer.
 	bg techchat.Background
 }
@@ -156,7 +157,8 @@ func New(cfg Config) (*Adapter, error) {
 	client := &http.Client{Timeout: 30 * time.Second, Transport: rewrite{target: target, base: base}}
 	a := &Adapter{cfg: cfg, key: key, http: client, log: cfg.Logger, now: time.Now, pacer: pace.New(maxPaceWait, cfg.Peers)}
 	a.api = a.session()
-	chat, err := techchat.New(techchat.Config{Name: Platform, Title: "Discord", Platform: platform{a}, Markup: markup,
+	a.names = newDirectory(a)
+	chat, err := techchat.New(techchat.Config{Name: Platform, Title: "Discord", Platform: platform{a}, Markup: markdownMarkup,
 		Help: help, SetupHint: "The bot needs to see the channel, send messages, create public threads and send messages in threads.",
 		Mention: mention, Failure: failure, Refused: refused, UploadLimit: UploadLimit, PublicURL: cfg.PublicURL,
 		Engine: cfg.Engine, Store: cfg.Store, Logger: cfg.Logger})

@@ -60,7 +60,7 @@ func cardEmbed(r core.Request) *discordgo.MessageEmbed {
 			" · the thread is the chat: once you joined, the owner's messages there go to the customer; start with !note or // for a private note"},
 	}
 	if r.Status == core.StatusCompleted && r.ClosingNote != "" {
-		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: "Closing note", Value: clip(r.ClosingNote, 1024)})
+		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: "Closing note", Value: clip(Render(r.ClosingNote), 1024)})
 	}
 	return e
 }

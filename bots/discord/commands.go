@@ -106,6 +106,11 @@ func (a *Adapter) command(ctx context.Context, i *discordgo.Interaction) (string
 	if u == nil {
 		return help, nil
 	}
+	for _, o := range []string{"text", "note"} { // a note's text, a closing note
+		if opts[o] != "" {
+			opts[o] = a.body(ctx, i.GuildID, opts[o], nil)
+		}
+	}
 	ans, err := a.chat.Command(ctx, techchat.Command{Sub: sub, Opts: opts, User: u.ID, Channel: i.ChannelID,
 		Key: a.chat.Key("ia", i.ID)})
 	if err != nil || ans.List == nil {

@@ -12,9 +12,10 @@ import (
 
 // message relays a message written in a card's thread (MESSAGE_CREATE),
 // with its attachments, or an edit of one (MESSAGE_UPDATE, relayed as a
-// correction), by the thread rule (techchat.Chat.ThreadMessage). The
-// message's ID (and the edit's time) key the engine actions, so a delivery
-// handled twice changes nothing.
+// correction), by the thread rule (techchat.Chat.ThreadMessage), its
+// content in relaydesk's format (format.go). The message's ID (and the
+// edit's time) key the engine actions, so a delivery handled twice
+// changes nothing.
 func (a *Adapter) message(ctx context.Context, m *discordgo.Message, edit bool) error {
 	if m.Author == nil || m.Author.Bot || m.Author.System || m.WebhookID != "" {
 		return nil // our own posts, other bots', partial updates
@@ -25,7 +26,11 @@ func (a *Adapter) message(ctx context.Context, m *discordgo.Message, edit bool) 
 	if edit && m.EditedTimestamp == nil {
 		return nil // an embed resolved, not an edit
 	}
-	tm := techchat.ThreadMessage{Thread: m.ChannelID, User: m.Author.ID, Text: m.Content, Key: a.chat.Key("msg", m.ID)}
+	if _, ok, err := a.chat.ThreadRequest(ctx, m.ChannelID); err != nil || !ok {
+		return err // no card's thread: its mentions are not looked up
+	}
+	tm := techchat.ThreadMessage{Thread: m.ChannelID, User: m.Author.ID, Text: a.body(ctx, m.GuildID, m.Content, m.Mentions),
+		Key: a.chat.Key("msg", m.ID)}
 	if edit {
 		tm.Edit, tm.Key = true, a.chat.Key("edit", m.ID, m.EditedTimestamp.UTC().Format(time.RFC3339Nano))
 	} else {

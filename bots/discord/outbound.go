@@ -14,6 +14,7 @@ import (
 	"github.com/relaydesk/relaydesk/bots/techchat"
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/dispatch"
+	"github.com/relaydesk/relaydesk/core/markup"
 )
 
 // Deliver is dispatch.Destination: see techchat.Chat.Deliver.
@@ -171,14 +172,20 @@ func (p platform) DM(ctx context.Context, user, text string) error {
 	return err
 }
 
-// markup is Discord's markdown.
-var markup = techchat.Markup{
+// markdownMarkup is Discord's markdown.
+var markdownMarkup = techchat.Markup{
 	Bold:    func(s string) string { return "**" + s + "**" },
 	Escape:  escape,
+	Body:    func(doc markup.Doc) string { return markup.Markdown(doc, escape) },
 	Link:    func(url, text string) string { return "[" + text + "](" + url + ")" },
 	Channel: func(id string) string { return "<#" + id + ">" },
 	Lock:    "🔒",
 }
+
+// Render is how a message's body, stored in relaydesk's format
+// (core/markup), shows in a Discord thread: Markdown, escaped, its
+// mentions harmless (no message relaydesk sends allows any).
+func Render(body string) string { return markup.Markdown(markup.Parse(body), escape) }
 
 // mention is the user of a Discord mention, <@123> or <@!123>.
 func mention(ref string) (string, bool) {

@@ -108,6 +108,7 @@ type Adapter struct {
 	store Store
 	log   *slog.Logger
 	pacer *pace.Pacer
+	names names // who and what mentions name
 	// bg carries the Web API answers sent after an HTTP answer.
 	bg techchat.Background
 }
@@ -144,7 +145,8 @@ func New(cfg Config) (*Adapter, error) {
 	}
 	a := &Adapter{cfg: cfg, store: cfg.Store, log: cfg.Logger, pacer: pace.New(maxPaceWait, cfg.Peers)}
 	a.api = slack.New(cfg.BotToken, slack.OptionAPIURL(cfg.APIURL), slack.OptionHTTPClient(cfg.HTTPClient))
-	chat, err := techchat.New(techchat.Config{Name: Platform, Title: "Slack", Platform: platform{a}, Markup: markup,
+	a.names = newDirectory(a)
+	chat, err := techchat.New(techchat.Config{Name: Platform, Title: "Slack", Platform: platform{a}, Markup: mrkdwnMarkup,
 		Help: help, SetupHint: "Invite the app to the channel if it is private (`/invite @relaydesk`).",
 		Mention: mention, Failure: failure, Refused: refused, PublicURL: cfg.PublicURL,
 		Engine: cfg.Engine, Store: cfg.Store, Logger: cfg.Logger})

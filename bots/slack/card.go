@@ -54,7 +54,7 @@ func cardBlocks(r core.Request) []slack.Block {
 		slack.NewSectionBlock(mrkdwn("> "+escape(r.Subject)), nil, nil),
 	}
 	if r.Status == core.StatusCompleted && r.ClosingNote != "" {
-		blocks = append(blocks, slack.NewContextBlock("", mrkdwn("Closing note: "+escape(r.ClosingNote))))
+		blocks = append(blocks, slack.NewContextBlock("", mrkdwn("Closing note: "+Render(r.ClosingNote))))
 	}
 	if b := buttons(r); len(b) > 0 {
 		blocks = append(blocks, slack.NewActionBlock("request:"+r.ID, b...))

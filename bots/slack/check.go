@@ -17,7 +17,7 @@ import (
 // Scopes are the bot token scopes relaydesk needs, as slack-app-manifest.yaml
 // asks for them.
 var Scopes = []string{"chat:write", "chat:write.public", "commands", "channels:history", "groups:history",
-	"files:read", "files:write", "im:write", "users:read"}
+	"files:read", "files:write", "im:write", "users:read", "channels:read"}
 
 // Check verifies the tokens against Slack before going live: the bot
 // token (auth.test) and its scopes, and the app-level token of Socket Mode

@@ -29,6 +29,11 @@ const help = "*/support* works requests from Slack:\n" +
 // error means relaydesk failed.
 func (a *Adapter) command(ctx context.Context, cmd slack.SlashCommand) (message, error) {
 	sub, opts := techchat.ParseText(cmd.Text)
+	for _, o := range []string{"text", "note"} { // a note's text, a closing note
+		if opts[o] != "" {
+			opts[o] = a.body(ctx, opts[o], slack.Blocks{})
+		}
+	}
 	c := techchat.Command{Sub: sub, Opts: opts, User: cmd.UserID, Channel: cmd.ChannelID}
 	if cmd.TriggerID != "" {
 		c.Key = a.chat.Key("cmd", cmd.TriggerID)

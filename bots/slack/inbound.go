@@ -106,7 +106,7 @@ func (a *Adapter) event(ctx context.Context, ev slackevents.EventsAPIEvent) erro
 	if m.Message != nil {
 		r.Files = a.attachments(ctx, m.Message.Files)
 	}
-	return a.threadMessage(ctx, m.Channel, m.User, m.ThreadTimeStamp, r)
+	return a.threadMessage(ctx, m.Channel, m.User, m.ThreadTimeStamp, r, m.Blocks)
 }
 
 // edited applies a message_changed event: an edit of a reply is relayed as
@@ -131,7 +131,7 @@ func (a *Adapter) edited(ctx context.Context, m *slackevents.MessageEvent) error
 	}
 	return a.threadMessage(ctx, m.Channel, n.User, n.ThreadTimestamp, techchat.ThreadMessage{
 		Thread: thread(m.Channel, n.ThreadTimestamp), User: n.User, Text: n.Text, Edit: true,
-		Key: a.chat.Key("edit", m.Channel, n.Timestamp, n.Edited.Timestamp), Note: t == treatNote, Emphasis: t == treatMe})
+		Key: a.chat.Key("edit", m.Channel, n.Timestamp, n.Edited.Timestamp), Note: t == treatNote, Emphasis: t == treatMe}, n.Blocks)
 }
 
 // deleted applies a message_deleted event. relaydesk cannot take a message
@@ -188,9 +188,14 @@ func (a *Adapter) ignored(subtype, why, channel, ts string) {
 }
 
 // threadMessage relays a reply (or its edit) written by user in the
-// thread under threadTS of channel, and tells the author alone what they
-// must read.
-func (a *Adapter) threadMessage(ctx context.Context, channel, user, threadTS string, m techchat.ThreadMessage) error {
+// thread under threadTS of channel, m.Text as Slack sent it with blocks,
+// and tells the author alone what they must read. A thread that is no
+// card's is left alone before its mentions are looked up.
+func (a *Adapter) threadMessage(ctx context.Context, channel, user, threadTS string, m techchat.ThreadMessage, blocks slack.Blocks) error {
+	if _, ok, err := a.chat.ThreadRequest(ctx, m.Thread); err != nil || !ok {
+		return err
+	}
+	m.Text = a.body(ctx, m.Text, blocks)
 	told, err := a.chat.ThreadMessage(ctx, m)
 	for _, text := range told {
 		a.tell(channel, user, threadTS, text)

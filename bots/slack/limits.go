@@ -19,8 +19,8 @@ const maxPaceWait = 50 * time.Millisecond
 // "Rate limits" page). relaydesk keeps under each, with small bursts, so
 // that steady load never meets a 429.
 var tierOf = map[string]float64{
-	"chat.update": 50, "conversations.history": 50, "conversations.open": 50,
-	"files.getUploadURLExternal": 100, "files.completeUploadExternal": 100,
+	"chat.update": 50, "conversations.history": 50, "conversations.open": 50, "conversations.info": 50,
+	"files.getUploadURLExternal": 100, "files.completeUploadExternal": 100, "users.info": 100,
 }
 
 // pace waits for the budgets a Web API call spends. chat.postMessage (and

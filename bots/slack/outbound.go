@@ -15,6 +15,7 @@ import (
 	"github.com/relaydesk/relaydesk/bots/techchat"
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/dispatch"
+	"github.com/relaydesk/relaydesk/core/markup"
 )
 
 // Deliver is dispatch.Destination: see techchat.Chat.Deliver.
@@ -173,14 +174,19 @@ func (p platform) DM(ctx context.Context, user, text string) error {
 	return err
 }
 
-// markup is Slack's mrkdwn.
-var markup = techchat.Markup{
+// mrkdwnMarkup is Slack's mrkdwn.
+var mrkdwnMarkup = techchat.Markup{
 	Bold:    func(s string) string { return "*" + s + "*" },
 	Escape:  escape,
+	Body:    markup.Slack,
 	Link:    func(url, text string) string { return "<" + url + "|" + text + ">" },
 	Channel: func(id string) string { return "<#" + id + ">" },
 	Lock:    ":lock:",
 }
+
+// Render is how a message's body, stored in relaydesk's format
+// (core/markup), shows in a Slack thread: mrkdwn, escaped.
+func Render(body string) string { return markup.Slack(markup.Parse(body)) }
 
 // mention is the user of a Slack mention, <@U123> or <@U123|name>.
 func mention(ref string) (string, bool) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/relaydesk/relaydesk/bots"
 	"github.com/relaydesk/relaydesk/core"
+	"github.com/relaydesk/relaydesk/core/markup"
 )
 
 // Store is what Chat reads and keeps of the desk outside the engine's
@@ -85,6 +86,10 @@ func New(cfg Config) (*Chat, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Markup.Body == nil {
+		esc := cfg.Markup.Escape
+		cfg.Markup.Body = func(doc markup.Doc) string { return esc(markup.Plain(doc)) }
 	}
 	return &Chat{cfg: cfg, p: cfg.Platform, m: cfg.Markup, eng: cfg.Engine, store: cfg.Store, log: cfg.Logger}, nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/relaydesk/relaydesk/bots"
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/dispatch"
+	"github.com/relaydesk/relaydesk/core/markup"
 )
 
 // cardEvents change what a request's card shows.
@@ -188,6 +189,17 @@ func (c *Chat) fromHere(ev core.Event) bool {
 	return ev.Data.Origin != nil && ev.Data.Origin.Source == c.cfg.Name
 }
 
+// body renders a message's body after the colon of its line: after a
+// space, or on a line of its own when it starts with a quote, a list or a
+// code block, which the platforms' markup reads only at a line's start.
+func (c *Chat) body(text string) string {
+	doc := markup.Parse(text)
+	if len(doc) > 0 && doc[0].Kind != markup.Paragraph {
+		return "\n" + c.m.Body(doc)
+	}
+	return " " + c.m.Body(doc)
+}
+
 // line is what the thread shows of ev, "" for nothing. What technicians
 // wrote in the thread itself is there already and is not echoed; a note
 // written there gets a mark that it stayed private.
@@ -202,9 +214,9 @@ func (c *Chat) line(ev core.Event) string {
 			return ""
 		}
 		if ev.Actor.Kind == core.ActorCustomer {
-			return fmt.Sprintf("%s (customer): %s", b(who), e(d.Body))
+			return fmt.Sprintf("%s (customer):%s", b(who), c.body(d.Body))
 		}
-		return fmt.Sprintf("%s to the customer: %s", b(who), e(d.Body))
+		return fmt.Sprintf("%s to the customer:%s", b(who), c.body(d.Body))
 	case core.EventFile:
 		private := ev.Audience == core.AudienceTechnicians
 		if here && private {
@@ -229,7 +241,7 @@ func (c *Chat) line(ev core.Event) string {
 		if here {
 			return fmt.Sprintf("%s Private note by %s saved; the customer does not see it.", lock, who)
 		}
-		return fmt.Sprintf("%s %s by %s: %s", lock, b("Private note"), who, e(d.Body))
+		return fmt.Sprintf("%s %s by %s:%s", lock, b("Private note"), who, c.body(d.Body))
 	case core.EventAssigned:
 		return fmt.Sprintf("%s took the request.", e(d.OwnerName))
 	case core.EventUnassigned:

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/relaydesk/relaydesk/core"
+	"github.com/relaydesk/relaydesk/core/markup"
 )
 
 // Platform is what a technician chat platform does for Chat: its calls,
@@ -37,8 +38,13 @@ type Platform interface {
 
 // Markup is how a platform formats the lines Chat writes.
 type Markup struct {
-	Bold    func(s string) string
-	Escape  func(s string) string // keeps s from the platform's markup
+	Bold   func(s string) string
+	Escape func(s string) string // keeps s from the platform's markup
+	// Body renders a message's body (relaydesk's one message format,
+	// core/markup) in the platform's markup, so that what a person wrote
+	// bold shows bold. Optional: without it a body shows as escaped plain
+	// text.
+	Body    func(doc markup.Doc) string
 	Link    func(url, text string) string
 	Channel func(id string) string // a mention of a channel
 	Lock    string                 // the padlock of private lines

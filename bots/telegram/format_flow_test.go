@@ -36,9 +36,9 @@ func TestFormattingBothWays(t *testing.T) {
 		h.tg.AddFile("AgACAgIAAxkBAAIBtGXcaption-x", "photos/file_9.jpg", jpegBytes(t))
 		h.say("format/photo_caption.json", 2, nil)
 		want := []string{
-			"😤 Printer on floor 2 **still prints everything twice**!\nI followed your [help page](https://help.example.com/printers#duplex) and ran `sudo systemctl restart cups` — *no luck*.",
+			"😤 Printer on floor 2 **still prints everything twice**!\nI followed your [help page](https://help.example.com/printers#duplex) and ran `sudo systemctl restart cups` — _no luck_.",
 			"photo_35.jpg",
-			"📸 **The error:** `0x80070057` after page 2 (*bottom right*)",
+			"📸 **The error:** `0x80070057` after page 2 (_bottom right_)",
 		}
 		if got := h.bodies(r.ID); !slices.Equal(got, want) {
 			t.Fatalf("stored\n%q\nwant\n%q", got, want)

@@ -66,21 +66,6 @@ func Parse(s string) Doc {
 	return doc
 }
 
-// fenceLang is the language a code fence names ("```go"), "" when it
-// names none or something that is no language's name.
-func fenceLang(fence string) string {
-	f := strings.Fields(strings.TrimPrefix(fence, "```"))
-	if len(f) == 0 || len(f[0]) > 32 {
-		return ""
-	}
-	for _, c := range []byte(f[0]) {
-		if (c >= 0x80 || !wordByte(c)) && strings.IndexByte("+#.-_", c) < 0 {
-			return "" // ASCII letters, digits and these only: c++, c#, objective-c
-		}
-	}
-	return f[0]
-}
-
 // quoted is a quote line's text after "> ", "" when line is no quote.
 func quoted(line string) string {
 	t := strings.TrimLeft(line, " ")
@@ -93,7 +78,7 @@ func quoted(line string) string {
 // item is a list line's text: "- x", "* x", "• x" or "1. x", "1) x".
 func item(line string) (text string, ordered, ok bool) {
 	t := strings.TrimLeft(line, " ")
-	for _, m := range []string{"- ", "* ", "• "} {
+	for _, m := range []string{"- ", "* ", bullet + " "} {
 		if rest, ok := strings.CutPrefix(t, m); ok && strings.TrimSpace(rest) != "" {
 			return rest, false, true
 		}
@@ -122,10 +107,10 @@ func inlineLines(lines []string) []Inline {
 
 // parseInline reads one line's spans. Delimiters that do not close are
 // text.
-func parseInline(s string) []Inline { return spans(s, true) }
+func parseInline(s string) []Inline { return parseSpans(s, false) }
 
-// spans is parseInline, with links or without: a link's label holds none.
-func spans(s string, links bool) []Inline {
+// parseSpans reads spans; in a link's label (label) there is no link.
+func parseSpans(s string, label bool) []Inline {
 	var out []Inline
 	var buf strings.Builder
 	closers := map[string]*found{}
@@ -161,10 +146,9 @@ func spans(s string, links bool) []Inline {
 			buf.WriteByte(s[i+1])
 			i += 2
 			continue
-		case c == '\\' && strings.HasPrefix(s[i+1:], "•"):
-			// EscapeText's "\\•": a bullet that starts no list.
-			buf.WriteString("•")
-			i += 1 + len("•")
+		case c == '\\' && strings.HasPrefix(s[i+1:], bullet):
+			buf.WriteString(bullet)
+			i += 1 + len(bullet)
 			continue
 		case c == '`':
 			if j := strings.IndexByte(s[i+1:], '`'); j > 0 {
@@ -173,15 +157,21 @@ func spans(s string, links bool) []Inline {
 				i += j + 2
 				continue
 			}
+		case strings.HasPrefix(s[i:], "***") && closer(i+3, "***") > 0:
+			// Bold and italic at once, as Discord and CommonMark read it.
+			j := closer(i+3, "***")
+			span(Bold, []Inline{{Kind: Italic, Children: parseSpans(s[i+3:j], label)}})
+			i = j + 3
+			continue
 		case strings.HasPrefix(s[i:], "**"):
 			if j := closer(i+2, "**"); j > 0 {
-				span(Bold, spans(s[i+2:j], links))
+				span(Bold, parseSpans(s[i+2:j], label))
 				i = j + 2
 				continue
 			}
 		case strings.HasPrefix(s[i:], "~~"):
 			if j := closer(i+2, "~~"); j > 0 {
-				span(Strike, spans(s[i+2:j], links))
+				span(Strike, parseSpans(s[i+2:j], label))
 				i = j + 2
 				continue
 			}
@@ -189,28 +179,26 @@ func spans(s string, links bool) []Inline {
 			// Single-character emphasis needs word edges on both sides:
 			// snake_case and 2*3*4 stay as written.
 			if j := closer(i+1, string(c)); j > 0 && (j+1 >= len(s) || !wordByte(s[j+1])) {
-				span(Italic, spans(s[i+1:j], links))
+				span(Italic, parseSpans(s[i+1:j], label))
 				i = j + 1
 				continue
 			}
-		case c == '[' && links && i < noLink:
+		case c == '[' && i < noLink && !label:
 			if !strings.Contains(s[i:], "](") {
 				noLink = i
-			} else if label, u, n, ok := link(s[i:]); ok {
+			} else if l, u, n, ok := link(s[i:]); ok {
 				text()
-				out = append(out, Inline{Kind: Link, URL: u, Children: spans(label, false)})
+				out = append(out, Inline{Kind: Link, URL: u, Children: parseSpans(l, true)})
 				i += n
 				continue
 			}
-		case c == 'h' && links && (i == 0 || !wordByte(s[i-1])) && (strings.HasPrefix(s[i:], "https://") || strings.HasPrefix(s[i:], "http://")):
+		case c == 'h' && !label && (i == 0 || !wordByte(s[i-1])) && (strings.HasPrefix(s[i:], "https://") || strings.HasPrefix(s[i:], "http://")):
 			if n := autolink(s[i:]); n > 0 {
-				// The URL as written (its scheme checked): a bare link
-				// shows and goes to the same text, which Write may have
-				// escaped ("a\\_b").
-				u := unescape(s[i : i+n])
-				if _, ok := SafeURL(u); ok {
+				if _, ok := SafeURL(s[i : i+n]); ok {
+					// The URL as written (its scheme checked): a bare link
+					// shows and goes to the same text.
 					text()
-					out = append(out, Inline{Kind: Link, URL: u, Children: []Inline{{Kind: Text, Text: u}}})
+					out = append(out, Inline{Kind: Link, URL: s[i : i+n], Children: []Inline{{Kind: Text, Text: s[i : i+n]}}})
 					i += n
 					continue
 				}
@@ -227,8 +215,12 @@ func spans(s string, links bool) []Inline {
 // found is where a closing delimiter was looked for, and found (-1: none).
 type found struct{ from, at int }
 
-// escapable are the characters a backslash keeps as they are.
-const escapable = "\\`*_~[]()#+-.!>|"
+// escapable are the characters a backslash keeps as they are; so is
+// bullet, a list's mark.
+const escapable = "\\`*_~[]()#+-.!>|:"
+
+// bullet marks a list item as "- " and "* " do.
+const bullet = "•"
 
 func wordByte(b byte) bool {
 	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b >= 0x80
@@ -236,8 +228,7 @@ func wordByte(b byte) bool {
 
 // closing is the first place after from where delim can close a span
 // whose content starts at from: the content is not empty and does not end
-// with a space; a delimiter a backslash escapes closes nothing, but the
-// one right after it may ("a\\***": "a*" in bold).
+// with a space, and the delimiter is not escaped; -1 for none.
 func closing(s string, from int, delim string) int {
 	for j := from; j < len(s); {
 		k := strings.Index(s[j:], delim)
@@ -245,56 +236,63 @@ func closing(s string, from int, delim string) int {
 			return -1
 		}
 		k += j
-		if escaped(s, from, k) {
-			j = k + 1
-			continue
-		}
-		if k > from && s[k-1] != ' ' {
+		if k > from && s[k-1] != ' ' && !escaped(s, k) {
 			return k
 		}
-		j = k + len(delim)
+		j = k + 1 // "\\***": the delimiter may start at the next character
 	}
 	return -1
 }
 
-// escaped reports whether the character at k is escaped: an odd number of
-// backslashes, from from on, stand before it.
-func escaped(s string, from, k int) bool {
+// escaped reports whether s[k] follows an odd number of backslashes: the
+// last one escapes it.
+func escaped(s string, k int) bool {
 	n := 0
-	for k-n-1 >= from && s[k-n-1] == '\\' {
+	for k-n > 0 && s[k-n-1] == '\\' {
 		n++
 	}
 	return n%2 == 1
 }
 
-// unescape drops the backslash of every escape in s.
-func unescape(s string) string {
-	if !strings.Contains(s, "\\") {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+1 < len(s) && strings.IndexByte(escapable, s[i+1]) >= 0 {
-			i++
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}
-
 // link reads "[label](url)" at the start of s: its label, its URL (safe,
-// see SafeURL) and its length.
+// see SafeURL) and its length. The label ends at the first bracket not
+// escaped; the URL at the parenthesis that closes it, so that a URL may
+// hold balanced parentheses (Foo_(bar)).
 func link(s string) (label, u string, n int, ok bool) {
-	end := strings.Index(s, "](")
-	if end <= 1 || strings.ContainsAny(s[1:end], "[]\n") {
+	end := -1
+scan:
+	for i := 1; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '[', '\n':
+			return "", "", 0, false
+		case ']':
+			end = i
+			break scan
+		}
+	}
+	if end <= 1 || !strings.HasPrefix(s[end:], "](") {
 		return "", "", 0, false
 	}
-	close := strings.IndexByte(s[end+2:], ')')
-	if close <= 0 {
+	rest := s[end+2:]
+	close, open := -1, 0 // open: the parentheses opened before close
+	for from := 0; ; from = close + 1 {
+		k := strings.IndexByte(rest[from:], ')')
+		if k < 0 {
+			return "", "", 0, false
+		}
+		close = from + k
+		if open += strings.Count(rest[from:close], "("); open == 0 {
+			break
+		}
+		open--
+	}
+	if close == 0 {
 		return "", "", 0, false
 	}
-	raw := s[end+2 : end+2+close]
-	if strings.ContainsAny(raw, " \t") {
+	raw := rest[:close]
+	if strings.ContainsAny(raw, " \t\n") {
 		return "", "", 0, false
 	}
 	u, ok = SafeURL(raw)
@@ -308,22 +306,36 @@ func link(s string) (label, u string, n int, ok bool) {
 // or a character no URL ends with, less trailing punctuation.
 func autolink(s string) int {
 	n := strings.IndexFunc(s, func(r rune) bool {
-		return r == ' ' || r == '\t' || r == '<' || r == '>' || r == '"' || r == '`'
+		// A backslash escapes what follows the link: no URL holds one.
+		return r == ' ' || r == '\t' || r == '<' || r == '>' || r == '"' || r == '`' || r == '\\'
 	})
 	if n < 0 {
 		n = len(s)
 	}
-	for n > 0 && strings.IndexByte(".,;:!?'*_~\\", s[n-1]) >= 0 {
+	for n > 0 && strings.IndexByte(".,;:!?'*_~", s[n-1]) >= 0 {
 		n--
 	}
 	if n > 0 && s[n-1] == ')' && strings.Count(s[:n], "(") < strings.Count(s[:n], ")") {
-		n--
-	}
-	for n > 0 && s[n-1] == '\\' { // the escape of what follows, not the URL's
 		n--
 	}
 	if n <= len("https://") {
 		return 0
 	}
 	return n
+}
+
+// fenceLang is the language a code fence's opening line names ("```go"),
+// "" for none or for anything that is no plain language name.
+func fenceLang(line string) string {
+	words := strings.Fields(strings.TrimPrefix(line, "```"))
+	if len(words) == 0 || len(words[0]) > 20 {
+		return ""
+	}
+	lang := words[0] // "c++ (ISO)" names c++
+	for _, r := range lang {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("+-#._", r)) {
+			return ""
+		}
+	}
+	return lang
 }

@@ -28,23 +28,46 @@ func Plain(doc Doc) string {
 // Markdown renders doc back as this package's Markdown, with text kept by
 // escape from the target's own markup (Discord's, say).
 func Markdown(doc Doc, escape func(string) string) string {
-	return render(doc, style{
+	return render(doc, markdown(escape, "*"))
+}
+
+// markdown is the style of this package's Markdown, escape keeping text
+// as it is and italic delimiting italic.
+func markdown(escape func(string) string, italic string) style {
+	return style{
 		text: escape,
 		span: func(k InlineKind, inner string) string {
-			d := map[InlineKind]string{Bold: "**", Italic: "*", Strike: "~~"}[k]
+			d := map[InlineKind]string{Bold: "**", Italic: italic, Strike: "~~"}[k]
 			return d + inner + d
 		},
 		code: func(s string) string { return "`" + strings.ReplaceAll(s, "`", "'") + "`" },
-		link: func(u, inner string) string {
-			// What would end the URL early is percent-encoded: the same link.
-			return "[" + inner + "](" + strings.NewReplacer("(", "%28", ")", "%29", " ", "%20").Replace(u) + ")"
-		},
+		link: func(u, inner string) string { return "[" + inner + "](" + linkURL(u) + ")" },
 		block: func(s, lang string) string {
-			return "```" + fenceLang("```"+lang) + "\n" + strings.ReplaceAll(s, "```", "'''") + "\n```"
+			return "```" + lang + "\n" + strings.ReplaceAll(s, "```", "'''") + "\n```"
 		},
 		quote:  "> ",
 		bullet: "- ",
-	})
+	}
+}
+
+// linkURL is u as a Markdown link's target: its parentheses encoded when
+// they do not balance, as a link's target ends at the parenthesis that
+// closes it.
+func linkURL(u string) string {
+	open := 0
+	for _, c := range u {
+		if c == '(' {
+			open++
+		} else if c == ')' {
+			if open--; open < 0 {
+				break
+			}
+		}
+	}
+	if open == 0 {
+		return u
+	}
+	return strings.NewReplacer("(", "%28", ")", "%29").Replace(u)
 }
 
 // Slack renders doc as Slack's mrkdwn, escaping &, < and > as Slack asks.
@@ -73,6 +96,7 @@ type style struct {
 	span   func(k InlineKind, inner string) string
 	code   func(string) string
 	link   func(u, inner string) string
+	label  func(string) string            // text in a link's label, when not text
 	block  func(text, lang string) string // a code block
 	quote  string                         // what starts each line of a quote
 	bullet string
@@ -87,7 +111,7 @@ func render(doc Doc, st style) string {
 		case Quote:
 			parts = append(parts, st.quote+inlines(b.Inlines, st, st.quote))
 		case CodeBlock:
-			parts = append(parts, st.block(b.Text, b.Lang))
+			parts = append(parts, st.block(b.Text, fenceLang("```"+b.Lang)))
 		case List:
 			var lines []string
 			for i, it := range b.Items {
@@ -114,7 +138,11 @@ func inlines(xs []Inline, st style, breakPrefix string) string {
 		case Code:
 			b.WriteString(st.code(x.Text))
 		case Link:
-			b.WriteString(st.link(x.URL, inlines(x.Children, st, breakPrefix)))
+			in := st
+			if st.label != nil {
+				in.text = st.label
+			}
+			b.WriteString(st.link(x.URL, inlines(x.Children, in, breakPrefix)))
 		default:
 			b.WriteString(st.span(x.Kind, inlines(x.Children, st, breakPrefix)))
 		}
@@ -210,29 +238,53 @@ func (t *tgWriter) inlines(xs []Inline) {
 }
 
 // Write renders doc as this package's Markdown, escaping text so that
-// Parse(Write(doc)) reads doc back: how an adapter turns what a platform
-// sent (Slack's mrkdwn, Telegram's entities) into the text relaydesk
-// stores.
-func Write(doc Doc) string { return Markdown(doc, EscapeText) }
+// Parse(Write(doc)) reads back Tidy(doc): how an adapter turns what a
+// platform sent (Slack's mrkdwn and rich text, Discord's Markdown,
+// Telegram's entities) into the text relaydesk stores. Italic is written
+// _so_, which reads back unambiguously next to bold (**_both_**).
+func Write(doc Doc) string {
+	st := markdown(EscapeText, "_")
+	st.label = func(s string) string { return escapeText(s, false) } // a label holds no link
+	return render(Tidy(doc), st)
+}
 
 // EscapeText keeps s from being read as markup: a backslash before each
 // character that could open or close a span or a link, and before what
-// would start a quote or a list at the start of a line, after any
-// indentation.
-func EscapeText(s string) string {
+// would start a quote or a list at the start of a line (after spaces).
+// A bare http(s) link stays as written: it reads back as a link to
+// itself, which an escape inside it would break; what only starts like
+// one gets "http\:", lest a part of it read as a link.
+func EscapeText(s string) string { return escapeText(s, true) }
+
+// escapeText is EscapeText; links says whether bare links stay as
+// written.
+func escapeText(s string, links bool) string {
 	var b strings.Builder
 	lineStart := true
 	for i := 0; i < len(s); i++ {
 		c := s[i]
+		if c == 'h' && links && (i == 0 || !wordByte(s[i-1])) && (strings.HasPrefix(s[i:], "https://") || strings.HasPrefix(s[i:], "http://")) {
+			if n := autolink(s[i:]); n > 0 {
+				if _, ok := SafeURL(s[i : i+n]); ok {
+					b.WriteString(s[i : i+n])
+					i += n - 1
+					lineStart = false
+					continue
+				}
+			}
+			// No link here: escaped, a part of it would read as one.
+			scheme, _, _ := strings.Cut(s[i:], ":")
+			b.WriteString(scheme + `\:`)
+			i += len(scheme)
+			lineStart = false
+			continue
+		}
 		switch {
-		case lineStart && (c == ' ' || c == '\t'):
-			b.WriteByte(c)
-			continue // "  - x" is a list item too
 		case strings.IndexByte("\\`*_~[]", c) >= 0:
 			b.WriteByte('\\')
 		case lineStart && (c == '>' || c == '-' || c == '+'):
 			b.WriteByte('\\')
-		case lineStart && strings.HasPrefix(s[i:], "• "):
+		case lineStart && strings.HasPrefix(s[i:], bullet):
 			b.WriteByte('\\')
 		case lineStart && c >= '0' && c <= '9':
 			// "1. " at a line's start would be a list item.
@@ -249,7 +301,7 @@ func EscapeText(s string) string {
 			}
 		}
 		b.WriteByte(c)
-		lineStart = c == '\n'
+		lineStart = c == '\n' || lineStart && c == ' '
 	}
 	return b.String()
 }

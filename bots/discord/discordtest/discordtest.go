@@ -1,7 +1,8 @@
 // Package discordtest is a fake Discord for tests, over real HTTP on
 // loopback: a REST API (under /api/v9, as discordgo calls it) that records
 // every call, gives every created message a unique snowflake, starts
-// threads from messages, accepts multipart uploads (payload_json and
+// threads from messages, answers lookups of the members, users, channels
+// and roles a test adds (AddMember, AddUser, AddChannel, AddRole), accepts multipart uploads (payload_json and
 // files[n]), serves attachments for download and answers 429 with a JSON
 // retry_after or any other status on demand; and a gateway WebSocket on
 // the same server, whose URL GET /api/v9/gateway returns, that plays
@@ -35,9 +36,11 @@ import (
 
 // Call is one REST call the fake received.
 type Call struct {
-	Route   string         // createMessage, editMessage, startThread, history, callback, commands, dm, gateway
-	Channel string         // the path's channel ID
-	Message string         // the path's message ID (edits, threads)
+	// Route is createMessage, editMessage, startThread, history, callback,
+	// commands, dm, gateway, or a lookup: member, user, channel, roles.
+	Route   string
+	Channel string         // the path's channel ID; a guild's for member and roles
+	Message string         // the path's message ID (edits, threads); a user's for member and user
 	ID      string         // the ID the fake gave a created message or thread
 	Body    map[string]any // the JSON body (or payload_json) when it is an object
 	Raw     []byte         // the JSON body (or payload_json) as sent
@@ -91,7 +94,8 @@ type Server struct {
 	messages map[string][]map[string]any
 	files    map[string][]byte // attachment path -> bytes
 
-	gw gatewayState
+	gw  gatewayState
+	dir directory // see directory.go
 
 	// App is the bot's application, as GET /oauth2/applications/@me shows
 	// it; set it before the first call.
@@ -226,6 +230,14 @@ func route(method, path string) (name, channel, message string) {
 		return "dm", "", ""
 	case method == "GET" && len(p) == 2 && p[0] == "users" && p[1] == "@me":
 		return "me", "", ""
+	case method == "GET" && len(p) == 2 && p[0] == "users":
+		return "user", "", p[1]
+	case method == "GET" && len(p) == 2 && p[0] == "channels":
+		return "channel", p[1], ""
+	case method == "GET" && len(p) == 4 && p[0] == "guilds" && p[2] == "members":
+		return "member", p[1], p[3]
+	case method == "GET" && len(p) == 3 && p[0] == "guilds" && p[2] == "roles":
+		return "roles", p[1], ""
 	case method == "GET" && len(p) == 3 && p[0] == "oauth2" && p[1] == "applications" && p[2] == "@me":
 		return "application", "", ""
 	}
@@ -340,6 +352,11 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	case threadExists:
 		w.WriteHeader(http.StatusBadRequest)
 		io.WriteString(w, `{"message":"A thread has already been created for this message","code":160004}`)
+		return
+	}
+	if status, out, ok := s.directoryAnswer(name, channel, message); ok {
+		w.WriteHeader(status)
+		json.NewEncoder(w).Encode(out)
 		return
 	}
 	var out any = map[string]any{}

@@ -30,7 +30,7 @@ func tier(method string) int {
 		"conversations.history", "conversations.replies", // Tier 3 for internal apps; 1/min only for commercially distributed non-Marketplace apps
 		"conversations.info", "conversations.open", "conversations.join":
 		return 50
-	case "chat.postEphemeral", "files.getUploadURLExternal", "files.completeUploadExternal": // Tier 4
+	case "chat.postEphemeral", "files.getUploadURLExternal", "files.completeUploadExternal", "users.info": // Tier 4
 		return 100
 	case "auth.test": // special: "hundreds of requests per minute"; held to Tier 4's floor
 		return 100

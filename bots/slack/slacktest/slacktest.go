@@ -1,7 +1,9 @@
 // Package slacktest is a fake Slack for tests, over real HTTP on loopback:
 // a Web API server that records every call (chat.postMessage, chat.update,
 // chat.postEphemeral, conversations.*, files.*), gives every posted message
-// a unique ts, and answers 429 with Retry-After or 500 on demand; a Socket
+// a unique ts, answers users.info and conversations.info for the users
+// and channels a test adds (AddUser, AddChannel), and answers 429 with
+// Retry-After or 500 on demand; a Socket
 // Mode endpoint on the same server (apps.connections.open and its
 // WebSocket: hello, pings, envelopes pushed by the test, the client's
 // acknowledgements recorded, disconnect on demand); and requests signed
@@ -72,6 +74,7 @@ type Server struct {
 
 	sock  socketState                 // Socket Mode, see socket.go
 	files fileState                   // uploads and downloads, see files.go
+	dir   directory                   // users and channels, see directory.go
 	msgs  map[string][]map[string]any // posted messages by channel, newest last
 
 	// Scopes are the bot token's scopes, sent as X-OAuth-Scopes with every
@@ -88,7 +91,7 @@ type Server struct {
 func New(tb testing.TB, token string) *Server {
 	s := &Server{token: token, fail: map[string][]Failure{}, msgs: map[string][]map[string]any{}, now: time.Now,
 		Scopes: []string{"chat:write", "chat:write.public", "commands", "channels:history", "groups:history",
-			"files:read", "files:write", "im:write", "users:read"}}
+			"files:read", "files:write", "im:write", "users:read", "channels:read"}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/", s.serve)
 	mux.HandleFunc("GET "+socketPath, s.serveSocket)
@@ -266,8 +269,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case "auth.test":
 		out["team_id"], out["user_id"], out["bot_id"] = "T0TEST", "UBOT", "BBOT"
 		out["team"], out["user"] = "Test Workspace", "relaydesk"
-	case "conversations.info", "conversations.join":
+	case "conversations.join":
 		out["channel"] = map[string]any{"id": fields["channel"], "is_member": true}
+	case "users.info", "conversations.info":
+		out = s.directoryAnswer(method, fields)
 	}
 	json.NewEncoder(w).Encode(out)
 }

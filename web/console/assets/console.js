@@ -2,6 +2,7 @@
 // kept current by the live feed (WebSocket, or long polling where sockets
 // do not get through).
 import { api, ApiError, csrf, el, fmtBytes, fmtTime, toast, wireAvailability, wireCopyButtons } from './common.js';
+import { messageContent } from './richtext.js';
 
 const $ = (id) => document.getElementById(id);
 const body = document.body;
@@ -275,7 +276,7 @@ function renderLine(l) {
     li.append(el('div', { class: 'body' }, el('span', { class: 'file-tag' }, 'File'), ' ', link, ` (${fmtBytes(f.size)})`));
     if (f.image) li.append(el('img', { class: 'preview', src: f.url, alt: f.name, loading: 'lazy' }));
   } else {
-    li.append(el('div', { class: 'body' }, l.body));
+    li.append(el('div', { class: 'body' }, messageContent(l.doc, l.body)));
   }
   return li;
 }

@@ -6,6 +6,11 @@
 // localStorage under the company's slug, so a reload or another tab resumes
 // the same request, and it is only ever sent in an Authorization header or
 // in the WebSocket's first frame, never in a URL.
+//
+// A message's text is shown from its Doc (see richtext.js): this page never
+// parses HTML or Markdown, and never sets innerHTML.
+
+import { messageContent } from './richtext.js';
 
 const $ = (id) => document.getElementById(id);
 const app = $('app');
@@ -292,7 +297,7 @@ function renderMessage(m) {
   const bubble = document.createElement('div');
   bubble.className = 'msg-bubble';
   if (m.file) bubble.append(fileLink(m.file));
-  else bubble.textContent = m.body;
+  else bubble.append(messageContent(m.doc, m.body));
   const time = document.createElement('time');
   time.className = 'msg-time';
   time.dateTime = m.created_at;
@@ -451,7 +456,7 @@ function handleEvent(ev) {
   if (ev.type === 'chat.message' || ev.type === 'chat.file') {
     renderMessage({
       id: ev.message_id, rseq: ev.rseq, author_kind: ev.actor_kind, author_name: ev.actor_name,
-      mine: ev.mine, direct: ev.direct, body: ev.body, file: ev.file, created_at: ev.created_at,
+      mine: ev.mine, direct: ev.direct, body: ev.body, doc: ev.doc, file: ev.file, created_at: ev.created_at,
     });
   } else {
     renderNotice(ev);

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"path"
 	"time"
+
+	"github.com/relaydesk/relaydesk/web/richtext"
 )
 
 // asset is one embedded file, with the ETag browsers revalidate it by.
@@ -28,20 +30,26 @@ func loadAssets() map[string]asset {
 		if err != nil {
 			return err
 		}
-		sum := sha256.Sum256(b)
-		ctype := mime.TypeByExtension(path.Ext(p))
-		switch path.Ext(p) {
-		case ".js":
-			ctype = "text/javascript; charset=utf-8"
-		case ".css":
-			ctype = "text/css; charset=utf-8"
-		case ".svg":
-			ctype = "image/svg+xml"
-		}
-		out[p[len("assets/"):]] = asset{body: b, ctype: ctype, etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
+		out[p[len("assets/"):]] = newAsset(p, b)
 		return nil
 	})
+	// The widget serves the same renderer of message text.
+	out["richtext.js"] = newAsset("richtext.js", richtext.Script)
 	return out
+}
+
+func newAsset(name string, b []byte) asset {
+	sum := sha256.Sum256(b)
+	ctype := mime.TypeByExtension(path.Ext(name))
+	switch path.Ext(name) {
+	case ".js":
+		ctype = "text/javascript; charset=utf-8"
+	case ".css":
+		ctype = "text/css; charset=utf-8"
+	case ".svg":
+		ctype = "image/svg+xml"
+	}
+	return asset{body: b, ctype: ctype, etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
 }
 
 // assetURL is where a page links an asset; the version changes with the

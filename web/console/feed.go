@@ -10,6 +10,7 @@ import (
 
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/hub"
+	"github.com/relaydesk/relaydesk/core/markup"
 	"github.com/relaydesk/relaydesk/web/jsonapi"
 	"github.com/relaydesk/relaydesk/web/live"
 )
@@ -26,6 +27,8 @@ type eventJSON struct {
 	Audience  core.Audience  `json:"audience"`
 	Data      core.EventData `json:"data"`
 	CreatedAt time.Time      `json:"created_at"`
+	// Doc is the body of a message or note parsed (core/markup).
+	Doc markup.Doc `json:"doc,omitempty"`
 }
 
 // feedBatch is how many events one frame carries at most.
@@ -93,9 +96,13 @@ func (h *Handler) fetcher(v *visitor, follow live.Follow) live.Fetch {
 		}
 		items := make([]any, 0, len(page.Events))
 		for _, e := range page.Events {
-			items = append(items, eventJSON{Pos: e.Pos.String(), RequestID: e.RequestID, CompanyID: e.CompanyID,
+			ej := eventJSON{Pos: e.Pos.String(), RequestID: e.RequestID, CompanyID: e.CompanyID,
 				RSeq: e.RSeq, Type: e.Type, ActorKind: e.Actor.Kind, ActorID: e.Actor.ID, Audience: e.Audience,
-				Data: e.Data, CreatedAt: e.CreatedAt})
+				Data: e.Data, CreatedAt: e.CreatedAt}
+			if e.Type == core.EventMessage || e.Type == core.EventNote {
+				ej.Doc = markup.Parse(e.Data.Body)
+			}
+			items = append(items, ej)
 		}
 		// A page that was held back is looked at again at once: what waits
 		// has woken the feed already, and will not wake it again.

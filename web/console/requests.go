@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/relaydesk/relaydesk/core"
+	"github.com/relaydesk/relaydesk/core/markup"
 	"github.com/relaydesk/relaydesk/web/jsonapi"
 	"github.com/relaydesk/relaydesk/web/slowbody"
 )
@@ -162,12 +163,17 @@ type messageJSON struct {
 	Body string    `json:"body"`
 	File *fileJSON `json:"file,omitempty"`
 	At   time.Time `json:"at"`
+	// Doc is Body parsed (core/markup); a file has none.
+	Doc markup.Doc `json:"doc,omitempty"`
 }
 
 func toMessageJSON(m core.Message) messageJSON {
 	out := messageJSON{ID: m.ID, RSeq: m.RSeq, Note: m.Audience == core.AudienceTechnicians, Body: m.Body, At: m.CreatedAt}
 	if m.Audience != core.AudienceAll && m.Audience != core.AudienceTechnicians {
 		out.To = string(m.Audience)
+	}
+	if m.FileID == "" {
+		out.Doc = markup.Parse(m.Body)
 	}
 	return out
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/relaydesk/relaydesk/core"
+	"github.com/relaydesk/relaydesk/core/markup"
 )
 
 // requestJSON is a request as the lists show it.
@@ -105,6 +106,9 @@ type lineJSON struct {
 	// Deliveries is where a message the customers see stands towards each
 	// platform showing the request.
 	Deliveries []deliveryJSON `json:"deliveries,omitempty"`
+	// Doc is Body parsed (core/markup), for the page to build its DOM
+	// from: messages and notes have one, files and notices none.
+	Doc markup.Doc `json:"doc,omitempty"`
 }
 
 // deliveryJSON is one message's delivery state towards one platform.
@@ -184,6 +188,8 @@ func (h *Handler) detail(ctx context.Context, v *visitor, id string) (detailJSON
 			l.Kind = "file"
 			l.File = &fileJSON{ID: f.ID, Name: f.Name, ContentType: f.ContentType, Size: f.Size,
 				URL: "/console/api/files/" + f.ID, Image: isImage(f.ContentType)}
+		} else {
+			l.Doc = markup.Parse(m.Body)
 		}
 		d.Timeline = append(d.Timeline, l)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/relaydesk/relaydesk/core"
+	"github.com/relaydesk/relaydesk/web/richtext"
 )
 
 //go:embed assets
@@ -50,13 +51,14 @@ func newSite(origin string) *site {
 		if err != nil {
 			return err
 		}
-		sum := sha256.Sum256(b)
-		s.assets[path.Base(p)] = asset{body: b, ctype: contentType(p), etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
+		s.assets[path.Base(p)] = newAsset(p, b)
 		return nil
 	})
 	if err != nil {
 		panic(err) // the files are compiled in: this cannot happen at run time
 	}
+	// The console serves the same renderer of message text.
+	s.assets["richtext.js"] = newAsset("richtext.js", richtext.Script)
 	connect := "'self'"
 	if ws := wsOrigin(origin); ws != "" {
 		connect += " " + ws
@@ -79,6 +81,11 @@ func wsOrigin(origin string) string {
 		return "ws://" + strings.TrimPrefix(origin, "http://")
 	}
 	return ""
+}
+
+func newAsset(name string, b []byte) asset {
+	sum := sha256.Sum256(b)
+	return asset{body: b, ctype: contentType(name), etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
 }
 
 func contentType(name string) string {

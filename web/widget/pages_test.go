@@ -17,6 +17,10 @@ var externalRef = regexp.MustCompile(`(?i)\b(https?|wss?)://|//[a-z0-9-]+(\.[a-z
 // inline scripts, style elements and attributes, event handler attributes.
 var inlineCode = regexp.MustCompile(`(?i)<script(?:\s[^>]*)?>\s*[^<\s]|<style|\sstyle=|\son[a-z]+=|javascript:`)
 
+// htmlSink finds what hands a string to the browser's HTML parser: the
+// pages build their DOM with createElement and text nodes only.
+var htmlSink = regexp.MustCompile(`\.(inner|outer)HTML\s*\+?=|insertAdjacentHTML|document\.write|DOMParser|createContextualFragment|srcdoc`)
+
 // TestPages checks every page and file the widget serves: status, type,
 // security headers, no inline code, no external references.
 func TestPages(t *testing.T) {
@@ -40,7 +44,9 @@ func TestPages(t *testing.T) {
 				`<label for="email"`, `<script type="module" src="../widget/assets/chat.js?v=`, `href="../widget/assets/chat.css?v=`}},
 			{"join page with an unknown invitation", "/widget/join?code=nope", 404, "text/html; charset=utf-8", false, []string{"not valid"}},
 			{"support portal", "/c/acme", 200, "text/html; charset=utf-8", false, []string{`data-mode="portal"`, `data-slug="acme"`, `id="messages"`}},
-			{"chat module", "/widget/assets/chat.js", 200, "text/javascript; charset=utf-8", false, []string{"WebSocket", "XMLHttpRequest", "localStorage", "Authorization"}},
+			{"chat module", "/widget/assets/chat.js", 200, "text/javascript; charset=utf-8", false, []string{"WebSocket", "XMLHttpRequest", "localStorage", "Authorization",
+				"from './richtext.js'"}},
+			{"message text module", "/widget/assets/richtext.js", 200, "text/javascript; charset=utf-8", false, []string{"createElement", "noopener noreferrer nofollow"}},
 			{"chat styles", "/widget/assets/chat.css", 200, "text/css; charset=utf-8", false, []string{"prefers-color-scheme", ":focus-visible"}},
 			{"widget with an unknown key", "/widget/frame?key=pk_nope", 404, "text/html; charset=utf-8", true, []string{"key is unknown"}},
 			{"widget without a key", "/widget/frame", 404, "text/html; charset=utf-8", true, nil},
@@ -77,6 +83,9 @@ func TestPages(t *testing.T) {
 				}
 				if m := externalRef.FindString(res.text()); m != "" {
 					t.Errorf("refers to another host: %q", m)
+				}
+				if m := htmlSink.FindString(res.text()); m != "" {
+					t.Errorf("hands text to the HTML parser: %q", m)
 				}
 				if strings.HasPrefix(tc.ctype, "text/html") {
 					if m := inlineCode.FindString(res.text()); m != "" {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/relaydesk/relaydesk/core"
+	"github.com/relaydesk/relaydesk/core/markup"
 )
 
 // The JSON shapes of the widget API, documented in docs/widget-api.md.
@@ -28,6 +29,9 @@ type fileView struct {
 	Name        string `json:"name"`
 	Size        int64  `json:"size"`
 	ContentType string `json:"content_type"`
+	// Image is set for a file the page may show as a picture: the
+	// download serves it inline.
+	Image bool `json:"image,omitempty"`
 }
 
 type messageView struct {
@@ -40,6 +44,9 @@ type messageView struct {
 	Body       string         `json:"body"`
 	File       *fileView      `json:"file,omitempty"`
 	CreatedAt  time.Time      `json:"created_at"`
+	// Doc is Body parsed (core/markup), for the page to build its DOM
+	// from; a file message has none.
+	Doc markup.Doc `json:"doc,omitempty"`
 }
 
 type participantView struct {
@@ -82,6 +89,7 @@ type eventView struct {
 	Status    core.Status    `json:"status,omitempty"`
 	MessageID string         `json:"message_id,omitempty"`
 	Body      string         `json:"body,omitempty"`
+	Doc       markup.Doc     `json:"doc,omitempty"`
 	File      *fileView      `json:"file,omitempty"`
 	// TechnicianName is who was invited to the chat or handed the request.
 	TechnicianName string    `json:"technician_name,omitempty"`
@@ -103,7 +111,7 @@ func viewCompany(c core.Company, src core.Source) companyView {
 }
 
 func viewFile(f core.File) *fileView {
-	return &fileView{ID: f.ID, Name: f.Name, Size: f.Size, ContentType: f.ContentType}
+	return &fileView{ID: f.ID, Name: f.Name, Size: f.Size, ContentType: f.ContentType, Image: isImage(f)}
 }
 
 func viewMessage(m core.Message, f *core.File, viewer string) messageView {
@@ -112,6 +120,8 @@ func viewMessage(m core.Message, f *core.File, viewer string) messageView {
 		Mine: mine, Direct: string(m.Audience) == viewer, Body: m.Body, CreatedAt: m.CreatedAt}
 	if f != nil {
 		v.File = viewFile(*f)
+	} else {
+		v.Doc = markup.Parse(m.Body)
 	}
 	return v
 }
@@ -166,7 +176,9 @@ func viewEvent(ev core.Event, viewer string) eventView {
 		Number: ev.Data.Number, Status: ev.Data.Status, MessageID: ev.Data.MessageID, Body: ev.Data.Body,
 		TechnicianName: ev.Data.TechnicianName, CreatedAt: ev.CreatedAt}
 	if f := ev.Data.File; f != nil {
-		v.File = &fileView{ID: f.ID, Name: f.Name, Size: f.Size, ContentType: f.ContentType}
+		v.File = viewFile(core.File{ID: f.ID, Name: f.Name, Size: f.Size, ContentType: f.ContentType})
+	} else if ev.Type == core.EventMessage {
+		v.Doc = markup.Parse(v.Body)
 	}
 	return v
 }

@@ -2,6 +2,7 @@
 // kept current by the live feed (WebSocket, or long polling where sockets
 // do not get through).
 import { api, ApiError, csrf, el, fmtBytes, fmtTime, toast, wireAvailability, wireCopyButtons } from './common.js';
+import { messageContent } from './richtext.js';
 
 const $ = (id) => document.getElementById(id);
 const body = document.body;
@@ -226,6 +227,28 @@ function renderDetail(d) {
   renderComposer(d, first);
 }
 
+// following is whether the reader is at the end of the chat, so that a
+// picture that loads brings the end back into view. Only the reader
+// scrolling up clears it: the chat also scrolls when content above the
+// view changes size (the browser keeps what is in view where it is), and
+// those scroll events come a frame late, after pictures may have grown.
+let following = true;
+let lastTop = 0;
+const atEnd = (box) => box.scrollHeight - box.scrollTop - box.clientHeight < 40;
+
+function toEnd() {
+  const box = $('messages');
+  box.scrollTop = box.scrollHeight;
+  following = true;
+}
+
+$('messages').addEventListener('scroll', (e) => {
+  const box = e.target;
+  if (box.scrollTop < lastTop) following = atEnd(box);
+  else if (atEnd(box)) following = true;
+  lastTop = box.scrollTop;
+});
+
 // renderTimeline shows a request's timeline. For the request already shown
 // it appends only the new lines, so the live region announces just those;
 // of the lines shown, only their delivery marks change.
@@ -233,7 +256,7 @@ let shownRSeq = 0;
 let deliveryTimer = 0;
 function renderTimeline(lines, first) {
   const box = $('messages');
-  const atBottom = first || box.scrollHeight - box.scrollTop - box.clientHeight < 40;
+  const atBottom = first || following || atEnd(box);
   if (first) {
     box.replaceChildren(...lines.map(renderLine));
     if (!lines.length) box.append(el('li', { class: 'notice empty-chat' }, 'No messages yet.'));
@@ -254,7 +277,7 @@ function renderTimeline(lines, first) {
     const id = state.openId;
     deliveryTimer = setTimeout(() => { if (state.openId === id) openRequest(id, { quiet: true }); }, 2000);
   }
-  if (atBottom) box.scrollTop = box.scrollHeight;
+  if (atBottom) toEnd();
 }
 
 function renderLine(l) {
@@ -273,9 +296,9 @@ function renderLine(l) {
     const f = l.file;
     const link = el('a', { class: 'file-link', href: f.url, target: f.image ? '_blank' : null, rel: 'noopener', download: f.image ? null : f.name }, f.name);
     li.append(el('div', { class: 'body' }, el('span', { class: 'file-tag' }, 'File'), ' ', link, ` (${fmtBytes(f.size)})`));
-    if (f.image) li.append(el('img', { class: 'preview', src: f.url, alt: f.name, loading: 'lazy' }));
+    if (f.image) li.append(el('img', { class: 'preview', src: f.url, alt: f.name, loading: 'lazy', onload: () => { if (following) toEnd(); } }));
   } else {
-    li.append(el('div', { class: 'body' }, l.body));
+    li.append(el('div', { class: 'body' }, messageContent(l.doc, l.body)));
   }
   return li;
 }

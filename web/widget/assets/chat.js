@@ -6,6 +6,11 @@
 // localStorage under the company's slug, so a reload or another tab resumes
 // the same request, and it is only ever sent in an Authorization header or
 // in the WebSocket's first frame, never in a URL.
+//
+// A message's text is shown from its Doc (see richtext.js): this page never
+// parses HTML or Markdown, and never sets innerHTML.
+
+import { messageContent } from './richtext.js';
 
 const $ = (id) => document.getElementById(id);
 const app = $('app');
@@ -163,6 +168,8 @@ function showOpen() {
 function clearChat() {
   stopLive();
   el.messages.replaceChildren();
+  for (const u of objectURLs.splice(0)) URL.revokeObjectURL(u);
+  following = true;
   state.rendered.clear();
   state.lastRseq = 0;
   state.number = 0;
@@ -259,8 +266,25 @@ function nearEnd() {
   return m.scrollHeight - m.scrollTop - m.clientHeight < 80;
 }
 
+// following is whether the reader is at the end of the chat, so that a
+// picture that loads brings the end back into view. Only the reader
+// scrolling up clears it: the chat also scrolls when content above the
+// view changes size (the browser keeps what is in view where it is), and
+// those scroll events come a frame late, after pictures may have grown.
+let following = true;
+let lastTop = 0;
+
 function scrollToEnd(force) {
-  if (force || nearEnd()) el.messages.scrollTop = el.messages.scrollHeight;
+  if (!force && !nearEnd()) return;
+  el.messages.scrollTop = el.messages.scrollHeight;
+  following = true;
+}
+
+function scrolled() {
+  const top = el.messages.scrollTop;
+  if (top < lastTop) following = nearEnd();
+  else if (nearEnd()) following = true;
+  lastTop = top;
 }
 
 // insert places a line by rseq: streams and optimistic renders may arrive
@@ -291,8 +315,9 @@ function renderMessage(m) {
   author.textContent = m.mine ? 'You' : (m.author_name || (m.author_kind === 'technician' ? 'Technician' : 'Customer'));
   const bubble = document.createElement('div');
   bubble.className = 'msg-bubble';
-  if (m.file) bubble.append(fileLink(m.file));
-  else bubble.textContent = m.body;
+  if (m.file?.image) bubble.append(preview(m.file), fileLink(m.file));
+  else if (m.file) bubble.append(fileLink(m.file));
+  else bubble.append(messageContent(m.doc, m.body));
   const time = document.createElement('time');
   time.className = 'msg-time';
   time.dateTime = m.created_at;
@@ -341,27 +366,35 @@ function fileLink(f) {
   return wrap;
 }
 
-// download fetches the file with the token and hands the browser an object
-// URL: the token never appears in a URL, a history entry or a log.
+// fileURL fetches a file with the token and makes it an object URL: the
+// token never appears in a URL, a history entry or a log.
+const objectURLs = [];
+
+async function fileURL(f) {
+  let res;
+  try {
+    res = await fetch(api('files/' + encodeURIComponent(f.id)), { headers: authHeaders(), credentials: 'omit', cache: 'no-store' });
+  } catch {
+    throw new ApiError(0, 'The file could not be downloaded. Check your connection and try again.');
+  }
+  if (!res.ok) {
+    let msg = `The file could not be downloaded (${res.status}).`;
+    try { msg = (await res.json()).error.message || msg; } catch { /* keep the generic message */ }
+    throw new ApiError(res.status, msg);
+  }
+  const u = URL.createObjectURL(await res.blob());
+  objectURLs.push(u);
+  return u;
+}
+
+// download hands the browser the file as an object URL.
 async function download(e, a, f) {
   if (a.dataset.ready) return; // the object URL is in place: let the click through
   e.preventDefault();
   if (a.getAttribute('aria-busy') === 'true') return;
   a.setAttribute('aria-busy', 'true');
   try {
-    let res;
-    try {
-      res = await fetch(api('files/' + encodeURIComponent(f.id)), { headers: authHeaders(), credentials: 'omit', cache: 'no-store' });
-    } catch {
-      throw new ApiError(0, 'The file could not be downloaded. Check your connection and try again.');
-    }
-    if (!res.ok) {
-      let msg = `The file could not be downloaded (${res.status}).`;
-      try { msg = (await res.json()).error.message || msg; } catch { /* keep the generic message */ }
-      throw new ApiError(res.status, msg);
-    }
-    const blob = await res.blob();
-    a.href = URL.createObjectURL(blob);
+    a.href = await fileURL(f);
     a.download = f.name;
     a.dataset.ready = 'true';
     a.click();
@@ -369,6 +402,59 @@ async function download(e, a, f) {
     showError(err.message);
   } finally {
     a.removeAttribute('aria-busy');
+  }
+}
+
+// preview is an image file shown as a picture, which opens in full in a
+// new tab. The file needs the token, so the page fetches it itself once the
+// preview comes near the view (what loading="lazy" does for a plain URL,
+// and cannot for a picture that is not in the page yet).
+// A picture that cannot be fetched or shown leaves just the file's link.
+function preview(f) {
+  const a = document.createElement('a');
+  a.className = 'preview-link';
+  a.target = '_blank';
+  a.rel = 'noopener';
+  a.dataset.testid = 'preview';
+  a.setAttribute('aria-label', `Open ${f.name}`);
+  unseen.set(a, f);
+  if (previews) previews.observe(a);
+  else showPreview(a);
+  return a;
+}
+
+const unseen = new WeakMap(); // a preview not fetched yet -> its file
+
+const previews = 'IntersectionObserver' in window
+  ? new IntersectionObserver((entries) => {
+    for (const e of entries) {
+      if (!e.isIntersecting) continue;
+      previews.unobserve(e.target);
+      showPreview(e.target);
+    }
+  }, { root: el.messages, rootMargin: '300px' })
+  : null;
+
+async function showPreview(a) {
+  const f = unseen.get(a);
+  unseen.delete(a);
+  try {
+    const u = await fileURL(f);
+    const img = document.createElement('img');
+    img.className = 'preview';
+    img.alt = f.name;
+    // The picture replaces its placeholder once loaded, and the chat
+    // scrolls in the same step: no frame shows the end out of view.
+    img.addEventListener('load', () => {
+      const stick = following;
+      a.href = u;
+      a.append(img);
+      if (stick) scrollToEnd(true);
+    });
+    img.addEventListener('error', () => a.remove());
+    img.src = u;
+  } catch {
+    a.remove();
   }
 }
 
@@ -451,7 +537,7 @@ function handleEvent(ev) {
   if (ev.type === 'chat.message' || ev.type === 'chat.file') {
     renderMessage({
       id: ev.message_id, rseq: ev.rseq, author_kind: ev.actor_kind, author_name: ev.actor_name,
-      mine: ev.mine, direct: ev.direct, body: ev.body, file: ev.file, created_at: ev.created_at,
+      mine: ev.mine, direct: ev.direct, body: ev.body, doc: ev.doc, file: ev.file, created_at: ev.created_at,
     });
   } else {
     renderNotice(ev);
@@ -976,6 +1062,7 @@ function wire() {
     if (e.newValue) resume(e.newValue);
     else showOpen();
   });
+  el.messages.addEventListener('scroll', scrolled);
   // Back online: do not wait for the next backoff step.
   window.addEventListener('online', () => { if (state.token && !live.ws) connect(); });
 }

@@ -1,0 +1,152 @@
+// Package browsertest drives a headless Chromium in tests: one browser per
+// test, a tab per subtest, JavaScript dialogs recorded and dismissed (a
+// page that opens one was made to run code it should not have).
+package browsertest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"os/exec"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/cdproto/target"
+	"github.com/chromedp/chromedp"
+
+	"github.com/relaydesk/relaydesk/internal/testwait"
+)
+
+// Browser is one Chromium, shared by the tabs of a test and its subtests.
+type Browser struct{ ctx context.Context }
+
+// New starts Chromium for t, or skips t saying why it cannot (and fails it
+// when RELAYDESK_REQUIRE_BROWSER is set, as CI does). The browser closes
+// when t and its subtests are done.
+func New(t *testing.T) *Browser {
+	t.Helper()
+	exe := ""
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			exe = p
+			break
+		}
+	}
+	if exe == "" {
+		if os.Getenv("RELAYDESK_REQUIRE_BROWSER") != "" {
+			t.Fatal("Chromium is required (RELAYDESK_REQUIRE_BROWSER is set) but not installed: apt-get install chromium")
+		}
+		t.Skip("Chromium is not installed (apt-get install chromium); skipping the browser test")
+	}
+	// No user data directory is given: chromedp makes a profile of its own
+	// and removes it once Chromium has exited.
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.WindowSize(1280, 900))...)
+	t.Cleanup(cancelAlloc)
+	ctx, cancel := chromedp.NewContext(alloc)
+	t.Cleanup(cancel)
+	if err := chromedp.Run(ctx); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	return &Browser{ctx: ctx}
+}
+
+// Tab is one tab of the browser, for one test.
+type Tab struct {
+	Ctx context.Context
+	t   *testing.T
+
+	mu      sync.Mutex
+	dialogs []string
+}
+
+// Tab opens a tab for t, closed when t is done. Each tab has a window of
+// its own: a tab behind another is hidden, and a hidden page neither
+// renders nor loads what it loads lazily.
+func (b *Browser) Tab(t *testing.T) *Tab {
+	t.Helper()
+	c := chromedp.FromContext(b.ctx)
+	id, err := target.CreateTarget("about:blank").WithNewWindow(true).Do(cdp.WithExecutor(b.ctx, c.Browser))
+	if err != nil {
+		t.Fatalf("open a window: %v", err)
+	}
+	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithTargetID(id))
+	t.Cleanup(cancel)
+	ctx, cancelDeadline := context.WithTimeout(ctx, 3*time.Minute)
+	t.Cleanup(cancelDeadline)
+	tab := &Tab{Ctx: ctx, t: t}
+	chromedp.ListenTarget(ctx, func(ev any) {
+		if d, ok := ev.(*page.EventJavascriptDialogOpening); ok {
+			tab.mu.Lock()
+			tab.dialogs = append(tab.dialogs, string(d.Type)+": "+d.Message)
+			tab.mu.Unlock()
+			go page.HandleJavaScriptDialog(false).Do(cdp.WithExecutor(ctx, chromedp.FromContext(ctx).Target))
+		}
+	})
+	tab.Run("open a tab")
+	return tab
+}
+
+// Run runs actions, failing the test with what it was doing.
+func (tab *Tab) Run(what string, actions ...chromedp.Action) {
+	tab.t.Helper()
+	if err := chromedp.Run(tab.Ctx, actions...); err != nil {
+		tab.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// Eval evaluates a JavaScript expression (awaiting a promise) into out.
+func (tab *Tab) Eval(expr string, out any) error {
+	return chromedp.Run(tab.Ctx, chromedp.Evaluate(expr, out, func(p *runtime.EvaluateParams) *runtime.EvaluateParams {
+		return p.WithAwaitPromise(true)
+	}))
+}
+
+// WaitUntil polls a JavaScript expression until it is true.
+func (tab *Tab) WaitUntil(what, expr string) {
+	tab.t.Helper()
+	testwait.Until(tab.t, what, func() error {
+		var ok bool
+		err := tab.Eval(expr, &ok)
+		if err == nil && !ok {
+			err = fmt.Errorf("%s is false", expr)
+		}
+		return err
+	})
+}
+
+// Dialogs are the JavaScript dialogs (alert, confirm, prompt) the tab's
+// pages opened, as "type: message".
+func (tab *Tab) Dialogs() []string {
+	tab.mu.Lock()
+	defer tab.mu.Unlock()
+	return append([]string(nil), tab.dialogs...)
+}
+
+// PNG is a w×h picture, as a screenshot a customer would send: big enough
+// to change the height of a chat when its preview loads.
+func PNG(tb testing.TB, w, h int) []byte {
+	tb.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.Set(x, y, color.RGBA{R: byte(x), G: byte(y), B: 160, A: 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		tb.Fatal(err)
+	}
+	return b.Bytes()
+}

@@ -23,6 +23,13 @@
 // sends the customers of every request who came from Telegram what they may
 // see of its events, through the go-telegram/bot client.
 //
+// Edits are edits (docs/message-edits.md): the adapter records which
+// Telegram messages show which relaydesk message (core.Copy). A message
+// edited elsewhere is edited in the customer's chat (editMessageText), a
+// withdrawn one deleted, or after Telegram's 48 hours overwritten; a
+// customer's edited_message edits the message it was stored as, within
+// the engine's 15 minutes.
+//
 // Formatting goes both ways: a customer's text and entities are stored as
 // neutral Markdown (core/markup; FromEntities), and a message body is sent
 // as text and entities rendered from it, never with a parse_mode.
@@ -82,6 +89,15 @@ type Store interface {
 	// remembered.
 	CustomerChat(ctx context.Context, platform, customerID string) (string, error)
 	SetCustomerChat(ctx context.Context, platform, customerID, chat string) error
+
+	// The Telegram messages that show relaydesk messages (core.Copy): what
+	// the bot sent a customer, so that an edit or a withdrawal reaches it,
+	// and what a customer wrote (Origin), so that their edit finds its
+	// message.
+	SaveCopy(ctx context.Context, c core.Copy) error
+	Copies(ctx context.Context, messageID, destination string) ([]core.Copy, error)
+	CopyAt(ctx context.Context, destination, target, platformID string) (core.Copy, error)
+	DeleteCopy(ctx context.Context, c core.Copy) error
 }
 
 // Config is what an Adapter needs. APIURL, Logger, HTTPClient and
@@ -126,6 +142,9 @@ type Config struct {
 	PaceFactor float64
 	// Health is told how the link to Telegram is; nil for nobody.
 	Health *bots.Health
+	// Clock dates the copies of messages, by which a withdrawal knows
+	// whether Telegram still lets the bot delete them; time.Now when nil.
+	Clock core.Clock
 }
 
 // Adapter connects one Telegram bot to the engine.
@@ -180,6 +199,9 @@ func New(cfg Config) (*Adapter, error) {
 	}
 	if cfg.MinPollInterval <= 0 {
 		cfg.MinPollInterval = time.Second
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
 	}
 	a := &Adapter{cfg: cfg, eng: cfg.Engine, store: cfg.Store, log: cfg.Logger, http: cfg.HTTPClient,
 		apiURL: cfg.APIURL, botID: m[1], pacer: pace.New(maxPaceWait, cfg.Peers), pres: map[string]*presence{},

@@ -39,6 +39,9 @@ type telegramCustomer struct {
 func (c *telegramCustomer) push(fixture string, set map[string]any) {
 	c.h.t.Helper()
 	c.update++
+	if fixture == "text.json" {
+		set["message_id"] = c.update // each message its own, as on Telegram
+	}
 	c.h.say(fixture, c.update, set)
 }
 

@@ -73,11 +73,11 @@ func TestChat(t *testing.T) {
 		}
 
 		// A photo from the customer is stored and shown to technicians,
-		// its caption after it; an edit is relayed as a correction.
+		// its caption after it; an edit of her first message edits it.
 		photo := jpegBytes(t)
 		h.tg.AddFile("AgACAgIAAxkBAAIBsmXphoto-x", "photos/file_7.jpg", photo)
 		h.say("photo.json", 3, nil)
-		h.say("edited_message.json", 4, nil)
+		h.say("edited_message.json", 4, map[string]any{"message_id": 2})
 		v := must[core.RequestView](t)(e.ViewRequest(ctx, alice, r.ID))
 		var got *core.File
 		for _, f := range v.Files {
@@ -95,8 +95,8 @@ func TestChat(t *testing.T) {
 		if !bytes.Equal(stored, photo) {
 			t.Fatal("the stored photo differs from the one sent")
 		}
-		wantBodies := []string{"My printer prints everything twice.", "Hi Tess, Alice here.", "Could you send a photo of a page?",
-			"photo_18.jpg", "This is what it prints.", "(edited) My printer prints everything three times."}
+		wantBodies := []string{"My printer prints everything three times.", "Hi Tess, Alice here.", "Could you send a photo of a page?",
+			"photo_18.jpg", "This is what it prints."}
 		if b := h.bodies(r.ID); !slices.Equal(b, wantBodies) {
 			t.Fatalf("chat lines\n%q\nwant\n%q", b, wantBodies)
 		}

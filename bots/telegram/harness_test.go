@@ -43,6 +43,7 @@ type options struct {
 	webhook    string // the webhook secret: webhook mode
 	publicURL  string
 	minPoll    time.Duration // MinPollInterval
+	clock      core.Clock    // the adapter's Clock
 }
 
 func newHarness(t *testing.T, d *storetest.Desk, o options) *harness {
@@ -83,7 +84,7 @@ func (h *harness) adapter(o options) *telegram.Adapter {
 	}
 	a, err := telegram.New(telegram.Config{Token: token, APIURL: h.tg.URL, PublicURL: o.publicURL, WebhookSecret: o.webhook,
 		Company: o.company, Engine: h.d.Engine, Store: h.d.Store, State: h.d.Store, Leader: storetest.Leader{Store: h.d.Store}, PollTimeout: 10 * time.Second,
-		MinPollInterval: o.minPoll, PaceFactor: 100})
+		MinPollInterval: o.minPoll, PaceFactor: 100, Clock: o.clock})
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -125,8 +126,10 @@ func (h *harness) say(name string, id int64, set map[string]any) {
 	h.tg.WaitIdle(h.t)
 }
 
-// text is a text message from Tess.
-func (h *harness) text(id int64, text string) { h.say("text.json", id, map[string]any{"text": text}) }
+// text is a text message from Tess, its message_id its update's.
+func (h *harness) text(id int64, text string) {
+	h.say("text.json", id, map[string]any{"text": text, "message_id": id})
+}
 
 // waitSent waits for a successful sendMessage to Tess containing want,
 // sent after the one the previous waitSent found, and returns it.

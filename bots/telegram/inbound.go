@@ -20,10 +20,12 @@ func (a *Adapter) handle(ctx context.Context, u *models.Update) error {
 	if !ok {
 		return nil
 	}
-	switch in.Kind {
-	case KindCommand:
+	switch {
+	case in.Edited:
+		return a.edit(ctx, in)
+	case in.Kind == KindCommand:
 		return a.command(ctx, in)
-	case KindUnsupported:
+	case in.Kind == KindUnsupported:
 		return a.reply(ctx, in, "unsupported")
 	}
 	// An update processed before (then a crash, or a webhook retry) finds
@@ -36,8 +38,10 @@ func (a *Adapter) handle(ctx context.Context, u *models.Update) error {
 	if in.Kind == KindFile {
 		return a.file(ctx, in, opened)
 	}
-	if posted, err := a.applied(ctx, in, "msg"); posted || err != nil {
+	if posted, err := a.applied(ctx, in, "msg"); err != nil {
 		return err
+	} else if posted {
+		return a.originOf(ctx, in, "msg")
 	}
 	var conv *core.Conversation
 	if !opened {
@@ -46,8 +50,11 @@ func (a *Adapter) handle(ctx context.Context, u *models.Update) error {
 		}
 	}
 	if conv != nil && conv.Open() {
-		_, err := a.eng.PostMessage(ctx, core.CustomerActor(conv.Participant.ID), conv.Request.ID,
+		m, err := a.eng.PostMessage(ctx, core.CustomerActor(conv.Participant.ID), conv.Request.ID,
 			core.Post{Body: in.Text, Key: a.key(in, "msg")})
+		if err == nil {
+			return a.origin(ctx, in, m.ID, m.Version)
+		}
 		if core.ErrorCode(err) != core.CodeInvalidState {
 			return a.refused(ctx, in, "refused", err)
 		}
@@ -56,8 +63,11 @@ func (a *Adapter) handle(ctx context.Context, u *models.Update) error {
 			return err
 		}
 	}
-	_, err = a.open(ctx, in, conv, in.Text)
-	return err
+	o, err := a.open(ctx, in, conv, in.Text)
+	if o == nil || err != nil {
+		return err
+	}
+	return a.opening(ctx, in, o)
 }
 
 // applied reports whether the engine action part of this update was
@@ -206,13 +216,15 @@ func (a *Adapter) file(ctx context.Context, in Inbound, opened bool) error {
 }
 
 // caption posts a file's caption after the file into the request the file
-// went to, unless the caption opened that request.
+// went to, unless the caption opened that request (opened). The Telegram
+// message is recorded as the origin copy of its text, the caption, which
+// its edits change: the caption's message, or the request's first; a file
+// without a caption, of the file's message, which is not edited.
 func (a *Adapter) caption(ctx context.Context, in Inbound, opened bool) error {
-	if in.Text == "" || opened {
-		return nil
-	}
-	if done, err := a.applied(ctx, in, "caption"); done || err != nil {
+	if done, err := a.applied(ctx, in, "caption"); err != nil {
 		return err
+	} else if done {
+		return a.originOf(ctx, in, "caption")
 	}
 	m, err := a.store.Inbound(ctx, a.key(in, "file"))
 	if err != nil {
@@ -222,9 +234,18 @@ func (a *Adapter) caption(ctx context.Context, in Inbound, opened bool) error {
 	if err != nil {
 		return err
 	}
-	_, err = a.eng.PostMessage(ctx, core.Actor{Kind: msg.AuthorKind, ID: msg.AuthorID}, msg.RequestID,
+	switch {
+	case in.Text == "":
+		return a.origin(ctx, in, msg.ID, msg.Version)
+	case opened:
+		return a.openingOf(ctx, in, msg.RequestID)
+	}
+	posted, err := a.eng.PostMessage(ctx, core.Actor{Kind: msg.AuthorKind, ID: msg.AuthorID}, msg.RequestID,
 		core.Post{Body: in.Text, Key: a.key(in, "caption")})
-	return a.refused(ctx, in, "refused", err)
+	if err != nil {
+		return a.refused(ctx, in, "refused", err)
+	}
+	return a.origin(ctx, in, posted.ID, posted.Version)
 }
 
 // command answers /start, /new, /status, /leave, /help and unknown ones.

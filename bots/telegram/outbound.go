@@ -31,7 +31,7 @@ var shown = map[core.EventType]bool{
 	core.EventMessage: true, core.EventFile: true, core.EventJoined: true, core.EventInvited: true,
 	core.EventCustomerJoined: true, core.EventCustomerLeft: true, core.EventEnded: true, core.EventClosed: true,
 	core.EventTransferred: true, core.EventUnassigned: true, core.EventScreenShareAsked: true,
-	core.EventSystemInfoAsked: true,
+	core.EventSystemInfoAsked: true, core.EventEdited: true, core.EventWithdrawn: true,
 }
 
 // recipient is a customer of the request who is reached on Telegram.
@@ -90,6 +90,12 @@ func (a *Adapter) Deliver(ctx context.Context, d *dispatch.Delivery) error {
 		} else if !ok {
 			continue // not a Telegram customer
 		}
+		// An edit or a withdrawal reaches whatever the customer was sent
+		// of the message (its copies), even after they left.
+		if changes(ev.Type) {
+			to = append(to, recipient{p, chat})
+			continue
+		}
 		// The dispatcher may run behind: what happened in the request
 		// before the customer came, or after they left, is not theirs.
 		if in, err := a.present(ctx, ev, p.ID); err != nil {
@@ -103,6 +109,11 @@ func (a *Adapter) Deliver(ctx context.Context, d *dispatch.Delivery) error {
 	}
 	r, err := a.store.Request(ctx, ev.RequestID)
 	if err != nil {
+		return err
+	}
+	// A chat line is sent as it reads now: edited since, with its new
+	// text; withdrawn since, not at all (deliverTo skips it).
+	if ev, err = a.eng.Current(ctx, ev); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, sendTimeout)
@@ -166,10 +177,20 @@ func (a *Adapter) deliverTo(ctx context.Context, d *dispatch.Delivery, ev core.E
 	tag := fmt.Sprintf("%s/%d", ev.Pos, rc.chat)
 	switch ev.Type {
 	case core.EventMessage:
+		if ev.Data.Withdrawn {
+			return nil
+		}
 		// The body is neutral Markdown: it goes as text and entities.
-		return a.send(ctx, d, tag, rc.chat, cut(formatted(ev.Data.ActorName, markup.Parse(ev.Data.Body)), maxText), nil)
+		return a.send(ctx, d, tag, rc.chat, message(ev), nil, a.copyOf(ev, rc.chat))
 	case core.EventFile:
+		if ev.Data.Withdrawn || ev.Data.File == nil {
+			return nil
+		}
 		return a.sendFile(ctx, d, tag, ev, rc, lang)
+	case core.EventEdited:
+		return a.relayEdit(ctx, d, ev, rc.chat, lang)
+	case core.EventWithdrawn:
+		return a.withdraw(ctx, d, ev, rc.chat, lang)
 	case core.EventScreenShareAsked:
 		text, _ := bots.Notice(ev, lang)
 		return a.sendText(ctx, d, tag, rc.chat, text, a.shareButton(ctx, r, lang, &text))
@@ -218,33 +239,46 @@ func (a *Adapter) sendFile(ctx context.Context, d *dispatch.Delivery, tag string
 	upload := &models.InputFileUpload{Filename: f.Name, Data: rc2}
 	switch {
 	case f.Size > maxUpload:
-		return a.sendText(ctx, d, tag, rc.chat, texts.Text(lang, "fileTooBigToSend", who, f.Name, core.FormatBytes(f.Size)), nil)
+		text := texts.Text(lang, "fileTooBigToSend", who, f.Name, core.FormatBytes(f.Size))
+		return a.send(ctx, d, tag, rc.chat, cut(piece{text: text}, maxText), nil, a.copyOf(ev, rc.chat))
 	}
 	if err := a.pace(ctx, d, rc.chat); err != nil {
 		return err
 	}
+	var m *models.Message
 	switch {
 	case (f.ContentType == "image/jpeg" || f.ContentType == "image/png") && f.Size <= maxPhoto:
-		_, err = a.bot.SendPhoto(ctx, &bot.SendPhotoParams{ChatID: rc.chat, Photo: upload, Caption: caption.text, CaptionEntities: caption.ents})
+		m, err = a.bot.SendPhoto(ctx, &bot.SendPhotoParams{ChatID: rc.chat, Photo: upload, Caption: caption.text, CaptionEntities: caption.ents})
 	default:
-		_, err = a.bot.SendDocument(ctx, &bot.SendDocumentParams{ChatID: rc.chat, Document: upload, Caption: caption.text, CaptionEntities: caption.ents})
+		m, err = a.bot.SendDocument(ctx, &bot.SendDocumentParams{ChatID: rc.chat, Document: upload, Caption: caption.text, CaptionEntities: caption.ents})
 	}
-	if err == nil {
-		d.MarkSent(tag)
+	if err != nil {
+		return err
 	}
-	return err
+	d.MarkSent(tag)
+	a.keep(ctx, a.copyOf(ev, rc.chat), 0, m)
+	return nil
 }
 
 // sendText sends plain text (a notice, an answer) in as many messages as
 // Telegram's limit needs, kb on the last.
 func (a *Adapter) sendText(ctx context.Context, d *dispatch.Delivery, tag string, chat int64, text string, kb models.ReplyMarkup) error {
-	return a.send(ctx, d, tag, chat, cut(piece{text: text}, maxText), kb)
+	return a.send(ctx, d, tag, chat, cut(piece{text: text}, maxText), kb, nil)
+}
+
+// message is how a chat line reads in Telegram: its author's name, then
+// its body, neutral Markdown, as text and entities, in as many pieces as
+// Telegram's limit needs.
+func message(ev core.Event) []piece {
+	return cut(formatted(ev.Data.ActorName, markup.Parse(ev.Data.Body)), maxText)
 }
 
 // send sends pieces as messages, kb on the last. As part of a delivery d,
 // pieces sent before a failure are not sent again when the same event is
-// retried; d is nil for answers to what a customer just did.
-func (a *Adapter) send(ctx context.Context, d *dispatch.Delivery, tag string, chat int64, pieces []piece, kb models.ReplyMarkup) error {
+// retried; d is nil for answers to what a customer just did. For a chat
+// line, line is the copy of the first piece, its platform ID to be filled
+// in: each piece sent is recorded (keep), from part line.Part on.
+func (a *Adapter) send(ctx context.Context, d *dispatch.Delivery, tag string, chat int64, pieces []piece, kb models.ReplyMarkup, line *core.Copy) error {
 	for i, p := range pieces {
 		key := fmt.Sprintf("%s#%d", tag, i)
 		if d != nil && d.Sent(key) {
@@ -257,12 +291,14 @@ func (a *Adapter) send(ctx context.Context, d *dispatch.Delivery, tag string, ch
 		if i == len(pieces)-1 && kb != nil {
 			params.ReplyMarkup = kb
 		}
-		if _, err := a.bot.SendMessage(ctx, params); err != nil {
+		m, err := a.bot.SendMessage(ctx, params)
+		if err != nil {
 			return err
 		}
 		if d != nil {
 			d.MarkSent(key)
 		}
+		a.keep(ctx, line, i, m)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/go-telegram/bot/models"
 
@@ -15,7 +16,7 @@ type Kind string
 
 // Kinds of inbound updates.
 const (
-	KindText        Kind = "text"        // a message, or a correction of one
+	KindText        Kind = "text"        // a message, or a new text for one (Edited)
 	KindCommand     Kind = "command"     // /start, /new, /status, /leave, /help, or an unknown one
 	KindFile        Kind = "file"        // a photo or a document, maybe with a caption
 	KindUnsupported Kind = "unsupported" // a sticker, voice note, location...: answered, not relayed
@@ -24,18 +25,22 @@ const (
 // Inbound is a Telegram update reduced to what relaydesk acts on.
 type Inbound struct {
 	UpdateID int64
-	Chat     int64  // the private chat, which is the customer's account
-	Name     string // the customer's name as Telegram shows it
-	Lang     string // the user's language_code, "" if Telegram gave none
-	Kind     Kind
-	// Text is the message, the caption of a file, or for an edit the new
-	// text marked "(edited) ", as relaydesk stores it: neutral Markdown
+	Chat     int64 // the private chat, which is the customer's account
+	// MessageID is the message's message_id in the chat; for an edit, that
+	// of the message edited.
+	MessageID int
+	Sent      time.Time // when the message was sent (for an edit, first sent)
+	Name      string    // the customer's name as Telegram shows it
+	Lang      string    // the user's language_code, "" if Telegram gave none
+	Kind      Kind
+	// Text is the message or the caption of a file (for an edit, its new
+	// text or caption) as relaydesk stores it: neutral Markdown
 	// (core/markup) read from the text and Telegram's entities over it.
 	// For a command it is what follows the command, /new's question.
 	Text    string
 	Command string // without slash and @botname, lower case
 	Args    string // what follows the command as written: /start's deep-link payload
-	Edited  bool
+	Edited  bool   // an edited_message: a new text for message MessageID
 	File    *File
 }
 
@@ -61,7 +66,8 @@ func Parse(u *models.Update) (in Inbound, ok bool) {
 	if m == nil || m.Chat.Type != models.ChatTypePrivate || m.From == nil || m.From.IsBot {
 		return Inbound{}, false
 	}
-	in.UpdateID, in.Chat, in.Lang = u.ID, m.Chat.ID, m.From.LanguageCode
+	in.UpdateID, in.Chat, in.MessageID, in.Lang = u.ID, m.Chat.ID, m.ID, m.From.LanguageCode
+	in.Sent = time.Unix(int64(m.Date), 0).UTC()
 	in.Name = strings.TrimSpace(m.From.FirstName + " " + m.From.LastName)
 	if in.Name == "" && m.From.Username != "" {
 		in.Name = "@" + m.From.Username
@@ -99,24 +105,8 @@ func Parse(u *models.Update) (in Inbound, ok bool) {
 	if text == "" {
 		return in, true
 	}
-	doc := FromEntities(text, ents)
-	if in.Edited {
-		doc = edited(doc)
-	}
-	in.Text = markup.Write(doc)
+	in.Text = markup.Write(FromEntities(text, ents))
 	return in, true
-}
-
-// edited marks a corrected message "(edited) ", on its first line when it
-// begins with a paragraph.
-func edited(doc markup.Doc) markup.Doc {
-	mark := markup.Inline{Kind: markup.Text, Text: "(edited) "}
-	if len(doc) > 0 && doc[0].Kind == markup.Paragraph {
-		doc[0].Inlines = append([]markup.Inline{mark}, doc[0].Inlines...)
-		return doc
-	}
-	mark.Text = "(edited)"
-	return append(markup.Doc{{Kind: markup.Paragraph, Inlines: []markup.Inline{mark}}}, doc...)
 }
 
 // shift moves entities by d UTF-16 units.

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/go-telegram/bot/models"
 
@@ -53,34 +54,34 @@ func TestParse(t *testing.T) {
 		ok      bool
 		want    telegram.Inbound
 	}{
-		{name: "a text message", fixture: "text.json", ok: true, want: telegram.Inbound{UpdateID: 725309001, Chat: 5551234001,
+		{name: "a text message", fixture: "text.json", ok: true, want: telegram.Inbound{UpdateID: 725309001, MessageID: 17, Sent: at(1767225600), Chat: 5551234001,
 			Name: "Tess Tester", Lang: "en", Kind: telegram.KindText, Text: "My printer prints everything twice."}},
-		{name: "/start with a deep-link payload", fixture: "start_deeplink.json", ok: true, want: telegram.Inbound{UpdateID: 725309000,
+		{name: "/start with a deep-link payload", fixture: "start_deeplink.json", ok: true, want: telegram.Inbound{UpdateID: 725309000, MessageID: 16, Sent: at(1767225590),
 			Chat: 5551234001, Name: "Tess Tester", Lang: "de", Kind: telegram.KindCommand, Text: "acme", Command: "start", Args: "acme"}},
 		{name: "a command addressed to the bot by name", fixture: "text.json", set: map[string]any{"text": "/Status@relaydesk_bot"}, ok: true,
-			want: telegram.Inbound{UpdateID: 725309001, Chat: 5551234001, Name: "Tess Tester", Lang: "en", Kind: telegram.KindCommand, Command: "status"}},
+			want: telegram.Inbound{UpdateID: 725309001, MessageID: 17, Sent: at(1767225600), Chat: 5551234001, Name: "Tess Tester", Lang: "en", Kind: telegram.KindCommand, Command: "status"}},
 		{name: "/new with the question on further lines", fixture: "text.json", set: map[string]any{"text": "/new printer\non fire"}, ok: true,
-			want: telegram.Inbound{UpdateID: 725309001, Chat: 5551234001, Name: "Tess Tester", Lang: "en", Kind: telegram.KindCommand, Command: "new", Args: "printer\non fire", Text: "printer\non fire"}},
+			want: telegram.Inbound{UpdateID: 725309001, MessageID: 17, Sent: at(1767225600), Chat: 5551234001, Name: "Tess Tester", Lang: "en", Kind: telegram.KindCommand, Command: "new", Args: "printer\non fire", Text: "printer\non fire"}},
 		{name: "a slash that is no command is text", fixture: "text.json", set: map[string]any{"text": "/ that is all"}, ok: true,
-			want: telegram.Inbound{UpdateID: 725309001, Chat: 5551234001, Name: "Tess Tester", Lang: "en", Kind: telegram.KindText, Text: "/ that is all"}},
-		{name: "a photo: its largest size, with the caption", fixture: "photo.json", ok: true, want: telegram.Inbound{UpdateID: 725309002,
+			want: telegram.Inbound{UpdateID: 725309001, MessageID: 17, Sent: at(1767225600), Chat: 5551234001, Name: "Tess Tester", Lang: "en", Kind: telegram.KindText, Text: "/ that is all"}},
+		{name: "a photo: its largest size, with the caption", fixture: "photo.json", ok: true, want: telegram.Inbound{UpdateID: 725309002, MessageID: 18, Sent: at(1767225660),
 			Chat: 5551234001, Name: "Tess Tester", Lang: "en", Kind: telegram.KindFile, Text: "This is what it prints.",
 			File: &telegram.File{ID: "AgACAgIAAxkBAAIBsmXphoto-x", Name: "photo_18.jpg", Size: 96230, Photo: true}}},
-		{name: "a document", fixture: "document.json", ok: true, want: telegram.Inbound{UpdateID: 725309003, Chat: 5551234001,
+		{name: "a document", fixture: "document.json", ok: true, want: telegram.Inbound{UpdateID: 725309003, MessageID: 19, Sent: at(1767225720), Chat: 5551234001,
 			Name: "Tess Tester", Lang: "en", Kind: telegram.KindFile, Text: "The printer's log",
 			File: &telegram.File{ID: "BQACAgIAAxkBAAIBs2Xdocument", Name: "printer-log.txt", Size: 2048}}},
-		{name: "an edited message is a correction", fixture: "edited_message.json", ok: true, want: telegram.Inbound{UpdateID: 725309004,
+		{name: "an edited message is a new text for its message", fixture: "edited_message.json", ok: true, want: telegram.Inbound{UpdateID: 725309004, MessageID: 17, Sent: at(1767225600),
 			Chat: 5551234001, Name: "Tess Tester", Lang: "en", Kind: telegram.KindText, Edited: true,
-			Text: "(edited) My printer prints everything three times."}},
-		{name: "an edited command is a correction too", fixture: "edited_message.json", set: map[string]any{"text": "/leave"}, ok: true,
-			want: telegram.Inbound{UpdateID: 725309004, Chat: 5551234001, Name: "Tess Tester", Lang: "en", Kind: telegram.KindText,
-				Edited: true, Text: "(edited) /leave"}},
-		{name: "a sticker is answered, not relayed", fixture: "sticker.json", ok: true, want: telegram.Inbound{UpdateID: 725309005,
+			Text: "My printer prints everything three times."}},
+		{name: "an edited command is a new text too", fixture: "edited_message.json", set: map[string]any{"text": "/leave"}, ok: true,
+			want: telegram.Inbound{UpdateID: 725309004, MessageID: 17, Sent: at(1767225600), Chat: 5551234001, Name: "Tess Tester", Lang: "en", Kind: telegram.KindText,
+				Edited: true, Text: "/leave"}},
+		{name: "a sticker is answered, not relayed", fixture: "sticker.json", ok: true, want: telegram.Inbound{UpdateID: 725309005, MessageID: 20, Sent: at(1767225840),
 			Chat: 5551234001, Name: "Tess", Lang: "fr", Kind: telegram.KindUnsupported}},
 		{name: "group chats are ignored", fixture: "group_message.json", ok: false},
 		{name: "other bots are ignored", fixture: "text.json", set: map[string]any{"from": map[string]any{"id": 1, "is_bot": true, "first_name": "B"}}, ok: false},
 		{name: "a user with only a username", fixture: "text.json", set: map[string]any{"from": map[string]any{"id": 5551234001, "is_bot": false, "username": "tess_t"}},
-			ok: true, want: telegram.Inbound{UpdateID: 725309001, Chat: 5551234001, Name: "@tess_t", Kind: telegram.KindText, Text: "My printer prints everything twice."}},
+			ok: true, want: telegram.Inbound{UpdateID: 725309001, MessageID: 17, Sent: at(1767225600), Chat: 5551234001, Name: "@tess_t", Kind: telegram.KindText, Text: "My printer prints everything twice."}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -103,3 +104,6 @@ func TestParse(t *testing.T) {
 		t.Error("a callback query was taken for a message")
 	}
 }
+
+// at is a Telegram date (Unix seconds) as Parse gives it.
+func at(unix int64) time.Time { return time.Unix(unix, 0).UTC() }

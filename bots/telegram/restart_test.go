@@ -23,8 +23,8 @@ func TestRestart(t *testing.T) {
 		h.stop()
 
 		// While no adapter runs, Telegram keeps what the customer sends.
-		h.tg.Push(t, fixture(t, "text.json", 103, map[string]any{"text": "third"}),
-			fixture(t, "edited_message.json", 104, map[string]any{"text": "second, corrected"}))
+		h.tg.Push(t, fixture(t, "text.json", 103, map[string]any{"text": "third", "message_id": 103}),
+			fixture(t, "edited_message.json", 104, map[string]any{"text": "second, corrected", "message_id": 102}))
 		h.tg.AddFile("AgACAgIAAxkBAAIBsmXphoto-x", "photos/file_9.jpg", jpegBytes(t))
 		h.tg.Push(t, fixture(t, "photo.json", 105, map[string]any{"caption": nil}))
 		before := len(h.tg.Offsets())
@@ -34,7 +34,7 @@ func TestRestart(t *testing.T) {
 		if got := h.tg.Offsets()[before]; got != 103 {
 			t.Errorf("the new adapter asked for updates from offset %d, want 103 (after the last processed, 102)", got)
 		}
-		want := []string{"first", "second", "third", "(edited) second, corrected", "photo_18.jpg"}
+		want := []string{"first", "second, corrected", "third", "photo_18.jpg"}
 		c := h.conversation()
 		if got := h.bodies(c.Request.ID); !slices.Equal(got, want) {
 			t.Fatalf("chat lines %q, want %q", got, want)
@@ -47,9 +47,9 @@ func TestRestart(t *testing.T) {
 		if err := d.Store.SetBotState(ctx, "telegram:123456789:offset", "101"); err != nil {
 			t.Fatal(err)
 		}
-		h.tg.Push(t, fixture(t, "text.json", 102, map[string]any{"text": "second"}),
-			fixture(t, "text.json", 103, map[string]any{"text": "third"}),
-			fixture(t, "edited_message.json", 104, map[string]any{"text": "second, corrected"}),
+		h.tg.Push(t, fixture(t, "text.json", 102, map[string]any{"text": "second", "message_id": 102}),
+			fixture(t, "text.json", 103, map[string]any{"text": "third", "message_id": 103}),
+			fixture(t, "edited_message.json", 104, map[string]any{"text": "second, corrected", "message_id": 102}),
 			fixture(t, "photo.json", 105, map[string]any{"caption": nil}))
 		h.start(h.adapter(options{}))
 		h.tg.WaitIdle(t)
@@ -76,7 +76,7 @@ func TestRestartAfterOpening(t *testing.T) {
 	if err := d.Store.SetBotState(ctx, "telegram:123456789:offset", "0"); err != nil {
 		t.Fatal(err)
 	}
-	h.tg.Push(t, fixture(t, "text.json", 201, map[string]any{"text": "the first words"}), fixture(t, "document.json", 202, nil))
+	h.tg.Push(t, fixture(t, "text.json", 201, map[string]any{"text": "the first words", "message_id": 201}), fixture(t, "document.json", 202, nil))
 	h.start(h.adapter(options{}))
 	h.tg.WaitIdle(t)
 	if got := storetest.Snapshot(t, d.Store); got != snap {

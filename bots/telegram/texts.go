@@ -147,6 +147,24 @@ var texts = bots.Catalog{
 		"fr": "Désolé, votre dernier message n'a pas pu être transmis à cause d'un problème de notre côté. Renvoyez-le dans quelques minutes.",
 		"es": "Lo sentimos, su último mensaje no se pudo transmitir por un problema nuestro. Envíelo de nuevo dentro de unos minutos.",
 	},
+	"editRefused": {
+		"en": "That message can no longer be changed (messages can be edited for %d minutes after sending, while the request is open), so support still sees it as it was. Please send a new message instead.",
+		"de": "Diese Nachricht kann nicht mehr geändert werden (Nachrichten lassen sich bis %d Minuten nach dem Senden bearbeiten, solange die Anfrage offen ist); der Support sieht sie daher unverändert. Bitte senden Sie stattdessen eine neue Nachricht.",
+		"fr": "Ce message ne peut plus être modifié (un message peut être modifié pendant %d minutes après son envoi, tant que la demande est ouverte) : le support le voit donc tel qu'il était. Envoyez plutôt un nouveau message.",
+		"es": "Ese mensaje ya no se puede cambiar (los mensajes se pueden editar durante %d minutos tras enviarlos, mientras la solicitud esté abierta), así que el soporte lo sigue viendo como era. Envíe un mensaje nuevo en su lugar.",
+	},
+	"withdrawn": {
+		"en": "(message withdrawn)",
+		"de": "(Nachricht zurückgezogen)",
+		"fr": "(message retiré)",
+		"es": "(mensaje retirado)",
+	},
+	"editedAway": {
+		"en": "(edited: see the message above)",
+		"de": "(bearbeitet: siehe die Nachricht oben)",
+		"fr": "(modifié : voir le message ci-dessus)",
+		"es": "(editado: vea el mensaje de arriba)",
+	},
 	"shareButton": {
 		"en": "Share my screen",
 		"de": "Bildschirm freigeben",

@@ -41,7 +41,7 @@ func limited(t *testing.T) (*telegramtest.Server, *clock, *bot.Bot) {
 	t.Helper()
 	tg := telegramtest.New(t, token)
 	clk := &clock{t: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
-	telegramtest.SetClock(tg, clk.now)
+	tg.SetClock(clk.now)
 	tg.EnforceLimits()
 	return tg, clk, client(t, tg)
 }
@@ -137,11 +137,11 @@ func TestBotLimitIsThirtyAtOnceThenThirtyASecond(t *testing.T) {
 	for chat := range int64(29) {
 		mustSend(t, b, 5551230000+chat, 1)
 	}
-	// An edit counts as a message: the 30th. The fake has no
-	// editMessageText, so it answers 404, but only after counting it.
+	// An edit counts as a message: the 30th. Of a message the fake never
+	// sent, it is answered 400, but only after it was counted.
 	_, err := b.EditMessageText(ctx, &bot.EditMessageTextParams{ChatID: 5551239999, MessageID: 1, Text: "edited"})
-	if !errors.Is(err, bot.ErrorNotFound) {
-		t.Fatalf("editMessageText: %v, want the fake's 404", err)
+	if !errors.Is(err, bot.ErrorBadRequest) {
+		t.Fatalf("editMessageText: %v, want 400 (message to edit not found)", err)
 	}
 	throttled(t, send(b, 5551240000), 1)
 	if _, err := b.GetMe(ctx); err != nil { // not a message: not limited

@@ -11,7 +11,11 @@
 // server that ignores the timeout does). Every other call is recorded for
 // the test to inspect; calls can be made to fail with 429 (with
 // retry_after) or 403 (a blocked bot). A message Telegram would refuse (too
-// long, entities outside its text) is answered 400 as Telegram does. Optionally it answers after an API's
+// long, entities outside its text) is answered 400 as Telegram does. The
+// fake keeps the messages it sent (Message, Messages), so that
+// editMessageText, editMessageCaption and deleteMessage change them or
+// are refused as Telegram refuses them (messages.go); the age of a
+// message is read from the fake's clock (SetClock). Optionally it answers after an API's
 // latency (SetDelay) and enforces Telegram's flood limits itself
 // (EnforceLimits, Throttled), as a benchmark needs.
 package telegramtest
@@ -52,6 +56,7 @@ type Server struct {
 	blocked   map[int64]bool
 	downloads []string
 	nextMsg   int
+	msgs      map[msgKey]*Message // what the fake sent, by chat and message_id
 	// waiting: a getUpdates call is waiting for updates.
 	waiting bool
 	polls   []Poll
@@ -124,7 +129,8 @@ func Blocked() Failure {
 func New(tb testing.TB, token string) *Server {
 	tb.Helper()
 	s := &Server{Token: token, closed: make(chan struct{}), changed: make(chan struct{}),
-		files: map[string]file{}, fails: map[string][]Failure{}, blocked: map[int64]bool{}, now: time.Now}
+		files: map[string]file{}, fails: map[string][]Failure{}, blocked: map[int64]bool{}, now: time.Now,
+		nextMsg: firstMessageID - 1, msgs: map[msgKey]*Message{}}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL
 	tb.Cleanup(func() {
@@ -404,13 +410,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		answer(w, TooManyRequests(retryAfter(until, c.At)), nil)
 		return
 	}
-	if strings.HasPrefix(method, "send") && s.blocked[c.Chat()] {
+	if (sendsMessage(method) || method == "deleteMessage") && s.blocked[c.Chat()] {
 		c.Failed = true
 		s.calls = append(s.calls, c)
 		answer(w, Blocked(), nil)
 		return
 	}
-	if why := refusal(c); why != "" && strings.HasPrefix(method, "send") {
+	if why := refusal(c); why != "" && (strings.HasPrefix(method, "send") || strings.HasPrefix(method, "editMessage")) {
 		c.Failed = true
 		s.calls = append(s.calls, c)
 		answer(w, Failure{Code: 400, Description: why}, nil)
@@ -430,10 +436,20 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		answer(w, Failure{}, map[string]any{"file_id": id, "file_unique_id": "u" + id, "file_size": len(f.data), "file_path": f.path})
+	case method == "sendChatAction": // a typing indicator: no message
+		answer(w, Failure{}, true)
 	case strings.HasPrefix(method, "send"):
 		s.nextMsg++
+		s.sent(c, s.nextMsg)
 		answer(w, Failure{}, map[string]any{"message_id": s.nextMsg, "date": time.Now().Unix(),
 			"chat": map[string]any{"id": c.Chat(), "type": "private"}, "text": c.Fields["text"]})
+	case method == "editMessageText" || method == "editMessageCaption" || method == "deleteMessage":
+		f, result := s.change(c)
+		if f.Code != 0 {
+			c.Failed = true
+			s.calls[len(s.calls)-1] = c
+		}
+		answer(w, f, result)
 	case method == "setWebhook":
 		s.webhook = c.Fields["url"]
 		answer(w, Failure{}, true)

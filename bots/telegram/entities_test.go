@@ -188,33 +188,13 @@ func sameDoc(a, b markup.Doc) bool {
 	}
 	for i := range a {
 		x, y := a[i], b[i]
-		if x.Kind != y.Kind || x.Text != y.Text || x.Lang != y.Lang || !reflect.DeepEqual(normInlines(x.Inlines), normInlines(y.Inlines)) {
+		if x.Kind != y.Kind || x.Text != y.Text || x.Lang != y.Lang || !reflect.DeepEqual(telegram.NormInlines(x.Inlines), telegram.NormInlines(y.Inlines)) {
 			return false
 		}
 	}
 	return true
 }
 
-func normInlines(xs []markup.Inline) []markup.Inline {
-	var out []markup.Inline
-	for _, x := range xs {
-		if x.Kind == markup.Link && len(x.Children) == 1 && x.Children[0].Kind == markup.Text && x.Children[0].Text == x.URL {
-			x = x.Children[0]
-		}
-		x.Children = normInlines(x.Children)
-		if x.Kind == markup.Text {
-			if x.Text == "" {
-				continue
-			}
-			if n := len(out); n > 0 && out[n-1].Kind == markup.Text {
-				out[n-1].Text += x.Text
-				continue
-			}
-		}
-		out = append(out, x)
-	}
-	return out
-}
 
 // visible is what doc shows a reader: its words, without markup or URLs.
 func visible(doc markup.Doc) string {

@@ -28,3 +28,6 @@ func Fit(text string, ents []models.MessageEntity, max int) (string, []models.Me
 	p := fit(piece{text, ents}, max)
 	return p.text, p.ents
 }
+
+// NormInlines is norm, for tests comparing docs as reading back keeps them.
+var NormInlines = norm

@@ -195,7 +195,6 @@ func sameDoc(a, b markup.Doc) bool {
 	return true
 }
 
-
 // visible is what doc shows a reader: its words, without markup or URLs.
 func visible(doc markup.Doc) string {
 	var b strings.Builder

@@ -244,9 +244,11 @@ func (d *Dir) path(sum string) string {
 	return filepath.Join(d.root, sum[0:2], sum[2:4], sum)
 }
 
-// ctxReader stops a copy between reads once ctx is done, so that an upload
-// from a client that went away, or a server shutting down, does not keep
-// reading.
+// ContextReader is r stopping between reads once ctx is done, so that an
+// upload from a client that went away, or a server shutting down, does
+// not keep reading. Every BlobStore's Put reads through one.
+func ContextReader(ctx context.Context, r io.Reader) io.Reader { return ctxReader{ctx, r} }
+
 type ctxReader struct {
 	ctx context.Context
 	r   io.Reader

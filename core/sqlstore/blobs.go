@@ -15,6 +15,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/relaydesk/relaydesk/core"
+	"github.com/relaydesk/relaydesk/core/blob"
 )
 
 // BlobChunk is how many bytes of a file one row of blob_chunks holds: small
@@ -77,7 +78,7 @@ func (b *Blobs) Put(ctx context.Context, r io.Reader, max int64) (string, int64,
 		limit = math.MaxInt64
 	}
 	h := sha256.New()
-	src := io.TeeReader(io.LimitReader(ctxReader{ctx, r}, limit), h)
+	src := io.TeeReader(io.LimitReader(blob.ContextReader(ctx, r), limit), h)
 	buf := make([]byte, b.chunk)
 	var size int64
 	for n := 0; ; n++ {
@@ -338,17 +339,4 @@ func (s *Store) Referenced(ctx context.Context, sums []string) (map[string]bool,
 		out[f] = true
 	}
 	return out, nil
-}
-
-// ctxReader stops a copy between reads once ctx is done.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/relaydesk/relaydesk/core"
+	"github.com/relaydesk/relaydesk/core/blob"
 )
 
 // PartSize is how much of an upload is sent to the server at a time, and
@@ -125,7 +126,7 @@ func (s *Store) Put(ctx context.Context, r io.Reader, max int64) (string, int64,
 		return "", 0, fmt.Errorf("blob put: %w", err)
 	}
 	h := sha256.New()
-	src := &limited{r: io.TeeReader(ctxReader{ctx, r}, h), left: max}
+	src := &limited{r: io.TeeReader(blob.ContextReader(ctx, r), h), left: max}
 	// Whatever fits in one part is hashed before it is sent, so it goes
 	// straight to its name.
 	var head bytes.Buffer
@@ -298,17 +299,4 @@ func tempName(name string) bool {
 		}
 	}
 	return true
-}
-
-// ctxReader stops an upload between reads once ctx is done.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

@@ -75,6 +75,9 @@ func (a *Adapter) openGateway(ctx context.Context) (*discordgo.Session, error) {
 	s.AddHandler(func(_ *discordgo.Session, ev *discordgo.MessageUpdate) {
 		a.handle(ctx, delivery{edit: ev.Message})
 	})
+	s.AddHandler(func(_ *discordgo.Session, ev *discordgo.MessageDelete) {
+		a.handle(ctx, delivery{deleted: ev})
+	})
 	a.log.Info("discord: opening the gateway session")
 	if err := s.Open(); err != nil {
 		return nil, fmt.Errorf("discord gateway: %w", err)

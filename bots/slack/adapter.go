@@ -65,12 +65,8 @@ const (
 )
 
 // Store is what the adapter reads and keeps of the desk outside the
-// engine's actions: techchat's, and what a deleted thread reply needs.
-type Store interface {
-	techchat.Store
-	Inbound(ctx context.Context, key core.Idempotency) (string, error)
-	Message(ctx context.Context, id string) (core.Message, error)
-}
+// engine's actions: techchat's.
+type Store = techchat.Store
 
 // Config is what an Adapter needs. SigningSecret is required unless
 // AppToken is set; APIURL, PublicURL, Logger and HTTPClient are optional.

@@ -69,8 +69,7 @@ func TestSubtypeFixtures(t *testing.T) {
 // customer, or a private note), once however often Slack delivers them, and
 // so do their edits; other apps' posts and Slack's notices change nothing
 // and are logged; words of an unknown subtype are kept as a note; a
-// deleted reply that had reached the customer stays, and its author is
-// told so.
+// deleted reply or note is withdrawn.
 func TestThreadSubtypes(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {

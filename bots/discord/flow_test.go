@@ -18,7 +18,7 @@ import (
 // intents; buttons answered as deferred updates, over HTTP and over the
 // gateway; a message the gateway delivers twice relayed once and not
 // echoed; a colleague outside the chat kept to a private note; an edit
-// relayed as a correction; a 429 storm; end and close, with the one card
+// that edits the customer's copy; a 429 storm; end and close, with the one card
 // edited in place each time and every line in the thread once, in order.
 func TestCardAndThread(t *testing.T) {
 	t.Parallel()

@@ -8,6 +8,7 @@ import (
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/sqlstore"
 	"github.com/relaydesk/relaydesk/core/sqlstore/storetest"
+	"github.com/relaydesk/relaydesk/internal/testwait"
 )
 
 // TestEditsBothWays: an edit of a technician's reply in the thread edits
@@ -109,6 +110,25 @@ func TestEditsBothWays(t *testing.T) {
 		// to edit.
 		if got := updates(h.sl.Calls(), reply); len(got) != 0 {
 			t.Errorf("Alice's own reply was edited: %q", got)
+		}
+
+		// Once the request is closed, what the customer has stays: Alice is
+		// told, only her.
+		const late = "1767225700.000300"
+		h.reply(aliceU, cardTS, late, "Unplug it, please.")
+		h.click(aliceU, string(core.ActionClose), r.ID)
+		h.waitCard(cardTS, "Completed")
+		edit(late, "Unplug it now, please.", "1767226000.000000", "EvEdit3")
+		h.event("message_deleted.json", map[string]any{"event.deleted_ts": late, "event.previous_message.ts": late,
+			"event.previous_message.subtype": "", "event.previous_message.thread_ts": cardTS, "event.previous_message.text": "Unplug it, please."})
+		testwait.Eventually(t, "Alice told twice", func() bool { return len(h.ephemerals(aliceU)) == 2 })
+		told := h.ephemerals(aliceU)
+		if !strings.Contains(told[0], "Your edit was not passed on") || !strings.Contains(told[1], "The customer still has the message you deleted") {
+			t.Errorf("Alice was told %q", told)
+		}
+		v = must[core.RequestView](t)(d.Engine.ViewRequest(ctx, cust, r.ID))
+		if m := v.Messages[len(v.Messages)-1]; m.Body != "Unplug it, please." || m.Withdrawn() {
+			t.Errorf("the customer's last message is %+v", m)
 		}
 	})
 }

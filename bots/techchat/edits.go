@@ -23,11 +23,13 @@ import (
 
 // origin records that the thread message m is relaydesk message msg.
 // Recording it again, when the platform delivers m twice, changes nothing.
+// The engine stored msg already: it is recorded even when the delivery is
+// cancelled (the adapter stopping), so that its edits find it.
 func (c *Chat) origin(ctx context.Context, m ThreadMessage, msg core.Message) error {
 	if m.ID == "" || msg.ID == "" {
 		return nil
 	}
-	err := c.store.SaveCopy(ctx, core.Copy{MessageID: msg.ID, Destination: c.cfg.Name, Target: m.Thread, PlatformID: m.ID,
+	err := c.store.SaveCopy(context.WithoutCancel(ctx), core.Copy{MessageID: msg.ID, Destination: c.cfg.Name, Target: m.Thread, PlatformID: m.ID,
 		Origin: true, Version: max(msg.Version, 1), SentAt: time.Now().UTC()})
 	if core.ErrorCode(err) == core.CodeConflict {
 		c.log.Warn(c.cfg.Name+": a thread message is recorded as another message already; its edits will not be passed on",

@@ -79,6 +79,8 @@ func (c *Chat) edit(ctx context.Context, by core.Actor, m ThreadMessage, body st
 		return true, nil, nil
 	case core.CodeNotFound:
 		return true, nil, nil
+	case core.CodeConflict:
+		return true, nil, err // sustained contention: the platform delivers it again
 	}
 	refusal, err := Refusal(err)
 	if refusal != "" {
@@ -141,8 +143,11 @@ func (c *Chat) Withdraw(ctx context.Context, d Deletion) (told []string, err err
 		}
 		key := core.Idempotency{Source: d.Key.Source, ExternalID: d.Key.ExternalID + ":" + id}
 		_, err = c.eng.WithdrawMessage(ctx, core.TechnicianActor(m.AuthorID), id, key)
-		if core.ErrorCode(err) == core.CodeNotFound {
+		switch core.ErrorCode(err) {
+		case core.CodeNotFound:
 			continue
+		case core.CodeConflict:
+			return told, err // sustained contention: the platform delivers it again
 		}
 		refusal, err := Refusal(err)
 		if refusal != "" {

@@ -104,7 +104,9 @@ func (c *Chat) ThreadMessage(ctx context.Context, m ThreadMessage) (told []strin
 		// The message was never stored (refused, or written before its
 		// author was linked): the edit is passed on as it, under the key
 		// it was posted with, so that later edits find it.
-		key = m.Posted
+		if m.Posted.ExternalID != "" {
+			key = m.Posted
+		}
 	}
 	msg, err := c.eng.ReplyInThread(ctx, by, reqID, core.Reply{Body: body, Private: note, Key: key})
 	if err == nil {

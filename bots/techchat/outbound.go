@@ -90,7 +90,6 @@ func (c *Chat) deliver(ctx context.Context, d *dispatch.Delivery, channel, line 
 		if err != nil {
 			return err
 		}
-		d.MarkSent("line")
 		c.saveLine(ctx, ev, card, id)
 	}
 	d.MarkSent("line")

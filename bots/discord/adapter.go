@@ -160,7 +160,7 @@ func New(cfg Config) (*Adapter, error) {
 	a.names = newDirectory(a)
 	chat, err := techchat.New(techchat.Config{Name: Platform, Title: "Discord", Platform: platform{a}, Markup: markdownMarkup,
 		Help: help, SetupHint: "The bot needs to see the channel, send messages, create public threads and send messages in threads.",
-		Mention: mention, Failure: failure, Refused: refused, UploadLimit: UploadLimit, PublicURL: cfg.PublicURL,
+		Mention: mention, Failure: failure, Refused: refused, Gone: gone, UploadLimit: UploadLimit, PublicURL: cfg.PublicURL,
 		Engine: cfg.Engine, Store: cfg.Store, Logger: cfg.Logger})
 	if err != nil {
 		return nil, err

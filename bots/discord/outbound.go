@@ -58,6 +58,12 @@ func refused(err error) bool {
 	return errors.As(err, &re) && re.Response != nil && permanent(re)
 }
 
+// gone reports whether Discord says the message to edit was deleted.
+func gone(err error) bool {
+	var re *discordgo.RESTError
+	return errors.As(err, &re) && re.Message != nil && re.Message.Code == discordgo.ErrCodeUnknownMessage
+}
+
 // platform is techchat.Platform over discordgo. A card's thread is a
 // thread started from the card message, addressed by its ID.
 type platform struct{ a *Adapter }

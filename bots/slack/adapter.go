@@ -144,7 +144,7 @@ func New(cfg Config) (*Adapter, error) {
 	a.names = newDirectory(a)
 	chat, err := techchat.New(techchat.Config{Name: Platform, Title: "Slack", Platform: platform{a}, Markup: mrkdwnMarkup,
 		Help: help, SetupHint: "Invite the app to the channel if it is private (`/invite @relaydesk`).",
-		Mention: mention, Failure: failure, Refused: refused, PublicURL: cfg.PublicURL,
+		Mention: mention, Failure: failure, Refused: refused, Gone: gone, PublicURL: cfg.PublicURL,
 		Engine: cfg.Engine, Store: cfg.Store, Logger: cfg.Logger})
 	if err != nil {
 		return nil, err

@@ -154,3 +154,29 @@ func updates(calls []slacktest.Call, ts string) []string {
 	}
 	return out
 }
+
+// TestEditOfADeletedLine: a line relaydesk posted that someone deleted
+// from the thread is left so when its message is edited; the next line's
+// edit goes on.
+func TestEditOfADeletedLine(t *testing.T) {
+	t.Parallel()
+	d := storetest.NewDesk(t, storetest.SQLite(t))
+	logs := &logBuffer{}
+	h := newHarness(t, d, options{logs: logs})
+	o := d.Open(t, d.Acme, "tess@example.com", "The printer jams.")
+	r, cust := o.Request, core.CustomerActor(o.Participant.ID)
+	cardTS := h.card(1001)
+	one := must[core.Message](t)(d.Engine.PostMessage(ctx, cust, r.ID, core.Post{Body: "Line one."}))
+	two := must[core.Message](t)(d.Engine.PostMessage(ctx, cust, r.ID, core.Post{Body: "Line two."}))
+	h.waitThread(cardTS, "(customer): Line two.")
+	twoTS := lineTS(h, cardTS, "Line two.")
+	h.sl.Fail("chat.update", slacktest.Failure{Error: "message_not_found"})
+	for i, m := range []core.Message{one, two} {
+		must[core.Message](t)(d.Engine.EditMessage(ctx, cust, m.ID, core.Edit{Body: m.Body + " Edited.",
+			Key: core.Idempotency{Source: "widget", ExternalID: "edit-" + m.ID + itoa(int64(i))}}))
+	}
+	h.sl.Wait(t, "line two edited", func(calls []slacktest.Call) bool { return len(updates(calls, twoTS)) == 1 })
+	testwait.Eventually(t, "the deleted line logged", func() bool {
+		return strings.Contains(logs.String(), "a line to edit was deleted from the thread")
+	})
+}

@@ -49,6 +49,12 @@ var permanent = map[string]bool{
 	"invalid_blocks": true, "message_not_found": true, "cant_update_message": true, "restricted_action": true,
 }
 
+// gone reports whether Slack says the message to edit was deleted.
+func gone(err error) bool {
+	var se slack.SlackErrorResponse
+	return errors.As(err, &se) && se.Err == "message_not_found"
+}
+
 // refused reports whether Slack refused a DM for good (a deactivated
 // account, a user the app cannot message).
 func refused(err error) bool {

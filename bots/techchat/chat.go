@@ -62,6 +62,10 @@ type Config struct {
 	// Refused reports whether a direct message was refused for good (an
 	// account deactivated, DMs closed): it is skipped.
 	Refused func(err error) bool
+	// Gone reports whether the platform's error says that a line relaydesk
+	// posted is no more (someone deleted it): an edit of it is skipped.
+	// Optional.
+	Gone func(err error) bool
 	// UploadLimit is the largest file the platform takes; 0 for no limit.
 	UploadLimit int64
 	// PublicURL is how people reach relaydesk, for links.

@@ -217,7 +217,12 @@ func (c *Chat) change(ctx context.Context, d *dispatch.Delivery) error {
 		if (!m.Withdrawn() && cp.Version >= m.Version) || (m.Withdrawn() && d.Sent(part)) {
 			continue
 		}
-		if err := c.p.EditLine(ctx, card, cp.PlatformID, c.lineNow(m)); err != nil {
+		err := c.p.EditLine(ctx, card, cp.PlatformID, c.lineNow(m))
+		if err != nil && c.cfg.Gone != nil && c.cfg.Gone(err) {
+			c.log.Info(c.cfg.Name+": a line to edit was deleted from the thread; it stays so", "request", ev.RequestID,
+				"message", m.ID, "line", cp.PlatformID)
+			continue
+		} else if err != nil {
 			return err
 		}
 		if m.Withdrawn() {

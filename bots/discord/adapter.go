@@ -15,7 +15,7 @@
 // Inbound comes over two transports, and both hand what Discord sent to
 // the same handle function. The gateway (a discordgo session with the
 // GUILDS, GUILD_MESSAGES and MESSAGE_CONTENT intents) carries thread
-// messages, their edits and, unless the application has an interactions
+// messages, their edits and deletions and, unless the application has an interactions
 // endpoint, slash commands and buttons; Discord allows one gateway session
 // per bot shard, so one process at a time holds it (bots.Leader,
 // GatewayLeader) and another takes over when it dies. With a public key
@@ -160,7 +160,7 @@ func New(cfg Config) (*Adapter, error) {
 	a.names = newDirectory(a)
 	chat, err := techchat.New(techchat.Config{Name: Platform, Title: "Discord", Platform: platform{a}, Markup: markdownMarkup,
 		Help: help, SetupHint: "The bot needs to see the channel, send messages, create public threads and send messages in threads.",
-		Mention: mention, Failure: failure, Refused: refused, UploadLimit: UploadLimit, PublicURL: cfg.PublicURL,
+		Mention: mention, Failure: failure, Refused: refused, Gone: gone, UploadLimit: UploadLimit, PublicURL: cfg.PublicURL,
 		Engine: cfg.Engine, Store: cfg.Store, Logger: cfg.Logger})
 	if err != nil {
 		return nil, err

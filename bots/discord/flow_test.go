@@ -18,7 +18,7 @@ import (
 // intents; buttons answered as deferred updates, over HTTP and over the
 // gateway; a message the gateway delivers twice relayed once and not
 // echoed; a colleague outside the chat kept to a private note; an edit
-// relayed as a correction; a 429 storm; end and close, with the one card
+// that edits the customer's copy; a 429 storm; end and close, with the one card
 // edited in place each time and every line in the thread once, in order.
 func TestCardAndThread(t *testing.T) {
 	t.Parallel()
@@ -70,10 +70,10 @@ func TestCardAndThread(t *testing.T) {
 		h.say(bobU, thread, "PRIVATE-BOB: I fixed one of these last week")
 		h.waitThread(thread, "🔒 Private note by Bob saved")
 
-		// An edit of Alice's reply reaches the customer as a correction.
+		// An edit of Alice's reply changes the customer's copy in place.
 		m["content"], m["edited_timestamp"] = "Hi Tess, Alice from Acme here.", "2026-01-01T12:01:00.000000+00:00"
 		h.dc.Dispatch(t, "MESSAGE_UPDATE", m)
-		h.waitView(cust, r.ID, "the correction", hasBody("(edited) Hi Tess, Alice from Acme here."))
+		h.waitView(cust, r.ID, "the edit", hasBody("Hi Tess, Alice from Acme here."))
 
 		// A 429 storm: every message still arrives once, in order.
 		h.dc.Fail("createMessage", discordtest.TooManyRequests(0.05), discordtest.TooManyRequests(0.05),
@@ -93,14 +93,13 @@ func TestCardAndThread(t *testing.T) {
 		h.click(aliceU, string(core.ActionClose), r.ID)
 		h.waitCard(cardID, "Completed")
 
-		// What the customer sees: Alice's reply once, the correction, never Bob's note.
+		// What the customer sees: Alice's reply once, as edited, never Bob's note.
 		cv := must[core.RequestView](t)(e.ViewRequest(ctx, cust, r.ID))
 		var seen []string
 		for _, m := range cv.Messages {
 			seen = append(seen, m.Body)
 		}
-		want := []string{"My printer prints everything twice.", "Hi Tess, Alice here.", "It is an HP LaserJet.",
-			"(edited) Hi Tess, Alice from Acme here.", "storm 1", "storm 2", "storm 3", "storm 4", "storm 5"}
+		want := []string{"My printer prints everything twice.", "Hi Tess, Alice from Acme here.", "It is an HP LaserJet.", "storm 1", "storm 2", "storm 3", "storm 4", "storm 5"}
 		if !slices.Equal(seen, want) {
 			t.Fatalf("the customer sees\n%q\nwant\n%q", seen, want)
 		}

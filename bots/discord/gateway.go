@@ -15,7 +15,7 @@ import (
 const GatewayLeader = "discord-gateway"
 
 // Intents are the gateway intents relaydesk asks for: GUILDS (threads),
-// GUILD_MESSAGES (thread messages) and MESSAGE_CONTENT, a privileged
+// GUILD_MESSAGES (thread messages, their edits and deletions) and MESSAGE_CONTENT, a privileged
 // intent switched on in the Developer Portal (Bot, Message Content
 // Intent), without which thread messages arrive empty.
 const Intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMessages | discordgo.IntentMessageContent
@@ -74,6 +74,9 @@ func (a *Adapter) openGateway(ctx context.Context) (*discordgo.Session, error) {
 	})
 	s.AddHandler(func(_ *discordgo.Session, ev *discordgo.MessageUpdate) {
 		a.handle(ctx, delivery{edit: ev.Message})
+	})
+	s.AddHandler(func(_ *discordgo.Session, ev *discordgo.MessageDelete) {
+		a.handle(ctx, delivery{deleted: ev})
 	})
 	a.log.Info("discord: opening the gateway session")
 	if err := s.Open(); err != nil {

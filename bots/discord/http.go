@@ -78,6 +78,7 @@ type delivery struct {
 	interaction *discordgo.Interaction
 	message     *discordgo.Message // MESSAGE_CREATE
 	edit        *discordgo.Message // MESSAGE_UPDATE
+	deleted     *discordgo.MessageDelete
 }
 
 // handle applies one delivery; both transports call it and nothing else.
@@ -113,6 +114,8 @@ func (a *Adapter) handle(ctx context.Context, d delivery) (answer *discordgo.Int
 		err = a.message(ctx, d.message, false)
 	case d.edit != nil:
 		err = a.message(ctx, d.edit, true)
+	case d.deleted != nil:
+		err = a.deleted(ctx, d.deleted)
 	}
 	if err != nil {
 		a.log.Error("discord: a thread message failed", "err", err)

@@ -8,11 +8,12 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/relaydesk/relaydesk/bots/techchat"
+	"github.com/relaydesk/relaydesk/core"
 )
 
 // message relays a message written in a card's thread (MESSAGE_CREATE),
-// with its attachments, or an edit of one (MESSAGE_UPDATE, relayed as a
-// correction), by the thread rule (techchat.Chat.ThreadMessage), its
+// with its attachments, or an edit of one (MESSAGE_UPDATE, which edits the
+// message relaydesk stored for it), by the thread rule (techchat.Chat.ThreadMessage), its
 // content in relaydesk's format (format.go). The message's ID (and the
 // edit's time) key the engine actions, so a delivery handled twice
 // changes nothing.
@@ -30,15 +31,30 @@ func (a *Adapter) message(ctx context.Context, m *discordgo.Message, edit bool) 
 		return err // no card's thread: its mentions are not looked up
 	}
 	tm := techchat.ThreadMessage{Thread: m.ChannelID, User: m.Author.ID, Text: a.body(ctx, m.GuildID, m.Content, m.Mentions),
-		Key: a.chat.Key("msg", m.ID)}
+		ID: m.ID, Key: a.chat.Key("msg", m.ID)}
 	if edit {
-		tm.Edit, tm.Key = true, a.chat.Key("edit", m.ID, m.EditedTimestamp.UTC().Format(time.RFC3339Nano))
+		tm.Edit, tm.Posted, tm.Key = true, tm.Key, a.chat.Key("edit", m.ID, m.EditedTimestamp.UTC().Format(time.RFC3339Nano))
 	} else {
 		tm.Files = a.attachments(ctx, m)
 	}
 	told, err := a.chat.ThreadMessage(ctx, tm)
 	for _, text := range told {
 		a.tell(m.ChannelID, m.ID, text)
+	}
+	return err
+}
+
+// deleted applies a MESSAGE_DELETE in a card's thread: what relaydesk
+// stored of the message is withdrawn, as its author (Discord does not say
+// who deleted it; only an author or a moderator can). A refusal is told
+// in the thread, as the deleted message cannot be replied to. Files
+// shared with the message are not withdrawn: the event names only the
+// message.
+func (a *Adapter) deleted(ctx context.Context, m *discordgo.MessageDelete) error {
+	told, err := a.chat.Withdraw(ctx, techchat.Deletion{Thread: m.ChannelID, ID: m.ID,
+		Posted: []core.Idempotency{a.chat.Key("msg", m.ID)}, Key: a.chat.Key("withdraw", m.ID)})
+	for _, text := range told {
+		a.tell(m.ChannelID, "", text)
 	}
 	return err
 }

@@ -58,6 +58,12 @@ func refused(err error) bool {
 	return errors.As(err, &re) && re.Response != nil && permanent(re)
 }
 
+// gone reports whether Discord says the message to edit was deleted.
+func gone(err error) bool {
+	var re *discordgo.RESTError
+	return errors.As(err, &re) && re.Message != nil && re.Message.Code == discordgo.ErrCodeUnknownMessage
+}
+
 // platform is techchat.Platform over discordgo. A card's thread is a
 // thread started from the card message, addressed by its ID.
 type platform struct{ a *Adapter }
@@ -128,12 +134,26 @@ func (p platform) StartThread(ctx context.Context, c core.Card, r core.Request) 
 	return th.ID, nil
 }
 
-func (p platform) PostLine(ctx context.Context, c core.Card, text string) error {
+func (p platform) PostLine(ctx context.Context, c core.Card, text string) (string, error) {
 	if err := p.a.pace(ctx, routePost, c.Thread); err != nil {
+		return "", err
+	}
+	m, err := p.a.api.ChannelMessageSendComplex(c.Thread, &discordgo.MessageSend{Content: clip(text, 2000), AllowedMentions: none},
+		discordgo.WithContext(ctx))
+	if err != nil {
+		return "", err
+	}
+	return m.ID, nil
+}
+
+// EditLine edits the thread message id.
+func (p platform) EditLine(ctx context.Context, c core.Card, id, text string) error {
+	if err := p.a.pace(ctx, routeEdit, c.Thread); err != nil {
 		return err
 	}
-	_, err := p.a.api.ChannelMessageSendComplex(c.Thread, &discordgo.MessageSend{Content: clip(text, 2000), AllowedMentions: none},
-		discordgo.WithContext(ctx))
+	content := clip(text, 2000)
+	_, err := p.a.api.ChannelMessageEditComplex(&discordgo.MessageEdit{ID: id, Channel: c.Thread, Content: &content,
+		AllowedMentions: none}, discordgo.WithContext(ctx))
 	return err
 }
 
@@ -180,6 +200,7 @@ var markdownMarkup = techchat.Markup{
 	Link:    func(url, text string) string { return "[" + text + "](" + url + ")" },
 	Channel: func(id string) string { return "<#" + id + ">" },
 	Lock:    "🔒",
+	Italic:  func(s string) string { return "*" + s + "*" },
 }
 
 // Render is how a message's body, stored in relaydesk's format

@@ -65,12 +65,8 @@ const (
 )
 
 // Store is what the adapter reads and keeps of the desk outside the
-// engine's actions: techchat's, and what a deleted thread reply needs.
-type Store interface {
-	techchat.Store
-	Inbound(ctx context.Context, key core.Idempotency) (string, error)
-	Message(ctx context.Context, id string) (core.Message, error)
-}
+// engine's actions: techchat's.
+type Store = techchat.Store
 
 // Config is what an Adapter needs. SigningSecret is required unless
 // AppToken is set; APIURL, PublicURL, Logger and HTTPClient are optional.
@@ -148,7 +144,7 @@ func New(cfg Config) (*Adapter, error) {
 	a.names = newDirectory(a)
 	chat, err := techchat.New(techchat.Config{Name: Platform, Title: "Slack", Platform: platform{a}, Markup: mrkdwnMarkup,
 		Help: help, SetupHint: "Invite the app to the channel if it is private (`/invite @relaydesk`).",
-		Mention: mention, Failure: failure, Refused: refused, PublicURL: cfg.PublicURL,
+		Mention: mention, Failure: failure, Refused: refused, Gone: gone, PublicURL: cfg.PublicURL,
 		Engine: cfg.Engine, Store: cfg.Store, Logger: cfg.Logger})
 	if err != nil {
 		return nil, err

@@ -61,7 +61,7 @@ func TestCardAndThread(t *testing.T) {
 		h.reply(bobU, cardTS, "1767225700.000200", "PRIVATE-BOB: I fixed one of these last week")
 		h.waitThread(cardTS, ":lock: Private note by Bob saved")
 
-		// An edit of Alice's reply reaches the customer as a correction.
+		// An edit of Alice's reply changes the customer's copy in place.
 		ed := fixture(t, "message_changed.json", map[string]any{"event.message.thread_ts": cardTS,
 			"event.message.text": "Hi Tess, Alice from Acme here."})
 		b := mustJSON(t, ed)
@@ -72,14 +72,13 @@ func TestCardAndThread(t *testing.T) {
 		h.click(aliceU, string(core.ActionClose), r.ID)
 		h.waitCard(cardTS, "Completed")
 
-		// What the customer sees: Alice's reply once, the correction, never Bob's note.
+		// What the customer sees: Alice's reply once, as edited, never Bob's note.
 		v := must[core.RequestView](t)(e.ViewRequest(ctx, cust, r.ID))
 		var seen []string
 		for _, m := range v.Messages {
 			seen = append(seen, m.Body)
 		}
-		want := []string{"My printer prints everything twice.", "Hi Tess, Alice here.", "It is an HP LaserJet.", "Model 1020.",
-			"(edited) Hi Tess, Alice from Acme here."}
+		want := []string{"My printer prints everything twice.", "Hi Tess, Alice from Acme here.", "It is an HP LaserJet.", "Model 1020."}
 		if !slices.Equal(seen, want) {
 			t.Fatalf("the customer sees\n%q\nwant\n%q", seen, want)
 		}

@@ -3,7 +3,6 @@ package slack
 import (
 	"cmp"
 	"context"
-	"errors"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
@@ -80,7 +79,7 @@ func treat(subtype, botID, user string) (treatment, string) {
 
 // event applies one Events API callback. Only messages in a card's thread
 // matter: new ones (with their files), their edits, which are relayed as
-// corrections, and their deletions, which relaydesk cannot undo (deleted).
+// edits (edited), and their deletions, which withdraw them (deleted).
 // What each subtype does is decided in subtypes.
 func (a *Adapter) event(ctx context.Context, ev slackevents.EventsAPIEvent) error {
 	m, ok := ev.InnerEvent.Data.(*slackevents.MessageEvent)
@@ -101,7 +100,7 @@ func (a *Adapter) event(ctx context.Context, ev slackevents.EventsAPIEvent) erro
 	if m.ThreadTimeStamp == "" || m.ThreadTimeStamp == m.TimeStamp {
 		return nil // not a reply in a thread
 	}
-	r := techchat.ThreadMessage{Thread: thread(m.Channel, m.ThreadTimeStamp), User: m.User, Text: m.Text,
+	r := techchat.ThreadMessage{Thread: thread(m.Channel, m.ThreadTimeStamp), User: m.User, Text: m.Text, ID: m.TimeStamp,
 		Key: a.chat.Key("msg", m.Channel, m.TimeStamp), Note: t == treatNote, Emphasis: t == treatMe}
 	if m.Message != nil {
 		r.Files = a.attachments(ctx, m.Message.Files)
@@ -109,9 +108,10 @@ func (a *Adapter) event(ctx context.Context, ev slackevents.EventsAPIEvent) erro
 	return a.threadMessage(ctx, m.Channel, m.User, m.ThreadTimeStamp, r, m.Blocks)
 }
 
-// edited applies a message_changed event: an edit of a reply is relayed as
-// a correction, "(edited) ...", by the rule of the edited message's
-// subtype (a broadcast reply's edit like a plain reply's).
+// edited applies a message_changed event: an edit of a reply edits the
+// message relaydesk stored for it, where its copies are (the customer's
+// included), by the rule of the edited message's subtype (a broadcast
+// reply's edit like a plain reply's). The edit's time keys it.
 func (a *Adapter) edited(ctx context.Context, m *slackevents.MessageEvent) error {
 	n := m.Message
 	if n == nil {
@@ -130,16 +130,16 @@ func (a *Adapter) edited(ctx context.Context, m *slackevents.MessageEvent) error
 		return nil // not a reply in a thread
 	}
 	return a.threadMessage(ctx, m.Channel, n.User, n.ThreadTimestamp, techchat.ThreadMessage{
-		Thread: thread(m.Channel, n.ThreadTimestamp), User: n.User, Text: n.Text, Edit: true,
-		Key: a.chat.Key("edit", m.Channel, n.Timestamp, n.Edited.Timestamp), Note: t == treatNote, Emphasis: t == treatMe}, n.Blocks)
+		Thread: thread(m.Channel, n.ThreadTimestamp), User: n.User, Text: n.Text, ID: n.Timestamp, Edit: true,
+		Posted: a.chat.Key("msg", m.Channel, n.Timestamp),
+		Key:    a.chat.Key("edit", m.Channel, n.Timestamp, n.Edited.Timestamp), Note: t == treatNote, Emphasis: t == treatMe}, n.Blocks)
 }
 
-// deleted applies a message_deleted event. relaydesk cannot take a message
-// back (chat logs never expire, and the customer may have read it), so a
-// deletion changes nothing, for a plain reply as for a broadcast one; but
-// when the deleted reply had reached the customer, its author is told so
-// rather than left believing it was withdrawn. Other deletions are logged
-// at debug level.
+// deleted applies a message_deleted event: a reply (and its files) that
+// relaydesk stored is withdrawn, as its author: the customer no longer
+// reads it, technicians keep it, marked withdrawn. When the engine refuses
+// (a reply in a closed request stays with the customer), the author is
+// told. Other deletions are logged at debug level.
 func (a *Adapter) deleted(ctx context.Context, m *slackevents.MessageEvent) error {
 	p := m.PreviousMessage
 	if p == nil {
@@ -155,31 +155,16 @@ func (a *Adapter) deleted(ctx context.Context, m *slackevents.MessageEvent) erro
 		a.ignored(m.SubType+"/"+p.SubType, why, m.Channel, ts)
 		return nil
 	}
-	if _, ok, err := a.chat.ThreadRequest(ctx, thread(m.Channel, p.ThreadTimestamp)); err != nil || !ok {
-		return err
-	}
 	keys := []core.Idempotency{a.chat.Key("msg", m.Channel, ts)}
 	for _, f := range p.Files {
 		keys = append(keys, a.chat.Key("file", f.ID))
 	}
-	for _, k := range keys {
-		id, err := a.store.Inbound(ctx, k)
-		if errors.Is(err, core.ErrNotFound) {
-			continue // never passed on (refused, or from an unlinked user)
-		} else if err != nil {
-			return err
-		}
-		msg, err := a.store.Message(ctx, id)
-		if err != nil {
-			return err
-		}
-		if msg.Audience != core.AudienceTechnicians {
-			a.tell(m.Channel, p.User, p.ThreadTimestamp, deletedText)
-			return nil
-		}
+	told, err := a.chat.Withdraw(ctx, techchat.Deletion{Thread: thread(m.Channel, p.ThreadTimestamp), ID: ts, Posted: keys,
+		Key: a.chat.Key("withdraw", m.Channel, ts)})
+	for _, text := range told {
+		a.tell(m.Channel, p.User, p.ThreadTimestamp, text)
 	}
-	a.ignored(m.SubType+"/"+p.SubType, "the deleted reply did not reach the customer; relaydesk keeps what it stored", m.Channel, ts)
-	return nil
+	return err
 }
 
 // ignored logs a message event that changes nothing.
@@ -219,7 +204,3 @@ func (a *Adapter) interaction(ctx context.Context, ic slack.InteractionCallback)
 	}
 	return err
 }
-
-// deletedText tells a technician who deleted a reply the customer has.
-const deletedText = "You deleted a message in Slack that relaydesk had already passed on to the customer: they still have it, " +
-	"as relaydesk cannot take a message back. Write a correction in the thread if it was wrong."

@@ -49,6 +49,12 @@ var permanent = map[string]bool{
 	"invalid_blocks": true, "message_not_found": true, "cant_update_message": true, "restricted_action": true,
 }
 
+// gone reports whether Slack says the message to edit was deleted.
+func gone(err error) bool {
+	var se slack.SlackErrorResponse
+	return errors.As(err, &se) && se.Err == "message_not_found"
+}
+
 // refused reports whether Slack refused a DM for good (a deactivated
 // account, a user the app cannot message).
 func refused(err error) bool {
@@ -124,11 +130,20 @@ func (p platform) StartThread(_ context.Context, c core.Card, _ core.Request) (s
 // thread is the address of the thread under message ts of channel.
 func thread(channel, ts string) string { return channel + "/" + ts }
 
-func (p platform) PostLine(ctx context.Context, c core.Card, text string) error {
+func (p platform) PostLine(ctx context.Context, c core.Card, text string) (string, error) {
 	if err := p.a.pace(ctx, "chat.postMessage", c.Channel); err != nil {
+		return "", err
+	}
+	_, ts, err := p.a.api.PostMessageContext(ctx, c.Channel, slack.MsgOptionText(text, false), slack.MsgOptionTS(c.Message))
+	return ts, err
+}
+
+// EditLine edits the thread reply ts (chat.update).
+func (p platform) EditLine(ctx context.Context, c core.Card, ts, text string) error {
+	if err := p.a.pace(ctx, "chat.update", c.Channel); err != nil {
 		return err
 	}
-	_, _, err := p.a.api.PostMessageContext(ctx, c.Channel, slack.MsgOptionText(text, false), slack.MsgOptionTS(c.Message))
+	_, _, _, err := p.a.api.UpdateMessageContext(ctx, c.Channel, ts, slack.MsgOptionText(text, false))
 	return err
 }
 
@@ -182,6 +197,7 @@ var mrkdwnMarkup = techchat.Markup{
 	Link:    func(url, text string) string { return "<" + url + "|" + text + ">" },
 	Channel: func(id string) string { return "<#" + id + ">" },
 	Lock:    ":lock:",
+	Italic:  func(s string) string { return "_" + s + "_" },
 }
 
 // Render is how a message's body, stored in relaydesk's format

@@ -29,6 +29,14 @@ type Store interface {
 	SaveCard(ctx context.Context, c core.Card) error
 	Notify(ctx context.Context, platform, technicianID string) (bool, error)
 	SetNotify(ctx context.Context, platform, technicianID string, on bool) error
+
+	// What edits and withdrawals need (edits.go): the messages, the keys
+	// they were stored with, and their copies in the threads.
+	Inbound(ctx context.Context, key core.Idempotency) (string, error)
+	Message(ctx context.Context, id string) (core.Message, error)
+	SaveCopy(ctx context.Context, c core.Copy) error
+	Copies(ctx context.Context, messageID, destination string) ([]core.Copy, error)
+	CopyAt(ctx context.Context, destination, target, platformID string) (core.Copy, error)
 }
 
 // Config is what a Chat needs. Every field is required but PublicURL,
@@ -54,6 +62,10 @@ type Config struct {
 	// Refused reports whether a direct message was refused for good (an
 	// account deactivated, DMs closed): it is skipped.
 	Refused func(err error) bool
+	// Gone reports whether the platform's error says that a line relaydesk
+	// posted is no more (someone deleted it): an edit of it is skipped.
+	// Optional.
+	Gone func(err error) bool
 	// UploadLimit is the largest file the platform takes; 0 for no limit.
 	UploadLimit int64
 	// PublicURL is how people reach relaydesk, for links.
@@ -86,6 +98,9 @@ func New(cfg Config) (*Chat, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Markup.Italic == nil {
+		cfg.Markup.Italic = func(s string) string { return s }
 	}
 	if cfg.Markup.Body == nil {
 		esc := cfg.Markup.Escape

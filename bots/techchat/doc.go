@@ -19,6 +19,12 @@
 // button payloads, its signature check and its transport: a few hundred
 // lines.
 //
+// Edits and deletions in a thread edit and withdraw the message relaydesk
+// stored (Chat.ThreadMessage with Edit, Chat.Withdraw), found through the
+// copy recorded when it was stored; each line posted with a message's body
+// is recorded as a copy too, and edited in place (Platform.EditLine) when
+// the message is edited or withdrawn elsewhere (edits.go).
+//
 // The state Chat keeps (cards and their threads, posting markers,
 // notification settings) lives in typed store tables, read and written
 // through Store.

@@ -19,11 +19,17 @@ type ThreadMessage struct {
 	User   string // its author, on the platform
 	Text   string
 	Files  []Attachment
+	// ID is the message's ID on the platform (Slack's ts, Discord's
+	// message ID): relaydesk records which message it was stored as, so
+	// that its edits and deletion find it.
+	ID string
 	// Key keys the engine action of its text; for an edit, the edit's own
 	// key (the message's and the edit's version).
 	Key core.Idempotency
-	// Edit marks an edit, relayed as a correction: "(edited) ...".
-	Edit bool
+	// Edit marks an edit of message ID, which was posted with key Posted:
+	// the message relaydesk stored is edited (core.Engine.EditMessage).
+	Edit   bool
+	Posted core.Idempotency
 	// Note keeps it a private note whatever the thread rule says: words
 	// relaydesk does not know how to pass on.
 	Note bool
@@ -89,13 +95,26 @@ func (c *Chat) ThreadMessage(ctx context.Context, m ThreadMessage) (told []strin
 	if m.Emphasis {
 		body = "_" + body + "_"
 	}
+	key := m.Key
 	if m.Edit {
-		body = "(edited) " + body
+		found, edTold, err := c.edit(ctx, by, m, body)
+		if found || err != nil {
+			return append(told, edTold...), err
+		}
+		// The message was never stored (refused, or written before its
+		// author was linked): the edit is passed on as it, under the key
+		// it was posted with, so that later edits find it.
+		if m.Posted.ExternalID != "" {
+			key = m.Posted
+		}
 	}
-	_, err = c.eng.ReplyInThread(ctx, by, reqID, core.Reply{Body: body, Private: note, Key: m.Key})
-	msg, err := Refusal(err)
-	if msg != "" {
-		told = append(told, msg+" Your message was not passed on.")
+	msg, err := c.eng.ReplyInThread(ctx, by, reqID, core.Reply{Body: body, Private: note, Key: key})
+	if err == nil {
+		err = c.origin(ctx, m, msg)
+	}
+	refusal, err := Refusal(err)
+	if refusal != "" {
+		told = append(told, refusal+" Your message was not passed on.")
 	}
 	return told, err
 }

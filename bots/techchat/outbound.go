@@ -38,7 +38,9 @@ func (c *Chat) Deliver(ctx context.Context, d *dispatch.Delivery) error {
 		return err
 	}
 	if ok && channel != "" {
-		if line := c.line(ev); cardEvents[ev.Type] || line != "" {
+		if ev.Type == core.EventEdited || ev.Type == core.EventWithdrawn {
+			err = c.change(ctx, d)
+		} else if line := c.line(ev); cardEvents[ev.Type] || line != "" {
 			err = c.deliver(ctx, d, channel, line)
 		}
 	}
@@ -84,9 +86,11 @@ func (c *Chat) deliver(ctx context.Context, d *dispatch.Delivery, channel, line 
 		}
 	}
 	if !uploaded {
-		if err := c.p.PostLine(ctx, card, line); err != nil {
+		id, err := c.p.PostLine(ctx, card, line)
+		if err != nil {
 			return err
 		}
+		c.saveLine(ctx, ev, card, id)
 	}
 	d.MarkSent("line")
 	return nil
@@ -192,8 +196,12 @@ func (c *Chat) fromHere(ev core.Event) bool {
 // body renders a message's body after the colon of its line: after a
 // space, or on a line of its own when it starts with a quote, a list or a
 // code block, which the platforms' markup reads only at a line's start.
-func (c *Chat) body(text string) string {
-	doc := markup.Parse(text)
+// A withdrawn message (Data.Withdrawn) shows struck through.
+func (c *Chat) body(ev core.Event) string {
+	doc := markup.Parse(ev.Data.Body)
+	if ev.Data.Withdrawn {
+		doc = struck(ev.Data.Body)
+	}
 	if len(doc) > 0 && doc[0].Kind != markup.Paragraph {
 		return "\n" + c.m.Body(doc)
 	}
@@ -214,9 +222,9 @@ func (c *Chat) line(ev core.Event) string {
 			return ""
 		}
 		if ev.Actor.Kind == core.ActorCustomer {
-			return fmt.Sprintf("%s (customer):%s", b(who), c.body(d.Body))
+			return fmt.Sprintf("%s (customer):%s", b(who), c.body(ev))
 		}
-		return fmt.Sprintf("%s to the customer:%s", b(who), c.body(d.Body))
+		return fmt.Sprintf("%s to the customer:%s", b(who), c.body(ev))
 	case core.EventFile:
 		private := ev.Audience == core.AudienceTechnicians
 		if here && private {
@@ -241,7 +249,7 @@ func (c *Chat) line(ev core.Event) string {
 		if here {
 			return fmt.Sprintf("%s Private note by %s saved; the customer does not see it.", lock, who)
 		}
-		return fmt.Sprintf("%s %s by %s:%s", lock, b("Private note"), who, c.body(d.Body))
+		return fmt.Sprintf("%s %s by %s:%s", lock, b("Private note"), who, c.body(ev))
 	case core.EventAssigned:
 		return fmt.Sprintf("%s took the request.", e(d.OwnerName))
 	case core.EventUnassigned:

@@ -26,8 +26,11 @@ type Platform interface {
 	// StartThread starts c's thread, if the platform needs a call for it,
 	// and returns its address (core.Card.Thread).
 	StartThread(ctx context.Context, c core.Card, r core.Request) (string, error)
-	// PostLine posts text into c's thread.
-	PostLine(ctx context.Context, c core.Card, text string) error
+	// PostLine posts text into c's thread and returns the posted
+	// message's ID on the platform (Slack's ts, Discord's message ID).
+	PostLine(ctx context.Context, c core.Card, text string) (string, error)
+	// EditLine shows text instead in the line id posted into c's thread.
+	EditLine(ctx context.Context, c core.Card, id, text string) error
 	// UploadFile puts the file f into c's thread with comment. uploaded is
 	// false when the platform refused it for good (the link is posted
 	// instead); an error is worth retrying.
@@ -48,4 +51,7 @@ type Markup struct {
 	Link    func(url, text string) string
 	Channel func(id string) string // a mention of a channel
 	Lock    string                 // the padlock of private lines
+	// Italic marks a line's small print ("(edited)"). Optional: without it
+	// the words show as they are.
+	Italic func(s string) string
 }

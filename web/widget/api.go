@@ -222,6 +222,21 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 	jsonapi.Write(w, http.StatusCreated, viewMessage(m, nil, by.ID))
 }
 
+// typing answers POST /api/widget/typing: the customer is writing, and the
+// request's technicians see so for a few seconds. Nothing is stored; calls
+// more often than core.TypingInterval are accepted and do nothing.
+func (h *Handler) typing(w http.ResponseWriter, r *http.Request) {
+	cs, ok := h.customer(w, r)
+	if !ok {
+		return
+	}
+	if err := h.eng.Typing(r.Context(), cs.Actor, cs.RequestID); err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
 // leave answers POST /api/widget/leave: the customer leaves the chat. The
 // request stays as it is; only technicians end chats and close requests.
 func (h *Handler) leave(w http.ResponseWriter, r *http.Request) {

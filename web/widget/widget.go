@@ -106,6 +106,7 @@ func (h *Handler) Mount(mount func(pattern string, handler http.Handler)) {
 		{"POST /api/widget/messages", h.message},
 		{"POST /api/widget/files", h.upload},
 		{"GET /api/widget/files/{id}", h.download},
+		{"POST /api/widget/typing", h.typing},
 		{"POST /api/widget/leave", h.leave},
 		{"POST /api/widget/sysinfo", h.sysinfo},
 		{"GET /api/widget/events", h.events},

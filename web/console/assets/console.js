@@ -225,6 +225,7 @@ function renderDetail(d) {
 
   renderTimeline(d.timeline, first);
   renderComposer(d, first);
+  if (first) renderTyping();
 }
 
 // following is whether the reader is at the end of the chat, so that a
@@ -465,6 +466,56 @@ function upload(file) {
   xhr.send(fd);
 }
 
+// ---------- Typing ----------
+
+// Someone writing in a request's chat shows in that request's Details for
+// typingShown after their last signal, or until a message of theirs
+// arrives. Typists are keyed by request and actor ID.
+const typingShown = 6000;
+const typingEvery = 2000;
+const typists = new Map(); // "request/actor" -> {request, name, timer}
+let typingSent = { id: '', at: 0 };
+
+function showTyping(t) {
+  if (!t || !t.request_id || !t.name) return;
+  const k = t.request_id + '/' + (t.actor_id || t.name);
+  const had = typists.get(k);
+  if (had) clearTimeout(had.timer);
+  typists.set(k, { request: t.request_id, name: t.name, timer: setTimeout(() => hideTyping(t.request_id, t.actor_id || t.name), typingShown) });
+  if (!had) renderTyping();
+}
+
+function hideTyping(requestID, actorID) {
+  const k = requestID + '/' + actorID;
+  const had = typists.get(k);
+  if (!had) return;
+  clearTimeout(had.timer);
+  typists.delete(k);
+  renderTyping();
+}
+
+function renderTyping() {
+  const names = [...typists.values()].filter((t) => t.request === state.openId).map((t) => t.name);
+  const line = $('typing');
+  line.hidden = names.length === 0;
+  line.textContent = names.length === 0 ? ''
+    : names.length === 1 ? `${names[0]} is typing…`
+      : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]} are typing…`;
+}
+
+// typed tells the request's customers the technician is writing to them:
+// from the chat composer only (a private note is no chat), at most once
+// per typingEvery while it has text, fire and forget.
+function typed() {
+  const id = state.openId;
+  const d = state.detail;
+  if (!id || !d?.can_message || $('note-toggle').checked || !$('composer').value.trim()) return;
+  const now = Date.now();
+  if (typingSent.id === id && now - typingSent.at < typingEvery) return;
+  typingSent = { id, at: now };
+  api('POST', `/console/api/requests/${encodeURIComponent(id)}/typing`).catch(() => {});
+}
+
 // ---------- Live updates ----------
 
 const pending = new Set();
@@ -477,6 +528,7 @@ function onFrame(fr) {
 
 function onEvent(ev) {
   pending.add(ev.request_id);
+  if (ev.type === 'chat.message' || ev.type === 'chat.file') hideTyping(ev.request_id, ev.actor_id);
   if (ev.type === 'request.created' && ev.actor_kind !== 'technician' && availability() === 'available') notifyNew(ev);
   if ((ev.type === 'chat.message' || ev.type === 'chat.file') && ev.actor_kind === 'customer' && ev.request_id !== state.openId && state.mineIds.has(ev.request_id)) {
     state.unread.add(ev.request_id);
@@ -538,6 +590,7 @@ function connect() {
     let fr;
     try { fr = JSON.parse(m.data); } catch { return; }
     if (fr.type === 'events') onFrame(fr);
+    else if (fr.type === 'typing') showTyping(fr.typing);
     else if (fr.type === 'error' && /signed out|sign in/i.test(fr.error || '')) location.assign('/console/login');
   };
   ws.onclose = () => {
@@ -563,7 +616,8 @@ async function poll() {
   for (;;) {
     try {
       const fr = await api('GET', '/console/api/feed?after=' + encodeURIComponent(state.pos));
-      onFrame(fr);
+      if (fr.type === 'typing') showTyping(fr.typing);
+      else onFrame(fr);
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) return;
       banner('Live updates interrupted; retrying…');
@@ -658,6 +712,7 @@ $('composer').addEventListener('keydown', (e) => {
     $('composer-form').requestSubmit();
   }
 });
+$('composer').addEventListener('input', typed);
 $('note-toggle').addEventListener('change', syncComposer);
 $('file').addEventListener('change', () => upload($('file').files[0]));
 

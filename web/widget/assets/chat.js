@@ -61,6 +61,7 @@ const el = {
   leave: $('leave'),
   footer: $('chat-footer'),
   closePanel: $('close-panel'),
+  typing: $('typing'),
 };
 
 const state = {
@@ -167,6 +168,7 @@ function showOpen() {
 
 function clearChat() {
   stopLive();
+  clearTyping();
   el.messages.replaceChildren();
   for (const u of objectURLs.splice(0)) URL.revokeObjectURL(u);
   following = true;
@@ -535,6 +537,7 @@ function handleEvent(ev) {
   applyEvent(ev);
   if (state.rendered.has(ev.rseq)) return;
   if (ev.type === 'chat.message' || ev.type === 'chat.file') {
+    if (!ev.mine) hideTyping(ev.actor_kind + ':' + ev.actor_name);
     renderMessage({
       id: ev.message_id, rseq: ev.rseq, author_kind: ev.actor_kind, author_name: ev.actor_name,
       mine: ev.mine, direct: ev.direct, body: ev.body, doc: ev.doc, file: ev.file, created_at: ev.created_at,
@@ -550,6 +553,64 @@ function applyFrame(f) {
   const next = Number.parseInt(f.next, 10);
   if (next > state.lastRseq) state.lastRseq = next;
   update();
+}
+
+// ---- typing ----------------------------------------------------------------------
+
+// Someone else writing shows for typingShown after their last signal, or
+// until a message of theirs arrives. A customer learns names, not IDs: a
+// typist is known by kind and name.
+const typingShown = 6000;
+const typingEvery = 2000;
+const typists = new Map(); // "kind:name" -> {name, timer}
+let typingSent = 0;
+let typingRefused = false;
+
+function showTyping(t) {
+  if (!t || !t.name) return;
+  const k = t.actor_kind + ':' + t.name;
+  const had = typists.get(k);
+  if (had) clearTimeout(had.timer);
+  typists.set(k, { name: t.name, timer: setTimeout(() => hideTyping(k), typingShown) });
+  // The line is announced once per appearance of a person, not per frame.
+  if (!had) renderTyping();
+}
+
+function hideTyping(k) {
+  const had = typists.get(k);
+  if (!had) return;
+  clearTimeout(had.timer);
+  typists.delete(k);
+  renderTyping();
+}
+
+function clearTyping() {
+  for (const t of typists.values()) clearTimeout(t.timer);
+  typists.clear();
+  typingRefused = false;
+  renderTyping();
+}
+
+function renderTyping() {
+  const names = Array.from(typists.values(), (t) => t.name);
+  el.typing.hidden = names.length === 0;
+  el.typing.textContent = names.length === 0 ? ''
+    : names.length === 1 ? `${names[0]} is typing…`
+      : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]} are typing…`;
+}
+
+// typed tells the technicians the customer is writing: at most one call
+// per typingEvery while the composer has text, fire and forget. A refusal
+// (the chat closed, the customer left) stops the calls until the page
+// loads the chat again.
+function typed() {
+  if (!el.composer.value.trim() || typingRefused || closedOrLeft() || !state.token) return;
+  const now = Date.now();
+  if (now - typingSent < typingEvery) return;
+  typingSent = now;
+  call('POST', 'typing').catch((err) => {
+    if (err.status === 403 || err.status === 409) typingRefused = true;
+  });
 }
 
 // ---- live updates: WebSocket, long polling while it is down -------------------
@@ -611,6 +672,7 @@ function openSocket(gen) {
     let f;
     try { f = JSON.parse(e.data); } catch { return; }
     if (f.type === 'events') applyFrame(f);
+    else if (f.type === 'typing') showTyping(f.typing);
     // An error frame is followed by the server closing the socket; the long
     // poll then says whether the token is still good.
   });
@@ -660,7 +722,8 @@ async function poll(gen, id) {
       if (!res.ok) throw new Error(String(res.status));
       const f = await res.json();
       if (live.pollId !== id || gen !== live.gen) return;
-      applyFrame(f);
+      if (f.type === 'typing') showTyping(f.typing);
+      else applyFrame(f);
       delay = 0;
     } catch {
       if (ctl.signal.aborted) return;
@@ -1045,7 +1108,10 @@ function wire() {
       el.composerForm.requestSubmit();
     }
   });
-  el.composer.addEventListener('input', fitComposer);
+  el.composer.addEventListener('input', () => {
+    fitComposer();
+    typed();
+  });
   el.file.addEventListener('change', () => {
     if (el.file.files.length) sendFiles(el.file.files);
     el.file.value = '';

@@ -99,7 +99,7 @@ func (h *Handler) fetcher(v *visitor, follow live.Follow) live.Fetch {
 			ej := eventJSON{Pos: e.Pos.String(), RequestID: e.RequestID, CompanyID: e.CompanyID,
 				RSeq: e.RSeq, Type: e.Type, ActorKind: e.Actor.Kind, ActorID: e.Actor.ID, Audience: e.Audience,
 				Data: e.Data, CreatedAt: e.CreatedAt}
-			if e.Type == core.EventMessage || e.Type == core.EventNote {
+			if e.Type == core.EventMessage || e.Type == core.EventNote || e.Type == core.EventEdited {
 				ej.Doc = markup.Parse(e.Data.Body)
 			}
 			items = append(items, ej)

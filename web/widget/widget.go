@@ -104,6 +104,7 @@ func (h *Handler) Mount(mount func(pattern string, handler http.Handler)) {
 		{"POST /api/widget/join", h.join},
 		{"GET /api/widget/request", h.request},
 		{"POST /api/widget/messages", h.message},
+		{"PATCH /api/widget/messages/{id}", h.edit},
 		{"POST /api/widget/files", h.upload},
 		{"GET /api/widget/files/{id}", h.download},
 		{"POST /api/widget/typing", h.typing},

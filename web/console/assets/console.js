@@ -266,8 +266,15 @@ function renderTimeline(lines, first) {
     if (fresh.length) box.querySelector('.empty-chat')?.remove();
     box.append(...fresh.map(renderLine));
     for (const l of lines) {
-      if (l.rseq > shownRSeq || !l.deliveries) continue;
-      box.querySelector(`li[data-rseq="${l.rseq}"] .deliveries`)?.replaceWith(renderDeliveries(l.deliveries));
+      if (l.rseq > shownRSeq) continue;
+      const shown = box.querySelector(`li[data-rseq="${l.rseq}"]`);
+      // An edit or a withdrawal changes a line in place, unless its
+      // author is editing it right now.
+      if (shown && l.kind !== 'notice' && shown.dataset.sig !== lineSig(l) && !shown.querySelector('.edit-box')) {
+        shown.replaceWith(renderLine(l));
+        continue;
+      }
+      if (l.deliveries) shown?.querySelector('.deliveries')?.replaceWith(renderDeliveries(l.deliveries));
     }
   }
   shownRSeq = lines.reduce((m, l) => Math.max(m, l.rseq), 0);
@@ -286,13 +293,19 @@ function renderLine(l) {
     return el('li', { class: 'notice', dataset: { rseq: l.rseq, event: l.event } }, l.body, ' · ', fmtTime(l.at));
   }
   const note = l.kind === 'note';
-  const li = el('li', { class: [l.author_kind, note ? 'note' : '', l.kind, l.mine ? 'mine' : ''].filter(Boolean).join(' '), dataset: { rseq: l.rseq } });
+  const withdrawn = !!l.withdrawn_at;
+  const li = el('li', {
+    class: [l.author_kind, note ? 'note' : '', l.kind, l.mine ? 'mine' : '', withdrawn ? 'withdrawn' : ''].filter(Boolean).join(' '),
+    dataset: { rseq: l.rseq, id: l.id, sig: lineSig(l), testid: 'line' },
+  });
   li.append(el('div', { class: 'meta' },
     el('strong', {}, l.author || (l.author_kind === 'customer' ? 'Customer' : 'Technician')),
     note ? el('span', { class: 'note-label' }, 'Private note') : null,
     l.to ? el('span', { class: 'to-label' }, 'to ' + l.to) : null,
     el('time', { datetime: l.at, title: new Date(l.at).toLocaleString() }, fmtTime(l.at)),
-    l.deliveries ? renderDeliveries(l.deliveries) : null));
+    l.version > 1 ? el('span', { class: 'edited-mark', dataset: { testid: 'edited' }, title: l.edited_at ? 'edited ' + new Date(l.edited_at).toLocaleString() : null }, 'edited') : null,
+    l.deliveries ? renderDeliveries(l.deliveries) : null,
+    lineActions(l)));
   if (l.file) {
     const f = l.file;
     const link = el('a', { class: 'file-link', href: f.url, target: f.image ? '_blank' : null, rel: 'noopener', download: f.image ? null : f.name }, f.name);
@@ -301,7 +314,106 @@ function renderLine(l) {
   } else {
     li.append(el('div', { class: 'body' }, messageContent(l.doc, l.body)));
   }
+  if (withdrawn) {
+    li.append(el('div', { class: 'withdrawn-mark', dataset: { testid: 'withdrawn' } },
+      `withdrawn by ${l.withdrawn_by || 'its author'} at ${fmtTime(l.withdrawn_at)}`));
+  }
   return li;
+}
+
+// lineSig says what of a line an edit or a withdrawal changes.
+const lineSig = (l) => `${l.version || 1}/${l.withdrawn_at || ''}`;
+
+// lineActions are what a technician may do with a chat line: edit their own
+// text and withdraw their own lines while not withdrawn, and read the
+// versions of an edited one (the engine decides, and says why not).
+function lineActions(l) {
+  if (!l.id) return null;
+  const own = l.mine && !l.withdrawn_at;
+  const acts = [];
+  if (own && l.kind !== 'file') acts.push(el('button', { type: 'button', dataset: { testid: 'edit-line' }, onclick: (e) => editLine(e.target.closest('li'), l) }, 'Edit'));
+  if (own) {
+    // Two steps instead of a dialog: the first click asks, the second does.
+    acts.push(el('button', {
+      type: 'button', dataset: { testid: 'withdraw-line' }, onclick: (e) => {
+        const b = e.target;
+        if (b.dataset.armed) {
+          withdrawLine(l);
+          return;
+        }
+        b.dataset.armed = '1';
+        b.textContent = l.kind === 'note' ? 'Withdraw the note?' : 'Withdraw from the customer?';
+        setTimeout(() => { if (b.isConnected) { delete b.dataset.armed; b.textContent = 'Withdraw'; } }, 5000);
+      },
+    }, 'Withdraw'));
+  }
+  if (l.version > 1) acts.push(el('button', { type: 'button', dataset: { testid: 'history' }, onclick: (e) => showHistory(e.target.closest('li'), l) }, 'History'));
+  return acts.length ? el('span', { class: 'line-actions' }, ...acts) : null;
+}
+
+const messagePath = (l) => `/console/api/requests/${encodeURIComponent(state.openId)}/messages/${encodeURIComponent(l.id)}`;
+
+// editLine turns a line's text into a box to edit it in; Save sends it
+// under one Idempotency-Key for this edit, Cancel (or Escape) puts the line
+// back.
+function editLine(li, l) {
+  if (!li || li.querySelector('.edit-box')) return;
+  const id = state.openId;
+  const key = newKey();
+  const box = el('textarea', { class: 'edit-input', rows: 3, 'aria-label': 'New text', dataset: { testid: 'edit-input' } });
+  box.value = l.body;
+  const restore = () => { if (li.isConnected) li.replaceWith(renderLine(l)); };
+  const save = async () => {
+    const text = box.value.trim();
+    if (!text) return;
+    try {
+      await api('PATCH', messagePath(l), { body: text }, { 'Idempotency-Key': key });
+      form.remove();
+      if (state.openId === id) openRequest(id, { quiet: true });
+    } catch (err) {
+      toast(err.message, { error: true });
+    }
+  };
+  const form = el('div', { class: 'edit-box' }, box,
+    el('button', { type: 'button', dataset: { testid: 'edit-save' }, onclick: save }, 'Save'),
+    el('button', { type: 'button', onclick: restore }, 'Cancel'));
+  box.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') restore();
+    else if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      save();
+    }
+  });
+  li.querySelector('.body')?.replaceWith(form);
+  box.focus();
+}
+
+// withdrawLine withdraws one of the technician's lines: customers no longer
+// see it, technicians keep it, marked withdrawn.
+async function withdrawLine(l) {
+  const id = state.openId;
+  try {
+    await api('DELETE', messagePath(l), undefined, { 'Idempotency-Key': newKey() });
+    if (state.openId === id) openRequest(id, { quiet: true });
+  } catch (err) {
+    toast(err.message, { error: true });
+  }
+}
+
+// showHistory lists every text a message has had, oldest first, under it.
+async function showHistory(li, l) {
+  const open = li.querySelector('.versions');
+  if (open) {
+    open.remove();
+    return;
+  }
+  try {
+    const v = await api('GET', messagePath(l) + '/versions');
+    li.append(el('ol', { class: 'versions', dataset: { testid: 'versions' } }, ...v.versions.map((x) =>
+      el('li', {}, el('time', { datetime: x.edited_at }, fmtTime(x.edited_at)), ' ', x.version === 1 ? '(original) ' : '', x.body))));
+  } catch (err) {
+    toast(err.message, { error: true });
+  }
 }
 
 // renderDeliveries marks where a message stands on each platform that shows

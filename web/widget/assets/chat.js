@@ -89,6 +89,9 @@ const state = {
   // retry after a lost answer is stored once.
   unsent: null,
   uploading: false,
+  // editing is the customer's message being edited in the composer:
+  // {id, key, body}, the key reused for a retry of the same text.
+  editing: null,
   visible: cfg.mode !== 'frame',
 };
 
@@ -168,6 +171,7 @@ function showOpen() {
 
 function clearChat() {
   stopLive();
+  if (state.editing) stopEdit();
   clearTyping();
   el.messages.replaceChildren();
   for (const u of objectURLs.splice(0)) URL.revokeObjectURL(u);
@@ -317,7 +321,8 @@ function renderMessage(m) {
   author.textContent = m.mine ? 'You' : (m.author_name || (m.author_kind === 'technician' ? 'Technician' : 'Customer'));
   const bubble = document.createElement('div');
   bubble.className = 'msg-bubble';
-  if (m.file?.image) bubble.append(preview(m.file), fileLink(m.file));
+  if (m.withdrawn) bubble.append(withdrawnText());
+  else if (m.file?.image) bubble.append(preview(m.file), fileLink(m.file));
   else if (m.file) bubble.append(fileLink(m.file));
   else bubble.append(messageContent(m.doc, m.body));
   const time = document.createElement('time');
@@ -325,9 +330,135 @@ function renderMessage(m) {
   time.dateTime = m.created_at;
   time.textContent = formatTime(m.created_at);
   li.append(author, bubble, time);
+  if (m.withdrawn) li.classList.add('withdrawn');
+  else if (m.version > 1) li.append(editedMark());
   if (m.mine) li.append(sendStatus('sent'));
+  li.dataset.version = String(m.version || 1);
+  if (m.mine && !m.file && !m.withdrawn) {
+    bodies.set(li, m.body || '');
+    offerEdit(li, m);
+  }
   insert(li, m.rseq);
   if (!m.mine) notifyUnread(m.rseq);
+}
+
+// ---- edits and withdrawals ---------------------------------------------------------
+
+// The customer may edit their own text for this long after sending it; the
+// server decides (core.CustomerEditWindow) and refuses a late edit.
+const editWindow = 15 * 60 * 1000;
+
+// bodies holds the text as written of the customer's own lines, which the
+// composer edits (the bubble shows it rendered).
+const bodies = new WeakMap();
+
+function withdrawnText() {
+  const w = document.createElement('em');
+  w.className = 'msg-withdrawn';
+  w.dataset.testid = 'withdrawn';
+  w.textContent = 'message withdrawn';
+  return w;
+}
+
+function editedMark() {
+  const e = document.createElement('span');
+  e.className = 'msg-edited';
+  e.dataset.testid = 'edited';
+  e.textContent = 'edited';
+  return e;
+}
+
+// offerEdit adds an Edit button to one of the customer's own text messages
+// while the edit window lasts.
+function offerEdit(li, m) {
+  const left = new Date(m.created_at).getTime() + editWindow - Date.now();
+  if (!(left > 0) || closedOrLeft()) return;
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.className = 'msg-edit';
+  b.dataset.testid = 'edit';
+  b.textContent = 'Edit';
+  b.setAttribute('aria-label', 'Edit your message');
+  b.addEventListener('click', () => startEdit(li));
+  li.append(b);
+  setTimeout(() => b.remove(), left);
+}
+
+// lineOf is the chat line of a message ID.
+function lineOf(id) {
+  if (!id) return null;
+  for (const li of state.rendered.values()) if (li.dataset.id === id) return li;
+  return null;
+}
+
+// reviseLine applies an edit or a withdrawal to the line it concerns:
+// the text replaced in place and marked edited, or the line says the
+// message was withdrawn, its text and file gone.
+function reviseLine(ev) {
+  const li = lineOf(ev.message_id);
+  if (!li) return;
+  const bubble = li.querySelector('.msg-bubble');
+  if (ev.type === 'chat.withdrawn' || ev.withdrawn) {
+    li.classList.add('withdrawn');
+    bubble.replaceChildren(withdrawnText());
+    li.querySelector('.msg-edited')?.remove();
+    li.querySelector('.msg-edit')?.remove();
+    if (state.editing?.id === ev.message_id) stopEdit();
+    return;
+  }
+  if (li.classList.contains('withdrawn') || Number(li.dataset.version || 1) >= (ev.version || 2)) return;
+  li.dataset.version = String(ev.version || 2);
+  bubble.replaceChildren(messageContent(ev.doc, ev.body));
+  if (bodies.has(li)) bodies.set(li, ev.body || '');
+  if (!li.querySelector('.msg-edited')) li.querySelector('.msg-time').after(editedMark());
+}
+
+// startEdit puts one of the customer's messages into the composer; sending
+// then saves it as the message's new text.
+function startEdit(li) {
+  const text = bodies.get(li) || '';
+  state.editing = { id: li.dataset.id, key: newKey(), body: null };
+  el.composer.value = text;
+  el.send.textContent = 'Save';
+  el.composerForm.classList.add('editing');
+  fitComposer();
+  el.composer.focus();
+}
+
+function stopEdit() {
+  state.editing = null;
+  el.send.textContent = 'Send';
+  el.composerForm.classList.remove('editing');
+  el.composer.value = '';
+  fitComposer();
+}
+
+// saveEdit sends the edit under its own Idempotency-Key, reused when the
+// same text is saved again after a failure.
+async function saveEdit(body) {
+  const ed = state.editing;
+  if (ed.body !== null && ed.body !== body) ed.key = newKey();
+  ed.body = body;
+  state.sending = true;
+  update();
+  try {
+    const m = await call('PATCH', 'messages/' + encodeURIComponent(ed.id), { body }, { 'Idempotency-Key': ed.key });
+    showError('');
+    if (state.editing === ed) stopEdit();
+    reviseLine({ type: 'chat.edited', message_id: m.id, body: m.body, doc: m.doc, version: m.version });
+  } catch (err) {
+    showError(err.message);
+    if (err.status === 401) lostToken();
+    else if (err.status === 409 || err.status === 404 || err.status === 403) {
+      // Too late (or no longer possible): the Edit button goes.
+      lineOf(ed.id)?.querySelector('.msg-edit')?.remove();
+      if (state.editing === ed) stopEdit();
+    }
+  } finally {
+    state.sending = false;
+    update();
+    if (!closedOrLeft()) el.composer.focus();
+  }
 }
 
 // sendStatus marks one of the customer's own messages: sending, sent, or
@@ -535,12 +666,20 @@ function handleEvent(ev) {
   if (ev.rseq <= state.lastRseq) return; // handled already, from the other stream
   state.lastRseq = ev.rseq;
   applyEvent(ev);
-  if (state.rendered.has(ev.rseq)) return;
+  if (ev.type === 'chat.edited' || ev.type === 'chat.withdrawn') {
+    reviseLine(ev);
+    return;
+  }
+  if (state.rendered.has(ev.rseq)) {
+    if (ev.withdrawn) reviseLine(ev);
+    return;
+  }
   if (ev.type === 'chat.message' || ev.type === 'chat.file') {
     if (!ev.mine) hideTyping(ev.actor_kind + ':' + ev.actor_name);
     renderMessage({
       id: ev.message_id, rseq: ev.rseq, author_kind: ev.actor_kind, author_name: ev.actor_name,
       mine: ev.mine, direct: ev.direct, body: ev.body, doc: ev.doc, file: ev.file, created_at: ev.created_at,
+      version: ev.version, withdrawn: ev.withdrawn,
     });
   } else {
     renderNotice(ev);
@@ -604,7 +743,7 @@ function renderTyping() {
 // (the chat closed, the customer left) stops the calls until the page
 // loads the chat again.
 function typed() {
-  if (!el.composer.value.trim() || typingRefused || closedOrLeft() || !state.token) return;
+  if (!el.composer.value.trim() || state.editing || typingRefused || closedOrLeft() || !state.token) return;
   const now = Date.now();
   if (now - typingSent < typingEvery) return;
   typingSent = now;
@@ -788,6 +927,10 @@ async function sendMessage(e) {
   e.preventDefault();
   const body = el.composer.value.trim();
   if (!body || state.sending || closedOrLeft()) return;
+  if (state.editing) {
+    await saveEdit(body);
+    return;
+  }
   if (state.unsent?.body !== body) state.unsent = { body, key: newKey() };
   const { key } = state.unsent;
   el.composer.value = '';
@@ -1103,6 +1246,11 @@ function wire() {
   el.openForm.addEventListener('submit', openRequest);
   el.composerForm.addEventListener('submit', sendMessage);
   el.composer.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && state.editing) {
+      e.stopPropagation();
+      stopEdit();
+      return;
+    }
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
       el.composerForm.requestSubmit();

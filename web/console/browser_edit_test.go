@@ -78,10 +78,17 @@ func TestBrowserEditsAndTyping(t *testing.T) {
 			}
 			time.Sleep(core.TypingInterval / 4)
 		}
-		if _, err := d.Engine.PostMessage(ctx, customer, id, core.Post{Body: "still broken"}); err != nil {
+		theirs, err := d.Engine.PostMessage(ctx, customer, id, core.Post{Body: "still broken"})
+		if err != nil {
 			t.Fatal(err)
 		}
 		tab.WaitUntil("their message clears the typing line", `document.querySelector('#typing').hidden`)
+		// The customer edits it: the line changes live, marked edited.
+		if _, err := d.Engine.EditMessage(ctx, customer, theirs.ID, core.Edit{Body: "still **broken**, sorry"}); err != nil {
+			t.Fatal(err)
+		}
+		theirLine := `document.querySelector('#messages li[data-id="` + theirs.ID + `"]')`
+		tab.WaitUntil("the customer's edit shows live", theirLine+`?.querySelector('.body strong')?.textContent === 'broken' && !!`+theirLine+`.querySelector('[data-testid="edited"]') && !`+theirLine+`.querySelector('[data-testid="edit-line"]')`)
 
 		// A private note being written is no typing; the chat is.
 		tab.Run("write a note", chromedp.Click("#note-toggle", chromedp.ByQuery), chromedp.SendKeys("#composer", "fuser?", chromedp.ByQuery))

@@ -236,6 +236,9 @@ function update() {
   el.composerForm.hidden = off;
   el.footer.hidden = off;
   el.ended.hidden = !off;
+  // A closed chat, or one the customer left, is what it is: no more edits.
+  for (const b of el.messages.querySelectorAll('.msg-edit')) b.hidden = off;
+  if (off && state.editing) stopEdit();
   if (off) {
     el.endedText.textContent = state.status === 'completed'
       ? `This request is closed. Thank you for contacting ${cfg.company}.`

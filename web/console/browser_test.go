@@ -3,6 +3,7 @@ package console_test
 import (
 	"bytes"
 	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -22,7 +23,12 @@ import (
 func TestBrowserMessages(t *testing.T) {
 	t.Parallel()
 	b := browsertest.New(t)
+	// The tabs of one browser share its cookies, whatever the port: one
+	// database at a time, or one sign-in would end the other's session.
+	var oneAtATime sync.Mutex
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
+		oneAtATime.Lock()
+		defer oneAtATime.Unlock()
 		e := newEnv(t, newStore)
 		d := e.d
 		o := d.Live(t)

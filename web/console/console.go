@@ -39,6 +39,8 @@ type Store interface {
 	Technicians(ctx context.Context) ([]core.Technician, error)
 	// The log, read by the tail that feeds every open console.
 	EventsAfter(ctx context.Context, pos core.Position, limit int) ([]core.Event, bool, error)
+	// A message, to check that it is one of the request a route names.
+	Message(ctx context.Context, id string) (core.Message, error)
 	// Sign-in sessions.
 	CreateSession(ctx context.Context, s sqlstore.Session) error
 	Session(ctx context.Context, idHash string) (sqlstore.Session, error)
@@ -169,6 +171,11 @@ func (h *Handler) Mount(mount func(pattern string, handler http.Handler)) {
 	m("GET /console/api/requests/{id}", h.api(h.request))
 	m("POST /console/api/requests/{id}/messages", h.api(h.postMessage))
 	m("POST /console/api/requests/{id}/files", h.api(h.upload))
+	m("POST /console/api/requests/{id}/typing", h.api(h.typing))
+	m("PATCH /console/api/requests/{id}/messages/{mid}", h.api(h.editMessage))
+	m("DELETE /console/api/requests/{id}/messages/{mid}", h.api(h.withdrawMessage))
+	m("POST /console/api/requests/{id}/messages/{mid}/withdraw", h.api(h.withdrawMessage))
+	m("GET /console/api/requests/{id}/messages/{mid}/versions", h.api(h.messageVersions))
 	m("POST /console/api/requests/{id}/{action}", h.api(h.action))
 	m("GET /console/api/files/{id}", h.api(h.download))
 	m("GET /console/api/colleagues", h.api(h.colleagues))

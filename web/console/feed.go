@@ -99,7 +99,7 @@ func (h *Handler) fetcher(v *visitor, follow live.Follow) live.Fetch {
 			ej := eventJSON{Pos: e.Pos.String(), RequestID: e.RequestID, CompanyID: e.CompanyID,
 				RSeq: e.RSeq, Type: e.Type, ActorKind: e.Actor.Kind, ActorID: e.Actor.ID, Audience: e.Audience,
 				Data: e.Data, CreatedAt: e.CreatedAt}
-			if e.Type == core.EventMessage || e.Type == core.EventNote {
+			if e.Type == core.EventMessage || e.Type == core.EventNote || e.Type == core.EventEdited {
 				ej.Doc = markup.Parse(e.Data.Body)
 			}
 			items = append(items, ej)
@@ -153,13 +153,13 @@ func (h *Handler) liveSocket(w http.ResponseWriter, r *http.Request) {
 		jsonapi.Problem(w, http.StatusForbidden, "csrf", "this request did not come from a relaydesk console page")
 		return
 	}
-	h.stream.ServeWS(w, r, h.sameOrigin, func(ctx context.Context, hello live.Hello, follow live.Follow) (live.Fetch, error) {
+	h.stream.ServeSource(w, r, h.sameOrigin, func(ctx context.Context, hello live.Hello, follow live.Follow) (live.Source, error) {
 		if _, err := core.ParsePosition(hello.After); err != nil {
-			return nil, errors.New(core.ErrorMessage(err))
+			return live.Source{}, errors.New(core.ErrorMessage(err))
 		}
 		fetch := h.fetcher(v, follow)
 		// The socket's error frame shows the message: only what a user may read.
-		return func(ctx context.Context, after string) ([]any, string, bool, error) {
+		return live.Source{Fetch: func(ctx context.Context, after string) ([]any, string, bool, error) {
 			items, next, more, err := fetch(ctx, after)
 			if errors.Is(err, live.ErrHeld) {
 				return nil, after, false, err
@@ -171,7 +171,7 @@ func (h *Handler) liveSocket(w http.ResponseWriter, r *http.Request) {
 				return nil, after, false, errors.New(core.ErrorMessage(err))
 			}
 			return items, next, more, nil
-		}, nil
+		}, Signal: live.TypingFrames(v.actor)}, nil
 	})
 }
 
@@ -190,7 +190,9 @@ func (h *Handler) poll(w http.ResponseWriter, r *http.Request, v *visitor) {
 		}
 		after = pos.String()
 	}
-	fr, err := h.stream.Poll(r, after, func(follow live.Follow) (live.Fetch, error) { return h.fetcher(v, follow), nil })
+	fr, err := h.stream.PollSource(r, after, func(follow live.Follow) (live.Source, error) {
+		return live.Source{Fetch: h.fetcher(v, follow), Signal: live.TypingFrames(v.actor)}, nil
+	})
 	if err != nil {
 		jsonapi.Fail(w, r, h.log, err)
 		return

@@ -165,10 +165,12 @@ type messageJSON struct {
 	At   time.Time `json:"at"`
 	// Doc is Body parsed (core/markup); a file has none.
 	Doc markup.Doc `json:"doc,omitempty"`
+	marks
 }
 
 func toMessageJSON(m core.Message) messageJSON {
-	out := messageJSON{ID: m.ID, RSeq: m.RSeq, Note: m.Audience == core.AudienceTechnicians, Body: m.Body, At: m.CreatedAt}
+	out := messageJSON{ID: m.ID, RSeq: m.RSeq, Note: m.Audience == core.AudienceTechnicians, Body: m.Body, At: m.CreatedAt,
+		marks: marksOf(m)}
 	if m.Audience != core.AudienceAll && m.Audience != core.AudienceTechnicians {
 		out.To = string(m.Audience)
 	}

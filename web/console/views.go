@@ -93,6 +93,9 @@ type fileJSON struct {
 // lineJSON is one line of a request's timeline: a chat message, a private
 // note, a file, or a notice of what happened ("Alice joined the chat").
 type lineJSON struct {
+	// ID is the message's, for a chat line: the edit, withdraw and
+	// versions routes name it.
+	ID         string    `json:"id,omitempty"`
 	RSeq       int64     `json:"rseq"`
 	Kind       string    `json:"kind"` // message, note, file, notice
 	Event      string    `json:"event,omitempty"`
@@ -109,6 +112,32 @@ type lineJSON struct {
 	// Doc is Body parsed (core/markup), for the page to build its DOM
 	// from: messages and notes have one, files and notices none.
 	Doc markup.Doc `json:"doc,omitempty"`
+	marks
+}
+
+// marks say what became of a message since it was written: technicians
+// keep a withdrawn message's text, marked, and may read its versions.
+type marks struct {
+	// Version is the number of the current text; more than 1: edited.
+	Version  int64      `json:"version,omitempty"`
+	EditedAt *time.Time `json:"edited_at,omitempty"`
+	// WithdrawnAt and WithdrawnBy (a name: only the author withdraws) are
+	// set for a withdrawn message.
+	WithdrawnAt *time.Time `json:"withdrawn_at,omitempty"`
+	WithdrawnBy string     `json:"withdrawn_by,omitempty"`
+}
+
+func marksOf(m core.Message) marks {
+	mk := marks{Version: m.Version}
+	if m.Edited() && !m.EditedAt.IsZero() {
+		t := m.EditedAt
+		mk.EditedAt = &t
+	}
+	if m.Withdrawn() {
+		t := m.WithdrawnAt
+		mk.WithdrawnAt, mk.WithdrawnBy = &t, m.AuthorName
+	}
+	return mk
 }
 
 // deliveryJSON is one message's delivery state towards one platform.
@@ -169,8 +198,8 @@ func (h *Handler) detail(ctx context.Context, v *visitor, id string) (detailJSON
 	d.CanMessage = r.Status == core.StatusActive && r.Chat == core.ChatLive && (r.OwnerID == v.tech.ID || collaborator)
 
 	for _, m := range rv.Messages {
-		l := lineJSON{RSeq: m.RSeq, Kind: "message", AuthorKind: string(m.AuthorKind), Author: m.AuthorName,
-			Mine: m.AuthorKind == core.ActorTechnician && m.AuthorID == v.tech.ID, Body: m.Body, At: m.CreatedAt}
+		l := lineJSON{ID: m.ID, RSeq: m.RSeq, Kind: "message", AuthorKind: string(m.AuthorKind), Author: m.AuthorName,
+			Mine: m.AuthorKind == core.ActorTechnician && m.AuthorID == v.tech.ID, Body: m.Body, At: m.CreatedAt, marks: marksOf(m)}
 		switch m.Audience {
 		case core.AudienceTechnicians:
 			l.Kind = "note"

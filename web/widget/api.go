@@ -222,6 +222,49 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 	jsonapi.Write(w, http.StatusCreated, viewMessage(m, nil, by.ID))
 }
 
+// edit answers PATCH /api/widget/messages/{id}: the customer's own text
+// message gets a new text, for core.CustomerEditWindow after sending it
+// (the engine decides, and refuses a late edit). With an Idempotency-Key,
+// a repeated edit changes nothing more and answers the message as it is.
+func (h *Handler) edit(w http.ResponseWriter, r *http.Request) {
+	cs, ok := h.customer(w, r)
+	if !ok {
+		return
+	}
+	by := cs.Actor
+	var in messageInput
+	if err := jsonapi.Decode(w, r, &in); err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
+	key, err := idempotency(r, by)
+	if err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
+	m, err := h.eng.EditMessage(r.Context(), by, r.PathValue("id"), core.Edit{Body: in.Body, Key: key})
+	if err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
+	jsonapi.Write(w, http.StatusOK, viewMessage(m, nil, by.ID))
+}
+
+// typing answers POST /api/widget/typing: the customer is writing, and the
+// request's technicians see so for a few seconds. Nothing is stored; calls
+// more often than core.TypingInterval are accepted and do nothing.
+func (h *Handler) typing(w http.ResponseWriter, r *http.Request) {
+	cs, ok := h.customer(w, r)
+	if !ok {
+		return
+	}
+	if err := h.eng.Typing(r.Context(), cs.Actor, cs.RequestID); err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
 // leave answers POST /api/widget/leave: the customer leaves the chat. The
 // request stays as it is; only technicians end chats and close requests.
 func (h *Handler) leave(w http.ResponseWriter, r *http.Request) {

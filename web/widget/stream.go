@@ -28,8 +28,8 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 		jsonapi.Fail(w, r, h.log, err)
 		return
 	}
-	fr, err := h.stream.Poll(r, normAfter(after), func(follow live.Follow) (live.Fetch, error) {
-		return h.fetcher(cs, follow), nil
+	fr, err := h.stream.PollSource(r, normAfter(after), func(follow live.Follow) (live.Source, error) {
+		return live.Source{Fetch: h.fetcher(cs, follow), Signal: live.TypingFrames(cs.Actor)}, nil
 	})
 	if err != nil {
 		jsonapi.Fail(w, r, h.log, err)
@@ -42,22 +42,22 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 // is {"after": "N", "token": "..."}; browsers cannot set an Authorization
 // header on a WebSocket.
 func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
-	h.stream.ServeWS(w, r, h.sameOrigin, func(ctx context.Context, hello live.Hello, follow live.Follow) (live.Fetch, error) {
+	h.stream.ServeSource(w, r, h.sameOrigin, func(ctx context.Context, hello live.Hello, follow live.Follow) (live.Source, error) {
 		if _, err := parseAfter(hello.After); err != nil {
-			return nil, h.public(ctx, err)
+			return live.Source{}, h.public(ctx, err)
 		}
 		cs, err := h.eng.CustomerByToken(ctx, hello.Token)
 		if err != nil {
-			return nil, h.public(ctx, err)
+			return live.Source{}, h.public(ctx, err)
 		}
 		fetch := h.fetcher(cs, follow)
-		return func(ctx context.Context, after string) ([]any, string, bool, error) {
+		return live.Source{Fetch: func(ctx context.Context, after string) ([]any, string, bool, error) {
 			items, next, more, err := fetch(ctx, after)
 			if err != nil {
 				err = h.public(ctx, err)
 			}
 			return items, next, more, err
-		}, nil
+		}, Signal: live.TypingFrames(cs.Actor)}, nil
 	})
 }
 

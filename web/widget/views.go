@@ -47,6 +47,11 @@ type messageView struct {
 	// Doc is Body parsed (core/markup), for the page to build its DOM
 	// from; a file message has none.
 	Doc markup.Doc `json:"doc,omitempty"`
+	// Version is the number of the current text (more than 1: edited, at
+	// EditedAt). A withdrawn message has neither text nor file.
+	Version   int64      `json:"version,omitempty"`
+	EditedAt  *time.Time `json:"edited_at,omitempty"`
+	Withdrawn bool       `json:"withdrawn,omitempty"`
 }
 
 type participantView struct {
@@ -90,7 +95,11 @@ type eventView struct {
 	MessageID string         `json:"message_id,omitempty"`
 	Body      string         `json:"body,omitempty"`
 	Doc       markup.Doc     `json:"doc,omitempty"`
-	File      *fileView      `json:"file,omitempty"`
+	// Version is the message's text as the event shows it: more than 1,
+	// edited. Withdrawn says the message was withdrawn: no text, no file.
+	Version   int64     `json:"version,omitempty"`
+	Withdrawn bool      `json:"withdrawn,omitempty"`
+	File      *fileView `json:"file,omitempty"`
 	// TechnicianName is who was invited to the chat or handed the request.
 	TechnicianName string    `json:"technician_name,omitempty"`
 	CreatedAt      time.Time `json:"created_at"`
@@ -115,9 +124,20 @@ func viewFile(f core.File) *fileView {
 }
 
 func viewMessage(m core.Message, f *core.File, viewer string) messageView {
+	// The engine's customer view has stripped withdrawn texts already;
+	// stripping again keeps this view safe whatever it is handed.
+	m = m.ForCustomer()
 	mine := m.AuthorKind == core.ActorCustomer && m.AuthorID == viewer
 	v := messageView{ID: m.ID, RSeq: m.RSeq, AuthorKind: m.AuthorKind, AuthorName: shownName(m.AuthorKind, m.AuthorName, mine),
-		Mine: mine, Direct: string(m.Audience) == viewer, Body: m.Body, CreatedAt: m.CreatedAt}
+		Mine: mine, Direct: string(m.Audience) == viewer, Body: m.Body, CreatedAt: m.CreatedAt, Version: m.Version}
+	if m.Edited() && !m.EditedAt.IsZero() {
+		t := m.EditedAt
+		v.EditedAt = &t
+	}
+	if m.Withdrawn() {
+		v.Withdrawn = true
+		return v
+	}
 	if f != nil {
 		v.File = viewFile(*f)
 	} else {
@@ -174,10 +194,16 @@ func viewEvent(ev core.Event, viewer string) eventView {
 	v := eventView{Type: ev.Type, RSeq: ev.RSeq, ActorKind: ev.Actor.Kind, ActorName: shownName(ev.Actor.Kind, ev.Data.ActorName, mine),
 		Mine: mine, Direct: string(ev.Audience) == viewer,
 		Number: ev.Data.Number, Status: ev.Data.Status, MessageID: ev.Data.MessageID, Body: ev.Data.Body,
-		TechnicianName: ev.Data.TechnicianName, CreatedAt: ev.CreatedAt}
+		TechnicianName: ev.Data.TechnicianName, CreatedAt: ev.CreatedAt, Version: ev.Data.Version}
+	// The engine rewrites a customer's chat events as their lines read now;
+	// a withdrawal, or a line withdrawn since, carries no text here either.
+	if ev.Type == core.EventWithdrawn || ev.Data.Withdrawn {
+		v.Withdrawn, v.Body = true, ""
+		return v
+	}
 	if f := ev.Data.File; f != nil {
 		v.File = viewFile(core.File{ID: f.ID, Name: f.Name, Size: f.Size, ContentType: f.ContentType})
-	} else if ev.Type == core.EventMessage {
+	} else if ev.Type == core.EventMessage || ev.Type == core.EventEdited {
 		v.Doc = markup.Parse(v.Body)
 	}
 	return v

@@ -225,6 +225,7 @@ function renderDetail(d) {
 
   renderTimeline(d.timeline, first);
   renderComposer(d, first);
+  if (first) renderTyping();
 }
 
 // following is whether the reader is at the end of the chat, so that a
@@ -265,8 +266,15 @@ function renderTimeline(lines, first) {
     if (fresh.length) box.querySelector('.empty-chat')?.remove();
     box.append(...fresh.map(renderLine));
     for (const l of lines) {
-      if (l.rseq > shownRSeq || !l.deliveries) continue;
-      box.querySelector(`li[data-rseq="${l.rseq}"] .deliveries`)?.replaceWith(renderDeliveries(l.deliveries));
+      if (l.rseq > shownRSeq) continue;
+      const shown = box.querySelector(`li[data-rseq="${l.rseq}"]`);
+      // An edit or a withdrawal changes a line in place, unless its
+      // author is editing it right now.
+      if (shown && l.kind !== 'notice' && shown.dataset.sig !== lineSig(l) && !shown.querySelector('.edit-box')) {
+        shown.replaceWith(renderLine(l));
+        continue;
+      }
+      if (l.deliveries) shown?.querySelector('.deliveries')?.replaceWith(renderDeliveries(l.deliveries));
     }
   }
   shownRSeq = lines.reduce((m, l) => Math.max(m, l.rseq), 0);
@@ -285,13 +293,19 @@ function renderLine(l) {
     return el('li', { class: 'notice', dataset: { rseq: l.rseq, event: l.event } }, l.body, ' · ', fmtTime(l.at));
   }
   const note = l.kind === 'note';
-  const li = el('li', { class: [l.author_kind, note ? 'note' : '', l.kind, l.mine ? 'mine' : ''].filter(Boolean).join(' '), dataset: { rseq: l.rseq } });
+  const withdrawn = !!l.withdrawn_at;
+  const li = el('li', {
+    class: [l.author_kind, note ? 'note' : '', l.kind, l.mine ? 'mine' : '', withdrawn ? 'withdrawn' : ''].filter(Boolean).join(' '),
+    dataset: { rseq: l.rseq, id: l.id, sig: lineSig(l), testid: 'line' },
+  });
   li.append(el('div', { class: 'meta' },
     el('strong', {}, l.author || (l.author_kind === 'customer' ? 'Customer' : 'Technician')),
     note ? el('span', { class: 'note-label' }, 'Private note') : null,
     l.to ? el('span', { class: 'to-label' }, 'to ' + l.to) : null,
     el('time', { datetime: l.at, title: new Date(l.at).toLocaleString() }, fmtTime(l.at)),
-    l.deliveries ? renderDeliveries(l.deliveries) : null));
+    l.version > 1 ? el('span', { class: 'edited-mark', dataset: { testid: 'edited' }, title: l.edited_at ? 'edited ' + new Date(l.edited_at).toLocaleString() : null }, 'edited') : null,
+    l.deliveries ? renderDeliveries(l.deliveries) : null,
+    lineActions(l)));
   if (l.file) {
     const f = l.file;
     const link = el('a', { class: 'file-link', href: f.url, target: f.image ? '_blank' : null, rel: 'noopener', download: f.image ? null : f.name }, f.name);
@@ -300,7 +314,106 @@ function renderLine(l) {
   } else {
     li.append(el('div', { class: 'body' }, messageContent(l.doc, l.body)));
   }
+  if (withdrawn) {
+    li.append(el('div', { class: 'withdrawn-mark', dataset: { testid: 'withdrawn' } },
+      `withdrawn by ${l.withdrawn_by || 'its author'} at ${fmtTime(l.withdrawn_at)}`));
+  }
   return li;
+}
+
+// lineSig says what of a line an edit or a withdrawal changes.
+const lineSig = (l) => `${l.version || 1}/${l.withdrawn_at || ''}`;
+
+// lineActions are what a technician may do with a chat line: edit their own
+// text and withdraw their own lines while not withdrawn, and read the
+// versions of an edited one (the engine decides, and says why not).
+function lineActions(l) {
+  if (!l.id) return null;
+  const own = l.mine && !l.withdrawn_at;
+  const acts = [];
+  if (own && l.kind !== 'file') acts.push(el('button', { type: 'button', dataset: { testid: 'edit-line' }, onclick: (e) => editLine(e.target.closest('li'), l) }, 'Edit'));
+  if (own) {
+    // Two steps instead of a dialog: the first click asks, the second does.
+    acts.push(el('button', {
+      type: 'button', dataset: { testid: 'withdraw-line' }, onclick: (e) => {
+        const b = e.target;
+        if (b.dataset.armed) {
+          withdrawLine(l);
+          return;
+        }
+        b.dataset.armed = '1';
+        b.textContent = l.kind === 'note' ? 'Withdraw the note?' : 'Withdraw from the customer?';
+        setTimeout(() => { if (b.isConnected) { delete b.dataset.armed; b.textContent = 'Withdraw'; } }, 5000);
+      },
+    }, 'Withdraw'));
+  }
+  if (l.version > 1) acts.push(el('button', { type: 'button', dataset: { testid: 'history' }, onclick: (e) => showHistory(e.target.closest('li'), l) }, 'History'));
+  return acts.length ? el('span', { class: 'line-actions' }, ...acts) : null;
+}
+
+const messagePath = (l) => `/console/api/requests/${encodeURIComponent(state.openId)}/messages/${encodeURIComponent(l.id)}`;
+
+// editLine turns a line's text into a box to edit it in; Save sends it
+// under one Idempotency-Key for this edit, Cancel (or Escape) puts the line
+// back.
+function editLine(li, l) {
+  if (!li || li.querySelector('.edit-box')) return;
+  const id = state.openId;
+  const key = newKey();
+  const box = el('textarea', { class: 'edit-input', rows: 3, 'aria-label': 'New text', dataset: { testid: 'edit-input' } });
+  box.value = l.body;
+  const restore = () => { if (li.isConnected) li.replaceWith(renderLine(l)); };
+  const save = async () => {
+    const text = box.value.trim();
+    if (!text) return;
+    try {
+      await api('PATCH', messagePath(l), { body: text }, { 'Idempotency-Key': key });
+      form.remove();
+      if (state.openId === id) openRequest(id, { quiet: true });
+    } catch (err) {
+      toast(err.message, { error: true });
+    }
+  };
+  const form = el('div', { class: 'edit-box' }, box,
+    el('button', { type: 'button', dataset: { testid: 'edit-save' }, onclick: save }, 'Save'),
+    el('button', { type: 'button', onclick: restore }, 'Cancel'));
+  box.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') restore();
+    else if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      save();
+    }
+  });
+  li.querySelector('.body')?.replaceWith(form);
+  box.focus();
+}
+
+// withdrawLine withdraws one of the technician's lines: customers no longer
+// see it, technicians keep it, marked withdrawn.
+async function withdrawLine(l) {
+  const id = state.openId;
+  try {
+    await api('DELETE', messagePath(l), undefined, { 'Idempotency-Key': newKey() });
+    if (state.openId === id) openRequest(id, { quiet: true });
+  } catch (err) {
+    toast(err.message, { error: true });
+  }
+}
+
+// showHistory lists every text a message has had, oldest first, under it.
+async function showHistory(li, l) {
+  const open = li.querySelector('.versions');
+  if (open) {
+    open.remove();
+    return;
+  }
+  try {
+    const v = await api('GET', messagePath(l) + '/versions');
+    li.append(el('ol', { class: 'versions', dataset: { testid: 'versions' } }, ...v.versions.map((x) =>
+      el('li', {}, el('time', { datetime: x.edited_at }, fmtTime(x.edited_at)), ' ', x.version === 1 ? '(original) ' : '', x.body))));
+  } catch (err) {
+    toast(err.message, { error: true });
+  }
 }
 
 // renderDeliveries marks where a message stands on each platform that shows
@@ -465,6 +578,56 @@ function upload(file) {
   xhr.send(fd);
 }
 
+// ---------- Typing ----------
+
+// Someone writing in a request's chat shows in that request's Details for
+// typingShown after their last signal, or until a message of theirs
+// arrives. Typists are keyed by request and actor ID.
+const typingShown = 6000;
+const typingEvery = 2000;
+const typists = new Map(); // "request/actor" -> {request, name, timer}
+let typingSent = { id: '', at: 0 };
+
+function showTyping(t) {
+  if (!t || !t.request_id || !t.name) return;
+  const k = t.request_id + '/' + (t.actor_id || t.name);
+  const had = typists.get(k);
+  if (had) clearTimeout(had.timer);
+  typists.set(k, { request: t.request_id, name: t.name, timer: setTimeout(() => hideTyping(t.request_id, t.actor_id || t.name), typingShown) });
+  if (!had) renderTyping();
+}
+
+function hideTyping(requestID, actorID) {
+  const k = requestID + '/' + actorID;
+  const had = typists.get(k);
+  if (!had) return;
+  clearTimeout(had.timer);
+  typists.delete(k);
+  renderTyping();
+}
+
+function renderTyping() {
+  const names = [...typists.values()].filter((t) => t.request === state.openId).map((t) => t.name);
+  const line = $('typing');
+  line.hidden = names.length === 0;
+  line.textContent = names.length === 0 ? ''
+    : names.length === 1 ? `${names[0]} is typing…`
+      : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]} are typing…`;
+}
+
+// typed tells the request's customers the technician is writing to them:
+// from the chat composer only (a private note is no chat), at most once
+// per typingEvery while it has text, fire and forget.
+function typed() {
+  const id = state.openId;
+  const d = state.detail;
+  if (!id || !d?.can_message || $('note-toggle').checked || !$('composer').value.trim()) return;
+  const now = Date.now();
+  if (typingSent.id === id && now - typingSent.at < typingEvery) return;
+  typingSent = { id, at: now };
+  api('POST', `/console/api/requests/${encodeURIComponent(id)}/typing`).catch(() => {});
+}
+
 // ---------- Live updates ----------
 
 const pending = new Set();
@@ -477,6 +640,7 @@ function onFrame(fr) {
 
 function onEvent(ev) {
   pending.add(ev.request_id);
+  if (ev.type === 'chat.message' || ev.type === 'chat.file') hideTyping(ev.request_id, ev.actor_id);
   if (ev.type === 'request.created' && ev.actor_kind !== 'technician' && availability() === 'available') notifyNew(ev);
   if ((ev.type === 'chat.message' || ev.type === 'chat.file') && ev.actor_kind === 'customer' && ev.request_id !== state.openId && state.mineIds.has(ev.request_id)) {
     state.unread.add(ev.request_id);
@@ -538,6 +702,7 @@ function connect() {
     let fr;
     try { fr = JSON.parse(m.data); } catch { return; }
     if (fr.type === 'events') onFrame(fr);
+    else if (fr.type === 'typing') showTyping(fr.typing);
     else if (fr.type === 'error' && /signed out|sign in/i.test(fr.error || '')) location.assign('/console/login');
   };
   ws.onclose = () => {
@@ -563,7 +728,8 @@ async function poll() {
   for (;;) {
     try {
       const fr = await api('GET', '/console/api/feed?after=' + encodeURIComponent(state.pos));
-      onFrame(fr);
+      if (fr.type === 'typing') showTyping(fr.typing);
+      else onFrame(fr);
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) return;
       banner('Live updates interrupted; retrying…');
@@ -658,6 +824,7 @@ $('composer').addEventListener('keydown', (e) => {
     $('composer-form').requestSubmit();
   }
 });
+$('composer').addEventListener('input', typed);
 $('note-toggle').addEventListener('change', syncComposer);
 $('file').addEventListener('change', () => upload($('file').files[0]));
 

@@ -61,6 +61,7 @@ const el = {
   leave: $('leave'),
   footer: $('chat-footer'),
   closePanel: $('close-panel'),
+  typing: $('typing'),
 };
 
 const state = {
@@ -88,6 +89,9 @@ const state = {
   // retry after a lost answer is stored once.
   unsent: null,
   uploading: false,
+  // editing is the customer's message being edited in the composer:
+  // {id, key, body}, the key reused for a retry of the same text.
+  editing: null,
   visible: cfg.mode !== 'frame',
 };
 
@@ -167,6 +171,8 @@ function showOpen() {
 
 function clearChat() {
   stopLive();
+  if (state.editing) stopEdit();
+  clearTyping();
   el.messages.replaceChildren();
   for (const u of objectURLs.splice(0)) URL.revokeObjectURL(u);
   following = true;
@@ -230,6 +236,9 @@ function update() {
   el.composerForm.hidden = off;
   el.footer.hidden = off;
   el.ended.hidden = !off;
+  // A closed chat, or one the customer left, is what it is: no more edits.
+  for (const b of el.messages.querySelectorAll('.msg-edit')) b.hidden = off;
+  if (off && state.editing) stopEdit();
   if (off) {
     el.endedText.textContent = state.status === 'completed'
       ? `This request is closed. Thank you for contacting ${cfg.company}.`
@@ -315,7 +324,8 @@ function renderMessage(m) {
   author.textContent = m.mine ? 'You' : (m.author_name || (m.author_kind === 'technician' ? 'Technician' : 'Customer'));
   const bubble = document.createElement('div');
   bubble.className = 'msg-bubble';
-  if (m.file?.image) bubble.append(preview(m.file), fileLink(m.file));
+  if (m.withdrawn) bubble.append(withdrawnText());
+  else if (m.file?.image) bubble.append(preview(m.file), fileLink(m.file));
   else if (m.file) bubble.append(fileLink(m.file));
   else bubble.append(messageContent(m.doc, m.body));
   const time = document.createElement('time');
@@ -323,9 +333,135 @@ function renderMessage(m) {
   time.dateTime = m.created_at;
   time.textContent = formatTime(m.created_at);
   li.append(author, bubble, time);
+  if (m.withdrawn) li.classList.add('withdrawn');
+  else if (m.version > 1) li.append(editedMark());
   if (m.mine) li.append(sendStatus('sent'));
+  li.dataset.version = String(m.version || 1);
+  if (m.mine && !m.file && !m.withdrawn) {
+    bodies.set(li, m.body || '');
+    offerEdit(li, m);
+  }
   insert(li, m.rseq);
   if (!m.mine) notifyUnread(m.rseq);
+}
+
+// ---- edits and withdrawals ---------------------------------------------------------
+
+// The customer may edit their own text for this long after sending it; the
+// server decides (core.CustomerEditWindow) and refuses a late edit.
+const editWindow = 15 * 60 * 1000;
+
+// bodies holds the text as written of the customer's own lines, which the
+// composer edits (the bubble shows it rendered).
+const bodies = new WeakMap();
+
+function withdrawnText() {
+  const w = document.createElement('em');
+  w.className = 'msg-withdrawn';
+  w.dataset.testid = 'withdrawn';
+  w.textContent = 'message withdrawn';
+  return w;
+}
+
+function editedMark() {
+  const e = document.createElement('span');
+  e.className = 'msg-edited';
+  e.dataset.testid = 'edited';
+  e.textContent = 'edited';
+  return e;
+}
+
+// offerEdit adds an Edit button to one of the customer's own text messages
+// while the edit window lasts.
+function offerEdit(li, m) {
+  const left = new Date(m.created_at).getTime() + editWindow - Date.now();
+  if (!(left > 0) || closedOrLeft()) return;
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.className = 'msg-edit';
+  b.dataset.testid = 'edit';
+  b.textContent = 'Edit';
+  b.setAttribute('aria-label', 'Edit your message');
+  b.addEventListener('click', () => startEdit(li));
+  li.append(b);
+  setTimeout(() => b.remove(), left);
+}
+
+// lineOf is the chat line of a message ID.
+function lineOf(id) {
+  if (!id) return null;
+  for (const li of state.rendered.values()) if (li.dataset.id === id) return li;
+  return null;
+}
+
+// reviseLine applies an edit or a withdrawal to the line it concerns:
+// the text replaced in place and marked edited, or the line says the
+// message was withdrawn, its text and file gone.
+function reviseLine(ev) {
+  const li = lineOf(ev.message_id);
+  if (!li) return;
+  const bubble = li.querySelector('.msg-bubble');
+  if (ev.type === 'chat.withdrawn' || ev.withdrawn) {
+    li.classList.add('withdrawn');
+    bubble.replaceChildren(withdrawnText());
+    li.querySelector('.msg-edited')?.remove();
+    li.querySelector('.msg-edit')?.remove();
+    if (state.editing?.id === ev.message_id) stopEdit();
+    return;
+  }
+  if (li.classList.contains('withdrawn') || Number(li.dataset.version || 1) >= (ev.version || 2)) return;
+  li.dataset.version = String(ev.version || 2);
+  bubble.replaceChildren(messageContent(ev.doc, ev.body));
+  if (bodies.has(li)) bodies.set(li, ev.body || '');
+  if (!li.querySelector('.msg-edited')) li.querySelector('.msg-time').after(editedMark());
+}
+
+// startEdit puts one of the customer's messages into the composer; sending
+// then saves it as the message's new text.
+function startEdit(li) {
+  const text = bodies.get(li) || '';
+  state.editing = { id: li.dataset.id, key: newKey(), body: null };
+  el.composer.value = text;
+  el.send.textContent = 'Save';
+  el.composerForm.classList.add('editing');
+  fitComposer();
+  el.composer.focus();
+}
+
+function stopEdit() {
+  state.editing = null;
+  el.send.textContent = 'Send';
+  el.composerForm.classList.remove('editing');
+  el.composer.value = '';
+  fitComposer();
+}
+
+// saveEdit sends the edit under its own Idempotency-Key, reused when the
+// same text is saved again after a failure.
+async function saveEdit(body) {
+  const ed = state.editing;
+  if (ed.body !== null && ed.body !== body) ed.key = newKey();
+  ed.body = body;
+  state.sending = true;
+  update();
+  try {
+    const m = await call('PATCH', 'messages/' + encodeURIComponent(ed.id), { body }, { 'Idempotency-Key': ed.key });
+    showError('');
+    if (state.editing === ed) stopEdit();
+    reviseLine({ type: 'chat.edited', message_id: m.id, body: m.body, doc: m.doc, version: m.version });
+  } catch (err) {
+    showError(err.message);
+    if (err.status === 401) lostToken();
+    else if (err.status === 409 || err.status === 404 || err.status === 403) {
+      // Too late (or no longer possible): the Edit button goes.
+      lineOf(ed.id)?.querySelector('.msg-edit')?.remove();
+      if (state.editing === ed) stopEdit();
+    }
+  } finally {
+    state.sending = false;
+    update();
+    if (!closedOrLeft()) el.composer.focus();
+  }
 }
 
 // sendStatus marks one of the customer's own messages: sending, sent, or
@@ -533,11 +669,20 @@ function handleEvent(ev) {
   if (ev.rseq <= state.lastRseq) return; // handled already, from the other stream
   state.lastRseq = ev.rseq;
   applyEvent(ev);
-  if (state.rendered.has(ev.rseq)) return;
+  if (ev.type === 'chat.edited' || ev.type === 'chat.withdrawn') {
+    reviseLine(ev);
+    return;
+  }
+  if (state.rendered.has(ev.rseq)) {
+    if (ev.withdrawn) reviseLine(ev);
+    return;
+  }
   if (ev.type === 'chat.message' || ev.type === 'chat.file') {
+    if (!ev.mine) hideTyping(ev.actor_kind + ':' + ev.actor_name);
     renderMessage({
       id: ev.message_id, rseq: ev.rseq, author_kind: ev.actor_kind, author_name: ev.actor_name,
       mine: ev.mine, direct: ev.direct, body: ev.body, doc: ev.doc, file: ev.file, created_at: ev.created_at,
+      version: ev.version, withdrawn: ev.withdrawn,
     });
   } else {
     renderNotice(ev);
@@ -550,6 +695,64 @@ function applyFrame(f) {
   const next = Number.parseInt(f.next, 10);
   if (next > state.lastRseq) state.lastRseq = next;
   update();
+}
+
+// ---- typing ----------------------------------------------------------------------
+
+// Someone else writing shows for typingShown after their last signal, or
+// until a message of theirs arrives. A customer learns names, not IDs: a
+// typist is known by kind and name.
+const typingShown = 6000;
+const typingEvery = 2000;
+const typists = new Map(); // "kind:name" -> {name, timer}
+let typingSent = 0;
+let typingRefused = false;
+
+function showTyping(t) {
+  if (!t || !t.name) return;
+  const k = t.actor_kind + ':' + t.name;
+  const had = typists.get(k);
+  if (had) clearTimeout(had.timer);
+  typists.set(k, { name: t.name, timer: setTimeout(() => hideTyping(k), typingShown) });
+  // The line is announced once per appearance of a person, not per frame.
+  if (!had) renderTyping();
+}
+
+function hideTyping(k) {
+  const had = typists.get(k);
+  if (!had) return;
+  clearTimeout(had.timer);
+  typists.delete(k);
+  renderTyping();
+}
+
+function clearTyping() {
+  for (const t of typists.values()) clearTimeout(t.timer);
+  typists.clear();
+  typingRefused = false;
+  renderTyping();
+}
+
+function renderTyping() {
+  const names = Array.from(typists.values(), (t) => t.name);
+  el.typing.hidden = names.length === 0;
+  el.typing.textContent = names.length === 0 ? ''
+    : names.length === 1 ? `${names[0]} is typing…`
+      : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]} are typing…`;
+}
+
+// typed tells the technicians the customer is writing: at most one call
+// per typingEvery while the composer has text, fire and forget. A refusal
+// (the chat closed, the customer left) stops the calls until the page
+// loads the chat again.
+function typed() {
+  if (!el.composer.value.trim() || state.editing || typingRefused || closedOrLeft() || !state.token) return;
+  const now = Date.now();
+  if (now - typingSent < typingEvery) return;
+  typingSent = now;
+  call('POST', 'typing').catch((err) => {
+    if (err.status === 403 || err.status === 409) typingRefused = true;
+  });
 }
 
 // ---- live updates: WebSocket, long polling while it is down -------------------
@@ -611,6 +814,7 @@ function openSocket(gen) {
     let f;
     try { f = JSON.parse(e.data); } catch { return; }
     if (f.type === 'events') applyFrame(f);
+    else if (f.type === 'typing') showTyping(f.typing);
     // An error frame is followed by the server closing the socket; the long
     // poll then says whether the token is still good.
   });
@@ -660,7 +864,8 @@ async function poll(gen, id) {
       if (!res.ok) throw new Error(String(res.status));
       const f = await res.json();
       if (live.pollId !== id || gen !== live.gen) return;
-      applyFrame(f);
+      if (f.type === 'typing') showTyping(f.typing);
+      else applyFrame(f);
       delay = 0;
     } catch {
       if (ctl.signal.aborted) return;
@@ -725,6 +930,10 @@ async function sendMessage(e) {
   e.preventDefault();
   const body = el.composer.value.trim();
   if (!body || state.sending || closedOrLeft()) return;
+  if (state.editing) {
+    await saveEdit(body);
+    return;
+  }
   if (state.unsent?.body !== body) state.unsent = { body, key: newKey() };
   const { key } = state.unsent;
   el.composer.value = '';
@@ -1040,12 +1249,20 @@ function wire() {
   el.openForm.addEventListener('submit', openRequest);
   el.composerForm.addEventListener('submit', sendMessage);
   el.composer.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && state.editing) {
+      e.stopPropagation();
+      stopEdit();
+      return;
+    }
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
       el.composerForm.requestSubmit();
     }
   });
-  el.composer.addEventListener('input', fitComposer);
+  el.composer.addEventListener('input', () => {
+    fitComposer();
+    typed();
+  });
   el.file.addEventListener('change', () => {
     if (el.file.files.length) sendFiles(el.file.files);
     el.file.value = '';

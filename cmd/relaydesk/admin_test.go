@@ -233,3 +233,19 @@ func TestHelp(t *testing.T) {
 		step{args: args("version"), stdout: []string{"relaydesk ", "go1."}}.run(t, p)
 	})
 }
+
+// TestServeFlagsAreSettings: a flag given to serve is refused with the
+// environment variable it meant, so that a new user learns at once where
+// settings go.
+func TestServeFlagsAreSettings(t *testing.T) {
+	t.Parallel()
+	p := newProgram(t, backends()[0].url(t))
+	for _, s := range []step{
+		{args: args("serve --port 9"), code: 2, stderr: []string{"unknown flag -port", "environment variables", "HTTP_ADDR=:9 relaydesk serve"}},
+		{args: args("serve -database=postgres://db/desk"), code: 2, stderr: []string{"DATABASE_URL=postgres://db/desk relaydesk serve"}},
+		{args: args("serve --public-url https://help.example.com"), code: 2, stderr: []string{"PUBLIC_URL=https://help.example.com"}},
+		{args: args("serve --frobnicate"), code: 2, stderr: []string{"unknown flag -frobnicate", "serve takes no flags", "README.md"}},
+	} {
+		s.run(t, p)
+	}
+}

@@ -83,7 +83,7 @@ func (m *Main) run(ctx context.Context, cmd *command, path string, args []string
 		m.leafHelp(m.Stdout, cmd, path, fs)
 		return exitOK
 	case err != nil:
-		return m.usageFailure(cmd, path, err)
+		return m.usageFailure(cmd, path, flagError{err, args})
 	case fs.NArg() > cmd.nargs:
 		return m.usageFailure(cmd, path, usagef("unexpected argument %q", fs.Arg(cmd.nargs)))
 	case fs.NArg() < cmd.nargs:
@@ -117,13 +117,66 @@ func (m *Main) usageFailure(cmd *command, path string, err error) int {
 	msg := err.Error()
 	// The flag package says "flag provided but not defined: -x"; say it
 	// the way the rest of the messages do.
+	hint := ""
 	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
 		msg = "unknown flag " + name
+		var fe flagError
+		if errors.As(err, &fe) {
+			hint = settingHint(name, fe.args)
+		}
 	}
 	fmt.Fprintf(m.Stderr, "%s: %s\n", path, msg)
+	if hint == "" && strings.HasPrefix(msg, "unknown flag") && path == "relaydesk serve" {
+		hint = "relaydesk serve takes no flags: its settings are environment variables (or a .env file), listed in README.md"
+	}
+	if hint != "" {
+		fmt.Fprintln(m.Stderr, hint)
+	}
 	fmt.Fprintf(m.Stderr, "usage: %s\n", strings.TrimSpace(path+" "+cmd.usage))
 	fmt.Fprintf(m.Stderr, "run '%s -h' for help\n", path)
 	return exitUsage
+}
+
+// settingFlags are flags people try on serve, and the setting each means.
+var settingFlags = map[string]string{
+	"port": "HTTP_ADDR=:%s", "addr": "HTTP_ADDR=%s", "listen": "HTTP_ADDR=%s", "http-addr": "HTTP_ADDR=%s",
+	"database": "DATABASE_URL=%s", "database-url": "DATABASE_URL=%s", "db": "DATABASE_URL=%s",
+	"public-url": "PUBLIC_URL=%s", "url": "PUBLIC_URL=%s", "data-dir": "DATA_DIR=%s", "data": "DATA_DIR=%s",
+	"log-level": "LOG_LEVEL=%s", "log-format": "LOG_FORMAT=%s",
+}
+
+// flagError is a flag parsing error with the arguments it came from.
+type flagError struct {
+	err  error
+	args []string
+}
+
+func (e flagError) Error() string { return e.err.Error() }
+func (e flagError) Unwrap() error { return e.err }
+
+// settingHint says, for an unknown flag such as -port, that relaydesk's
+// settings are environment variables, naming the one the flag meant (with
+// the value given, from args) when it is plain which.
+func settingHint(flag string, args []string) string {
+	name := strings.TrimLeft(flag, "-")
+	value := "..."
+	for i, a := range args {
+		n, v, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || n != name {
+			continue
+		}
+		if hasValue {
+			value = v
+		} else if i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") {
+			value = args[i+1]
+		}
+		break
+	}
+	if env, ok := settingFlags[strings.ToLower(name)]; ok {
+		return "relaydesk takes its settings from environment variables (or a .env file), not flags: " +
+			fmt.Sprintf(env, value) + " relaydesk serve; README.md lists them all"
+	}
+	return ""
 }
 
 func (m *Main) groupHelp(w io.Writer, cmd *command, path string) {

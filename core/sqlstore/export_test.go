@@ -45,3 +45,6 @@ const (
 	MaxSignalPayload = maxSignalPayload
 	MaxSignalName    = maxSignalName
 )
+
+// Channels are the NOTIFY channels of a schema's desk.
+var Channels = channels

@@ -129,7 +129,7 @@ func (s *Store) listen(ctx context.Context) error {
 		}
 	})
 	defer l.Close()
-	for _, ch := range []string{notifyChannel, signalChannel} {
+	for _, ch := range []string{s.eventsChannel, s.signalsChannel} {
 		if err := l.Listen(ch); err != nil {
 			return fmt.Errorf("listen for other relaydesk processes: %w", err)
 		}
@@ -149,7 +149,7 @@ func (s *Store) listen(ctx context.Context) error {
 				s.hub.Publish(hub.Everything())
 				continue
 			}
-			if n.Channel == signalChannel {
+			if n.Channel == s.signalsChannel {
 				s.heard(n.Extra)
 				continue
 			}

@@ -223,3 +223,64 @@ func TestOwnNotifyIsNotHeardTwice(t *testing.T) {
 	}
 	t.Fatal("other processes on the test server woke everything in every attempt")
 }
+
+// TestSchemasHearOnlyThemselves: two desks kept in two schemas of one
+// PostgreSQL database do not wake each other: each NOTIFYs on channels of
+// its own, while a second process of the same desk hears every commit.
+func TestSchemasHearOnlyThemselves(t *testing.T) {
+	t.Parallel()
+	urlA, urlB := storetest.PostgresURL(t), storetest.PostgresURL(t)
+	a, aListens := storetest.Open(t, urlA), storetest.Open(t, urlA)
+	b, bListens := storetest.Open(t, urlB), storetest.Open(t, urlB)
+	for _, s := range []*sqlstore.Store{a, aListens, b, bListens} {
+		storetest.Listen(t, s) // Run: each sends its NOTIFYs and hears the others'
+	}
+	deskA, deskB := storetest.NewDesk(t, a), storetest.NewDesk(t, b)
+	x, y := deskA.Open(t, deskA.Acme, "x@example.com", "x"), deskB.Open(t, deskB.Acme, "y@example.com", "y")
+	watch := func(s *sqlstore.Store, k hub.Key) chan struct{} {
+		ch := make(chan struct{}, 100)
+		w := s.Hub().Watch(func() { ch <- struct{}{} }, k)
+		t.Cleanup(w.Stop)
+		return ch
+	}
+	wait := func(ch chan struct{}, what string) {
+		t.Helper()
+		select {
+		case <-ch:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s did not happen", what)
+		}
+	}
+	heardX, heardY := watch(aListens, hub.Request(x.Request.ID)), watch(bListens, hub.Request(y.Request.ID))
+	leakedX, nobody := watch(bListens, hub.Request(x.Request.ID)), watch(bListens, hub.Request("req_nobody"))
+	for attempt := range 20 {
+		post := func(d *storetest.Desk, o core.Opened) {
+			if _, err := d.Engine.PostMessage(context.Background(), core.CustomerActor(o.Participant.ID), o.Request.ID,
+				core.Post{Body: fmt.Sprint("m ", attempt)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		post(deskA, x)
+		wait(heardX, "desk A's second process hearing its commit")
+		// NOTIFYs reach a listener in commit order: once desk B's listener
+		// hears a commit of B made after A's, it would have heard A's.
+		post(deskB, y)
+		wait(heardY, "desk B's second process hearing its commit")
+		if len(nobody) > 0 { // an everything-wake (a listener starting): look again
+			for _, ch := range []chan struct{}{leakedX, nobody} {
+				for len(ch) > 0 {
+					<-ch
+				}
+			}
+			continue
+		}
+		if len(leakedX) > 0 {
+			t.Fatal("a commit of desk A woke desk B's reader")
+		}
+		if ev, sig := sqlstore.Channels("public"); ev != "relaydesk_events" || sig != "relaydesk_signals" {
+			t.Errorf("the public schema's channels are %s and %s; older processes use relaydesk_events and relaydesk_signals", ev, sig)
+		}
+		return
+	}
+	t.Fatal("everything-wakes in every attempt")
+}

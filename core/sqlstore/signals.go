@@ -144,7 +144,7 @@ func (s *Store) signaler(ctx context.Context) {
 			if time.Since(o.queued) > signalStale {
 				continue
 			}
-			if _, err := s.db.ExecContext(ctx, "SELECT pg_notify($1, $2)", signalChannel, o.payload); err != nil && ctx.Err() == nil {
+			if _, err := s.db.ExecContext(ctx, "SELECT pg_notify($1, $2)", s.signalsChannel, o.payload); err != nil && ctx.Err() == nil {
 				s.log.Debug("notify other relaydesk processes of a signal", "err", err)
 			}
 		}

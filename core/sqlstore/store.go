@@ -8,6 +8,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"net/url"
 	"os"
@@ -45,6 +46,9 @@ type Store struct {
 
 	// hub wakes this process's live readers by what a commit touched.
 	hub *hub.Hub
+	// eventsChannel and signalsChannel are this desk's NOTIFY channels
+	// (see channels).
+	eventsChannel, signalsChannel string
 	// origin tells this process's NOTIFYs from other processes'.
 	origin string
 	// announce holds what this process's commits touched until the
@@ -110,7 +114,31 @@ func Open(ctx context.Context, rawURL string, log *slog.Logger) (*Store, error) 
 		db.Close()
 		return nil, err
 	}
+	s.eventsChannel, s.signalsChannel = notifyChannel, signalChannel
+	if d.name == "postgres" {
+		var schema string
+		if err := db.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("read the database's schema: %w", err)
+		}
+		s.eventsChannel, s.signalsChannel = channels(schema)
+	}
 	return s, nil
+}
+
+// channels are the NOTIFY channels of the desk kept in schema. Channels
+// are the database's, but two desks in two schemas of one database are
+// not one desk: each gets its own, so neither wakes the other's readers.
+// The public schema keeps the plain names, which processes of an older
+// version use, so that a rolling upgrade goes on hearing itself.
+func channels(schema string) (events, signals string) {
+	if schema == "public" {
+		return notifyChannel, signalChannel
+	}
+	h := fnv.New64a()
+	h.Write([]byte(schema))
+	suffix := fmt.Sprintf("_%016x", h.Sum64())
+	return notifyChannel + suffix, signalChannel + suffix
 }
 
 // CheckURL reports whether Open understands a database URL, without
@@ -286,7 +314,7 @@ func (s *Store) notifier(ctx context.Context) {
 		case <-s.committed:
 		}
 		for _, p := range s.announce.take(s.origin) {
-			if _, err := s.db.ExecContext(ctx, "SELECT pg_notify($1, $2)", notifyChannel, p); err != nil && ctx.Err() == nil {
+			if _, err := s.db.ExecContext(ctx, "SELECT pg_notify($1, $2)", s.eventsChannel, p); err != nil && ctx.Err() == nil {
 				s.log.Warn("notify other relaydesk processes", "err", err)
 			}
 		}

@@ -93,6 +93,8 @@ func TestBrowserEditsAndTyping(t *testing.T) {
 		tab.Run("send", chromedp.Evaluate(`document.querySelector('#composer-form').requestSubmit(); true`, nil))
 		tab.WaitUntil("the message is sent", `[...document.querySelectorAll('#messages li.mine [data-testid="edit"]')].length === 2`)
 
+		// The page takes no new submission while one is being sent.
+		tab.WaitUntil("the send finished", `!document.querySelector('#send').disabled`)
 		// And edits it from the page.
 		tab.Run("edit the last message", chromedp.Evaluate(`[...document.querySelectorAll('#messages li.mine [data-testid="edit"]')].pop().click();
 			document.querySelector('#composer').value = 'It works now'; document.querySelector('#composer-form').requestSubmit(); true`, nil))

@@ -199,27 +199,9 @@ func idempotency(r *http.Request, by core.Actor) (core.Idempotency, error) {
 // message answers POST /api/widget/messages. With an Idempotency-Key, a
 // repeated post stores nothing more and answers the first message.
 func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
-	cs, ok := h.customer(w, r)
-	if !ok {
-		return
-	}
-	by := cs.Actor
-	var in messageInput
-	if err := jsonapi.Decode(w, r, &in); err != nil {
-		jsonapi.Fail(w, r, h.log, err)
-		return
-	}
-	key, err := idempotency(r, by)
-	if err != nil {
-		jsonapi.Fail(w, r, h.log, err)
-		return
-	}
-	m, err := h.eng.PostMessage(r.Context(), by, cs.RequestID, core.Post{Body: in.Body, Key: key})
-	if err != nil {
-		jsonapi.Fail(w, r, h.log, err)
-		return
-	}
-	jsonapi.Write(w, http.StatusCreated, viewMessage(m, nil, by.ID))
+	h.writeText(w, r, http.StatusCreated, func(ctx context.Context, cs core.CustomerSession, body string, key core.Idempotency) (core.Message, error) {
+		return h.eng.PostMessage(ctx, cs.Actor, cs.RequestID, core.Post{Body: body, Key: key})
+	})
 }
 
 // edit answers PATCH /api/widget/messages/{id}: the customer's own text
@@ -227,27 +209,36 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 // (the engine decides, and refuses a late edit). With an Idempotency-Key,
 // a repeated edit changes nothing more and answers the message as it is.
 func (h *Handler) edit(w http.ResponseWriter, r *http.Request) {
+	h.writeText(w, r, http.StatusOK, func(ctx context.Context, cs core.CustomerSession, body string, key core.Idempotency) (core.Message, error) {
+		return h.eng.EditMessage(ctx, cs.Actor, r.PathValue("id"), core.Edit{Body: body, Key: key})
+	})
+}
+
+// writeText is a customer's request carrying a text (a message, or an
+// edit of one) and an optional Idempotency-Key: act stores it, and the
+// message as it then is answers with code.
+func (h *Handler) writeText(w http.ResponseWriter, r *http.Request, code int,
+	act func(ctx context.Context, cs core.CustomerSession, body string, key core.Idempotency) (core.Message, error)) {
 	cs, ok := h.customer(w, r)
 	if !ok {
 		return
 	}
-	by := cs.Actor
 	var in messageInput
 	if err := jsonapi.Decode(w, r, &in); err != nil {
 		jsonapi.Fail(w, r, h.log, err)
 		return
 	}
-	key, err := idempotency(r, by)
+	key, err := idempotency(r, cs.Actor)
 	if err != nil {
 		jsonapi.Fail(w, r, h.log, err)
 		return
 	}
-	m, err := h.eng.EditMessage(r.Context(), by, r.PathValue("id"), core.Edit{Body: in.Body, Key: key})
+	m, err := act(r.Context(), cs, in.Body, key)
 	if err != nil {
 		jsonapi.Fail(w, r, h.log, err)
 		return
 	}
-	jsonapi.Write(w, http.StatusOK, viewMessage(m, nil, by.ID))
+	jsonapi.Write(w, code, viewMessage(m, nil, cs.Actor.ID))
 }
 
 // typing answers POST /api/widget/typing: the customer is writing, and the

@@ -5,19 +5,11 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/relaydesk/relaydesk/bots/techchat"
 	"github.com/relaydesk/relaydesk/core/markup"
-)
-
-// Names are kept this long, and this many of each kind at most: a
-// nickname changed in Discord shows in relaydesk within ten minutes.
-const (
-	nameTTL   = 10 * time.Minute
-	nameLimit = 2000
 )
 
 // directory is names over the REST API, each kept for a while: a user as
@@ -31,9 +23,9 @@ type directory struct {
 
 func newDirectory(a *Adapter) directory {
 	return directory{
-		users:    techchat.NewNames(a.userName, nameTTL, nameLimit),
-		channels: techchat.NewNames(a.channelName, nameTTL, nameLimit),
-		roles:    techchat.NewNames(a.roleName, nameTTL, nameLimit),
+		users:    techchat.NewNames(a.userName, techchat.NameTTL, techchat.NameLimit),
+		channels: techchat.NewNames(a.channelName, techchat.NameTTL, techchat.NameLimit),
+		roles:    techchat.NewNames(a.roleName, techchat.NameTTL, techchat.NameLimit),
 	}
 }
 

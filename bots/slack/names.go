@@ -3,19 +3,11 @@ package slack
 import (
 	"cmp"
 	"context"
-	"time"
 
 	"github.com/slack-go/slack"
 
 	"github.com/relaydesk/relaydesk/bots/techchat"
 	"github.com/relaydesk/relaydesk/core/markup"
-)
-
-// Names are kept this long, and this many of each kind at most: a
-// display name changed in Slack shows in relaydesk within ten minutes.
-const (
-	nameTTL   = 10 * time.Minute
-	nameLimit = 2000
 )
 
 // directory is names over the Web API: users.info (scope users:read) and
@@ -27,8 +19,8 @@ type directory struct {
 
 func newDirectory(a *Adapter) directory {
 	return directory{
-		users:    techchat.NewNames(a.userName, nameTTL, nameLimit),
-		channels: techchat.NewNames(a.channelName, nameTTL, nameLimit),
+		users:    techchat.NewNames(a.userName, techchat.NameTTL, techchat.NameLimit),
+		channels: techchat.NewNames(a.channelName, techchat.NameTTL, techchat.NameLimit),
 	}
 }
 

@@ -43,6 +43,13 @@ const lookupTimeout = 2 * time.Second
 // seconds.
 const LookupBudget = 2 * time.Second
 
+// Names are kept NameTTL and NameLimit of each kind at most, on every
+// platform: a name changed there shows in relaydesk within ten minutes.
+const (
+	NameTTL   = 10 * time.Minute
+	NameLimit = 2000
+)
+
 // NewNames returns a cache of lookup's answers, kept ttl each, at most max
 // of them. It does no I/O.
 func NewNames(lookup func(ctx context.Context, id string) (string, error), ttl time.Duration, max int) *Names {

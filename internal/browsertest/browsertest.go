@@ -1,6 +1,7 @@
 // Package browsertest drives a headless Chromium in tests: one browser per
 // test, a tab per subtest, JavaScript dialogs recorded and dismissed (a
-// page that opens one was made to run code it should not have).
+// page that opens one was made to run code it should not have), and the
+// page's uncaught errors recorded, to say why a wait failed.
 package browsertest
 
 import (
@@ -69,6 +70,7 @@ type Tab struct {
 
 	mu      sync.Mutex
 	dialogs []string
+	errors  []string
 }
 
 // Tab opens a tab for t, closed when t is done. Each tab has a window of
@@ -93,6 +95,16 @@ func (b *Browser) Tab(t *testing.T) *Tab {
 			tab.mu.Unlock()
 			go page.HandleJavaScriptDialog(false).Do(cdp.WithExecutor(ctx, chromedp.FromContext(ctx).Target))
 		}
+		if ex, ok := ev.(*runtime.EventExceptionThrown); ok && ex.ExceptionDetails != nil {
+			d := ex.ExceptionDetails
+			msg := d.Text
+			if d.Exception != nil && d.Exception.Description != "" {
+				msg = d.Exception.Description
+			}
+			tab.mu.Lock()
+			tab.errors = append(tab.errors, fmt.Sprintf("%s (%s:%d)", msg, d.URL, d.LineNumber+1))
+			tab.mu.Unlock()
+		}
 	})
 	tab.Run("open a tab")
 	return tab
@@ -102,8 +114,22 @@ func (b *Browser) Tab(t *testing.T) *Tab {
 func (tab *Tab) Run(what string, actions ...chromedp.Action) {
 	tab.t.Helper()
 	if err := chromedp.Run(tab.Ctx, actions...); err != nil {
-		tab.t.Fatalf("%s: %v", what, err)
+		tab.t.Fatalf("%s: %v%s", what, err, tab.pageErrors())
 	}
+}
+
+// Errors are the uncaught JavaScript errors of the tab's pages.
+func (tab *Tab) Errors() []string {
+	tab.mu.Lock()
+	defer tab.mu.Unlock()
+	return append([]string(nil), tab.errors...)
+}
+
+func (tab *Tab) pageErrors() string {
+	if errs := tab.Errors(); len(errs) > 0 {
+		return fmt.Sprintf("\nthe page threw: %q", errs)
+	}
+	return ""
 }
 
 // Eval evaluates a JavaScript expression (awaiting a promise) into out.
@@ -120,7 +146,7 @@ func (tab *Tab) WaitUntil(what, expr string) {
 		var ok bool
 		err := tab.Eval(expr, &ok)
 		if err == nil && !ok {
-			err = fmt.Errorf("%s is false", expr)
+			err = fmt.Errorf("%s is false%s", expr, tab.pageErrors())
 		}
 		return err
 	})
@@ -149,4 +175,21 @@ func PNG(tb testing.TB, w, h int) []byte {
 		tb.Fatal(err)
 	}
 	return b.Bytes()
+}
+
+// Viewport sizes the tab's page as a w×h window would.
+func (tab *Tab) Viewport(w, h int64) {
+	tab.t.Helper()
+	tab.Run(fmt.Sprintf("size the window %d×%d", w, h), chromedp.EmulateViewport(w, h))
+}
+
+// Screenshot saves what the tab shows (the viewport, as a person sees it)
+// as a PNG file, for people to look at.
+func (tab *Tab) Screenshot(path string) {
+	tab.t.Helper()
+	var buf []byte
+	tab.Run("take a screenshot", chromedp.CaptureScreenshot(&buf))
+	if err := os.WriteFile(path, buf, 0o644); err != nil {
+		tab.t.Fatal(err)
+	}
 }

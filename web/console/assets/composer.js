@@ -106,6 +106,7 @@ function nextStep(d) {
   if (r.status === 'new' && !r.owner_id) {
     return availability() === 'available' ? 'Assign it to yourself to write to the customer.' : 'Set yourself Available, then assign it to yourself to write to the customer.';
   }
+  if (can.has('join') && r.chat === 'ended') return 'The chat ended: close the request, or join again to write to the customer.';
   if (can.has('join')) return 'Join the chat to write to the customer; private notes are always possible.';
   if (r.owner_id !== state.me) return `${r.owner || 'Its owner'} is handling this request; private notes reach the technicians.`;
   return 'Private notes reach the technicians only.';

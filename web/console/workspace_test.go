@@ -245,3 +245,25 @@ func signIn(tab *browsertest.Tab, e *env, tech core.Technician) {
 		chromedp.WaitVisible("#requests", chromedp.ByQuery),
 	)
 }
+
+// TestWorkspaceInvited is a technician invited to a colleague's request:
+// their console tells them at once, with a way to open it.
+func TestWorkspaceInvited(t *testing.T) {
+	b := browsertest.New(t)
+	e := newEnv(t, storetest.SQLite)
+	d := e.d
+	o := liveFor(t, d, d.Alice, "pat@example.com")
+	tab := b.Tab(t)
+	tab.Viewport(1440, 900)
+	signIn(tab, e, d.Bob)
+	// The page's feed starts at the log position it was rendered with: an
+	// invitation after that arrives however late the socket connects.
+	if _, err := d.Engine.InviteTechnician(t.Context(), storetest.Actor(d.Alice), o.Request.ID, d.Bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	tab.WaitUntil("a toast says who invited them where", `[...document.querySelectorAll('#toasts .toast')].some((t) => t.textContent.includes('Alice invited you to request #`+fmt.Sprint(o.Request.Number)+` of Acme'))`)
+	tab.Screenshot(shots("invited"))
+	tab.Run("open it from the toast", chromedp.Click(`#toasts .toast button`, chromedp.ByQuery))
+	tab.WaitUntil("the request opens", `document.querySelector('#details').dataset.id === '`+o.Request.ID+`' && !document.querySelector('#details').hidden`)
+	tab.WaitUntil("People lists the owner and the invited", `(() => { const p = document.querySelector('#d-people').textContent; return p.includes('Alice') && p.includes('owner') && p.includes('Bob') && p.includes('invited'); })()`)
+}

@@ -73,7 +73,7 @@ func TestWorkspace(t *testing.T) {
 	for _, size := range []struct {
 		name string
 		w, h int64
-	}{{"laptop", 1440, 900}, {"phone", 390, 844}} {
+	}{{"laptop", 1440, 900}, {"small-laptop", 1024, 768}, {"phone", 390, 844}} {
 		t.Run("composer in view on a "+size.name, func(t *testing.T) {
 			tab := b.Tab(t)
 			tab.Viewport(size.w, size.h)
@@ -83,7 +83,31 @@ func TestWorkspace(t *testing.T) {
 			tab.Run("open the request", chromedp.Click(`#requests li[data-id="`+id+`"] .row-main`, chromedp.ByQuery))
 			tab.WaitUntil("the chat shows", `document.querySelectorAll('#messages li[data-testid="line"]').length >= 50`)
 			tab.WaitUntil("the composer is in view without scrolling", composerInView)
+			tab.WaitUntil("the chat shows its end", `(() => { const m = document.querySelector('#messages'); return m.scrollHeight > m.clientHeight && m.scrollHeight - m.scrollTop - m.clientHeight < 2; })()`)
 			tab.Screenshot(shots("conversation-" + size.name))
+			if size.name == "laptop" {
+				// Scrolled up, a new line shows a marker instead of moving
+				// the chat; the marker brings the end back.
+				tab.Run("scroll up", chromedp.Evaluate(`document.querySelector('#messages').scrollTop = 0; true`, nil))
+				tab.WaitUntil("the chat stays up", `document.querySelector('#messages').scrollTop === 0`)
+				if _, err := d.Engine.PostMessage(ctx, customer, id, core.Post{Body: "Are you still there?"}); err != nil {
+					t.Fatal(err)
+				}
+				tab.WaitUntil("a marker says new messages arrived below", `!document.querySelector('#new-below').hidden && document.querySelector('#messages').scrollTop < 100`)
+				tab.Run("follow the marker", chromedp.Click("#new-below", chromedp.ByQuery))
+				tab.WaitUntil("the end is in view and the marker gone", `(() => { const m = document.querySelector('#messages'); return m.scrollHeight - m.scrollTop - m.clientHeight < 2 && document.querySelector('#new-below').hidden; })()`)
+				// A file dropped on the conversation is sent.
+				tab.Run("drop a file", chromedp.Evaluate(`(() => {
+					const dt = new DataTransfer();
+					dt.items.add(new File(['fixed in 2.1'], 'notes.txt', { type: 'text/plain' }));
+					const zone = document.querySelector('#conversation');
+					zone.dispatchEvent(new DragEvent('dragenter', { dataTransfer: dt, bubbles: true }));
+					zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+					zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+					return true;
+				})()`, nil))
+				tab.WaitUntil("the dropped file is in the chat", `[...document.querySelectorAll('#messages a.file-link')].some((a) => a.textContent === 'notes.txt') && !document.querySelector('#conversation').classList.contains('dropping')`)
+			}
 			if size.name == "phone" {
 				tab.WaitUntil("the phone shows one pane: the conversation", `getComputedStyle(document.querySelector('#queue')).display === 'none'`)
 				tab.Run("open the information", chromedp.Click("#side-toggle", chromedp.ByQuery))

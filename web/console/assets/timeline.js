@@ -11,6 +11,9 @@ let hooks = { refresh: () => {}, seen: () => {} };
 export function initTimeline(h) {
   hooks = h;
   $('new-below').addEventListener('click', () => toEnd());
+  // The chat's box changes size when the header wraps, the composer shows
+  // or grows, or the window changes: a reader at the end stays there.
+  new ResizeObserver(() => { if (following) toEnd(); }).observe($('messages'));
 }
 
 // following is whether the reader is at the end of the chat, so that a

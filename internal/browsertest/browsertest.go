@@ -11,8 +11,10 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"log"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -55,7 +57,13 @@ func New(t *testing.T) *Browser {
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
 		chromedp.WindowSize(1280, 900))...)
 	t.Cleanup(cancelAlloc)
-	ctx, cancel := chromedp.NewContext(alloc)
+	// Events of a newer Chromium that chromedp does not know are no error of
+	// the page's: they stay out of the run's output.
+	ctx, cancel := chromedp.NewContext(alloc, chromedp.WithErrorf(func(format string, args ...any) {
+		if !strings.HasPrefix(format, "unhandled") {
+			log.Printf(format, args...)
+		}
+	}))
 	t.Cleanup(cancel)
 	if err := chromedp.Run(ctx); err != nil {
 		t.Fatalf("start Chromium: %v", err)

@@ -65,7 +65,7 @@ func TestBrowserEditsAndTyping(t *testing.T) {
 				t.Fatal(err)
 			}
 			var shown bool
-			tab.Eval(`document.querySelector('#typing').textContent === 'Alice is typing…' && !document.querySelector('#typing').hidden`, &shown)
+			tab.Eval(`document.querySelector('#typing').textContent === 'Alice is typing…' && document.querySelector('#typing').dataset.active === 'true'`, &shown)
 			if shown {
 				break
 			}
@@ -75,7 +75,7 @@ func TestBrowserEditsAndTyping(t *testing.T) {
 			time.Sleep(core.TypingInterval / 4)
 		}
 		must[core.Message](t)(d.Engine.PostMessage(ctx, alice, id, core.Post{Body: "Done?"}))
-		tab.WaitUntil("her message clears the typing line", `document.querySelector('#typing').hidden`)
+		tab.WaitUntil("her message clears the typing line", `document.querySelector('#typing').textContent === '' && document.querySelector('#typing').dataset.active === 'false'`)
 
 		// The customer writes: the technicians hear it.
 		tab.Run("type", chromedp.SendKeys("#composer", "It works", chromedp.ByQuery))

@@ -203,8 +203,11 @@ func TestBrowserChatLook(t *testing.T) {
 			const c = document.querySelector('#composer').getBoundingClientRect();
 			const send = document.querySelector('#send').getBoundingClientRect();
 			const attach = document.querySelector('#attach').getBoundingClientRect();
+			// A close button a thumb reaches: low on the screen, 44 px high.
+			const hide = document.querySelector('#hide-chat').getBoundingClientRect();
 			return innerWidth === 390 && app.top === 0 && app.width === innerWidth && Math.abs(app.height - innerHeight) < 1 &&
-				c.top >= 0 && c.bottom <= innerHeight && c.height > 0 && send.height >= 44 && attach.height >= 44;
+				c.top >= 0 && c.bottom <= innerHeight && c.height > 0 && send.height >= 44 && attach.height >= 44 &&
+				hide.top > innerHeight * 0.75 && hide.bottom <= innerHeight && hide.height >= 44;
 		})()`)
 
 		// The customer scrolls up to read; what arrives then does not pull
@@ -223,6 +226,32 @@ func TestBrowserChatLook(t *testing.T) {
 		})()`)
 		tab.Run("follow the marker", chromedp.Click("#new-below", chromedp.ByQuery))
 		tab.WaitUntil("the chat is at its end and the marker gone", atEnd+` && document.querySelector('#new-below').hidden`)
+
+		// Refused files are said next to the composer, whether the page
+		// knows the rule or only the server does.
+		exe := filepath.Join(t.TempDir(), "tool.exe")
+		if err := os.WriteFile(exe, []byte("MZ"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		pdf, err := filepath.Abs(filepath.Join("..", "..", "core", "testdata", "files", "screenshot.pdf"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct{ file, says string }{
+			{pdf, `The content of "screenshot.pdf" is not a .pdf file.`},
+			{exe, "tool.exe cannot be sent: allowed file types are"},
+		} {
+			tab.Run("send "+filepath.Base(c.file), chromedp.SetUploadFiles("#file", []string{c.file}, chromedp.ByQuery))
+			tab.WaitUntil(filepath.Base(c.file)+": the refusal shows next to the composer", `(() => {
+				const p = document.querySelector('#composer-error');
+				return !p.hidden && p.textContent.startsWith(`+jsString(c.says)+`) && document.querySelector('#error').hidden &&
+					document.querySelector('#composer').getAttribute('aria-describedby') === 'composer-error' &&
+					p.getBoundingClientRect().bottom <= document.querySelector('#composer').getBoundingClientRect().top;
+			})()`)
+		}
+		if shots {
+			tab.Run("screenshot the refusal", screenshot(t, "widget-refused-phone"))
+		}
 		if ds := tab.Dialogs(); len(ds) > 0 {
 			t.Errorf("the page opened dialogs: %q", ds)
 		}

@@ -161,9 +161,10 @@ function showError(msg) {
 
 // sentence makes a server's refusal ("an e-mail address is required") read
 // as a sentence under a field.
+// A first word with a dot is a file name, which keeps its case.
 function sentence(msg) {
   if (!msg) return '';
-  const s = msg.charAt(0).toUpperCase() + msg.slice(1);
+  const s = msg.split(/\s/, 1)[0].includes('.') ? msg : msg.charAt(0).toUpperCase() + msg.slice(1);
   return /[.!?…]$/.test(s) ? s : s + '.';
 }
 
@@ -1421,7 +1422,8 @@ function wireFrame() {
   el.closePanel.hidden = false;
   el.closePanel.addEventListener('click', () => toHost('relaydesk:close'));
   // On a phone the widget fills the screen: a second close button sits
-  // at the bottom, where a thumb reaches it.
+  // at the bottom, where a thumb reaches it (and says, next to Leave chat,
+  // that closing the widget does not end the chat).
   el.hideChat.hidden = false;
   el.hideChat.addEventListener('click', () => toHost('relaydesk:close'));
   document.addEventListener('keydown', (e) => {

@@ -58,7 +58,14 @@ func TestBrowserEditsAndTyping(t *testing.T) {
 		must[core.Message](t)(d.Engine.WithdrawMessage(ctx, alice, secret.ID, core.Idempotency{}))
 		tab.WaitUntil("the withdrawal leaves no text", line(secret.ID)+`?.querySelector('.msg-bubble').textContent === 'message withdrawn'`)
 
-		// Alice types: the line shows, and her message clears it.
+		// Alice types: the line shows, and her message clears it. The
+		// line is a polite live region whose place is kept while empty, so
+		// the chat does not move when it comes and goes.
+		const chatBox = `(() => { const r = document.querySelector('#messages').getBoundingClientRect(); const c = document.querySelector('#composer').getBoundingClientRect(); return [r.top, r.height, c.top].join(' '); })()`
+		var before string
+		if err := tab.Eval(chatBox, &before); err != nil {
+			t.Fatal(err)
+		}
 		deadline := time.Now().Add(15 * time.Second)
 		for {
 			if err := d.Engine.Typing(ctx, alice, id); err != nil {
@@ -73,6 +80,13 @@ func TestBrowserEditsAndTyping(t *testing.T) {
 				t.Fatal("Alice's typing never showed")
 			}
 			time.Sleep(core.TypingInterval / 4)
+		}
+		var during string
+		var polite bool
+		tab.Eval(chatBox, &during)
+		tab.Eval(`(() => { const ty = document.querySelector('#typing'); return ty.getAttribute('aria-live') === 'polite' && ty.getAttribute('role') === 'status' && ty.getBoundingClientRect().height > 0; })()`, &polite)
+		if during != before || !polite {
+			t.Errorf("the typing line moved the chat (messages top, height and composer top %s, then %s) or is no polite status (%v)", before, during, polite)
 		}
 		must[core.Message](t)(d.Engine.PostMessage(ctx, alice, id, core.Post{Body: "Done?"}))
 		tab.WaitUntil("her message clears the typing line", `document.querySelector('#typing').textContent === '' && document.querySelector('#typing').dataset.active === 'false'`)

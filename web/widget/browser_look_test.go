@@ -160,6 +160,7 @@ func TestBrowserChatLook(t *testing.T) {
 				chromedp.WaitVisible("#messages li.msg-technician img.preview", chromedp.ByQuery, in),
 				chromedp.WaitVisible("#messages li.mine img.preview", chromedp.ByQuery, in),
 				chromedp.WaitVisible(`#messages li.notice[data-type="screenshare.requested"]`, chromedp.ByQuery, in),
+				chromedp.WaitVisible("#composer", chromedp.ByQuery, in),
 			)
 			if shots {
 				tab.Run(size.name+": screenshot the chat", screenshot(t, "widget-chat-"+size.name))

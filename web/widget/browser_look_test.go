@@ -228,6 +228,17 @@ func TestBrowserChatLook(t *testing.T) {
 		tab.Run("follow the marker", chromedp.Click("#new-below", chromedp.ByQuery))
 		tab.WaitUntil("the chat is at its end and the marker gone", atEnd+` && document.querySelector('#new-below').hidden`)
 
+		// Send with nothing written: the composer says so, and writing
+		// clears it.
+		tab.Run("press Send with nothing written", chromedp.Click("#send", chromedp.ByQuery))
+		tab.WaitUntil("the composer says to write something", `(() => {
+			const p = document.querySelector('#composer-error'), c = document.querySelector('#composer');
+			return !p.hidden && p.textContent.startsWith('Write a message first') && c.getAttribute('aria-invalid') === 'true' && document.activeElement === c;
+		})()`)
+		tab.Run("write", chromedp.SendKeys("#composer", "ok", chromedp.ByQuery))
+		tab.WaitUntil("writing clears the message", `document.querySelector('#composer-error').hidden && !document.querySelector('#composer').hasAttribute('aria-invalid')`)
+		tab.Run("empty the composer", chromedp.Evaluate(`document.querySelector('#composer').value = ''; true`, nil))
+
 		// Refused files are said next to the composer, whether the page
 		// knows the rule or only the server does.
 		exe := filepath.Join(t.TempDir(), "tool.exe")

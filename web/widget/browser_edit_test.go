@@ -58,14 +58,21 @@ func TestBrowserEditsAndTyping(t *testing.T) {
 		must[core.Message](t)(d.Engine.WithdrawMessage(ctx, alice, secret.ID, core.Idempotency{}))
 		tab.WaitUntil("the withdrawal leaves no text", line(secret.ID)+`?.querySelector('.msg-bubble').textContent === 'message withdrawn'`)
 
-		// Alice types: the line shows, and her message clears it.
+		// Alice types: the line shows, and her message clears it. The
+		// line is a polite live region whose place is kept while empty, so
+		// the chat does not move when it comes and goes.
+		const chatBox = `(() => { const r = document.querySelector('#messages').getBoundingClientRect(); const c = document.querySelector('#composer').getBoundingClientRect(); return [r.top, r.height, c.top].join(' '); })()`
+		var before string
+		if err := tab.Eval(chatBox, &before); err != nil {
+			t.Fatal(err)
+		}
 		deadline := time.Now().Add(15 * time.Second)
 		for {
 			if err := d.Engine.Typing(ctx, alice, id); err != nil {
 				t.Fatal(err)
 			}
 			var shown bool
-			tab.Eval(`document.querySelector('#typing').textContent === 'Alice is typing…' && !document.querySelector('#typing').hidden`, &shown)
+			tab.Eval(`document.querySelector('#typing').textContent === 'Alice is typing…' && document.querySelector('#typing').dataset.active === 'true'`, &shown)
 			if shown {
 				break
 			}
@@ -74,8 +81,15 @@ func TestBrowserEditsAndTyping(t *testing.T) {
 			}
 			time.Sleep(core.TypingInterval / 4)
 		}
+		var during string
+		var polite bool
+		tab.Eval(chatBox, &during)
+		tab.Eval(`(() => { const ty = document.querySelector('#typing'); return ty.getAttribute('aria-live') === 'polite' && ty.getAttribute('role') === 'status' && ty.getBoundingClientRect().height > 0; })()`, &polite)
+		if during != before || !polite {
+			t.Errorf("the typing line moved the chat (messages top, height and composer top %s, then %s) or is no polite status (%v)", before, during, polite)
+		}
 		must[core.Message](t)(d.Engine.PostMessage(ctx, alice, id, core.Post{Body: "Done?"}))
-		tab.WaitUntil("her message clears the typing line", `document.querySelector('#typing').hidden`)
+		tab.WaitUntil("her message clears the typing line", `document.querySelector('#typing').textContent === '' && document.querySelector('#typing').dataset.active === 'false'`)
 
 		// The customer writes: the technicians hear it.
 		tab.Run("type", chromedp.SendKeys("#composer", "It works", chromedp.ByQuery))

@@ -62,6 +62,9 @@ const el = {
   footer: $('chat-footer'),
   closePanel: $('close-panel'),
   typing: $('typing'),
+  newBelow: $('new-below'),
+  hideChat: $('hide-chat'),
+  composerError: $('composer-error'),
 };
 
 const state = {
@@ -154,6 +157,103 @@ function showError(msg) {
   if (msg) errorTimer = setTimeout(() => { el.error.hidden = true; }, 12000);
 }
 
+// ---- inline validation ------------------------------------------------------------
+
+// sentence makes a server's refusal ("an e-mail address is required") read
+// as a sentence under a field.
+// A first word with a dot is a file name, which keeps its case.
+function sentence(msg) {
+  if (!msg) return '';
+  const s = msg.split(/\s/, 1)[0].includes('.') ? msg : msg.charAt(0).toUpperCase() + msg.slice(1);
+  return /[.!?…]$/.test(s) ? s : s + '.';
+}
+
+// fieldError shows msg under a field of the start form (or clears it) and
+// marks the field invalid for assistive technology. The message element
+// is the field's aria-describedby.
+function fieldError(input, msg) {
+  const p = $(input.id + '-error');
+  p.textContent = sentence(msg);
+  p.hidden = !msg;
+  if (msg) input.setAttribute('aria-invalid', 'true');
+  else input.removeAttribute('aria-invalid');
+}
+
+// composerError shows a refusal next to the composer: a file the company
+// does not take, one too large, sending too fast. about says it is about
+// the text in the composer, which is then marked invalid.
+function composerError(msg, about = false) {
+  el.composerError.textContent = sentence(msg);
+  el.composerError.hidden = !msg;
+  if (msg && about) el.composer.setAttribute('aria-invalid', 'true');
+  else el.composer.removeAttribute('aria-invalid');
+}
+
+// The start form's checks, in plain words. The server checks again; these
+// only save a round trip and say what is wrong where it is wrong.
+function emailProblem(v) {
+  if (!v) return 'Enter your e-mail address, so that we can answer you if the chat is interrupted.';
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v) || !el.email.checkValidity()) {
+    return `"${v}" does not look like an e-mail address. It should look like name@example.com.`;
+  }
+  return '';
+}
+
+function messageProblem(v) {
+  return v ? '' : 'Tell us what is wrong, so that a technician can start helping you.';
+}
+
+const checks = () => [
+  [el.email, () => emailProblem(el.email.value.trim())],
+  ...(el.message ? [[el.message, () => messageProblem(el.message.value.trim())]] : []),
+];
+
+// validOpenForm shows every problem of the start form at once and moves
+// the focus to the first field that has one.
+function validOpenForm() {
+  let first = null;
+  for (const [input, problem] of checks()) {
+    const p = problem();
+    fieldError(input, p);
+    if (p && !first) first = input;
+  }
+  first?.focus();
+  return !first;
+}
+
+// serverFieldError puts a refusal of the start form under the field it is
+// about, when it says which; otherwise it is shown at the top.
+function serverFieldError(err) {
+  const m = err.message.toLowerCase();
+  const input = err.status === 400 && (/e-mail|email/.test(m) ? el.email : /name/.test(m) ? el.name : /message/.test(m) ? el.message : null);
+  if (!input) {
+    showError(err.message);
+    return;
+  }
+  fieldError(input, err.message);
+  input.focus();
+}
+
+function wireValidation() {
+  for (const [input, problem] of checks()) {
+    // Once a field has been told it is wrong, it is told as soon as it is
+    // right; before that, only on leaving it with something in it.
+    input.addEventListener('input', () => {
+      if (input.getAttribute('aria-invalid') === 'true') fieldError(input, problem());
+    });
+    // Leaving a field only adds a message, never takes one away: the
+    // form must not move under a pointer on its way to the button.
+    input.addEventListener('blur', () => {
+      const p = input.value.trim() ? problem() : '';
+      if (p) fieldError(input, p);
+    });
+  }
+  el.name.addEventListener('input', () => fieldError(el.name, ''));
+  el.composer.addEventListener('input', () => {
+    if (el.composer.getAttribute('aria-invalid') === 'true') composerError('');
+  });
+}
+
 function showView(name) {
   el.loading.hidden = name !== 'loading';
   el.openView.hidden = name !== 'open';
@@ -162,6 +262,7 @@ function showView(name) {
 
 function showOpen() {
   state.token = null;
+  for (const input of [el.email, el.name, el.message]) if (input) fieldError(input, '');
   clearChat();
   el.status.textContent = 'Support';
   showView('open');
@@ -171,6 +272,8 @@ function showOpen() {
 
 function clearChat() {
   stopLive();
+  composerError('');
+  el.newBelow.hidden = true;
   if (state.editing) stopEdit();
   clearTyping();
   el.messages.replaceChildren();
@@ -287,6 +390,7 @@ function scrollToEnd(force) {
   if (!force && !nearEnd()) return;
   el.messages.scrollTop = el.messages.scrollHeight;
   following = true;
+  el.newBelow.hidden = true;
 }
 
 function scrolled() {
@@ -294,6 +398,7 @@ function scrolled() {
   if (top < lastTop) following = nearEnd();
   else if (nearEnd()) following = true;
   lastTop = top;
+  if (nearEnd()) el.newBelow.hidden = true;
 }
 
 // insert places a line by rseq: streams and optimistic renders may arrive
@@ -308,7 +413,70 @@ function insert(li, rseq) {
     else break;
   }
   el.messages.insertBefore(li, before);
+  group(li);
+  group(li.nextElementSibling);
   scrollToEnd(stick);
+  // The reader scrolled up to read something earlier: say that more came
+  // below rather than pull them away from it.
+  if (!stick && !before && !li.classList.contains('mine')) el.newBelow.hidden = false;
+}
+
+// removeLine takes a line out of the chat; the line after it may now
+// start a group.
+function removeLine(li) {
+  const next = li.nextElementSibling;
+  li.remove();
+  group(next);
+}
+
+// ---- grouping --------------------------------------------------------------------
+
+// Consecutive messages of one author within groupGap of each other form a
+// group: the name and avatar show once, on its first line. Notices (a
+// technician joined, the chat ended) break groups.
+const groupGap = 5 * 60 * 1000;
+
+function group(li) {
+  if (!li || !li.classList.contains('msg')) return;
+  const prev = li.previousElementSibling;
+  const gap = Number(li.dataset.at) - Number(prev?.dataset.at);
+  li.classList.toggle('grouped', !!prev && prev.classList.contains('msg') &&
+    prev.dataset.author === li.dataset.author && Math.abs(gap) < groupGap);
+}
+
+// authorKey says who wrote a line, for grouping and for the avatar's colour.
+function authorKey(m) {
+  return m.mine ? 'me' : `${m.author_kind}:${m.author_name || ''}`;
+}
+
+function initials(name) {
+  const words = name.replace(/[^\p{L}\p{N}\s]/gu, ' ').trim().split(/\s+/).filter(Boolean);
+  if (!words.length) return '?';
+  const first = (w) => Array.from(w)[0].toUpperCase();
+  return words.length === 1 ? first(words[0]) : first(words[0]) + first(words[words.length - 1]);
+}
+
+// avatar is an author's initials in a circle whose colour comes from the
+// author, so it stays the same across lines, reloads and visits.
+const avatarColours = 8;
+
+function avatar(key, name) {
+  let h = 0;
+  for (const c of key) h = (h * 31 + c.codePointAt(0)) >>> 0;
+  const a = document.createElement('span');
+  a.className = `msg-avatar avatar-${h % avatarColours}`;
+  a.setAttribute('aria-hidden', 'true');
+  a.textContent = initials(name);
+  return a;
+}
+
+// meta is the small line under a bubble: its time, and for the customer's
+// own lines whether it was sent and an Edit button.
+function meta(...children) {
+  const d = document.createElement('div');
+  d.className = 'msg-meta';
+  d.append(...children);
+  return d;
 }
 
 function renderMessage(m) {
@@ -319,23 +487,31 @@ function renderMessage(m) {
   if (m.direct) li.classList.add('direct');
   li.dataset.testid = 'message';
   li.dataset.id = m.id;
+  li.dataset.author = authorKey(m);
+  li.dataset.at = String(new Date(m.created_at).getTime() || Date.now());
+  const name = m.author_name || (m.author_kind === 'technician' ? 'Technician' : 'Customer');
   const author = document.createElement('span');
   author.className = 'msg-author';
-  author.textContent = m.mine ? 'You' : (m.author_name || (m.author_kind === 'technician' ? 'Technician' : 'Customer'));
+  author.textContent = m.mine ? 'You' : name;
   const bubble = document.createElement('div');
   bubble.className = 'msg-bubble';
   if (m.withdrawn) bubble.append(withdrawnText());
-  else if (m.file?.image) bubble.append(preview(m.file), fileLink(m.file));
-  else if (m.file) bubble.append(fileLink(m.file));
+  else if (m.file?.image) {
+    bubble.classList.add('has-preview');
+    bubble.append(preview(m.file), fileLink(m.file));
+  } else if (m.file) bubble.append(fileLink(m.file));
   else bubble.append(messageContent(m.doc, m.body));
   const time = document.createElement('time');
   time.className = 'msg-time';
   time.dateTime = m.created_at;
   time.textContent = formatTime(m.created_at);
-  li.append(author, bubble, time);
+  time.title = new Date(m.created_at).toLocaleString();
+  const info = meta(time);
+  if (!m.mine) li.append(avatar(li.dataset.author, name));
+  li.append(author, bubble, info);
   if (m.withdrawn) li.classList.add('withdrawn');
-  else if (m.version > 1) li.append(editedMark());
-  if (m.mine) li.append(sendStatus('sent'));
+  else if (m.version > 1) info.append(editedMark());
+  if (m.mine) info.append(sendStatus('sent'));
   li.dataset.version = String(m.version || 1);
   if (m.mine && !m.file && !m.withdrawn) {
     bodies.set(li, m.body || '');
@@ -383,7 +559,7 @@ function offerEdit(li, m) {
   b.textContent = 'Edit';
   b.setAttribute('aria-label', 'Edit your message');
   b.addEventListener('click', () => startEdit(li));
-  li.append(b);
+  li.querySelector('.msg-meta').append(b);
   setTimeout(() => b.remove(), left);
 }
 
@@ -485,8 +661,10 @@ function sendStatus(st, retry) {
   return s;
 }
 
+// fileLink is a file as a chip: its name, which downloads it, and its size.
 function fileLink(f) {
   const wrap = document.createElement('span');
+  wrap.className = 'file-chip';
   const a = document.createElement('a');
   a.className = 'file-link';
   a.href = '#';
@@ -735,7 +913,10 @@ function clearTyping() {
 
 function renderTyping() {
   const names = Array.from(typists.values(), (t) => t.name);
-  el.typing.hidden = names.length === 0;
+  // The line keeps its place when empty, so the chat above never jumps,
+  // and stays in the accessibility tree, so a polite live region announces
+  // the text when it appears.
+  el.typing.dataset.active = String(names.length > 0);
   el.typing.textContent = names.length === 0 ? ''
     : names.length === 1 ? `${names[0]} is typing…`
       : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]} are typing…`;
@@ -901,7 +1082,7 @@ async function resume(token, attempt = 0) {
 
 async function openRequest(e) {
   e.preventDefault();
-  if (!el.openForm.reportValidity()) return;
+  if (!validOpenForm()) return;
   el.open.disabled = true;
   showError('');
   try {
@@ -920,7 +1101,7 @@ async function openRequest(e) {
     }
     enterChat(v);
   } catch (err) {
-    showError(err.message);
+    serverFieldError(err);
   } finally {
     el.open.disabled = false;
   }
@@ -929,6 +1110,11 @@ async function openRequest(e) {
 async function sendMessage(e) {
   e.preventDefault();
   const body = el.composer.value.trim();
+  if (!body && e.submitter === el.send && !state.sending) {
+    composerError('Write a message first, or send a file with the paper clip.', true);
+    el.composer.focus();
+    return;
+  }
   if (!body || state.sending || closedOrLeft()) return;
   if (state.editing) {
     await saveEdit(body);
@@ -946,14 +1132,17 @@ function pendingLine(body) {
   const li = document.createElement('li');
   li.className = 'msg msg-customer mine pending';
   li.dataset.testid = 'pending-message';
+  li.dataset.author = 'me';
+  li.dataset.at = String(Date.now());
   const author = document.createElement('span');
   author.className = 'msg-author';
   author.textContent = 'You';
   const bubble = document.createElement('div');
   bubble.className = 'msg-bubble';
   bubble.textContent = body;
-  li.append(author, bubble, sendStatus('sending'));
+  li.append(author, bubble, meta(sendStatus('sending')));
   el.messages.append(li);
+  group(li);
   scrollToEnd(true);
   return li;
 }
@@ -969,23 +1158,25 @@ async function deliver(body, key, li) {
   try {
     const m = await call('POST', 'messages', { body }, { 'Idempotency-Key': key });
     if (state.unsent?.key === key) state.unsent = null;
-    li.remove();
+    removeLine(li);
     showError('');
+    composerError('');
     renderMessage(m);
     scrollToEnd(true);
   } catch (err) {
     if (err.status === 0 || err.status === 429 || err.status >= 500) {
       li.querySelector('.msg-status').replaceWith(sendStatus('failed', () => { if (!state.sending) deliver(body, key, li); }));
       li.classList.add('failed');
-      showError(err.message);
+      if (err.status === 429) composerError(err.message);
+      else showError(err.message);
       scrollToEnd(true);
     } else {
-      li.remove();
+      removeLine(li);
       if (!el.composer.value) {
         el.composer.value = body;
         fitComposer();
       }
-      showError(err.message);
+      composerError(err.message, true);
       if (err.status === 401) lostToken();
       else if (err.status === 409) refresh();
     }
@@ -1070,9 +1261,10 @@ function sendFiles(files) {
     }
     const problem = fileProblem(f);
     if (problem) {
-      showError(problem);
+      composerError(problem);
       continue;
     }
+    composerError('');
     uploads = uploads.then(() => uploadFile(f));
   }
 }
@@ -1094,7 +1286,7 @@ function uploadFile(f) {
     const done = (err) => {
       state.uploading = false;
       el.upload.hidden = true;
-      if (err) showError(err);
+      if (err) composerError(err);
       update();
       resolve();
     };
@@ -1229,6 +1421,11 @@ function wireFrame() {
   if (cfg.mode !== 'frame') return;
   el.closePanel.hidden = false;
   el.closePanel.addEventListener('click', () => toHost('relaydesk:close'));
+  // On a phone the widget fills the screen: a second close button sits
+  // at the bottom, where a thumb reaches it (and says, next to Leave chat,
+  // that closing the widget does not end the chat).
+  el.hideChat.hidden = false;
+  el.hideChat.addEventListener('click', () => toHost('relaydesk:close'));
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Escape') toHost('relaydesk:close');
   });
@@ -1268,6 +1465,11 @@ function wire() {
     el.file.value = '';
   });
   el.leave.addEventListener('click', leave);
+  el.newBelow.addEventListener('click', () => {
+    scrollToEnd(true);
+    el.composer.focus();
+  });
+  wireValidation();
   el.newRequest.addEventListener('click', startOver);
   el.sysinfoAllow.addEventListener('click', allowSysinfo);
   el.sysinfoDecline.addEventListener('click', declineSysinfo);
@@ -1284,7 +1486,19 @@ function wire() {
   window.addEventListener('online', () => { if (state.token && !live.ws) connect(); });
 }
 
+// fitViewport keeps the page as tall as what is visible: on a phone the
+// on-screen keyboard shrinks the visual viewport, and the composer must
+// stay above it (browsers without dvh support for the keyboard).
+function fitViewport() {
+  const vv = window.visualViewport;
+  if (!vv) return;
+  const set = () => document.documentElement.style.setProperty('--vvh', `${Math.round(vv.height)}px`);
+  vv.addEventListener('resize', set);
+  set();
+}
+
 wire();
+fitViewport();
 const saved = cfg.invite ? null : storageGet(storageKey);
 if (saved) resume(saved);
 else showOpen();

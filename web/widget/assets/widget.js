@@ -122,7 +122,7 @@
     document.body.appendChild(button);
   }
 
-  var narrow = window.matchMedia('(max-width: 480px)');
+  var narrow = window.matchMedia('(max-width: 600px)');
 
   function layout() {
     var small = narrow.matches;

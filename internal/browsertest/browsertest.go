@@ -14,6 +14,7 @@ import (
 	"log"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -191,13 +192,30 @@ func (tab *Tab) Viewport(w, h int64) {
 	tab.Run(fmt.Sprintf("size the window %d×%d", w, h), chromedp.EmulateViewport(w, h))
 }
 
-// Screenshot saves what the tab shows (the viewport, as a person sees it)
-// as a PNG file, for people to look at.
-func (tab *Tab) Screenshot(path string) {
+// Screenshot saves what the tab shows as testdata/screenshots/name.png, as
+// Shot does.
+func (tab *Tab) Screenshot(name string) {
 	tab.t.Helper()
-	var buf []byte
-	tab.Run("take a screenshot", chromedp.CaptureScreenshot(&buf))
-	if err := os.WriteFile(path, buf, 0o644); err != nil {
-		tab.t.Fatal(err)
-	}
+	tab.Run("screenshot "+name, Shot(name))
+}
+
+// Shot saves what the page shows (the viewport, as a person sees it) as
+// testdata/screenshots/name.png of the test's package, for people to look
+// at, when RELAYDESK_SCREENSHOTS is set: the files are kept in the
+// repository, and a run that does not mean to renew them leaves them be.
+func Shot(name string) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		if os.Getenv("RELAYDESK_SCREENSHOTS") == "" {
+			return nil
+		}
+		var buf []byte
+		if err := chromedp.CaptureScreenshot(&buf).Do(ctx); err != nil {
+			return fmt.Errorf("screenshot %s: %w", name, err)
+		}
+		dir := filepath.Join("testdata", "screenshots")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644)
+	})
 }

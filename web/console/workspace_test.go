@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"path/filepath"
 	"testing"
 
 	"github.com/chromedp/cdproto/input"
@@ -15,10 +14,6 @@ import (
 	"github.com/relaydesk/relaydesk/core/sqlstore/storetest"
 	"github.com/relaydesk/relaydesk/internal/browsertest"
 )
-
-// shots is where the workspace tests leave screenshots of each screen, for
-// people to look at (overwritten on every run).
-func shots(name string) string { return filepath.Join("testdata", "screenshots", name+".png") }
 
 // liveFor opens a request at Acme as email, assigned to tech with the chat
 // joined.
@@ -79,12 +74,12 @@ func TestWorkspace(t *testing.T) {
 			tab.Viewport(size.w, size.h)
 			signIn(tab, e, d.Alice)
 			tab.Run("see the request", chromedp.WaitVisible(`#requests li[data-id="`+id+`"] .row-main`, chromedp.ByQuery))
-			tab.Screenshot(shots("queue-" + size.name))
+			tab.Screenshot("queue-" + size.name)
 			tab.Run("open the request", chromedp.Click(`#requests li[data-id="`+id+`"] .row-main`, chromedp.ByQuery))
 			tab.WaitUntil("the chat shows", `document.querySelectorAll('#messages li[data-testid="line"]').length >= 50`)
 			tab.WaitUntil("the composer is in view without scrolling", composerInView)
 			tab.WaitUntil("the chat shows its end", `(() => { const m = document.querySelector('#messages'); return m.scrollHeight > m.clientHeight && m.scrollHeight - m.scrollTop - m.clientHeight < 2; })()`)
-			tab.Screenshot(shots("conversation-" + size.name))
+			tab.Screenshot("conversation-" + size.name)
 			if size.name == "laptop" {
 				// Scrolled up, a new line shows a marker instead of moving
 				// the chat; the marker brings the end back.
@@ -112,7 +107,7 @@ func TestWorkspace(t *testing.T) {
 				tab.WaitUntil("the phone shows one pane: the conversation", `getComputedStyle(document.querySelector('#queue')).display === 'none'`)
 				tab.Run("open the information", chromedp.Click("#side-toggle", chromedp.ByQuery))
 				tab.WaitUntil("the information pane shows", `getComputedStyle(document.querySelector('#side')).display !== 'none' && getComputedStyle(document.querySelector('#conversation')).display === 'none'`)
-				tab.Screenshot(shots("information-phone"))
+				tab.Screenshot("information-phone")
 				tab.Run("go back twice", chromedp.Click("#side-back", chromedp.ByQuery), chromedp.Click("#back", chromedp.ByQuery))
 				tab.WaitUntil("the list shows again", `getComputedStyle(document.querySelector('#queue')).display !== 'none'`)
 			}
@@ -131,7 +126,7 @@ func TestWorkspace(t *testing.T) {
 			const l = document.querySelector('#requests');
 			return l.scrollWidth <= l.clientWidth && document.documentElement.scrollWidth <= innerWidth;
 		})()`)
-		tab.Screenshot(shots("queue-1280"))
+		tab.Screenshot("queue-1280")
 	})
 
 	t.Run("keyboard", func(t *testing.T) {
@@ -187,10 +182,10 @@ func TestWorkspace(t *testing.T) {
 			const j = document.querySelector('#details .actions [data-action="join"]');
 			return !c.hidden && c.classList.contains('primary') && c === c.parentElement.firstElementChild && !j.hidden && !j.classList.contains('primary') && j.textContent === 'Join again';
 		})()`)
-		tab.Screenshot(shots("after-end-chat"))
+		tab.Screenshot("after-end-chat")
 		tab.Run("ask to close", chromedp.Click(`#details [data-action="close"]`, chromedp.ByQuery))
 		tab.WaitUntil("the dialog asks first", `document.querySelector('#close-dialog').open`)
-		tab.Screenshot(shots("close-dialog"))
+		tab.Screenshot("close-dialog")
 		tab.Run("confirm with a note, then undo", chromedp.SendKeys("#closing-note", "Solved by a restart", chromedp.ByQuery),
 			chromedp.Click("#close-confirm", chromedp.ByQuery),
 			chromedp.WaitVisible(`[data-testid="undo-close"]`, chromedp.ByQuery),
@@ -234,7 +229,7 @@ func TestWorkspace(t *testing.T) {
 			chromedp.Click(`#requests li[data-id="`+n+`"] .row-main`, chromedp.ByQuery))
 		tab.WaitUntil("Assign to me leads and nothing closes it", openedIs(n)+` && document.querySelector('#details [data-action="assign"]').classList.contains('primary') && [...document.querySelectorAll('[data-action="close"]')].every((b) => b.hidden || b.closest('[hidden]'))`)
 		tab.WaitUntil("the composer says the next step", `/Assign it to yourself/.test(document.querySelector('#composer-hint').textContent)`)
-		tab.Screenshot(shots("new-request"))
+		tab.Screenshot("new-request")
 	})
 }
 
@@ -286,7 +281,7 @@ func TestWorkspaceInvited(t *testing.T) {
 		t.Fatal(err)
 	}
 	tab.WaitUntil("a toast says who invited them where", `[...document.querySelectorAll('#toasts .toast')].some((t) => t.textContent.includes('Alice invited you to request #`+fmt.Sprint(o.Request.Number)+` of Acme'))`)
-	tab.Screenshot(shots("invited"))
+	tab.Screenshot("invited")
 	tab.Run("open it from the toast", chromedp.Click(`#toasts .toast button`, chromedp.ByQuery))
 	tab.WaitUntil("the request opens", `document.querySelector('#details').dataset.id === '`+o.Request.ID+`' && !document.querySelector('#details').hidden`)
 	tab.WaitUntil("People lists the owner and the invited", `(() => { const p = document.querySelector('#d-people').textContent; return p.includes('Alice') && p.includes('owner') && p.includes('Bob') && p.includes('invited'); })()`)

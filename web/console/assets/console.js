@@ -1,11 +1,13 @@
 // The Support Center, an agent workspace in three panes: the queue, the
 // conversation and its information. The live feed (WebSocket, or long
 // polling where sockets do not get through) keeps all three current.
-import { api, ApiError, el, toast, wireAvailability, wireCopyButtons } from './common.js';
+import { api, el, toast, wireAvailability, wireCopyButtons } from './common.js';
 import { initComposer, renderComposer, setMode } from './composer.js';
 import { defaultView, initQueue, label, loadMine, loadQueue, manyCompanies, markSelected, moveSelection, renderQueue } from './queue.js';
 import { $, availability, chatLabel, narrow, showScreen, state, statusLabel } from './state.js';
 import { atChatEnd, initTimeline, renderTimeline, shownUpTo } from './timeline.js';
+import { attention, wireSound } from './attention.js';
+import { availabilityBanner, banner, connect, initLive, renderTyping } from './live.js';
 
 // ---------- The open request ----------
 
@@ -304,208 +306,6 @@ function markRead() {
 window.addEventListener('focus', markRead);
 document.addEventListener('visibilitychange', markRead);
 
-const baseTitle = document.title;
-const baseIcon = document.querySelector('link[rel="icon"]')?.href;
-let lastUnread = 0;
-
-// attention shows the unread count of the technician's requests in the
-// page title and icon, and sounds once when it grows, if asked to.
-function attention(unread = lastUnread) {
-  document.title = unread ? `(${unread}) ${baseTitle}` : baseTitle;
-  const icon = document.querySelector('link[rel="icon"]');
-  if (icon) icon.href = unread ? badgeIcon(unread) : baseIcon;
-  if (unread > lastUnread && $('sound')?.checked) chime();
-  lastUnread = unread;
-}
-
-function badgeIcon(n) {
-  const t = n > 99 ? '99+' : String(n);
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#17213a"/>` +
-    `<circle cx="22" cy="10" r="10" fill="#e5484d"/><text x="22" y="14.5" font-family="Arial,sans-serif" font-size="${t.length > 2 ? 9 : 13}" font-weight="700" fill="#fff" text-anchor="middle">${t}</text></svg>`;
-  return 'data:image/svg+xml,' + encodeURIComponent(svg);
-}
-
-let audio = null;
-function chime() {
-  try {
-    audio = audio || new AudioContext();
-    const o = audio.createOscillator();
-    const g = audio.createGain();
-    o.frequency.value = 880;
-    g.gain.setValueAtTime(0.15, audio.currentTime);
-    g.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.35);
-    o.connect(g).connect(audio.destination);
-    o.start();
-    o.stop(audio.currentTime + 0.35);
-  } catch { /* no audio: the title and icon still say it */ }
-}
-
-function wireSound() {
-  const box = $('sound');
-  if (!box) return;
-  box.checked = localStorage.getItem('relaydesk.sound') === 'on';
-  box.addEventListener('change', () => localStorage.setItem('relaydesk.sound', box.checked ? 'on' : 'off'));
-}
-
-// ---------- Typing ----------
-
-// Someone writing in a request's chat shows under that request's chat for
-// typingShown after their last signal, or until a message of theirs
-// arrives. Typists are keyed by request and actor ID.
-const typingShown = 6000;
-const typists = new Map(); // "request/actor" -> {request, name, timer}
-
-function showTyping(t) {
-  if (!t || !t.request_id || !t.name) return;
-  const k = t.request_id + '/' + (t.actor_id || t.name);
-  const had = typists.get(k);
-  if (had) clearTimeout(had.timer);
-  typists.set(k, { request: t.request_id, name: t.name, timer: setTimeout(() => hideTyping(t.request_id, t.actor_id || t.name), typingShown) });
-  if (!had) renderTyping();
-}
-
-function hideTyping(requestID, actorID) {
-  const k = requestID + '/' + actorID;
-  const had = typists.get(k);
-  if (!had) return;
-  clearTimeout(had.timer);
-  typists.delete(k);
-  renderTyping();
-}
-
-function renderTyping() {
-  const names = [...typists.values()].filter((t) => t.request === state.openId).map((t) => t.name);
-  const line = $('typing');
-  line.hidden = names.length === 0;
-  line.textContent = names.length === 0 ? ''
-    : names.length === 1 ? `${names[0]} is typing…`
-      : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]} are typing…`;
-}
-
-// ---------- Live updates ----------
-
-const pending = new Set();
-let refreshTimer = null;
-
-function onFrame(fr) {
-  if (fr.next) state.pos = fr.next;
-  for (const ev of fr.events || []) onEvent(ev);
-}
-
-function onEvent(ev) {
-  pending.add(ev.request_id);
-  if (ev.type === 'chat.message' || ev.type === 'chat.file') hideTyping(ev.request_id, ev.actor_id);
-  if (ev.type === 'request.created' && ev.actor_kind !== 'technician' && availability() === 'available') notifyNew(ev);
-  if (ev.type === 'technician.invited' && ev.data?.technician_id === state.me) notifyInvited(ev);
-  clearTimeout(refreshTimer);
-  refreshTimer = setTimeout(refresh, 200);
-}
-
-function refresh() {
-  const ids = new Set(pending);
-  pending.clear();
-  loadQueue({ keep: true });
-  loadMine();
-  if (state.openId && ids.has(state.openId)) openRequest(state.openId, { quiet: true });
-}
-
-// notifyInvited tells a technician a colleague asked for their help.
-async function notifyInvited(ev) {
-  let what = 'a request';
-  try {
-    const d = await api('GET', '/console/api/requests/' + encodeURIComponent(ev.request_id));
-    what = `request #${d.request.number} of ${d.request.company}`;
-  } catch { /* the toast still says who asked */ }
-  const msg = `${ev.data.actor_name || 'A colleague'} invited you to ${what}`;
-  toast(msg, { onOpen: () => openRequest(ev.request_id, { focus: true }), timeout: 15000 });
-  systemNotification(msg, '', ev.request_id);
-}
-
-function notifyNew(ev) {
-  const who = ev.data.customer_email || ev.data.customer_name || 'a customer';
-  const msg = `New request #${ev.data.number} from ${who}`;
-  toast(msg, { onOpen: () => openRequest(ev.request_id, { focus: true }) });
-  systemNotification(msg, ev.data.body || '', ev.request_id);
-}
-
-function systemNotification(msg, body, requestID) {
-  if (!('Notification' in window) || Notification.permission !== 'granted') return;
-  try {
-    const n = new Notification('relaydesk: ' + msg, { body, tag: requestID });
-    n.onclick = () => { window.focus(); openRequest(requestID, { focus: true }); n.close(); };
-  } catch { /* some browsers allow notifications from service workers only */ }
-}
-
-let socketFailures = 0;
-let backoff = 1000;
-
-function banner(msg) {
-  $('banner').hidden = !msg;
-  $('banner').textContent = msg || '';
-}
-
-function availabilityBanner() {
-  const a = availability();
-  return a === 'available' ? '' : `You are ${a}: New requests are hidden everywhere and you are not notified of them. Set your status to Available to take requests.`;
-}
-
-function connect() {
-  let ws;
-  try {
-    ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/console/api/live');
-  } catch {
-    poll();
-    return;
-  }
-  let opened = false;
-  ws.onopen = () => {
-    opened = true;
-    socketFailures = 0;
-    backoff = 1000;
-    ws.send(JSON.stringify({ after: state.pos }));
-    banner(availabilityBanner());
-  };
-  ws.onmessage = (m) => {
-    let fr;
-    try { fr = JSON.parse(m.data); } catch { return; }
-    if (fr.type === 'events') onFrame(fr);
-    else if (fr.type === 'typing') showTyping(fr.typing);
-    else if (fr.type === 'error' && /signed out|sign in/i.test(fr.error || '')) location.assign('/console/login');
-  };
-  ws.onclose = () => {
-    if (!opened) socketFailures++;
-    if (socketFailures >= 3) {
-      poll();
-      return;
-    }
-    banner('Live updates interrupted; reconnecting…');
-    setTimeout(() => {
-      connect();
-      // Whatever happened meanwhile arrives from state.pos on; refresh
-      // anyway in case the position itself was refused.
-      loadQueue({ keep: true });
-      loadMine();
-    }, backoff);
-    backoff = Math.min(backoff * 2, 30000);
-  };
-}
-
-async function poll() {
-  banner(availabilityBanner());
-  for (;;) {
-    try {
-      const fr = await api('GET', '/console/api/feed?after=' + encodeURIComponent(state.pos));
-      if (fr.type === 'typing') showTyping(fr.typing);
-      else onFrame(fr);
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 401) return;
-      banner('Live updates interrupted; retrying…');
-      await new Promise((r) => setTimeout(r, 3000));
-      banner(availabilityBanner());
-    }
-  }
-}
-
 // ---------- Invite a customer ----------
 
 async function openInvite() {
@@ -638,6 +438,7 @@ initQueue({
   attention,
 });
 initTimeline({ refresh: refreshOpen, seen: markRead });
+initLive({ open: (id, opts) => openRequest(id, opts) });
 initComposer({ refresh: refreshOpen, feedback });
 
 document.addEventListener('click', (e) => {

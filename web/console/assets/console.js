@@ -4,7 +4,7 @@
 import { api, el, toast, wireAvailability, wireCopyButtons } from './common.js';
 import { initComposer, renderComposer, setMode } from './composer.js';
 import { defaultView, initQueue, label, loadMine, loadQueue, manyCompanies, markSelected, moveSelection, renderQueue } from './queue.js';
-import { $, availability, chatLabel, narrow, showScreen, state, statusLabel } from './state.js';
+import { $, chatLabel, narrow, showScreen, state, statusLabel } from './state.js';
 import { atChatEnd, initTimeline, renderTimeline, shownUpTo } from './timeline.js';
 import { attention, wireSound } from './attention.js';
 import { availabilityBanner, banner, connect, initLive, renderTyping } from './live.js';
@@ -88,7 +88,8 @@ function renderDetail(d) {
   const badge = $('d-status');
   badge.className = `badge ${r.status}`;
   badge.textContent = statusLabel[r.status] || r.status;
-  $('d-chat').textContent = r.status === 'completed' ? '' : (chatLabel[r.chat] || '') + (d.customer_left ? ' · the customer left' : '');
+  const left = r.status !== 'completed' && d.customers?.length > 0 && d.customers.every((c) => !c.active);
+  $('d-chat').textContent = r.status === 'completed' ? '' : (chatLabel[r.chat] || '') + (left ? ' · the customer left' : '');
   $('d-subject').textContent = r.subject ? '· ' + r.subject : '';
 
   // Actions by state: the next step is the primary button; closing is

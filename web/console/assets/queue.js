@@ -131,7 +131,7 @@ export function renderQueue(flash, error = '') {
       el('span', { class: 'row-preview' }, r.preview ? (r.preview_author_kind === 'technician' ? 'Technician: ' : '') + r.preview : (r.subject || ''))),
     unread ? el('span', { class: 'unread-count', title: `${unread} unread`, 'aria-hidden': 'true' }, String(unread)) : null,
     r.customer_left ? el('span', { class: 'row-left' }, el('span', { class: 'tag warn' }, 'Customer left'),
-      el('button', { type: 'button', class: 'btn small', dataset: { rowClose: '1' } }, 'Close…')) : null);
+      (r.actions || []).includes('close') ? el('button', { type: 'button', class: 'btn small', dataset: { rowClose: '1' } }, 'Close…') : null) : null);
     return li;
   }));
   $('more').hidden = !state.next;

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -56,18 +57,25 @@ func (m *Main) run(ctx context.Context, cmd *command, path string, args []string
 		case "-h", "-help", "--help", "help":
 			m.groupHelp(m.Stdout, cmd, path)
 			return exitOK
+		case "--version", "-version":
+			if path == "relaydesk" {
+				return m.run(ctx, versionCommand(), "relaydesk version", args[1:])
+			}
 		}
 		for _, sub := range cmd.subs {
 			if sub.name == args[0] {
 				return m.run(ctx, sub, path+" "+sub.name, args[1:])
 			}
 		}
-		what := "unknown command"
 		if strings.HasPrefix(args[0], "-") {
-			what = "unknown flag"
+			fmt.Fprintf(m.Stderr, "%s: unknown flag %s\n", path, strings.SplitN(args[0], "=", 2)[0])
+			if hint := settingHint(path, args, 0); hint != "" {
+				fmt.Fprintln(m.Stderr, hint)
+			}
+		} else {
+			fmt.Fprintf(m.Stderr, "%s: unknown command %q\n", path, args[0])
 		}
-		fmt.Fprintf(m.Stderr, "%s: %s %q\n", path, what, args[0])
-		fmt.Fprintf(m.Stderr, "usage: %s <command>; run '%s -h' for the list\n", path, path)
+		fmt.Fprintf(m.Stderr, "usage: %s <command>; run '%s --help' for the list\n", path, path)
 		return exitUsage
 	}
 
@@ -83,7 +91,7 @@ func (m *Main) run(ctx context.Context, cmd *command, path string, args []string
 		m.leafHelp(m.Stdout, cmd, path, fs)
 		return exitOK
 	case err != nil:
-		return m.usageFailure(cmd, path, flagError{err, args})
+		return m.flagFailure(cmd, path, err, args)
 	case fs.NArg() > cmd.nargs:
 		return m.usageFailure(cmd, path, usagef("unexpected argument %q", fs.Arg(cmd.nargs)))
 	case fs.NArg() < cmd.nargs:
@@ -114,69 +122,115 @@ func message(err error) string {
 }
 
 func (m *Main) usageFailure(cmd *command, path string, err error) int {
-	msg := err.Error()
-	// The flag package says "flag provided but not defined: -x"; say it
-	// the way the rest of the messages do.
-	hint := ""
-	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
-		msg = "unknown flag " + name
-		var fe flagError
-		if errors.As(err, &fe) {
-			hint = settingHint(name, fe.args)
+	fmt.Fprintf(m.Stderr, "%s: %s\n", path, err)
+	fmt.Fprintf(m.Stderr, "usage: %s\n", strings.TrimSpace(path+" "+cmd.usage))
+	fmt.Fprintf(m.Stderr, "run '%s --help' for help\n", path)
+	return exitUsage
+}
+
+// flagFailure reports the flag package's err, about one of args, the way
+// the rest of the messages read: the flag as the user typed it (--port,
+// not the package's -port), and, for a flag that is really a setting, the
+// environment variable it meant.
+func (m *Main) flagFailure(cmd *command, path string, err error, args []string) int {
+	msg, hint := err.Error(), ""
+	for _, f := range []struct{ prefix, say string }{
+		{"flag provided but not defined: -", "unknown flag %s"},
+		{"flag needs an argument: -", "%s needs a value"},
+	} {
+		if name, ok := strings.CutPrefix(msg, f.prefix); ok {
+			i := flagIndex(args, name)
+			msg = fmt.Sprintf(f.say, typed(args, i, name))
+			if f.prefix == "flag provided but not defined: -" {
+				hint = settingHint(path, args, i)
+				if hint == "" && path == "relaydesk serve" {
+					hint = "relaydesk serve takes no flags: its settings are environment variables (or a .env file), listed in README.md"
+				}
+			}
 		}
 	}
-	fmt.Fprintf(m.Stderr, "%s: %s\n", path, msg)
-	if hint == "" && strings.HasPrefix(msg, "unknown flag") && path == "relaydesk serve" {
-		hint = "relaydesk serve takes no flags: its settings are environment variables (or a .env file), listed in README.md"
+	// "invalid value "x" for flag -max-file-mb: ...", "invalid boolean
+	// value ... for -dry-run: ...": the same flag, as typed.
+	if _, rest, ok := strings.Cut(msg, " for flag -"); ok && strings.HasPrefix(msg, "invalid ") {
+		name, _, _ := strings.Cut(rest, ":")
+		msg = strings.Replace(msg, "flag -"+name, typed(args, flagIndex(args, name), name), 1)
+	} else if _, rest, ok := strings.Cut(msg, " for -"); ok && strings.HasPrefix(msg, "invalid ") {
+		name, _, _ := strings.Cut(rest, ":")
+		msg = strings.Replace(msg, "for -"+name, "for "+typed(args, flagIndex(args, name), name), 1)
 	}
+	fmt.Fprintf(m.Stderr, "%s: %s\n", path, msg)
 	if hint != "" {
 		fmt.Fprintln(m.Stderr, hint)
 	}
 	fmt.Fprintf(m.Stderr, "usage: %s\n", strings.TrimSpace(path+" "+cmd.usage))
-	fmt.Fprintf(m.Stderr, "run '%s -h' for help\n", path)
+	fmt.Fprintf(m.Stderr, "run '%s --help' for help\n", path)
 	return exitUsage
 }
 
-// settingFlags are flags people try on serve, and the setting each means.
-var settingFlags = map[string]string{
-	"port": "HTTP_ADDR=:%s", "addr": "HTTP_ADDR=%s", "listen": "HTTP_ADDR=%s", "http-addr": "HTTP_ADDR=%s",
-	"database": "DATABASE_URL=%s", "database-url": "DATABASE_URL=%s", "db": "DATABASE_URL=%s",
-	"public-url": "PUBLIC_URL=%s", "url": "PUBLIC_URL=%s", "data-dir": "DATA_DIR=%s", "data": "DATA_DIR=%s",
-	"log-level": "LOG_LEVEL=%s", "log-format": "LOG_FORMAT=%s",
-}
-
-// flagError is a flag parsing error with the arguments it came from.
-type flagError struct {
-	err  error
-	args []string
-}
-
-func (e flagError) Error() string { return e.err.Error() }
-func (e flagError) Unwrap() error { return e.err }
-
-// settingHint says, for an unknown flag such as -port, that relaydesk's
-// settings are environment variables, naming the one the flag meant (with
-// the value given, from args) when it is plain which.
-func settingHint(flag string, args []string) string {
-	name := strings.TrimLeft(flag, "-")
-	value := "..."
+// flagIndex is the index in args of the flag name (without dashes), given
+// as -name, --name or either with =value; -1 when it is not there.
+func flagIndex(args []string, name string) int {
 	for i, a := range args {
-		n, v, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if !strings.HasPrefix(a, "-") || n != name {
-			continue
+		if a == "--" {
+			break
 		}
-		if hasValue {
-			value = v
-		} else if i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") {
-			value = args[i+1]
+		n, _, _ := strings.Cut(a, "=")
+		if strings.HasPrefix(n, "-") && strings.TrimLeft(n, "-") == name {
+			return i
 		}
-		break
 	}
-	if env, ok := settingFlags[strings.ToLower(name)]; ok {
-		return "relaydesk takes its settings from environment variables (or a .env file), not flags: " +
-			fmt.Sprintf(env, value) + " relaydesk serve; README.md lists them all"
+	return -1
+}
+
+// typed is the flag name as args[i] spells it: "--port" or "-port";
+// "--name" when it is not there.
+func typed(args []string, i int, name string) string {
+	if i < 0 {
+		return "--" + name
 	}
-	return ""
+	n, _, _ := strings.Cut(args[i], "=")
+	return n
+}
+
+// settingHint says, for the unknown flag args[i], that relaydesk's
+// settings are environment variables, when the flag plainly means one: the
+// command line to run instead, with the variable set to the value given
+// (unless it is a secret) and the flag taken out. "" when it means none.
+func settingHint(path string, args []string, i int) string {
+	if i < 0 || i >= len(args) {
+		return ""
+	}
+	name, value, hasValue := strings.Cut(strings.TrimLeft(args[i], "-"), "=")
+	s, ok := settingFor(name)
+	if !ok {
+		return ""
+	}
+	rest := slices.Clone(args[:i])
+	next := args[i+1:]
+	if !hasValue && len(next) > 0 && !strings.HasPrefix(next[0], "-") {
+		value, hasValue, next = next[0], true, next[1:]
+	}
+	rest = append(rest, next...)
+	switch {
+	case !hasValue || s.secret:
+		value = "..."
+	case s.value != nil:
+		value = s.value(value)
+	}
+	line := []string{s.env + "=" + shellQuote(value), path}
+	for _, a := range rest {
+		line = append(line, shellQuote(a))
+	}
+	return "relaydesk takes its settings from environment variables (or a .env file), not flags: " +
+		strings.Join(line, " ") + "\nREADME.md lists them all"
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.,:/@%+=") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func (m *Main) groupHelp(w io.Writer, cmd *command, path string) {

@@ -1,12 +1,17 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -312,16 +317,15 @@ type desk struct {
 	engine *core.Engine
 }
 
-// openDesk loads the configuration, opens the store and brings its schema
-// up to date: admin commands work on a fresh machine before the first
-// serve. The caller closes d.store.
+// openDesk loads the configuration, opens the store (openStore) and brings
+// its schema up to date. The caller closes d.store.
 func (c *call) openDesk(ctx context.Context) (*desk, []string, error) {
 	cfg, err := c.config()
 	if err != nil {
 		return nil, nil, err
 	}
 	log := newLogger(cfg, c.Stderr)
-	s, err := sqlstore.Open(ctx, cfg.DatabaseURL, log)
+	s, err := c.openStore(ctx, cfg, log)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -337,6 +341,112 @@ func (c *call) openDesk(ctx context.Context) (*desk, []string, error) {
 	}
 	e := core.NewEngine(core.Config{Store: s, Blobs: blobs, Logger: log})
 	return &desk{cfg: cfg, log: log, store: s, blobs: blobs, engine: e}, applied, nil
+}
+
+// createsDesk reports whether the command at path may create a new desk's
+// SQLite file: serve, migrate and restore, whose job it is, and
+// `admin tech create`, which README.md has a new user run before the first
+// serve, for the first admin.
+func createsDesk(path string) bool {
+	switch path {
+	case "relaydesk serve", "relaydesk migrate", "relaydesk restore", "relaydesk admin tech create":
+		return true
+	}
+	return false
+}
+
+// openStore opens the database cfg names, and says on standard error which
+// one (serve says it in its log). With DATABASE_URL unset, a command that
+// works on an existing desk refuses to create ./data/relaydesk.db: run in
+// the wrong directory it would otherwise set up an empty desk nobody
+// serves, and seem to work.
+func (c *call) openStore(ctx context.Context, cfg Config, log *slog.Logger) (*sqlstore.Store, error) {
+	verb, isNew := "opening", false
+	if path, ok := sqlitePath(cfg.DatabaseURL); ok {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			if cfg.DatabaseDefault && !createsDesk(c.path) {
+				return nil, noDatabaseError(path)
+			}
+			verb, isNew = "creating", true
+		}
+	}
+	// Said before opening, so that a database that does not answer is
+	// named too.
+	if c.path != "relaydesk serve" {
+		fmt.Fprintf(c.Stderr, "relaydesk: %s %s\n", verb, describeDatabase(cfg.DatabaseURL))
+		if isNew && cfg.DatabaseDefault && c.path != "relaydesk restore" {
+			fmt.Fprintf(c.Stderr, "relaydesk: it is a new desk; run `relaydesk serve` in this directory (%s) to serve it\n", workDir())
+		}
+	}
+	return sqlstore.Open(ctx, cfg.DatabaseURL, log)
+}
+
+// noDatabaseError says where the default database was looked for and how
+// to name the right one.
+func noDatabaseError(path string) error {
+	return fmt.Errorf("there is no database at %s: DATABASE_URL is unset, so relaydesk looks for %s in the current directory (%s).\n"+
+		"Run this command from the directory where `relaydesk serve` runs (or where its .env file is), or name the desk's database:\n"+
+		"  DATABASE_URL=sqlite:/path/to/relaydesk.db  or  DATABASE_URL=postgres://user@host:5432/db\n"+
+		"A new desk is created by `relaydesk serve` (or by `relaydesk admin tech create`, for the first admin)",
+		absPath(path), path, workDir())
+}
+
+// sqlitePath is the file an SQLite database URL names, as sqlstore reads
+// it; false for any other database.
+func sqlitePath(rawURL string) (string, bool) {
+	if strings.HasPrefix(rawURL, "postgres://") || strings.HasPrefix(rawURL, "postgresql://") {
+		return "", false
+	}
+	path := rawURL
+	for _, p := range []string{"sqlite://", "sqlite:", "file:"} {
+		if rest, ok := strings.CutPrefix(path, p); ok {
+			path = rest
+			break
+		}
+	}
+	path, _, _ = strings.Cut(path, "?")
+	return path, path != ""
+}
+
+// describeDatabase names the database of rawURL for the operator: driver,
+// and file or host and database name. Never the password.
+func describeDatabase(rawURL string) string {
+	if path, ok := sqlitePath(rawURL); ok {
+		return "the SQLite database " + absPath(path)
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "a PostgreSQL database (its URL does not parse)"
+	}
+	host := u.Host
+	if host == "" {
+		host = cmp.Or(u.Query().Get("host"), "localhost")
+	}
+	desc := fmt.Sprintf("the PostgreSQL database %q on %s", strings.TrimPrefix(u.Path, "/"), host)
+	if name := u.User.Username(); name != "" {
+		desc += " as " + name
+	}
+	if sp := u.Query().Get("search_path"); sp != "" {
+		desc += ", schema " + sp
+	}
+	return desc
+}
+
+// absPath is path made absolute, for messages: the working directory is
+// what operators get wrong.
+func absPath(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
+}
+
+// workDir is the working directory, for messages.
+func workDir() string {
+	if wd, err := os.Getwd(); err == nil {
+		return wd
+	}
+	return "the current directory"
 }
 
 // withDesk runs fn on an open desk and closes it.

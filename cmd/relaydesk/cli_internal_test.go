@@ -89,3 +89,58 @@ func TestVersionText(t *testing.T) {
 		})
 	}
 }
+
+func TestDescribeDatabase(t *testing.T) {
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ url, want string }{
+		{"sqlite:data/relaydesk.db", "the SQLite database " + wd + "/data/relaydesk.db"},
+		{"sqlite:/var/lib/relaydesk/desk.db?_pragma=x", "the SQLite database /var/lib/relaydesk/desk.db"},
+		{"file:/srv/desk.db", "the SQLite database /srv/desk.db"},
+		{"postgres://desk:hunter2@db.internal:5432/relaydesk?sslmode=require",
+			`the PostgreSQL database "relaydesk" on db.internal:5432 as desk`},
+		{"postgres://127.0.0.1:5432/test?sslmode=disable&search_path=t1", `the PostgreSQL database "test" on 127.0.0.1:5432, schema t1`},
+		{"postgresql:///desk?host=/run/postgresql", `the PostgreSQL database "desk" on /run/postgresql`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.url, func(t *testing.T) {
+			got := describeDatabase(tt.url)
+			if got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+			if strings.Contains(got, "hunter2") {
+				t.Errorf("%q shows the password", got)
+			}
+		})
+	}
+}
+
+// TestCreatesDeskNamesCommands: the commands allowed to create a desk
+// exist, so that renaming one cannot silently change the rule.
+func TestCreatesDeskNamesCommands(t *testing.T) {
+	var paths []string
+	var walk func(c *command, path string)
+	walk = func(c *command, path string) {
+		if c.subs == nil {
+			paths = append(paths, path)
+		}
+		for _, s := range c.subs {
+			walk(s, path+" "+s.name)
+		}
+	}
+	walk(commands(), "relaydesk")
+	var creators []string
+	for _, p := range paths {
+		if createsDesk(p) {
+			creators = append(creators, p)
+		}
+	}
+	want := []string{"relaydesk serve", "relaydesk migrate", "relaydesk restore", "relaydesk admin tech create"}
+	slices.Sort(creators)
+	slices.Sort(want)
+	if !slices.Equal(creators, want) {
+		t.Errorf("commands that may create a desk: %q, want %q", creators, want)
+	}
+}

@@ -1,6 +1,8 @@
 package main_test
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -78,5 +80,61 @@ func TestVersion(t *testing.T) {
 		if code, out, errb := p.run("", flag); code != 0 || out != cmd {
 			t.Errorf("%s: exit %d, %q (stderr %q), want %q", flag, code, out, errb, cmd)
 		}
+	}
+}
+
+// TestDefaultDatabase: with DATABASE_URL unset, commands that work on a
+// desk say which database they use and refuse to create
+// ./data/relaydesk.db; `admin tech create` (README's first step) creates
+// it, and says so. It changes the working directory, so it is not
+// parallel.
+func TestDefaultDatabase(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	p := &program{t: t, env: map[string]string{}}
+	db := filepath.Join(dir, "data", "relaydesk.db")
+	refused := []string{"there is no database at " + db, "DATABASE_URL is unset", "DATABASE_URL=sqlite:", "where `relaydesk serve` runs"}
+	for _, s := range []step{
+		{args: args("admin company list"), code: 1, stderr: refused},
+		{args: args("admin access list"), code: 1, stderr: refused},
+		{args: args("admin slack link-code --tech a@example.com"), code: 1, stderr: refused},
+		{args: args("backup desk.tgz"), code: 1, stderr: refused},
+		{args: args("files gc --dry-run"), code: 1, stderr: refused},
+		{args: args("check"), code: 1, stdout: []string{"FAIL", "there is no database at " + db}},
+	} {
+		s.run(t, p)
+		if _, err := os.Stat(db); err == nil {
+			t.Fatalf("relaydesk %s created %s", strings.Join(s.args, " "), db)
+		}
+	}
+	step{args: []string{"admin", "tech", "create", "--email", "you@example.com", "--name", "You", "--role", "admin", "--password-stdin"},
+		stdin: "a long passphrase\n", stdout: []string{"created admin you@example.com"},
+		stderr: []string{"relaydesk: creating the SQLite database " + db + "\n", "run `relaydesk serve` in this directory"}}.run(t, p)
+	if _, err := os.Stat(db); err != nil {
+		t.Fatalf("admin tech create did not create the database: %v", err)
+	}
+	step{args: args("admin tech list"), stdout: []string{"you@example.com"},
+		stderr: []string{"relaydesk: opening the SQLite database " + db + "\n"}}.run(t, p)
+}
+
+// TestDatabaseNamedOnStderr: every command that opens the database says
+// which, without its password.
+func TestDatabaseNamedOnStderr(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	p := newProgram(t, "sqlite:"+filepath.Join(dir, "desk.db"))
+	for _, s := range []step{
+		{args: args("migrate"), stderr: []string{"relaydesk: creating the SQLite database " + filepath.Join(dir, "desk.db")}},
+		{args: args("admin company create --name Acme"), stderr: []string{"relaydesk: opening the SQLite database " + filepath.Join(dir, "desk.db")}},
+		{args: args("files gc --dry-run"), stderr: []string{"opening the SQLite database"}},
+		{args: []string{"backup", filepath.Join(dir, "b.tgz")}, stderr: []string{"opening the SQLite database"}},
+	} {
+		s.run(t, p)
+	}
+	p.env["DATABASE_URL"] = "postgres://desk:hunter2@127.0.0.1:1/relaydesk?sslmode=disable&connect_timeout=2"
+	code, _, errb := p.run("", "admin", "company", "list")
+	if code != 1 || !strings.Contains(errb, `relaydesk: opening the PostgreSQL database "relaydesk" on 127.0.0.1:1 as desk`) ||
+		strings.Contains(errb, "hunter2") {
+		t.Errorf("exit %d, stderr:\n%s", code, errb)
 	}
 }

@@ -26,11 +26,14 @@ type Config struct {
 	// password, so it is never logged (sqlstore.Store.String redacts it).
 	// sqlstore.Open checks its shape.
 	DatabaseURL string
-	HTTPAddr    string // host:port the HTTP listener binds
-	PublicURL   string // how browsers and platforms reach relaydesk, without a trailing slash
-	DataDir     string // uploaded files live in DataDir/files unless Files says otherwise
-	LogLevel    slog.Level
-	LogFormat   string // "text" or "json"
+	// DatabaseDefault says that DATABASE_URL is unset: DatabaseURL is
+	// ./data/relaydesk.db, relative to the working directory.
+	DatabaseDefault bool
+	HTTPAddr        string // host:port the HTTP listener binds
+	PublicURL       string // how browsers and platforms reach relaydesk, without a trailing slash
+	DataDir         string // uploaded files live in DataDir/files unless Files says otherwise
+	LogLevel        slog.Level
+	LogFormat       string // "text" or "json"
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the real client; from anyone else the header is ignored.
 	TrustedProxies []netip.Prefix
@@ -141,10 +144,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	secret := func(key string) Secret { return Secret(strings.TrimSpace(getenv(key))) }
 	var errs []error
 	c := Config{
-		DatabaseURL: get("DATABASE_URL", sqlstore.DefaultURL),
-		HTTPAddr:    get("HTTP_ADDR", DefaultHTTPAddr),
-		DataDir:     get("DATA_DIR", DefaultDataDir),
-		LogFormat:   strings.ToLower(get("LOG_FORMAT", "text")),
+		DatabaseURL:     get("DATABASE_URL", sqlstore.DefaultURL),
+		DatabaseDefault: strings.TrimSpace(getenv("DATABASE_URL")) == "",
+		HTTPAddr:        get("HTTP_ADDR", DefaultHTTPAddr),
+		DataDir:         get("DATA_DIR", DefaultDataDir),
+		LogFormat:       strings.ToLower(get("LOG_FORMAT", "text")),
 		Slack: SlackConfig{
 			APIURL:        get("SLACK_API_URL", slack.DefaultAPIURL),
 			BotToken:      secret("SLACK_BOT_TOKEN"),

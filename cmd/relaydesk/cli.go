@@ -449,6 +449,17 @@ func workDir() string {
 	return "the current directory"
 }
 
+// warnPublicURL warns, before a command prints the widget snippet or links,
+// when they are made from the default address because PUBLIC_URL is unset.
+func (c *call) warnPublicURL(cfg Config) {
+	if !cfg.PublicURLDefault {
+		return
+	}
+	fmt.Fprintf(c.Stderr, "relaydesk: warning: PUBLIC_URL is unset, so what follows uses the default address %s, "+
+		"which only browsers on this machine reach.\nSet PUBLIC_URL to the address people type, such as "+
+		"PUBLIC_URL=https://help.example.com (in the environment or the .env file serve reads), and run this again.\n", cfg.PublicURL)
+}
+
 // withDesk runs fn on an open desk and closes it.
 func (c *call) withDesk(ctx context.Context, fn func(d *desk) error) error {
 	d, _, err := c.openDesk(ctx)

@@ -138,3 +138,40 @@ func TestDatabaseNamedOnStderr(t *testing.T) {
 		t.Errorf("exit %d, stderr:\n%s", code, errb)
 	}
 }
+
+// TestSnippetWarnsOfTheDefaultAddress: the widget snippet made from the
+// default address comes with a warning on stderr naming PUBLIC_URL.
+func TestSnippetWarnsOfTheDefaultAddress(t *testing.T) {
+	t.Parallel()
+	p := newProgram(t, backends()[0].url(t))
+	step{args: args("admin company create --name Acme --slug acme")}.run(t, p)
+	tests := []struct {
+		name      string
+		publicURL string
+		snippet   string
+		warns     bool
+	}{
+		{"unset", "", `<script src="http://127.0.0.1:8080/widget.js"`, true},
+		{"set", "https://help.example.com", `<script src="https://help.example.com/widget.js"`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			q := &program{t: t, env: map[string]string{"DATABASE_URL": p.env["DATABASE_URL"], "DATA_DIR": p.env["DATA_DIR"]}}
+			if tt.publicURL != "" {
+				q.env["PUBLIC_URL"] = tt.publicURL
+			}
+			code, out, errb := q.run("", "admin", "company", "key", "acme")
+			if code != 0 || !strings.Contains(out, tt.snippet) {
+				t.Fatalf("exit %d, stdout:\n%s", code, out)
+			}
+			warned := strings.Contains(errb, "PUBLIC_URL is unset") && strings.Contains(errb, "http://127.0.0.1:8080") &&
+				strings.Contains(errb, "PUBLIC_URL=https://")
+			if warned != tt.warns {
+				t.Errorf("warned %v, want %v; stderr:\n%s", warned, tt.warns, errb)
+			}
+			if strings.Contains(out, "PUBLIC_URL") {
+				t.Errorf("the warning went to stdout, with the snippet:\n%s", out)
+			}
+		})
+	}
+}

@@ -31,9 +31,12 @@ type Config struct {
 	DatabaseDefault bool
 	HTTPAddr        string // host:port the HTTP listener binds
 	PublicURL       string // how browsers and platforms reach relaydesk, without a trailing slash
-	DataDir         string // uploaded files live in DataDir/files unless Files says otherwise
-	LogLevel        slog.Level
-	LogFormat       string // "text" or "json"
+	// PublicURLDefault says that PUBLIC_URL is unset: PublicURL is made
+	// from HTTP_ADDR, which only this machine's browsers reach.
+	PublicURLDefault bool
+	DataDir          string // uploaded files live in DataDir/files unless Files says otherwise
+	LogLevel         slog.Level
+	LogFormat        string // "text" or "json"
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the real client; from anyone else the header is ignored.
 	TrustedProxies []netip.Prefix
@@ -181,6 +184,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("HTTP_ADDR %q: %w", c.HTTPAddr, err))
 	}
 	c.PublicURL = get("PUBLIC_URL", defaultPublicURL(c.HTTPAddr))
+	c.PublicURLDefault = strings.TrimSpace(getenv("PUBLIC_URL")) == ""
 	if u, err := checkURL(c.PublicURL); err != nil {
 		errs = append(errs, fmt.Errorf("PUBLIC_URL %q: %w", c.PublicURL, err))
 	} else if u.RawQuery != "" || u.Fragment != "" {

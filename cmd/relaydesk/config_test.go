@@ -31,6 +31,7 @@ func TestLoadConfig(t *testing.T) {
 					DatabaseDefault:     true,
 					HTTPAddr:            "127.0.0.1:8080",
 					PublicURL:           "http://127.0.0.1:8080",
+					PublicURLDefault:    true,
 					DataDir:             "data",
 					LogLevel:            slog.LevelInfo,
 					LogFormat:           "text",

@@ -249,7 +249,7 @@ func (m *Main) groupHelp(w io.Writer, cmd *command, path string) {
 		fmt.Fprintf(tw, "  %s\t%s\n", sub.name, sub.summary)
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\nRun '%s <command> -h' for the flags of a command.\n", path)
+	fmt.Fprintf(w, "\nRun '%s <command> --help' for the flags of a command.\n", path)
 }
 
 func (m *Main) leafHelp(w io.Writer, cmd *command, path string, fs *flag.FlagSet) {

@@ -361,7 +361,7 @@ func (s setting) flag() string { return strings.ToLower(strings.ReplaceAll(s.env
 func settings() []setting {
 	port := func(v string) string { return ":" + v }
 	return []setting{
-		{env: "DATABASE_URL", aliases: []string{"database", "db", "dsn"}},
+		{env: "DATABASE_URL", aliases: []string{"database", "db", "dsn"}, value: hidePassword},
 		{env: "HTTP_ADDR", aliases: []string{"addr", "listen", "bind", "address"}},
 		{env: "HTTP_ADDR", aliases: []string{"port", "p"}, value: port},
 		{env: "PUBLIC_URL", aliases: []string{"url", "base-url"}},
@@ -396,6 +396,20 @@ func settings() []setting {
 		{env: "TELEGRAM_WEBHOOK_SECRET", secret: true},
 		{env: "TELEGRAM_COMPANY"},
 	}
+}
+
+// hidePassword keeps a database URL's password out of a message: the rest
+// of the URL shows which database is meant.
+func hidePassword(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, ok := u.User.Password(); !ok {
+		return raw
+	}
+	u.User = url.UserPassword(u.User.Username(), "PASSWORD")
+	return u.String()
 }
 
 // settingFor is the setting a flag (without dashes, any case) means.

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -105,6 +106,11 @@ func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux()}
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
+	// The bare address is where people land first: the console is what
+	// they are after. 303, so that no browser caches it for good.
+	s.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/console", http.StatusSeeOther)
+	})
 	if cfg.Metrics != nil {
 		s.mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Metrics, promhttp.HandlerOpts{
 			ErrorLog: slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
@@ -127,8 +133,60 @@ func (s *Server) Mount(pattern string, h http.Handler) {
 // Handler returns the server's routes wrapped in the middleware every
 // response goes through.
 func (s *Server) Handler() http.Handler {
-	return s.middleware(s.mux)
+	return s.middleware(http.HandlerFunc(s.route))
 }
+
+// route serves r through the mux. A path no route matches gets a page that
+// names where relaydesk's pages are, instead of the mux's bare "404 page
+// not found"; a route's own 404 (an unknown request ID) is left alone.
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+	if _, pattern := s.mux.Handler(r); pattern == "" {
+		w = &notFoundWriter{ResponseWriter: w}
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// notFoundPage is what a path no route matches shows. It does not echo the
+// path, which is whatever anyone typed.
+const notFoundPage = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Not found - relaydesk</title></head>
+<body><h1>Not found</h1>
+<p>There is no page at this address. relaydesk serves:</p>
+<ul>
+<li><a href="/console">/console</a>: the Support Center, where technicians sign in;</li>
+<li>/widget.js: the chat widget's script for a website, and /c/COMPANY: a company's support portal.</li>
+</ul></body></html>
+`
+
+// notFoundWriter replaces the mux's 404 body with notFoundPage; any other
+// answer (405 for a wrong method, a redirect) passes through.
+type notFoundWriter struct {
+	http.ResponseWriter
+	replaced bool
+}
+
+func (w *notFoundWriter) WriteHeader(code int) {
+	if code != http.StatusNotFound {
+		w.ResponseWriter.WriteHeader(code)
+		return
+	}
+	w.replaced = true
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	w.ResponseWriter.WriteHeader(code)
+	io.WriteString(w.ResponseWriter, notFoundPage)
+}
+
+func (w *notFoundWriter) Write(b []byte) (int, error) {
+	if w.replaced {
+		return len(b), nil // the mux's own text: notFoundPage went instead
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the real writer.
+func (w *notFoundWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // Serve answers requests on ln until ctx ends, then stops accepting, waits
 // up to the shutdown timeout for requests in flight and returns. It closes

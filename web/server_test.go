@@ -63,7 +63,12 @@ func TestRoutes(t *testing.T) {
 		{"metrics", "GET", "/metrics", 200, "relaydesk_build_info"},
 		{"mounted handler", "POST", "/hook", 202, ""},
 		{"wrong method", "POST", "/healthz", 405, ""},
-		{"unknown path", "GET", "/nope", 404, ""},
+		{"unknown path", "GET", "/nope", 404, `href="/console"`},
+		{"unknown path names the widget", "GET", "/nope/deeper", 404, "/widget.js"},
+		{"unknown path, HEAD", "HEAD", "/nope", 404, ""},
+		{"bare address goes to the console", "GET", "/", 303, ""},
+		{"bare address, HEAD", "HEAD", "/", 303, ""},
+		{"bare address, wrong method", "POST", "/", 405, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -208,5 +213,48 @@ func TestServeStopsWhenTheContextEnds(t *testing.T) {
 	}
 	if _, err := http.Get("http://" + ln.Addr().String() + "/healthz"); err == nil {
 		t.Error("the listener still answers after shutdown")
+	}
+}
+
+// TestNotFoundAndRoot: the bare address sends browsers to the console, a
+// path nobody serves gets a page naming relaydesk's pages, and a route's
+// own 404 (an unknown ID) keeps its body.
+func TestNotFoundAndRoot(t *testing.T) {
+	srv, _ := newServer(t, storetest.SQLite(t))
+	srv.Mount("GET /thing/{id}", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, `{"error":"no such thing"}`, http.StatusNotFound)
+	}))
+	h := srv.Handler()
+	tests := []struct {
+		name, method, path string
+		code               int
+		location, ctype    string
+		body, notBody      string
+	}{
+		{"root", "GET", "/", 303, "/console", "", "", ""},
+		{"root, HEAD", "HEAD", "/", 303, "/console", "", "", ""},
+		{"unknown", "GET", "/nope", 404, "", "text/html; charset=utf-8", "/console", "404 page not found"},
+		{"route's own 404", "GET", "/thing/42", 404, "", "text/plain; charset=utf-8", "no such thing", "/console"},
+		{"wrong method", "DELETE", "/healthz", 405, "", "", "", "/console"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := get(t, h, tt.method, tt.path)
+			if r.code != tt.code {
+				t.Fatalf("status %d, want %d (body %q)", r.code, tt.code, r.body)
+			}
+			if got := r.hdr.Get("Location"); got != tt.location {
+				t.Errorf("Location %q, want %q", got, tt.location)
+			}
+			if got := r.hdr.Get("Content-Type"); tt.ctype != "" && got != tt.ctype {
+				t.Errorf("Content-Type %q, want %q", got, tt.ctype)
+			}
+			if !strings.Contains(r.body, tt.body) {
+				t.Errorf("body %q lacks %q", r.body, tt.body)
+			}
+			if tt.notBody != "" && strings.Contains(r.body, tt.notBody) {
+				t.Errorf("body %q has %q", r.body, tt.notBody)
+			}
+		})
 	}
 }

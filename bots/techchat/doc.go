@@ -4,9 +4,9 @@
 // the request's chat, with the thread rule (the owner's and invited
 // colleagues' messages go to the customer once they joined the live chat;
 // anything else, and anything starting with a note marker, is a private
-// note); direct messages about new requests; the /support commands and the
-// card's buttons, both rendered from the engine's action vocabulary
-// (core.Action).
+// note); direct messages about new requests and to invited technicians;
+// the /support commands and the card's buttons, both rendered from the
+// engine's action vocabulary (core.Action).
 //
 // A platform package keeps only what is truly its own: wire formats,
 // transports, signatures and rate limits. It implements Platform (post,

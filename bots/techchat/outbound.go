@@ -21,6 +21,9 @@ var cardEvents = map[core.EventType]bool{
 
 // Wants is dispatch.Selective: see bots.TechnicianWants.
 func (c *Chat) Wants(ctx context.Context, ev core.Event) (bool, error) {
+	if ev.Type == core.EventInvited {
+		return true, nil // the invitee's DM goes out with or without a queue channel
+	}
 	return bots.TechnicianWants(ctx, c.store, c.cfg.Name, ev)
 }
 
@@ -28,7 +31,8 @@ func (c *Chat) Wants(ctx context.Context, ev core.Event) (bool, error) {
 // card is posted (the first time, with its thread) or updated in place,
 // and the event's line goes into the card's thread. A company without a
 // queue channel gets nothing. A new request is also sent by DM to the
-// technicians who asked for it (notify.go). The platform's errors reach
+// technicians who asked for it, and an invitation to the technician invited
+// (notify.go). The platform's errors reach
 // the dispatcher through Config.Failure: a rate limit brings the event
 // back later, a channel the platform refuses gives it up.
 func (c *Chat) Deliver(ctx context.Context, d *dispatch.Delivery) error {
@@ -46,6 +50,9 @@ func (c *Chat) Deliver(ctx context.Context, d *dispatch.Delivery) error {
 	}
 	if err == nil && ev.Type == core.EventCreated {
 		err = c.notify(ctx, d, channel)
+	}
+	if err == nil && ev.Type == core.EventInvited {
+		err = c.notifyInvitee(ctx, d, channel)
 	}
 	if err == nil {
 		return nil

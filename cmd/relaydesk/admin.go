@@ -143,6 +143,7 @@ func companyKey(*flag.FlagSet) action {
 			if err != nil {
 				return err
 			}
+			c.warnPublicURL(d.cfg)
 			fmt.Fprintf(c.Stdout, "company:    %s (%s)\n", co.Slug, co.Name)
 			fmt.Fprintf(c.Stdout, "portal key: %s\n\n", co.PortalKey)
 			fmt.Fprintf(c.Stdout, "Paste this into the pages where customers should see the support chat:\n\n")

@@ -132,13 +132,13 @@ func TestAdminRefusals(t *testing.T) {
 				{"unknown subcommand", step{args: args("admin company delete"), code: 2,
 					stderr: []string{`relaydesk admin company: unknown command "delete"`}}},
 				{"unknown flag", step{args: args("admin company create --name X --colour red"), code: 2,
-					stderr: []string{"unknown flag -colour", "usage: relaydesk admin company create --name NAME"}}},
+					stderr: []string{"unknown flag --colour", "usage: relaydesk admin company create --name NAME"}}},
 				{"missing --name", step{args: args("admin company create --slug x"), code: 2,
 					stderr: []string{"--name is required", "usage: relaydesk admin company create"}}},
 				{"flag without its value", step{args: args("admin company create --name"), code: 2,
-					stderr: []string{"flag needs an argument: -name"}}},
+					stderr: []string{"--name needs a value"}}},
 				{"size that is not a number", step{args: args("admin company create --name X --max-file-mb lots"), code: 2,
-					stderr: []string{`invalid value "lots" for flag -max-file-mb`}}},
+					stderr: []string{`invalid value "lots" for --max-file-mb`}}},
 				{"size out of range", step{args: args("admin company create --name X --max-file-mb 0"), code: 2,
 					stderr: []string{"--max-file-mb must be from 1 to 2048"}}},
 				{"duplicate company", step{args: args("admin company create --name Acme"), code: 1,
@@ -158,7 +158,7 @@ func TestAdminRefusals(t *testing.T) {
 				{"no password choice", step{args: args("admin tech create --email x@example.com --name X"), code: 2,
 					stderr: []string{"give exactly one of --password-stdin and --no-password"}}},
 				{"password flag does not exist", step{args: args("admin tech create --email x@example.com --name X --password hunter2hunter2"), code: 2,
-					stderr: []string{"unknown flag -password"}}},
+					stderr: []string{"unknown flag --password"}}},
 				{"password too short", step{args: args("admin tech create --email x@example.com --name X --password-stdin"), stdin: "short\n", code: 1,
 					stderr: []string{"relaydesk: a password needs at least 10 characters"}}},
 				{"empty stdin", step{args: args("admin tech create --email x@example.com --name X --password-stdin"), code: 1,
@@ -241,10 +241,10 @@ func TestServeFlagsAreSettings(t *testing.T) {
 	t.Parallel()
 	p := newProgram(t, backends()[0].url(t))
 	for _, s := range []step{
-		{args: args("serve --port 9"), code: 2, stderr: []string{"unknown flag -port", "environment variables", "HTTP_ADDR=:9 relaydesk serve"}},
+		{args: args("serve --port 9"), code: 2, stderr: []string{"unknown flag --port\n", "environment variables", "HTTP_ADDR=:9 relaydesk serve"}},
 		{args: args("serve -database=postgres://db/desk"), code: 2, stderr: []string{"DATABASE_URL=postgres://db/desk relaydesk serve"}},
 		{args: args("serve --public-url https://help.example.com"), code: 2, stderr: []string{"PUBLIC_URL=https://help.example.com"}},
-		{args: args("serve --frobnicate"), code: 2, stderr: []string{"unknown flag -frobnicate", "serve takes no flags", "README.md"}},
+		{args: args("serve --frobnicate"), code: 2, stderr: []string{"unknown flag --frobnicate", "serve takes no flags", "README.md"}},
 	} {
 		s.run(t, p)
 	}

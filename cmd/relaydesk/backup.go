@@ -233,7 +233,7 @@ func (c *call) restore(ctx context.Context) error {
 	}
 
 	log := newLogger(cfg, c.Stderr)
-	s, err := sqlstore.Open(ctx, cfg.DatabaseURL, log)
+	s, err := c.openStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}

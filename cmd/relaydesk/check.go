@@ -29,7 +29,8 @@ const checkTimeout = 20 * time.Second
 // check verifies, before going live, what serve will rely on: the
 // database and its schema, PUBLIC_URL, and each enabled platform's
 // settings against the platform itself. It prints one line per check and
-// changes nothing (but creating an SQLite file that does not exist yet).
+// changes nothing (but creating an SQLite file that does not exist yet,
+// when DATABASE_URL names it).
 func (c *call) check(ctx context.Context) error {
 	cfg, err := c.config()
 	if err != nil {
@@ -52,7 +53,7 @@ func (c *call) check(ctx context.Context) error {
 	}
 
 	quiet := slog.New(slog.DiscardHandler)
-	store, err := sqlstore.Open(ctx, cfg.DatabaseURL, quiet)
+	store, err := c.openStore(ctx, cfg, quiet)
 	if err != nil {
 		report("database", bots.Failed("", err.Error()))
 		return checked(findings)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
+	"strings"
 )
 
 // commands is relaydesk's command tree.
@@ -77,14 +78,7 @@ func commands() *command {
 					"any check failed.",
 				setup: func(fs *flag.FlagSet) action { return func(ctx context.Context, c *call) error { return c.check(ctx) } },
 			},
-			{
-				name:    "version",
-				summary: "print relaydesk's version",
-				usage:   "",
-				setup: func(fs *flag.FlagSet) action {
-					return func(ctx context.Context, c *call) error { return c.version(ctx) }
-				},
-			},
+			versionCommand(),
 			healthcheckCommand(),
 			adminCommands(),
 			filesCommands(),
@@ -108,12 +102,58 @@ func (c *call) migrate(ctx context.Context) error {
 	return nil
 }
 
-func (c *call) version(context.Context) error {
-	v := version
-	// A "go install module@version" build knows its module version.
-	if bi, ok := debug.ReadBuildInfo(); ok && v == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		v = bi.Main.Version
+// versionCommand is `relaydesk version`, also run by `relaydesk --version`.
+func versionCommand() *command {
+	return &command{
+		name:    "version",
+		summary: "print relaydesk's version, the commit it was built from and the Go version",
+		usage:   "",
+		setup: func(fs *flag.FlagSet) action {
+			return func(ctx context.Context, c *call) error { return c.version(ctx) }
+		},
 	}
-	fmt.Fprintf(c.Stdout, "relaydesk %s (%s %s/%s)\n", v, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}
+
+func (c *call) version(context.Context) error {
+	bi, _ := debug.ReadBuildInfo()
+	fmt.Fprint(c.Stdout, versionText(version, bi, runtime.Version(), runtime.GOOS+"/"+runtime.GOARCH))
 	return nil
+}
+
+// versionText says what this binary is: the release (set at build time,
+// else the module version a "go install module@version" build records),
+// the commit and its time when the build recorded them (builds from a git
+// checkout do), and the Go toolchain. bi may be nil.
+func versionText(release string, bi *debug.BuildInfo, goVersion, platform string) string {
+	var b strings.Builder
+	if bi != nil && release == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		release = bi.Main.Version
+	}
+	fmt.Fprintf(&b, "relaydesk %s\n", release)
+	var rev, at string
+	dirty := false
+	if bi != nil {
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.time":
+				at = s.Value
+			case "vcs.modified":
+				dirty = s.Value == "true"
+			}
+		}
+	}
+	if rev != "" {
+		fmt.Fprintf(&b, "commit %s", rev)
+		if at != "" {
+			fmt.Fprintf(&b, " (%s)", at)
+		}
+		if dirty {
+			b.WriteString(", with uncommitted changes")
+		}
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(&b, "built with %s for %s\n", goVersion, platform)
+	return b.String()
 }

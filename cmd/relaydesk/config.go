@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -25,11 +26,17 @@ type Config struct {
 	// password, so it is never logged (sqlstore.Store.String redacts it).
 	// sqlstore.Open checks its shape.
 	DatabaseURL string
-	HTTPAddr    string // host:port the HTTP listener binds
-	PublicURL   string // how browsers and platforms reach relaydesk, without a trailing slash
-	DataDir     string // uploaded files live in DataDir/files unless Files says otherwise
-	LogLevel    slog.Level
-	LogFormat   string // "text" or "json"
+	// DatabaseDefault says that DATABASE_URL is unset: DatabaseURL is
+	// ./data/relaydesk.db, relative to the working directory.
+	DatabaseDefault bool
+	HTTPAddr        string // host:port the HTTP listener binds
+	PublicURL       string // how browsers and platforms reach relaydesk, without a trailing slash
+	// PublicURLDefault says that PUBLIC_URL is unset: PublicURL is made
+	// from HTTP_ADDR, which only this machine's browsers reach.
+	PublicURLDefault bool
+	DataDir          string // uploaded files live in DataDir/files unless Files says otherwise
+	LogLevel         slog.Level
+	LogFormat        string // "text" or "json"
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the real client; from anyone else the header is ignored.
 	TrustedProxies []netip.Prefix
@@ -140,10 +147,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	secret := func(key string) Secret { return Secret(strings.TrimSpace(getenv(key))) }
 	var errs []error
 	c := Config{
-		DatabaseURL: get("DATABASE_URL", sqlstore.DefaultURL),
-		HTTPAddr:    get("HTTP_ADDR", DefaultHTTPAddr),
-		DataDir:     get("DATA_DIR", DefaultDataDir),
-		LogFormat:   strings.ToLower(get("LOG_FORMAT", "text")),
+		DatabaseURL:     get("DATABASE_URL", sqlstore.DefaultURL),
+		DatabaseDefault: strings.TrimSpace(getenv("DATABASE_URL")) == "",
+		HTTPAddr:        get("HTTP_ADDR", DefaultHTTPAddr),
+		DataDir:         get("DATA_DIR", DefaultDataDir),
+		LogFormat:       strings.ToLower(get("LOG_FORMAT", "text")),
 		Slack: SlackConfig{
 			APIURL:        get("SLACK_API_URL", slack.DefaultAPIURL),
 			BotToken:      secret("SLACK_BOT_TOKEN"),
@@ -176,6 +184,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("HTTP_ADDR %q: %w", c.HTTPAddr, err))
 	}
 	c.PublicURL = get("PUBLIC_URL", defaultPublicURL(c.HTTPAddr))
+	c.PublicURLDefault = strings.TrimSpace(getenv("PUBLIC_URL")) == ""
 	if u, err := checkURL(c.PublicURL); err != nil {
 		errs = append(errs, fmt.Errorf("PUBLIC_URL %q: %w", c.PublicURL, err))
 	} else if u.RawQuery != "" || u.Fragment != "" {
@@ -326,4 +335,90 @@ func parseProxies(s string) ([]netip.Prefix, error) {
 		out = append(out, netip.PrefixFrom(a, a.BitLen()))
 	}
 	return out, nil
+}
+
+// setting is one environment variable LoadConfig reads, for the people who
+// try it as a flag: its flag spelling is the variable's name in lower case
+// with dashes (HTTP_ADDR is --http-addr); aliases are other spellings
+// people reach for.
+type setting struct {
+	env     string
+	aliases []string
+	// value turns a flag's value into the variable's: ":9" for --port 9.
+	// nil: the value as it is.
+	value func(v string) string
+	// secret: the value is not repeated back (it would land in scrollback
+	// and CI logs).
+	secret bool
+}
+
+// flag is how the setting is spelled as a flag, without dashes.
+func (s setting) flag() string { return strings.ToLower(strings.ReplaceAll(s.env, "_", "-")) }
+
+// settings are every environment variable relaydesk reads: the one table
+// that maps a flag someone tried to the variable it meant. A test keeps it
+// in step with LoadConfig and README.md.
+func settings() []setting {
+	port := func(v string) string { return ":" + v }
+	return []setting{
+		{env: "DATABASE_URL", aliases: []string{"database", "db", "dsn"}, value: hidePassword},
+		{env: "HTTP_ADDR", aliases: []string{"addr", "listen", "bind", "address"}},
+		{env: "HTTP_ADDR", aliases: []string{"port", "p"}, value: port},
+		{env: "PUBLIC_URL", aliases: []string{"url", "base-url"}},
+		{env: "TRUSTED_PROXIES", aliases: []string{"trusted-proxy", "proxies"}},
+		{env: "DATA_DIR", aliases: []string{"data", "dir"}},
+		{env: "FILES_URL", aliases: []string{"files"}},
+		{env: "FILES_S3_ENDPOINT"},
+		{env: "FILES_S3_REGION"},
+		{env: "FILES_S3_ACCESS_KEY"},
+		{env: "FILES_S3_SECRET_KEY", secret: true},
+		{env: "FILES_S3_PATH_STYLE"},
+		{env: "DELIVERY_CONCURRENCY", aliases: []string{"concurrency"}},
+		{env: "DELIVERY_POLL_INTERVAL", aliases: []string{"poll-interval", "poll"}},
+		{env: "LOG_LEVEL", aliases: []string{"log", "level"}},
+		{env: "LOG_FORMAT"},
+		{env: "OIDC_ISSUER"},
+		{env: "OIDC_CLIENT_ID"},
+		{env: "OIDC_CLIENT_SECRET", secret: true},
+		{env: "OIDC_SCOPES"},
+		{env: "OIDC_NAME"},
+		{env: "OIDC_ONLY"},
+		{env: "SLACK_API_URL"},
+		{env: "SLACK_BOT_TOKEN", secret: true},
+		{env: "SLACK_SIGNING_SECRET", secret: true},
+		{env: "SLACK_APP_TOKEN", secret: true},
+		{env: "DISCORD_API_URL"},
+		{env: "DISCORD_BOT_TOKEN", secret: true},
+		{env: "DISCORD_APP_ID"},
+		{env: "DISCORD_PUBLIC_KEY"},
+		{env: "TELEGRAM_API_URL"},
+		{env: "TELEGRAM_BOT_TOKEN", secret: true},
+		{env: "TELEGRAM_WEBHOOK_SECRET", secret: true},
+		{env: "TELEGRAM_COMPANY"},
+	}
+}
+
+// hidePassword keeps a database URL's password out of a message: the rest
+// of the URL shows which database is meant.
+func hidePassword(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, ok := u.User.Password(); !ok {
+		return raw
+	}
+	u.User = url.UserPassword(u.User.Username(), "PASSWORD")
+	return u.String()
+}
+
+// settingFor is the setting a flag (without dashes, any case) means.
+func settingFor(flag string) (setting, bool) {
+	flag = strings.ToLower(flag)
+	for _, s := range settings() {
+		if s.flag() == flag || slices.Contains(s.aliases, flag) {
+			return s, true
+		}
+	}
+	return setting{}, false
 }

@@ -28,8 +28,10 @@ func TestLoadConfig(t *testing.T) {
 			check: func(t *testing.T, c main.Config) {
 				want := main.Config{
 					DatabaseURL:         sqlstore.DefaultURL,
+					DatabaseDefault:     true,
 					HTTPAddr:            "127.0.0.1:8080",
 					PublicURL:           "http://127.0.0.1:8080",
+					PublicURLDefault:    true,
 					DataDir:             "data",
 					LogLevel:            slog.LevelInfo,
 					LogFormat:           "text",
@@ -51,6 +53,9 @@ func TestLoadConfig(t *testing.T) {
 			check: func(t *testing.T, c main.Config) {
 				if c.DatabaseURL != "postgres://desk:pw@db.internal:5432/relaydesk?sslmode=require" {
 					t.Errorf("DatabaseURL = %q", c.DatabaseURL)
+				}
+				if c.DatabaseDefault {
+					t.Error("DatabaseDefault is true with DATABASE_URL set")
 				}
 			},
 		},

@@ -114,6 +114,15 @@ func TestWorkspace(t *testing.T) {
 		})
 	}
 
+	t.Run("a link opens its request", func(t *testing.T) {
+		// Slack and Discord DMs link to /console?request=ID.
+		tab := b.Tab(t)
+		tab.Viewport(1440, 900)
+		signIn(tab, e, d.Alice)
+		tab.Run("follow the link", chromedp.Navigate(e.srv.URL+"/console?request="+id))
+		tab.WaitUntil("the request is open", openedIs(id))
+	})
+
 	t.Run("the queue fits at 1280x720", func(t *testing.T) {
 		tab := b.Tab(t)
 		tab.Viewport(1280, 720)

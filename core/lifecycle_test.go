@@ -123,7 +123,10 @@ func TestDeactivate(t *testing.T) {
 			t.Fatalf("Alice's Slack link after deactivation: %v", err)
 		}
 		for name, op := range map[string]func() error{
-			"post":          func() error { _, err := e.PostMessage(ctx, alice, live.Request.ID, core.Post{Body: "still here?"}); return err },
+			"post": func() error {
+				_, err := e.PostMessage(ctx, alice, live.Request.ID, core.Post{Body: "still here?"})
+				return err
+			},
 			"availability":  func() error { _, err := e.SetAvailability(ctx, alice, core.Available); return err },
 			"queue":         func() error { _, err := e.Queue(ctx, alice, core.QueueRequest{}); return err },
 			"link":          func() error { return e.LinkIdentity(ctx, alice, slack) },

@@ -67,7 +67,9 @@ func TestBrowserAdmin(t *testing.T) {
 	ctx := context.Background()
 	tab := b.Tab(t)
 	row := func(table, id string) string { return `#` + table + ` tr[data-id="` + id + `"]` }
-	status := func(sel string) string { return `(document.querySelector('` + sel + ` .form-status')?.textContent ?? '')` }
+	status := func(sel string) string {
+		return `(document.querySelector('` + sel + ` .form-status')?.textContent ?? '')`
+	}
 
 	tab.Run("sign in as the admin",
 		chromedp.EmulateViewport(1440, 900),

@@ -216,3 +216,46 @@ func TestArchiveAndRename(t *testing.T) {
 		}
 	})
 }
+
+// TestLastAdminRace: two admins deactivating each other at once leave one
+// of them active, on PostgreSQL's concurrent transactions too.
+func TestLastAdminRace(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
+		for round := range 5 {
+			d := storetest.NewDesk(t, newStore(t))
+			e := d.Engine
+			try(e.SetRole(ctx, core.SystemActor(), d.Bob.ID, core.RoleAdmin)).must(t)
+			start := make(chan struct{})
+			errs := make(chan error, 2)
+			for _, pair := range [][2]core.Technician{{d.Admin, d.Bob}, {d.Bob, d.Admin}} {
+				go func() {
+					<-start
+					_, err := e.DeactivateTechnician(ctx, storetest.Actor(pair[0]), pair[1].ID)
+					errs <- err
+				}()
+			}
+			close(start)
+			var ok, refused int
+			for range 2 {
+				switch err := <-errs; {
+				case err == nil:
+					ok++
+				case core.ErrorCode(err) == core.CodeInvalidState || core.ErrorCode(err) == core.CodeForbidden:
+					refused++ // the last admin, or an admin deactivated meanwhile
+				default:
+					t.Fatalf("round %d: %v", round, err)
+				}
+			}
+			admins := 0
+			for _, id := range []string{d.Admin.ID, d.Bob.ID} {
+				if x := try(d.Store.Technician(ctx, id)).must(t); x.Active() {
+					admins++
+				}
+			}
+			if ok != 1 || refused != 1 || admins != 1 {
+				t.Fatalf("round %d: %d done, %d refused, %d active admins left", round, ok, refused, admins)
+			}
+		}
+	})
+}

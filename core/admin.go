@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 )
 
 // SystemActor is relaydesk itself acting, for the operator's CLI: it may do
@@ -75,7 +76,10 @@ func (e *Engine) CreateCompany(ctx context.Context, by Actor, in NewCompany) (Co
 		} else if !errors.Is(err, ErrNotFound) {
 			return err
 		}
-		return tx.InsertCompany(ctx, c)
+		if err := tx.InsertCompany(ctx, c); err != nil {
+			return err
+		}
+		return e.audit(ctx, tx, by, AuditCompanyCreate, "company", c.ID, c.Name, c.Slug)
 	})
 	return c, err
 }
@@ -172,7 +176,10 @@ func (e *Engine) CreateTechnician(ctx context.Context, by Actor, in NewTechnicia
 		} else if !errors.Is(err, ErrNotFound) {
 			return err
 		}
-		return tx.InsertTechnician(ctx, t)
+		if err := tx.InsertTechnician(ctx, t); err != nil {
+			return err
+		}
+		return e.audit(ctx, tx, by, AuditTechCreate, "technician", t.ID, t.Name, t.Email+", "+string(t.Role))
 	})
 	return t, err
 }
@@ -219,27 +226,32 @@ func (e *Engine) ClearSignInFailures(ctx context.Context, by Actor, technicianID
 
 // GrantAccess lets a technician serve a company's requests.
 func (e *Engine) GrantAccess(ctx context.Context, by Actor, technicianID, companyID string) error {
-	return e.access(ctx, by, technicianID, companyID, Tx.GrantAccess)
+	return e.access(ctx, by, technicianID, companyID, AuditAccessGrant, Tx.GrantAccess)
 }
 
 // RevokeAccess takes a company away from a technician. Requests they own stay
 // theirs until transferred or closed by an admin.
 func (e *Engine) RevokeAccess(ctx context.Context, by Actor, technicianID, companyID string) error {
-	return e.access(ctx, by, technicianID, companyID, Tx.RevokeAccess)
+	return e.access(ctx, by, technicianID, companyID, AuditAccessRevoke, Tx.RevokeAccess)
 }
 
-func (e *Engine) access(ctx context.Context, by Actor, technicianID, companyID string, op func(Tx, context.Context, string, string) error) error {
+func (e *Engine) access(ctx context.Context, by Actor, technicianID, companyID, action string, op func(Tx, context.Context, string, string) error) error {
 	return e.store.Update(ctx, func(tx Tx) error {
 		if err := mustAdmin(ctx, tx, by); err != nil {
 			return err
 		}
-		if _, err := tx.Technician(ctx, technicianID); err != nil {
+		t, err := tx.Technician(ctx, technicianID)
+		if err != nil {
 			return Errorf(CodeNotFound, "there is no technician %s", technicianID)
 		}
-		if _, err := tx.Company(ctx, companyID); err != nil {
+		c, err := tx.Company(ctx, companyID)
+		if err != nil {
 			return Errorf(CodeNotFound, "there is no company %s", companyID)
 		}
-		return op(tx, ctx, technicianID, companyID)
+		if err := op(tx, ctx, technicianID, companyID); err != nil {
+			return err
+		}
+		return e.audit(ctx, tx, by, action, "technician", t.ID, t.Name, c.Name)
 	})
 }
 
@@ -258,6 +270,282 @@ func (e *Engine) LinkIdentity(ctx context.Context, by Actor, id Identity) error 
 				return err
 			}
 		}
+		if id.Subject == ActorTechnician {
+			// A deactivated technician's links were removed on purpose.
+			if t, err := tx.Technician(ctx, id.SubjectID); err == nil && !t.Active() {
+				return Errorf(CodeForbidden, "%s is deactivated; an admin must reactivate them first", t.Name)
+			}
+		}
 		return tx.LinkIdentity(ctx, id)
 	})
 }
+
+// AdminEntry is one line of the admin log: who changed what of the desk's
+// set-up, and when. Names are as they were at the time.
+type AdminEntry struct {
+	Seq        int64
+	Actor      Actor
+	ActorName  string
+	Action     string // one of the Audit constants
+	TargetKind string // "technician" or "company"
+	TargetID   string
+	TargetName string
+	Detail     string
+	At         time.Time
+}
+
+// The actions of the admin log.
+const (
+	AuditCompanyCreate    = "company.create"
+	AuditCompanyRename    = "company.rename"
+	AuditCompanyArchive   = "company.archive"
+	AuditCompanyUnarchive = "company.unarchive"
+	AuditTechCreate       = "technician.create"
+	AuditTechDeactivate   = "technician.deactivate"
+	AuditTechReactivate   = "technician.reactivate"
+	AuditTechRole         = "technician.role"
+	AuditAccessGrant      = "access.grant"
+	AuditAccessRevoke     = "access.revoke"
+)
+
+// DeskState is what the first-run checklist asks of the desk: open
+// companies, active technicians, and whether a customer ever came through
+// the widget or the portal on their own (not by a technician's invitation).
+type DeskState struct {
+	Companies   int
+	Technicians int
+	WebRequests bool
+}
+
+// audit writes an admin log entry in the transaction of the change.
+func (e *Engine) audit(ctx context.Context, tx Tx, by Actor, action, kind, id, name, detail string) error {
+	entry := AdminEntry{Actor: by, Action: action, TargetKind: kind, TargetID: id, TargetName: name, Detail: detail,
+		At: e.now().UTC()}
+	switch by.Kind {
+	case ActorSystem:
+		entry.ActorName = "relaydesk CLI"
+	case ActorTechnician:
+		t, err := tx.Technician(ctx, by.ID)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		entry.ActorName = t.Name
+	}
+	return tx.AppendAdminLog(ctx, entry)
+}
+
+// AdminLog returns the latest limit entries of the admin log, newest
+// first. Admins only.
+func (e *Engine) AdminLog(ctx context.Context, by Actor, limit int) ([]AdminEntry, error) {
+	if err := mustAdmin(ctx, e.store, by); err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > 500 {
+		limit = 500
+	}
+	return e.store.AdminLog(ctx, limit)
+}
+
+// OpenOwned counts the open requests each technician owns, by technician
+// ID: a deactivated technician keeps theirs until an admin transfers or
+// closes them. Admins only.
+func (e *Engine) OpenOwned(ctx context.Context, by Actor) (map[string]int, error) {
+	if err := mustAdmin(ctx, e.store, by); err != nil {
+		return nil, err
+	}
+	return e.store.OpenOwned(ctx)
+}
+
+// DeskState tells any technician how far the desk is set up.
+func (e *Engine) DeskState(ctx context.Context, by Actor) (DeskState, error) {
+	if by.Kind != ActorSystem {
+		if _, err := technician(ctx, e.store, by); err != nil {
+			return DeskState{}, err
+		}
+	}
+	return e.store.DeskState(ctx)
+}
+
+// loadTechnician reads a technician an admin acts on.
+func loadTechnician(ctx context.Context, q Queries, id string) (Technician, error) {
+	t, err := q.Technician(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return t, Errorf(CodeNotFound, "there is no such technician")
+	}
+	return t, err
+}
+
+// loadCompany reads a company an admin acts on.
+func loadCompany(ctx context.Context, q Queries, id string) (Company, error) {
+	c, err := q.Company(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return c, Errorf(CodeNotFound, "there is no such company")
+	}
+	return c, err
+}
+
+// DeactivateTechnician stops a technician working here: they are signed
+// out of every console at once, cannot sign in, lose their chat-platform
+// links, are nobody's colleague and get no new requests. Requests they own
+// stay theirs, for an admin to transfer or close (OpenOwned counts them);
+// what they wrote stays. Admins only, never themselves, never the last
+// active admin.
+func (e *Engine) DeactivateTechnician(ctx context.Context, by Actor, id string) (Technician, error) {
+	return e.setActive(ctx, by, id, false)
+}
+
+// ReactivateTechnician lets a deactivated technician sign in again. Their
+// chat-platform accounts must be linked anew.
+func (e *Engine) ReactivateTechnician(ctx context.Context, by Actor, id string) (Technician, error) {
+	return e.setActive(ctx, by, id, true)
+}
+
+func (e *Engine) setActive(ctx context.Context, by Actor, id string, active bool) (Technician, error) {
+	var out Technician
+	err := e.store.Update(ctx, func(tx Tx) error {
+		if err := mustAdmin(ctx, tx, by); err != nil {
+			return err
+		}
+		t, err := loadTechnician(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		action := AuditTechReactivate
+		switch {
+		case active && t.Active():
+			return Errorf(CodeInvalidState, "%s is active already", t.Name)
+		case active:
+			t.DeactivatedAt = time.Time{}
+		case !t.Active():
+			return Errorf(CodeInvalidState, "%s is deactivated already", t.Name)
+		case by.Kind == ActorTechnician && by.ID == t.ID:
+			return Errorf(CodeForbidden, "you cannot deactivate yourself; another admin can")
+		default:
+			if err := notLastAdmin(ctx, tx, t, "deactivate them"); err != nil {
+				return err
+			}
+			t.DeactivatedAt, t.Availability = e.now().UTC(), Away
+			action = AuditTechDeactivate
+		}
+		if err := tx.UpdateTechnician(ctx, t); err != nil {
+			return err
+		}
+		if !active {
+			if err := tx.EndTechnicianAccess(ctx, t.ID); err != nil {
+				return err
+			}
+		}
+		out = t
+		return e.audit(ctx, tx, by, action, "technician", t.ID, t.Name, t.Email)
+	})
+	out.PasswordHash = ""
+	if err == nil {
+		e.log.InfoContext(ctx, "technician "+map[bool]string{true: "reactivated", false: "deactivated"}[active],
+			"technician", out.ID, "by", by.ID)
+	}
+	return out, err
+}
+
+// notLastAdmin refuses to take the admin role from t, or to deactivate
+// them, when t is the desk's last active admin: nobody could manage it any
+// more. It locks the admins' rows (Tx.ActiveAdmins).
+func notLastAdmin(ctx context.Context, tx Tx, t Technician, doing string) error {
+	if !t.IsAdmin() || !t.Active() {
+		return nil
+	}
+	admins, err := tx.ActiveAdmins(ctx)
+	if err != nil {
+		return err
+	}
+	for _, a := range admins {
+		if a.ID != t.ID {
+			return nil
+		}
+	}
+	return Errorf(CodeInvalidState, "%s is the last active admin: make another technician an admin before you %s", t.Name, doing)
+}
+
+// SetRole makes a technician an admin or a technician. Admins only; the
+// last active admin keeps the role, whoever asks.
+func (e *Engine) SetRole(ctx context.Context, by Actor, id string, role Role) (Technician, error) {
+	if !role.Valid() {
+		return Technician{}, Errorf(CodeInvalid, "%q is not a role; use admin or technician", role)
+	}
+	var out Technician
+	err := e.store.Update(ctx, func(tx Tx) error {
+		if err := mustAdmin(ctx, tx, by); err != nil {
+			return err
+		}
+		t, err := loadTechnician(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if t.Role == role {
+			return Errorf(CodeInvalidState, "%s is %s already", t.Name, article(role))
+		}
+		if role != RoleAdmin {
+			if err := notLastAdmin(ctx, tx, t, "make them a technician"); err != nil {
+				return err
+			}
+		}
+		prev := t.Role
+		t.Role = role
+		if err := tx.UpdateTechnician(ctx, t); err != nil {
+			return err
+		}
+		out = t
+		return e.audit(ctx, tx, by, AuditTechRole, "technician", t.ID, t.Name, string(prev)+" → "+string(role))
+	})
+	out.PasswordHash = ""
+	return out, err
+}
+
+func article(r Role) string {
+	if r == RoleAdmin {
+		return "an admin"
+	}
+	return "a technician"
+}
+
+// RenameCompany changes a company's display name everywhere it shows; its
+// slug, and so its portal address, stays.
+func (e *Engine) RenameCompany(ctx context.Context, by Actor, id, name string) (Company, error) {
+	return e.UpdateCompany(ctx, by, id, CompanySettings{Name: &name})
+}
+
+// ArchiveCompany closes a company's support desk (archived true) or opens
+// it again. An archived company takes no new requests from any channel and
+// is offered in no picker; its requests and their history stay readable.
+func (e *Engine) ArchiveCompany(ctx context.Context, by Actor, id string, archived bool) (Company, error) {
+	var out Company
+	err := e.store.Update(ctx, func(tx Tx) error {
+		if err := mustAdmin(ctx, tx, by); err != nil {
+			return err
+		}
+		c, err := loadCompany(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		action := AuditCompanyUnarchive
+		switch {
+		case archived && c.Archived():
+			return Errorf(CodeInvalidState, "%s is archived already", c.Name)
+		case !archived && !c.Archived():
+			return Errorf(CodeInvalidState, "%s is not archived", c.Name)
+		case archived:
+			c.ArchivedAt = e.now().UTC()
+			action = AuditCompanyArchive
+		default:
+			c.ArchivedAt = time.Time{}
+		}
+		if err := tx.UpdateCompany(ctx, c); err != nil {
+			return err
+		}
+		out = c
+		return e.audit(ctx, tx, by, action, "company", c.ID, c.Name, c.Slug)
+	})
+	return out, err
+}
+
+// ErrDeskClosed refuses a new request for an archived company.
+var ErrDeskClosed error = &Error{Code: CodeForbidden, Message: "this support desk is closed"}

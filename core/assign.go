@@ -125,6 +125,9 @@ func (e *Engine) colleague(ctx context.Context, q Queries, me Technician, r *Req
 	if err != nil {
 		return to, Errorf(CodeNotFound, "there is no such technician")
 	}
+	if !to.Active() {
+		return to, Errorf(CodeForbidden, "%s is deactivated; choose someone else", to.Name)
+	}
 	ok, err := canServe(ctx, q, to, r.CompanyID)
 	if err != nil {
 		return to, err

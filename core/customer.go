@@ -71,6 +71,9 @@ func (e *Engine) OpenRequest(ctx context.Context, in OpenRequest) (Opened, error
 		} else if err != nil {
 			return err
 		}
+		if co.Archived() {
+			return ErrDeskClosed
+		}
 		cust, err := e.customer(ctx, tx, co.ID, email, name)
 		if err != nil {
 			return err

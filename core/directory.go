@@ -98,7 +98,7 @@ func (e *Engine) UpdateCompany(ctx context.Context, by Actor, id string, in Comp
 		if err := mustAdmin(ctx, tx, by); err != nil {
 			return err
 		}
-		c, err := tx.Company(ctx, id)
+		c, err := loadCompany(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -109,6 +109,11 @@ func (e *Engine) UpdateCompany(ctx context.Context, by Actor, id string, in Comp
 			}
 			if name == "" {
 				return Errorf(CodeInvalid, "a company needs a name of 1 to 200 characters")
+			}
+			if name != c.Name {
+				if err := e.audit(ctx, tx, by, AuditCompanyRename, "company", c.ID, name, c.Name+" → "+name); err != nil {
+					return err
+				}
 			}
 			c.Name = name
 		}

@@ -172,14 +172,23 @@ func technician(ctx context.Context, q Queries, by Actor) (Technician, error) {
 	if errors.Is(err, ErrNotFound) {
 		return Technician{}, Errorf(CodeForbidden, "your technician account no longer exists")
 	}
+	if err == nil && !t.Active() {
+		return Technician{}, ErrDeactivated
+	}
 	return t, err
 }
+
+// ErrDeactivated refuses everything a deactivated technician tries.
+var ErrDeactivated error = &Error{Code: CodeForbidden, Message: "your technician account is deactivated; ask an admin to reactivate it"}
 
 // canServe reports whether t may see and act on companyID's requests.
 // Admins serve every company. It is the one rule of technician access:
 // served is the same rule for many companies at once, and techRequest
 // applies it with the request it loads.
 func canServe(ctx context.Context, q Queries, t Technician, companyID string) (bool, error) {
+	if !t.Active() {
+		return false, nil
+	}
 	if t.IsAdmin() {
 		return true, nil
 	}
@@ -189,6 +198,9 @@ func canServe(ctx context.Context, q Queries, t Technician, companyID string) (b
 // served returns the companies t serves now: all of them for an admin
 // (all is true, ids nil), else the companies t was granted.
 func served(ctx context.Context, q Queries, t Technician) (all bool, ids []string, err error) {
+	if !t.Active() {
+		return false, nil, nil
+	}
 	if t.IsAdmin() {
 		return true, nil, nil
 	}
@@ -211,6 +223,9 @@ func techRequest(ctx context.Context, q Queries, by Actor, id string) (Technicia
 		return t, r, ErrRequestNotFound
 	} else if err != nil {
 		return t, r, err
+	}
+	if !t.Active() {
+		return t, r, ErrDeactivated
 	}
 	if !access && !t.IsAdmin() {
 		return t, r, ErrNoAccess

@@ -32,6 +32,9 @@ func (e *Engine) InviteCustomer(ctx context.Context, by Actor, companyID, subjec
 		} else if err != nil {
 			return err
 		}
+		if co.Archived() {
+			return Errorf(CodeInvalidState, "%s is archived: it takes no new requests until an admin unarchives it", co.Name)
+		}
 		if ok, err := canServe(ctx, tx, t, co.ID); err != nil {
 			return err
 		} else if !ok {

@@ -14,7 +14,13 @@ type Company struct {
 	AllowedExts  []string // lower-case, with the dot: ".pdf"
 	MaxFileBytes int64
 	CreatedAt    time.Time
+	// ArchivedAt is when an admin archived the company (zero: open). An
+	// archived company takes no new requests; its old ones stay readable.
+	ArchivedAt time.Time
 }
+
+// Archived reports whether c takes no new requests.
+func (c Company) Archived() bool { return !c.ArchivedAt.IsZero() }
 
 // Role is what a technician may administer.
 type Role string
@@ -53,10 +59,17 @@ type Technician struct {
 	// console sign-ins: failures before it no longer count.
 	SignInResetAt time.Time
 	CreatedAt     time.Time
+	// DeactivatedAt is when an admin deactivated the technician (zero:
+	// active). A deactivated technician cannot sign in or act, and is
+	// nobody's colleague; what they wrote stays.
+	DeactivatedAt time.Time
 }
 
 // IsAdmin reports whether t administers relaydesk.
 func (t Technician) IsAdmin() bool { return t.Role == RoleAdmin }
+
+// Active reports whether t may sign in and act.
+func (t Technician) Active() bool { return t.DeactivatedAt.IsZero() }
 
 // Customer is a person who asks a company for help. Email may be empty for
 // customers who came through a chat platform and were not asked for one.

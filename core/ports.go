@@ -72,6 +72,14 @@ type Queries interface {
 	LogEnd(ctx context.Context) (Position, error)
 	// Inbound returns the result recorded for an idempotency key.
 	Inbound(ctx context.Context, key Idempotency) (string, error)
+
+	// AdminLog returns the latest limit entries of the admin log, newest
+	// first.
+	AdminLog(ctx context.Context, limit int) ([]AdminEntry, error)
+	// OpenOwned counts the open requests of each owner, by technician ID.
+	OpenOwned(ctx context.Context) (map[string]int, error)
+	// DeskState counts what the first-run checklist asks about.
+	DeskState(ctx context.Context) (DeskState, error)
 }
 
 // Tx is one open read-write transaction. Its Request methods lock the row
@@ -86,6 +94,14 @@ type Tx interface {
 	GrantAccess(ctx context.Context, technicianID, companyID string) error
 	RevokeAccess(ctx context.Context, technicianID, companyID string) error
 	LinkIdentity(ctx context.Context, id Identity) error
+	// EndTechnicianAccess ends every console session of a technician and
+	// removes their chat-platform links.
+	EndTechnicianAccess(ctx context.Context, technicianID string) error
+	// ActiveAdmins lists the active admins and locks their rows until
+	// commit, so that two admins demoting each other at once cannot leave
+	// the desk with none.
+	ActiveAdmins(ctx context.Context) ([]Technician, error)
+	AppendAdminLog(ctx context.Context, e AdminEntry) error
 	// BindChannel makes channel the platform's queue of the company,
 	// replacing the company's former channel and the channel's former
 	// company.

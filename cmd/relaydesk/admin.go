@@ -22,25 +22,25 @@ import (
 func adminCommands() *command {
 	return &command{
 		name:    "admin",
-		summary: "create and list companies, technicians and access grants",
+		summary: "create, list, rename, archive and deactivate companies and technicians; grant access",
 		about:   "Set up the desk: companies, technicians and which technicians serve which company.",
 		subs: []*command{
 			{
 				name:    "company",
-				summary: "create and list companies, print a company's portal key",
-				subs: []*command{
+				summary: "create, list, rename and archive companies, print a company's portal key",
+				subs: append([]*command{
 					{name: "create", summary: "create a company with a fresh portal key",
 						usage: "--name NAME [--slug SLUG] [--allow .pdf,.png] [--max-file-mb 25]",
 						setup: companyCreate},
 					{name: "list", summary: "list the companies", setup: companyList},
 					{name: "key", summary: "print a company's portal key and widget snippet",
 						usage: "<slug-or-id>", nargs: 1, setup: companyKey},
-				},
+				}, companyLifecycleCommands()...),
 			},
 			{
 				name:    "tech",
-				summary: "create and list technicians, clear their failed sign-ins",
-				subs: []*command{
+				summary: "create and list technicians, change roles, deactivate, clear failed sign-ins",
+				subs: append([]*command{
 					{name: "create", summary: "create a technician",
 						usage: "--email EMAIL --name NAME [--role admin|technician] (--password-stdin | --no-password)",
 						about: "Create a technician. The console password is read from standard input with\n" +
@@ -54,7 +54,7 @@ func adminCommands() *command {
 							"they can sign in again at once. Running relaydesk processes take it into\n" +
 							"account at the next sign-in attempt.",
 						setup: techClearSignIns},
-				},
+				}, techLifecycleCommands()...),
 			},
 			{
 				name:    "access",
@@ -119,7 +119,11 @@ func companyList(*flag.FlagSet) action {
 			}
 			rows := make([][]string, 0, len(cos))
 			for _, co := range cos {
-				rows = append(rows, []string{co.Slug, co.Name, fmt.Sprintf("%d MB", co.MaxFileBytes>>20),
+				name := co.Name
+				if co.Archived() {
+					name += " (archived)"
+				}
+				rows = append(rows, []string{co.Slug, name, fmt.Sprintf("%d MB", co.MaxFileBytes>>20),
 					fileTypes(co.AllowedExts), co.CreatedAt.Local().Format(time.DateTime), co.ID})
 			}
 			return table(c.Stdout, []string{"SLUG", "NAME", "MAX FILE", "FILE TYPES", "CREATED", "ID"}, rows)
@@ -249,7 +253,11 @@ func techList(*flag.FlagSet) action {
 				if t.PasswordHash != "" {
 					login = "yes"
 				}
-				rows = append(rows, []string{t.Email, t.Name, string(t.Role), string(t.Availability), login, t.ID})
+				avail := string(t.Availability)
+				if !t.Active() {
+					avail = "deactivated"
+				}
+				rows = append(rows, []string{t.Email, t.Name, string(t.Role), avail, login, t.ID})
 			}
 			return table(c.Stdout, []string{"EMAIL", "NAME", "ROLE", "AVAILABILITY", "CONSOLE LOGIN", "ID"}, rows)
 		})

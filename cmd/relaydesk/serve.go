@@ -63,6 +63,7 @@ func (c *call) serve(ctx context.Context) error {
 		SetupToken: setup,
 		ClientIP:   func(r *http.Request) string { return clientip.Of(r, d.cfg.TrustedProxies).String() },
 		OIDC:       d.cfg.OIDC.console(),
+		Platforms:  d.cfg.platforms(),
 	})
 	cons.Mount(srv.Mount)
 	metrics.Live(reg, "console", cons.LiveClients)

@@ -20,7 +20,7 @@ import (
 // backup keeps by their SHA-256 from whichever store holds them.
 var BackupTables = []string{"companies", "technicians", "access", "customers", "identities", "requests", "participants",
 	"files", "messages", "message_versions", "relayed_copies", "events", "inbound", "bot_state", "platform_channels",
-	"platform_cards", "platform_notify", "link_codes", "chat_companies", "customer_chats"}
+	"platform_cards", "platform_notify", "link_codes", "chat_companies", "customer_chats", "admin_log"}
 
 // SchemaVersion is the newest migration the database has applied; 0 for
 // none.
@@ -151,6 +151,10 @@ func (s *Store) Load(ctx context.Context, fn func(l *Loader) error) error {
 		if _, err := tx.ExecContext(ctx, `SELECT setval(pg_get_serial_sequence('events', 'seq'),
 			GREATEST((SELECT MAX(seq) FROM events), 1))`); err != nil {
 			return fmt.Errorf("restore the event sequence: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `SELECT setval(pg_get_serial_sequence('admin_log', 'seq'),
+			GREATEST((SELECT MAX(seq) FROM admin_log), 1))`); err != nil {
+			return fmt.Errorf("restore the admin log sequence: %w", err)
 		}
 	}
 	if err := tx.Commit(); err != nil {

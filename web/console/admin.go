@@ -6,6 +6,7 @@ import (
 	"html"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/password"
@@ -16,7 +17,45 @@ import (
 type adminData struct {
 	Companies   []adminCompanyJSON
 	Technicians []adminTechnicianJSON
+	Log         []adminLogJSON
 }
+
+// Grantable are the technicians an access grant is for: active and not
+// admins, who serve every company anyway.
+func (d adminData) Grantable() []adminTechnicianJSON {
+	var out []adminTechnicianJSON
+	for _, t := range d.Technicians {
+		if t.Active && t.Role != core.RoleAdmin {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// OpenCompanies are the companies access can be granted to.
+func (d adminData) OpenCompanies() []adminCompanyJSON {
+	var out []adminCompanyJSON
+	for _, c := range d.Companies {
+		if !c.Archived {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// adminLogJSON is one entry of the admin log.
+type adminLogJSON struct {
+	At         time.Time `json:"at"`
+	Actor      string    `json:"actor"`
+	Action     string    `json:"action"`
+	TargetKind string    `json:"target_kind"`
+	TargetID   string    `json:"target_id"`
+	Target     string    `json:"target"`
+	Detail     string    `json:"detail"`
+}
+
+// adminLogShown is how many of the latest admin log entries the page shows.
+const adminLogShown = 20
 
 // adminCompanyJSON is a company as an admin manages it, with the widget
 // snippet to paste into the company's website.
@@ -29,6 +68,7 @@ type adminCompanyJSON struct {
 	MaxFileBytes int64    `json:"max_file_bytes"`
 	Snippet      string   `json:"snippet"`
 	PortalURL    string   `json:"portal_url"`
+	Archived     bool     `json:"archived"`
 }
 
 // adminTechnicianJSON is a technician and the companies they serve.
@@ -39,13 +79,22 @@ type adminTechnicianJSON struct {
 	Role         core.Role         `json:"role"`
 	Availability core.Availability `json:"availability"`
 	Companies    []companyJSON     `json:"companies"`
+	Active       bool              `json:"active"`
+	// OpenRequests counts the open requests they own: a deactivated
+	// technician keeps theirs for an admin to close.
+	OpenRequests int `json:"open_requests"`
+}
+
+func adminTechnician(t core.Technician) adminTechnicianJSON {
+	return adminTechnicianJSON{ID: t.ID, Email: t.Email, Name: t.Name, Role: t.Role, Availability: t.Availability,
+		Companies: []companyJSON{}, Active: t.Active()}
 }
 
 func (h *Handler) adminCompany(r *http.Request, c core.Company) adminCompanyJSON {
 	base := h.base(r)
 	exts := c.Policy().AllowedExts
 	return adminCompanyJSON{ID: c.ID, Name: c.Name, Slug: c.Slug, PortalKey: c.PortalKey, AllowedExts: exts,
-		MaxFileBytes: c.Policy().MaxBytes, PortalURL: base + "/c/" + c.Slug,
+		MaxFileBytes: c.Policy().MaxBytes, PortalURL: base + "/c/" + c.Slug, Archived: c.Archived(),
 		Snippet: `<script src="` + html.EscapeString(base) + `/widget.js" data-key="` + html.EscapeString(c.PortalKey) + `" async></script>`}
 }
 
@@ -65,19 +114,31 @@ func (h *Handler) loadAdmin(ctx context.Context, r *http.Request, v *visitor) (a
 	if err != nil {
 		return d, err
 	}
+	owned, err := h.eng.OpenOwned(ctx, v.actor)
+	if err != nil {
+		return d, err
+	}
 	for _, t := range ts {
 		ids, err := h.eng.AccessOf(ctx, v.actor, t.ID)
 		if err != nil {
 			return d, err
 		}
-		at := adminTechnicianJSON{ID: t.ID, Email: t.Email, Name: t.Name, Role: t.Role, Availability: t.Availability,
-			Companies: []companyJSON{}}
+		at := adminTechnician(t)
+		at.OpenRequests = owned[t.ID]
 		for _, id := range ids {
 			if c, ok := names[id]; ok {
 				at.Companies = append(at.Companies, c)
 			}
 		}
 		d.Technicians = append(d.Technicians, at)
+	}
+	log, err := h.eng.AdminLog(ctx, v.actor, adminLogShown)
+	if err != nil {
+		return d, err
+	}
+	for _, x := range log {
+		d.Log = append(d.Log, adminLogJSON{At: x.At, Actor: x.ActorName, Action: x.Action, TargetKind: x.TargetKind,
+			TargetID: x.TargetID, Target: x.TargetName, Detail: x.Detail})
 	}
 	return d, nil
 }
@@ -207,8 +268,7 @@ func (h *Handler) createTechnician(w http.ResponseWriter, r *http.Request, v *vi
 		jsonapi.Fail(w, r, h.log, err)
 		return
 	}
-	jsonapi.Write(w, http.StatusCreated, adminTechnicianJSON{ID: t.ID, Email: t.Email, Name: t.Name, Role: t.Role,
-		Availability: t.Availability, Companies: []companyJSON{}})
+	jsonapi.Write(w, http.StatusCreated, adminTechnician(t))
 }
 
 // setPassword replaces a technician's console password and signs them out
@@ -289,4 +349,79 @@ func (h *Handler) access(w http.ResponseWriter, r *http.Request, v *visitor, op 
 		ids = []string{}
 	}
 	jsonapi.Write(w, http.StatusOK, map[string]any{"technician": in.Technician, "companies": ids})
+}
+
+// deactivate signs a technician out everywhere and stops them working here.
+func (h *Handler) deactivate(w http.ResponseWriter, r *http.Request, v *visitor) {
+	t, err := h.eng.DeactivateTechnician(r.Context(), v.actor, r.PathValue("id"))
+	if err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
+	jsonapi.Write(w, http.StatusOK, adminTechnician(t))
+}
+
+func (h *Handler) reactivate(w http.ResponseWriter, r *http.Request, v *visitor) {
+	t, err := h.eng.ReactivateTechnician(r.Context(), v.actor, r.PathValue("id"))
+	if err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
+	jsonapi.Write(w, http.StatusOK, adminTechnician(t))
+}
+
+func (h *Handler) setRole(w http.ResponseWriter, r *http.Request, v *visitor) {
+	var in struct {
+		Role core.Role `json:"role"`
+	}
+	if err := jsonapi.Decode(w, r, &in); err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
+	t, err := h.eng.SetRole(r.Context(), v.actor, r.PathValue("id"), in.Role)
+	if err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
+	jsonapi.Write(w, http.StatusOK, adminTechnician(t))
+}
+
+func (h *Handler) renameCompany(w http.ResponseWriter, r *http.Request, v *visitor) {
+	var in struct {
+		Name string `json:"name"`
+	}
+	if err := jsonapi.Decode(w, r, &in); err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
+	c, err := h.eng.RenameCompany(r.Context(), v.actor, r.PathValue("id"), in.Name)
+	if err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
+	jsonapi.Write(w, http.StatusOK, h.adminCompany(r, c))
+}
+
+func (h *Handler) archiveCompany(archived bool) func(http.ResponseWriter, *http.Request, *visitor) {
+	return func(w http.ResponseWriter, r *http.Request, v *visitor) {
+		c, err := h.eng.ArchiveCompany(r.Context(), v.actor, r.PathValue("id"), archived)
+		if err != nil {
+			jsonapi.Fail(w, r, h.log, err)
+			return
+		}
+		jsonapi.Write(w, http.StatusOK, h.adminCompany(r, c))
+	}
+}
+
+func (h *Handler) adminLog(w http.ResponseWriter, r *http.Request, v *visitor) {
+	d, err := h.loadAdmin(r.Context(), r, v)
+	if err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
+	out := d.Log
+	if out == nil {
+		out = []adminLogJSON{}
+	}
+	jsonapi.Write(w, http.StatusOK, map[string]any{"entries": out})
 }

@@ -74,6 +74,13 @@ func (h *Handler) sessionOf(ctx context.Context, idHash string, touch bool) (*vi
 	} else if err != nil {
 		return nil, err
 	}
+	if !t.Active() {
+		// Deactivation ends the sessions; this catches any that raced it.
+		if err := h.sessions.DeleteSessionsOf(ctx, t.ID); err != nil {
+			h.log.WarnContext(ctx, "end a deactivated technician's sessions", "err", err)
+		}
+		return nil, errSignedOut
+	}
 	if touch && now.Sub(s.LastSeenAt) >= touchEvery {
 		exp := expiry(s.CreatedAt, now)
 		if err := h.sessions.TouchSession(ctx, idHash, now, exp); err == nil {
@@ -299,6 +306,14 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	// The person at this address knows the password: their failures are
 	// forgotten, and this attempt takes nothing from the others' counts.
 	h.limits.Succeeded(pairKey, emailKey, ipKey)
+	if !t.Active() {
+		// Said only to whoever knows the password, so that it tells a
+		// stranger nothing about the address.
+		h.log.InfoContext(r.Context(), "console sign-in refused", "technician", t.ID, "reason", "deactivated")
+		data.Error = deactivatedMessage
+		h.render(w, r, http.StatusForbidden, "login.html", data)
+		return
+	}
 	if err := h.startSession(w, r, t); err != nil {
 		h.log.ErrorContext(r.Context(), "sign in: create session", "err", err)
 		h.errorPage(w, r, http.StatusInternalServerError, "Something went wrong", "The details are in the server log.")
@@ -307,6 +322,9 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	h.log.InfoContext(r.Context(), "console sign-in", "technician", t.ID)
 	http.Redirect(w, r, "/console", http.StatusSeeOther)
 }
+
+// deactivatedMessage is what a deactivated technician hears at sign-in.
+const deactivatedMessage = "This technician account is deactivated. Ask a relaydesk admin to reactivate it."
 
 // tooManySignIns answers a sign-in refused by the limits: 429, with when to
 // try again.

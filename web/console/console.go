@@ -76,6 +76,9 @@ type Config struct {
 	// OIDC turns single sign-on through the company's identity provider
 	// on; Run finds the provider.
 	OIDC OIDC
+	// Platforms names the chat adapters this process runs ("slack",
+	// "discord", "telegram"), for the first-run checklist.
+	Platforms []string
 }
 
 // Session lifetimes: a console left alone signs out after IdleTimeout, and
@@ -193,6 +196,14 @@ func (h *Handler) Mount(mount func(pattern string, handler http.Handler)) {
 	m("POST /console/api/admin/technicians", h.admin(h.createTechnician))
 	m("POST /console/api/admin/technicians/{id}/password", h.admin(h.setPassword))
 	m("POST /console/api/admin/technicians/{id}/clear-sign-ins", h.admin(h.clearSignIns))
+	m("POST /console/api/admin/technicians/{id}/deactivate", h.admin(h.deactivate))
+	m("POST /console/api/admin/technicians/{id}/reactivate", h.admin(h.reactivate))
+	m("POST /console/api/admin/technicians/{id}/role", h.admin(h.setRole))
+	m("POST /console/api/admin/companies/{id}/rename", h.admin(h.renameCompany))
+	m("POST /console/api/admin/companies/{id}/archive", h.admin(h.archiveCompany(true)))
+	m("POST /console/api/admin/companies/{id}/unarchive", h.admin(h.archiveCompany(false)))
+	m("GET /console/api/admin/log", h.admin(h.adminLog))
+	m("GET /console/api/checklist", h.api(h.checklist))
 	m("POST /console/api/admin/access/grant", h.admin(h.grant))
 	m("POST /console/api/admin/access/revoke", h.admin(h.revoke))
 

@@ -412,6 +412,9 @@ func (h *Handler) ssoTechnician(r *http.Request) (core.Technician, *refusal) {
 		no.level = slog.LevelError
 		return core.Technician{}, no
 	}
+	if !t.Active() {
+		return core.Technician{}, refuse(http.StatusForbidden, deactivatedMessage, "technician is deactivated", "technician", t.ID)
+	}
 	return t, nil
 }
 

@@ -41,7 +41,7 @@ func TestPages(t *testing.T) {
 				`id="closing-note"`, `id="messages"`, `aria-live="polite"`, `<textarea id="composer"`, `id="send"`, `id="note-toggle"`,
 				`<select id="to"`, `type="file" id="file"`, `id="upload-progress"`, `id="toasts"`, `<meta name="csrf-token"`,
 				`<meta name="log-position"`, `href="/console/admin"`}},
-			{"admin", admin, "/console/admin", 200, []string{`id="companies"`, `id="technicians"`, `id="grant-form"`, `data-copy=`}},
+			{"admin", admin, "/console/admin", 200, []string{`id="companies"`, `id="technicians"`, `id="grant-form"`, `data-copy-code=`}},
 			{"not found", anon, "/console/setup", 404, nil},
 		}
 		for _, p := range pages {

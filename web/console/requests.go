@@ -349,7 +349,8 @@ type companyJSON struct {
 }
 
 // companies lists the companies the technician serves, for the
-// invite-customer picker.
+// invite-customer and queue pickers. Archived companies take no new
+// requests, so they are left out; their requests still show in the queues.
 func (h *Handler) companies(w http.ResponseWriter, r *http.Request, v *visitor) {
 	cs, err := h.eng.Companies(r.Context(), v.actor)
 	if err != nil {
@@ -358,6 +359,9 @@ func (h *Handler) companies(w http.ResponseWriter, r *http.Request, v *visitor) 
 	}
 	out := make([]companyJSON, 0, len(cs))
 	for _, c := range cs {
+		if c.Archived() {
+			continue
+		}
 		out = append(out, companyJSON{ID: c.ID, Name: c.Name, Slug: c.Slug})
 	}
 	jsonapi.Write(w, http.StatusOK, map[string]any{"companies": out})

@@ -203,13 +203,24 @@ func (tab *Tab) Screenshot(name string) {
 // testdata/screenshots/name.png of the test's package, for people to look
 // at, when RELAYDESK_SCREENSHOTS is set: the files are kept in the
 // repository, and a run that does not mean to renew them leaves them be.
-func Shot(name string) chromedp.Action {
+func Shot(name string) chromedp.Action { return shot(name, false) }
+
+// FullShot is Shot of the whole page, scrolled or not.
+func FullShot(name string) chromedp.Action { return shot(name, true) }
+
+func shot(name string, full bool) chromedp.Action {
 	return chromedp.ActionFunc(func(ctx context.Context) error {
 		if os.Getenv("RELAYDESK_SCREENSHOTS") == "" {
 			return nil
 		}
 		var buf []byte
-		if err := chromedp.CaptureScreenshot(&buf).Do(ctx); err != nil {
+		var err error
+		if full {
+			err = chromedp.FullScreenshot(&buf, 100).Do(ctx) // quality 100 makes a PNG
+		} else {
+			err = chromedp.CaptureScreenshot(&buf).Do(ctx)
+		}
+		if err != nil {
 			return fmt.Errorf("screenshot %s: %w", name, err)
 		}
 		dir := filepath.Join("testdata", "screenshots")

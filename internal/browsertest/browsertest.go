@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/cdproto/target"
@@ -115,7 +116,9 @@ func (b *Browser) Tab(t *testing.T) *Tab {
 			tab.mu.Unlock()
 		}
 	})
-	tab.Run("open a tab")
+	// Every tab acts as the window in front, as a person's would: pages that
+	// look at document.hasFocus() (read marks) behave as for them.
+	tab.Run("open a tab", emulation.SetFocusEmulationEnabled(true))
 	return tab
 }
 

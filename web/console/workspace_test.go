@@ -13,6 +13,7 @@ import (
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/sqlstore/storetest"
 	"github.com/relaydesk/relaydesk/internal/browsertest"
+	"github.com/relaydesk/relaydesk/internal/testwait"
 )
 
 // liveFor opens a request at Acme as email, assigned to tech with the chat
@@ -294,4 +295,60 @@ func TestWorkspaceInvited(t *testing.T) {
 	tab.Run("open it from the toast", chromedp.Click(`#toasts .toast button`, chromedp.ByQuery))
 	tab.WaitUntil("the request opens", `document.querySelector('#details').dataset.id === '`+o.Request.ID+`' && !document.querySelector('#details').hidden`)
 	tab.WaitUntil("People lists the owner and the invited", `(() => { const p = document.querySelector('#d-people').textContent; return p.includes('Alice') && p.includes('owner') && p.includes('Bob') && p.includes('invited'); })()`)
+}
+
+// TestWorkspaceUnread is what a technician has not read: a request of theirs
+// where the customer wrote is bold with a count, the Mine tab and the page's
+// title add them up, and opening the request clears them; while the chat is
+// open and in view, new lines are read at once.
+func TestWorkspaceUnread(t *testing.T) {
+	b := browsertest.New(t)
+	e := newEnv(t, storetest.SQLite)
+	d := e.d
+	ctx := t.Context()
+	quiet := liveFor(t, d, d.Alice, "quiet@example.com").Request.ID
+	o := liveFor(t, d, d.Alice, "pat@example.com")
+	id := o.Request.ID
+	customer := core.CustomerActor(o.Participant.ID)
+	tab := b.Tab(t)
+	tab.Viewport(1440, 900)
+	signIn(tab, e, d.Alice)
+	tab.Run("open the quiet request", chromedp.WaitVisible(`#requests li[data-id="`+quiet+`"] .row-main`, chromedp.ByQuery),
+		chromedp.Click(`#requests li[data-id="`+quiet+`"] .row-main`, chromedp.ByQuery))
+	tab.WaitUntil("it is open", `document.querySelector('#details').dataset.id === '`+quiet+`'`)
+	// The first line of each request is the customer's own question, which
+	// Alice never saw: the rows start with one unread.
+	for _, body := range []string{"Hello?", "Anyone?"} {
+		if _, err := d.Engine.PostMessage(ctx, customer, id, core.Post{Body: body}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sel := `#requests li[data-id="` + id + `"]`
+	row := `document.querySelector('` + sel + `')`
+	tab.WaitUntil("the row is bold with its count", row+`?.classList.contains('unread') && `+row+`.querySelector('.unread-count')?.textContent === '3'`)
+	tab.WaitUntil("the Mine tab and the title add them up", `document.querySelector('[data-testid="mine-unread"]')?.textContent === '3' && document.title.startsWith('(3) ') && document.querySelector('link[rel="icon"]').href.startsWith('data:image/svg+xml')`)
+	tab.Screenshot("unread")
+	tab.Run("open it", chromedp.Click(sel+` .row-main`, chromedp.ByQuery))
+	tab.WaitUntil("the new lines are marked", `!!document.querySelector('#messages [data-testid="unread-divider"]')`)
+	tab.WaitUntil("reading clears the counts", `!`+row+`.classList.contains('unread') && !document.querySelector('[data-testid="mine-unread"]') && !document.title.startsWith('(')`)
+	// A line that arrives while the chat is open and at its end is read.
+	if _, err := d.Engine.PostMessage(ctx, customer, id, core.Post{Body: "Thanks!"}); err != nil {
+		t.Fatal(err)
+	}
+	tab.WaitUntil("the new line shows", `[...document.querySelectorAll('#messages .body')].some((b) => b.textContent === 'Thanks!')`)
+	var view struct {
+		ReadRSeq int64 `json:"read_rseq"`
+	}
+	testwait.Until(t, "the mark to reach the new line", func() error {
+		res := e.login(d.Alice).do("GET", "/console/api/requests/"+id, nil, nil)
+		res.json(t, &view)
+		rs, err := d.Engine.Events(ctx, storetest.Actor(d.Alice), id, 0, 500)
+		if err != nil {
+			return err
+		}
+		if last := rs[len(rs)-1].RSeq; view.ReadRSeq < last {
+			return fmt.Errorf("read up to %d of %d", view.ReadRSeq, last)
+		}
+		return nil
+	})
 }

@@ -62,8 +62,8 @@ func (h *Handler) setAvailability(w http.ResponseWriter, r *http.Request, v *vis
 // the page was read: following the feed from there misses nothing.
 type queueJSON struct {
 	Requests []rowJSON `json:"requests"`
-	NextPage string        `json:"next_page,omitempty"`
-	Position string        `json:"position"`
+	NextPage string    `json:"next_page,omitempty"`
+	Position string    `json:"position"`
 }
 
 // queue answers GET /console/api/requests?view=&sort=&desc=&after=&limit=.

@@ -66,12 +66,29 @@ func (q queries) Queue(ctx context.Context, qq core.QueueQuery) ([]core.QueueRow
 		dir, cmp = "DESC", "<"
 	}
 	base := branch{where: []string{filter + "company_id IN (?)"}, args: []any{qq.CompanyIDs}}
+	keyset := func(b branch) branch {
+		c := qq.After
+		switch {
+		case c == nil:
+			return b
+		case col == "number" || col == "status":
+			return b.with("(number, id) "+cmp+" (?, ?)", c.Number, c.ID)
+		}
+		return b.with("("+col+", number, id) "+cmp+" (?, ?, ?)", c.Value, c.Number, c.ID)
+	}
+	order := col + " " + dir + ", number " + dir + ", id " + dir // of a branch, on the requests table's columns
+	if col == "number" || col == "status" {
+		order = "number " + dir + ", id " + dir
+	}
 	var branches []branch
-	var order string // of a branch, on the requests table's columns
-	if col == "status" {
-		// One branch per status, in workflow order, each by number: the
-		// (status, number, id) index serves each, where one ORDER BY on a
-		// status rank would sort the whole view.
+	switch {
+	case col == "status", qq.Mine != "" && len(qq.Statuses) > 1:
+		// One branch per status, each walking an index in order: by
+		// status, the (status, number, id) index, where one ORDER BY on a
+		// status rank would sort the whole view; Mine's New and Active,
+		// the (owner_id, status, ...) index. Sorted by status, the
+		// branches come in workflow order and those wholly before the
+		// cursor are left out.
 		statuses := qq.Statuses
 		if len(statuses) == 0 {
 			statuses = core.Statuses()
@@ -81,38 +98,27 @@ func (q queries) Queue(ctx context.Context, qq core.QueueQuery) ([]core.QueueRow
 		if qq.Desc {
 			slices.Reverse(statuses)
 		}
-		order = "number " + dir + ", id " + dir
 		for _, s := range statuses {
 			b := base.with("status = ?", s)
-			if c := qq.After; c != nil {
-				at := core.StatusRank(core.Status(c.Value.(string)))
-				rank := core.StatusRank(s)
+			if c := qq.After; c != nil && col == "status" {
+				at, rank := core.StatusRank(core.Status(c.Value.(string))), core.StatusRank(s)
 				if qq.Desc && rank > at || !qq.Desc && rank < at {
 					continue // wholly before the cursor
 				}
 				if rank == at {
-					b = b.with("(number, id) "+cmp+" (?, ?)", c.Number, c.ID)
+					b = keyset(b)
 				}
+			} else {
+				b = keyset(b)
 			}
 			branches = append(branches, b)
 		}
-	} else {
+	default:
 		b := base
 		if len(qq.Statuses) > 0 {
 			b = b.with(filter+"status IN (?)", qq.Statuses)
 		}
-		if c := qq.After; c != nil {
-			if col == "number" {
-				b = b.with("(number, id) "+cmp+" (?, ?)", c.Number, c.ID)
-			} else {
-				b = b.with("("+col+", number, id) "+cmp+" (?, ?, ?)", c.Value, c.Number, c.ID)
-			}
-		}
-		branches = []branch{b}
-		order = col + " " + dir + ", number " + dir + ", id " + dir
-		if col == "number" {
-			order = "number " + dir + ", id " + dir
-		}
+		branches = []branch{keyset(b)}
 	}
 	if qq.Mine != "" {
 		// What they own through requests_mine, what they were invited to
@@ -149,28 +155,29 @@ func (q queries) Queue(ctx context.Context, qq core.QueueQuery) ([]core.QueueRow
 		outer = statusRank + " " + rankDir + ", " + outer
 	}
 
+	pid := "p.id" + q.d.defaultCollation
 	// The viewer's part: owner, collaborator still in the chat, or none;
 	// only a part counts unread lines.
 	part, unread := `''`, `0`
 	var partArgs, unreadArgs []any
 	if qq.Viewer != "" {
 		part = `CASE WHEN p.owner_id = ? THEN 'owner'
-			WHEN EXISTS (SELECT 1 FROM participants c WHERE c.request_id = p.id AND c.role = 'collaborator'
+			WHEN EXISTS (SELECT 1 FROM participants c WHERE c.request_id = `+pid+` AND c.role = 'collaborator'
 				AND c.subject_id = ? AND c.left_at = 0) THEN 'collaborator' ELSE '' END`
 		partArgs = []any{qq.Viewer, qq.Viewer}
 		unread = `CASE WHEN ` + part + ` = '' THEN 0 ELSE (SELECT COUNT(*) FROM messages u
-			WHERE u.request_id = p.id AND u.author_kind = 'customer' AND u.rseq > COALESCE((SELECT rm.rseq FROM read_marks rm
-				WHERE rm.technician_id = ? AND rm.request_id = p.id), 0)) END`
+			WHERE u.request_id = `+pid+` AND u.author_kind = 'customer' AND u.rseq > COALESCE((SELECT rm.rseq FROM read_marks rm
+				WHERE rm.technician_id = ? AND rm.request_id = `+pid+`), 0)) END`
 		unreadArgs = append(slices.Clone(partArgs), qq.Viewer)
 	}
 	query := `SELECT ` + qualified("p", requestCols) + `, ` + part + ` AS part, ` + unread + ` AS unread,
 		COALESCE(lm.body, '') AS last_body, COALESCE(lf.name, '') AS last_file, COALESCE(lm.author_kind, '') AS last_author,
 		CASE WHEN p.status <> 'completed'
-			AND EXISTS (SELECT 1 FROM participants c WHERE c.request_id = p.id AND c.role = 'customer')
-			AND NOT EXISTS (SELECT 1 FROM participants c WHERE c.request_id = p.id AND c.role = 'customer' AND c.left_at = 0)
+			AND EXISTS (SELECT 1 FROM participants c WHERE c.request_id = `+pid+` AND c.role = 'customer')
+			AND NOT EXISTS (SELECT 1 FROM participants c WHERE c.request_id = `+pid+` AND c.role = 'customer' AND c.left_at = 0)
 			THEN 1 ELSE 0 END AS customer_left
 		FROM (` + page.String() + `) p
-		LEFT JOIN messages lm ON lm.id = (SELECT m.id FROM messages m WHERE m.request_id = p.id
+		LEFT JOIN messages lm ON lm.id = (SELECT m.id FROM messages m WHERE m.request_id = `+pid+`
 			AND m.audience <> 'technicians' AND m.withdrawn_at = 0 AND m.author_kind IN ('customer', 'technician')
 			ORDER BY m.rseq DESC LIMIT 1)
 		LEFT JOIN files lf ON lf.id = lm.file_id AND lm.file_id <> ''

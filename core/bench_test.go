@@ -316,8 +316,10 @@ var (
 
 // benchBulk gathers rows of several tables and inserts them many at a time.
 type benchBulk struct {
-	tb     testing.TB
-	tx     interface{ ExecContext(context.Context, string, ...any) (sql.Result, error) }
+	tb testing.TB
+	tx interface {
+		ExecContext(context.Context, string, ...any) (sql.Result, error)
+	}
 	ctx    context.Context
 	insert func(table string, cols []string, rows int) string
 	rows   map[string][]any

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
@@ -22,8 +23,11 @@ var sortColumns = map[core.SortColumn]string{
 	core.SortCustomer: "customer_email",
 }
 
-// statusRank orders statuses in workflow order in SQL, as core.StatusRank.
-const statusRank = `CASE p.status WHEN 'new' THEN 0 WHEN 'active' THEN 1 ELSE 2 END`
+// statusRank orders the statuses of table t's rows in workflow order, as
+// core.StatusRank.
+func statusRank(t string) string {
+	return `CASE ` + t + `.status WHEN 'new' THEN 0 WHEN 'active' THEN 1 ELSE 2 END`
+}
 
 // queueRow is a page's row: the request and what the lists show beside it.
 type queueRow struct {
@@ -71,13 +75,13 @@ func (q queries) Queue(ctx context.Context, qq core.QueueQuery) ([]core.QueueRow
 		switch {
 		case c == nil:
 			return b
-		case col == "number" || col == "status":
+		case col == "number":
 			return b.with("(number, id) "+cmp+" (?, ?)", c.Number, c.ID)
 		}
 		return b.with("("+col+", number, id) "+cmp+" (?, ?, ?)", c.Value, c.Number, c.ID)
 	}
 	order := col + " " + dir + ", number " + dir + ", id " + dir // of a branch, on the requests table's columns
-	if col == "number" || col == "status" {
+	if col == "number" {
 		order = "number " + dir + ", id " + dir
 	}
 	var branches []branch
@@ -95,21 +99,28 @@ func (q queries) Queue(ctx context.Context, qq core.QueueQuery) ([]core.QueueRow
 		}
 		statuses = slices.Clone(statuses)
 		slices.SortFunc(statuses, func(a, b core.Status) int { return core.StatusRank(a) - core.StatusRank(b) })
+		bound := "<=" // the far end of one status's range, after a cursor
 		if qq.Desc {
 			slices.Reverse(statuses)
+			bound = ">="
 		}
 		for _, s := range statuses {
-			b := base.with("status = ?", s)
-			if c := qq.After; c != nil && col == "status" {
+			if col != "status" {
+				branches = append(branches, keyset(base.with("status = ?", s)))
+				continue
+			}
+			// One status, as a range rather than an equality: PostgreSQL
+			// would otherwise take the status for a constant and might
+			// walk the number index instead, past every other status.
+			b := base.with("status >= ? AND status <= ?", s, s)
+			if c := qq.After; c != nil {
 				at, rank := core.StatusRank(core.Status(c.Value.(string))), core.StatusRank(s)
-				if qq.Desc && rank > at || !qq.Desc && rank < at {
+				switch {
+				case qq.Desc && rank > at || !qq.Desc && rank < at:
 					continue // wholly before the cursor
+				case rank == at:
+					b = base.with("(status, number, id) "+cmp+" (?, ?, ?) AND status "+bound+" ?", s, c.Number, c.ID, s)
 				}
-				if rank == at {
-					b = keyset(b)
-				}
-			} else {
-				b = keyset(b)
 			}
 			branches = append(branches, b)
 		}
@@ -135,6 +146,14 @@ func (q queries) Queue(ctx context.Context, qq core.QueueQuery) ([]core.QueueRow
 		return nil, nil
 	}
 
+	// sorted is the page's order on the rows of t.
+	sorted := func(t string) string {
+		o := t + "." + strings.ReplaceAll(order, ", ", ", "+t+".")
+		if col == "status" {
+			o = statusRank(t) + " " + dir + ", " + o
+		}
+		return o
+	}
 	var page strings.Builder
 	var args []any
 	for i, b := range branches {
@@ -142,17 +161,14 @@ func (q queries) Queue(ctx context.Context, qq core.QueueQuery) ([]core.QueueRow
 			page.WriteString(" UNION ALL ")
 		}
 		page.WriteString(`SELECT * FROM (SELECT ` + requestCols + ` FROM requests WHERE ` + strings.Join(b.where, " AND ") +
-			` ORDER BY ` + order + ` LIMIT ?) b` + string(rune('0'+i)))
+			` ORDER BY ` + order + ` LIMIT ?) b` + strconv.Itoa(i))
 		args = append(args, b.args...)
 		args = append(args, qq.Limit)
 	}
-	outer := "p." + strings.ReplaceAll(order, ", ", ", p.")
-	if col == "status" {
-		rankDir := "ASC"
-		if qq.Desc {
-			rankDir = "DESC"
-		}
-		outer = statusRank + " " + rankDir + ", " + outer
+	pageSQL := page.String()
+	if len(branches) > 1 { // the page's rows of all branches, before looking into them
+		pageSQL = `SELECT * FROM (` + pageSQL + `) u ORDER BY ` + sorted("u") + ` LIMIT ?`
+		args = append(args, qq.Limit)
 	}
 
 	pid := "p.id" + q.d.defaultCollation
@@ -162,26 +178,26 @@ func (q queries) Queue(ctx context.Context, qq core.QueueQuery) ([]core.QueueRow
 	var partArgs, unreadArgs []any
 	if qq.Viewer != "" {
 		part = `CASE WHEN p.owner_id = ? THEN 'owner'
-			WHEN EXISTS (SELECT 1 FROM participants c WHERE c.request_id = `+pid+` AND c.role = 'collaborator'
+			WHEN EXISTS (SELECT 1 FROM participants c WHERE c.request_id = ` + pid + ` AND c.role = 'collaborator'
 				AND c.subject_id = ? AND c.left_at = 0) THEN 'collaborator' ELSE '' END`
 		partArgs = []any{qq.Viewer, qq.Viewer}
 		unread = `CASE WHEN ` + part + ` = '' THEN 0 ELSE (SELECT COUNT(*) FROM messages u
-			WHERE u.request_id = `+pid+` AND u.author_kind = 'customer' AND u.rseq > COALESCE((SELECT rm.rseq FROM read_marks rm
-				WHERE rm.technician_id = ? AND rm.request_id = `+pid+`), 0)) END`
+			WHERE u.request_id = ` + pid + ` AND u.author_kind = 'customer' AND u.rseq > COALESCE((SELECT rm.rseq FROM read_marks rm
+				WHERE rm.technician_id = ? AND rm.request_id = ` + pid + `), 0)) END`
 		unreadArgs = append(slices.Clone(partArgs), qq.Viewer)
 	}
 	query := `SELECT ` + qualified("p", requestCols) + `, ` + part + ` AS part, ` + unread + ` AS unread,
 		COALESCE(lm.body, '') AS last_body, COALESCE(lf.name, '') AS last_file, COALESCE(lm.author_kind, '') AS last_author,
 		CASE WHEN p.status <> 'completed'
-			AND EXISTS (SELECT 1 FROM participants c WHERE c.request_id = `+pid+` AND c.role = 'customer')
-			AND NOT EXISTS (SELECT 1 FROM participants c WHERE c.request_id = `+pid+` AND c.role = 'customer' AND c.left_at = 0)
+			AND EXISTS (SELECT 1 FROM participants c WHERE c.request_id = ` + pid + ` AND c.role = 'customer')
+			AND NOT EXISTS (SELECT 1 FROM participants c WHERE c.request_id = ` + pid + ` AND c.role = 'customer' AND c.left_at = 0)
 			THEN 1 ELSE 0 END AS customer_left
-		FROM (` + page.String() + `) p
-		LEFT JOIN messages lm ON lm.id = (SELECT m.id FROM messages m WHERE m.request_id = `+pid+`
+		FROM (` + pageSQL + `) p
+		LEFT JOIN messages lm ON lm.id = (SELECT m.id FROM messages m WHERE m.request_id = ` + pid + `
 			AND m.audience <> 'technicians' AND m.withdrawn_at = 0 AND m.author_kind IN ('customer', 'technician')
 			ORDER BY m.rseq DESC LIMIT 1)
 		LEFT JOIN files lf ON lf.id = lm.file_id AND lm.file_id <> ''
-		ORDER BY ` + outer + ` LIMIT ?`
+		ORDER BY ` + sorted("p") + ` LIMIT ?`
 	all := append(append(append(partArgs, unreadArgs...), args...), qq.Limit)
 	query, all, err := sqlx.In(query, all...)
 	if err != nil {

@@ -194,8 +194,9 @@ export async function loadMine() {
   const unread = state.mine.reduce((n, r) => n + (r.id === state.openId && document.hasFocus() ? 0 : (r.unread || 0)), 0);
   const c = document.querySelector('[data-count-for="mine"]');
   if (c) {
-    c.replaceChildren(state.mine.length ? ` ${state.mine.length}` : '',
-      unread ? el('span', { class: 'unread-count', title: `${unread} unread`, dataset: { testid: 'mine-unread' } }, String(unread)) : '');
+    // The unread count when there is one, else how many requests.
+    c.replaceChildren(unread ? el('span', { class: 'unread-count', title: `${unread} unread in ${state.mine.length} requests`, dataset: { testid: 'mine-unread' } }, String(unread))
+      : (state.mine.length ? ` ${state.mine.length}` : ''));
   }
   hooks.attention(unread);
 }

@@ -40,6 +40,9 @@ type dialect struct {
 	// requests.id is "C" (sorted bytewise), and a join under another
 	// collation than an index's cannot use that index.
 	defaultCollation string
+	// statusRange says that a page sorted by status selects each status
+	// as a range (see queries.Queue).
+	statusRange bool
 	// forUpdateRow locks the one row a transaction reads, and skipLocked
 	// makes a claim pass over rows another process is claiming; SQLite's
 	// writers take turns and need neither.
@@ -57,6 +60,7 @@ var (
 		forUpdate:        " FOR UPDATE OF requests",
 		greatest:         "GREATEST",
 		defaultCollation: ` COLLATE "default"`,
+		statusRange:      true,
 		forUpdateRow:     " FOR UPDATE",
 		skipLocked:       " FOR UPDATE SKIP LOCKED"}
 )

@@ -109,17 +109,23 @@ func (q queries) Queue(ctx context.Context, qq core.QueueQuery) ([]core.QueueRow
 				branches = append(branches, keyset(base.with("status = ?", s)))
 				continue
 			}
-			// One status, as a range rather than an equality: PostgreSQL
-			// would otherwise take the status for a constant and might
-			// walk the number index instead, past every other status.
-			b := base.with("status >= ? AND status <= ?", s, s)
+			// One status: on PostgreSQL as a range, not an equality, which
+			// it would take for a constant and then might walk the number
+			// index instead, past every other status; SQLite, given a
+			// range, might walk another index and sort.
+			b := base.with("status = ?", s)
+			if q.d.statusRange {
+				b = base.with("status >= ? AND status <= ?", s, s)
+			}
 			if c := qq.After; c != nil {
 				at, rank := core.StatusRank(core.Status(c.Value.(string))), core.StatusRank(s)
 				switch {
 				case qq.Desc && rank > at || !qq.Desc && rank < at:
 					continue // wholly before the cursor
-				case rank == at:
+				case rank == at && q.d.statusRange:
 					b = base.with("(status, number, id) "+cmp+" (?, ?, ?) AND status "+bound+" ?", s, c.Number, c.ID, s)
+				case rank == at:
+					b = b.with("(number, id) "+cmp+" (?, ?)", c.Number, c.ID)
 				}
 			}
 			branches = append(branches, b)

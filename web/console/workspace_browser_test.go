@@ -295,6 +295,12 @@ func TestWorkspaceInvited(t *testing.T) {
 	tab.Run("open it from the toast", chromedp.Click(`#toasts .toast button`, chromedp.ByQuery))
 	tab.WaitUntil("the request opens", `document.querySelector('#details').dataset.id === '`+o.Request.ID+`' && !document.querySelector('#details').hidden`)
 	tab.WaitUntil("People lists the owner and the invited", `(() => { const p = document.querySelector('#d-people').textContent; return p.includes('Alice') && p.includes('owner') && p.includes('Bob') && p.includes('invited'); })()`)
+	row := `document.querySelector('#requests li[data-id="` + o.Request.ID + `"]')`
+	tab.WaitUntil("Mine lists it as an invitation", `document.querySelector('#view-mine[aria-current="page"]') !== null && `+row+`?.querySelector('.tag')?.textContent === 'invited'`)
+	tab.Screenshot("invited-mine")
+	tab.Run("leave the chat", chromedp.Click(`#details .actions [data-action="leave"]`, chromedp.ByQuery))
+	tab.WaitUntil("the request leaves Mine", `!`+row)
+	tab.WaitUntil("the chat says so", `[...document.querySelectorAll('#messages li.notice')].some((l) => l.textContent.startsWith('Bob left the chat'))`)
 }
 
 // TestWorkspaceUnread is what a technician has not read: a request of theirs
@@ -351,4 +357,29 @@ func TestWorkspaceUnread(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestWorkspaceAway is a technician who is not Available: New requests are
+// hidden from every view, and the page says so in one sentence instead of
+// an error.
+func TestWorkspaceAway(t *testing.T) {
+	b := browsertest.New(t)
+	e := newEnv(t, storetest.SQLite)
+	d := e.d
+	n := d.Open(t, d.Acme, "new@example.com", "Waiting").Request.ID
+	tab := b.Tab(t)
+	tab.Viewport(1280, 800)
+	signIn(tab, e, d.Dave) // away
+	for _, view := range []string{"new", "all"} {
+		tab.Run("open "+view, chromedp.WaitVisible("#view-"+view, chromedp.ByQuery), chromedp.Click("#view-"+view, chromedp.ByQuery))
+		tab.WaitUntil(view+" says why New requests are missing", `document.querySelector('#view-`+view+`[aria-current="page"]') !== null && !document.querySelector('#view-note').hidden && document.querySelector('#view-note').textContent.startsWith('You are away: New requests are hidden.')`)
+		var shown bool
+		if err := tab.Eval(`!!document.querySelector('#requests li[data-id="`+n+`"]') || /403|forbidden/i.test(document.querySelector('#queue').textContent)`, &shown); err != nil {
+			t.Fatal(err)
+		}
+		if shown {
+			t.Fatalf("the %s view shows the New request or an error", view)
+		}
+	}
+	tab.Screenshot("away")
 }

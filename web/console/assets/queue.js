@@ -20,10 +20,12 @@ export function initQueue(h) {
     state.sort = $('sort').value;
     // Times read newest first; names and numbers from the top.
     state.desc = state.sort === 'updated' || state.sort === 'created';
+    showOrder();
     loadQueue();
   });
   $('sort-dir').addEventListener('click', () => {
     state.desc = !state.desc;
+    showOrder();
     loadQueue();
   });
   $('search').addEventListener('input', () => {
@@ -112,7 +114,7 @@ export function renderQueue(flash, error = '') {
   const seen = state.known;
   state.known = new Set(state.rows.map((r) => r.id));
   const rows = state.rows.filter(matches);
-  const many = manyCompanies(state.rows) || state.view === 'all';
+  const many = manyCompanies(state.rows);
   list.replaceChildren(...rows.map((r) => {
     const unread = r.unread || 0;
     const who = r.customer_name || r.customer_email || 'Customer';
@@ -135,9 +137,7 @@ export function renderQueue(flash, error = '') {
     return li;
   }));
   $('more').hidden = !state.next;
-  const dir = $('sort-dir');
-  dir.textContent = state.desc ? '↓' : '↑';
-  dir.setAttribute('aria-label', state.desc ? 'Descending; choose to reverse' : 'Ascending; choose to reverse');
+  showOrder();
   for (const a of document.querySelectorAll('.views a[data-view]')) {
     if (a.dataset.view === state.view) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
@@ -149,6 +149,14 @@ export function renderQueue(flash, error = '') {
   empty.hidden = rows.length > 0;
   empty.textContent = error || (state.rows.length ? 'Nothing in this view matches the filter.' : (note ? '' : emptyText[state.view]));
   if (!empty.textContent) empty.hidden = true;
+}
+
+// showOrder shows the list's order on its controls.
+function showOrder() {
+  $('sort').value = state.sort;
+  const dir = $('sort-dir');
+  dir.textContent = state.desc ? '↓' : '↑';
+  dir.setAttribute('aria-label', state.desc ? 'Descending; choose to reverse' : 'Ascending; choose to reverse');
 }
 
 export function setView(view) {

@@ -23,13 +23,14 @@ const (
 	ActionUnassign    Action = "unassign"
 	ActionTransfer    Action = "transfer"
 	ActionInvite      Action = "invite"
+	ActionLeave       Action = "leave"
 	ActionClose       Action = "close"
 )
 
 // actions is every Action in display order.
 func actions() []Action {
 	return []Action{ActionAssign, ActionJoin, ActionEnd, ActionScreenShare, ActionSystemInfo,
-		ActionUnassign, ActionTransfer, ActionInvite, ActionClose}
+		ActionUnassign, ActionTransfer, ActionInvite, ActionLeave, ActionClose}
 }
 
 // ParseAction reads an action's name; unknown names are CodeNotFound.
@@ -59,6 +60,8 @@ func (a Action) Label() string {
 		return "Transfer"
 	case ActionInvite:
 		return "Invite"
+	case ActionLeave:
+		return "Leave chat"
 	case ActionClose:
 		return "Close"
 	}
@@ -76,10 +79,36 @@ type ActionArgs struct {
 	Technician string
 }
 
+// Presence is what some rules need to know of a request's people beyond
+// its row: whether the technician is an invited collaborator still in the
+// chat (leave), and whether the request has customers and all of them left
+// (close).
+type Presence struct {
+	Collaborator  bool
+	CustomersGone bool
+}
+
+// PresenceOf reads t's Presence in r from its participants.
+func PresenceOf(t Technician, r Request, ps []Participant) Presence {
+	_, collab := findParticipant(ps, RoleCollaborator, t.ID)
+	customers, here := 0, 0
+	for _, p := range ps {
+		if p.Role == RoleCustomer {
+			customers++
+			if p.Active() {
+				here++
+			}
+		}
+	}
+	return Presence{Collaborator: collab, CustomersGone: r.Status != StatusCompleted && customers > 0 && here == 0}
+}
+
 // check reports why t may not take a on r now, or nil. It covers the rules
 // of the request's state and the technician's part in it; the arguments
-// (the colleague) are checked when the action is taken.
-func (a Action) check(t Technician, r Request) error {
+// (the colleague) are checked when the action is taken. The rules that
+// need to know who is in the request take it from pr; the zero Presence
+// (nobody known to have left, t not a collaborator) refuses them.
+func (a Action) check(t Technician, r Request, pr Presence) error {
 	switch a {
 	case ActionAssign:
 		switch {
@@ -123,22 +152,46 @@ func (a Action) check(t Technician, r Request) error {
 		return mustOwnLive(t, r)
 	case ActionUnassign, ActionTransfer, ActionInvite:
 		return mustOwn(t, r)
+	case ActionLeave:
+		switch {
+		case r.Status == StatusCompleted:
+			return Errorf(CodeInvalidState, "request #%d is closed", r.Number)
+		case r.OwnerID == t.ID:
+			return Errorf(CodeInvalidState, "you own request #%d: transfer or unassign it instead of leaving", r.Number)
+		case !pr.Collaborator:
+			return Errorf(CodeInvalidState, "you are not in the chat of request #%d", r.Number)
+		}
+		return nil
 	case ActionClose:
 		// The owner closes; an admin may close any open request, New ones
-		// included (spam, duplicates).
-		if t.IsAdmin() && r.Status != StatusCompleted {
+		// included (spam, duplicates); anyone serving the company may close
+		// a New one whose customers all left, which nobody would otherwise
+		// take.
+		switch {
+		case r.Status == StatusCompleted:
+			return Errorf(CodeInvalidState, "request #%d is closed", r.Number)
+		case t.IsAdmin():
 			return nil
+		case r.OwnerID == "" && pr.CustomersGone:
+			return nil
+		case r.OwnerID == "":
+			return Errorf(CodeForbidden, "request #%d is not assigned to you and its customer is still in the chat; assign it to yourself to close it", r.Number)
 		}
 		return mustOwn(t, r)
 	}
 	return Errorf(CodeNotFound, "there is no action %s", strconv.Quote(string(a)))
 }
 
-// Allowed lists what t may do with r now, in display order.
-func Allowed(t Technician, r Request) []Action {
+// Allowed lists what t may do with r now, in display order, among the
+// actions that do not depend on who else is in the request (AllowedWith).
+func Allowed(t Technician, r Request) []Action { return AllowedWith(t, r, Presence{}) }
+
+// AllowedWith lists what t may do with r now, in display order, given
+// their Presence in it.
+func AllowedWith(t Technician, r Request, pr Presence) []Action {
 	var out []Action
 	for _, a := range actions() {
-		if a.check(t, r) == nil {
+		if a.check(t, r, pr) == nil {
 			out = append(out, a)
 		}
 	}
@@ -180,8 +233,30 @@ func (e *Engine) Act(ctx context.Context, by Actor, requestID string, a Action, 
 			return e.Transfer(ctx, by, requestID, args.Technician)
 		}
 		return e.InviteTechnician(ctx, by, requestID, args.Technician)
+	case ActionLeave:
+		return e.LeaveChat(ctx, by, requestID)
 	case ActionClose:
 		return e.Close(ctx, by, requestID, args.Note)
 	}
 	return Request{}, Errorf(CodeNotFound, "there is no action %s", strconv.Quote(string(a)))
+}
+
+// LeaveChat ends an invited collaborator's part in a request: they no
+// longer chat in it and it leaves their My Support Requests. Everyone in
+// the request is told ("Bob left the chat"). The owner cannot leave; they
+// transfer or unassign.
+func (e *Engine) LeaveChat(ctx context.Context, by Actor, id string) (Request, error) {
+	return e.requestAction(ctx, by, id, func(tx Tx, t Technician, c *change) (func() error, error) {
+		ps, err := tx.Participants(ctx, c.r.ID)
+		if err != nil {
+			return nil, err
+		}
+		if err := ActionLeave.check(t, *c.r, PresenceOf(t, *c.r, ps)); err != nil {
+			return nil, err
+		}
+		p, _ := findParticipant(ps, RoleCollaborator, t.ID)
+		p.LeftAt = e.now().UTC()
+		c.add(EventTechnicianLeft, by, AudienceAll, EventData{ActorName: t.Name, TechnicianID: t.ID, TechnicianName: t.Name})
+		return func() error { return tx.UpdateParticipant(ctx, p) }, nil
+	})
 }

@@ -29,7 +29,7 @@ func (e *Engine) requestAction(ctx context.Context, by Actor, id string, act fun
 // and enters their My Support Requests.
 func (e *Engine) AssignToMe(ctx context.Context, by Actor, id string) (Request, error) {
 	return e.requestAction(ctx, by, id, func(tx Tx, t Technician, c *change) (func() error, error) {
-		if err := ActionAssign.check(t, *c.r); err != nil {
+		if err := ActionAssign.check(t, *c.r, Presence{}); err != nil {
 			return nil, err
 		}
 		r := c.r
@@ -44,7 +44,7 @@ func (e *Engine) AssignToMe(ctx context.Context, by Actor, id string) (Request, 
 // the chat is lost.
 func (e *Engine) Unassign(ctx context.Context, by Actor, id string) (Request, error) {
 	return e.requestAction(ctx, by, id, func(tx Tx, t Technician, c *change) (func() error, error) {
-		if err := ActionUnassign.check(t, *c.r); err != nil {
+		if err := ActionUnassign.check(t, *c.r, Presence{}); err != nil {
 			return nil, err
 		}
 		r := c.r
@@ -59,7 +59,7 @@ func (e *Engine) Unassign(ctx context.Context, by Actor, id string) (Request, er
 // serve the company (readRequest) and no longer acts as the owner.
 func (e *Engine) Transfer(ctx context.Context, by Actor, id, toTechnicianID string) (Request, error) {
 	return e.requestAction(ctx, by, id, func(tx Tx, t Technician, c *change) (func() error, error) {
-		if err := ActionTransfer.check(t, *c.r); err != nil {
+		if err := ActionTransfer.check(t, *c.r, Presence{}); err != nil {
 			return nil, err
 		}
 		to, err := e.colleague(ctx, tx, t, c.r, toTechnicianID)
@@ -95,7 +95,7 @@ func (e *Engine) Transfer(ctx context.Context, by Actor, id, toTechnicianID stri
 // InviteTechnician adds a colleague with access to the chat as collaborator.
 func (e *Engine) InviteTechnician(ctx context.Context, by Actor, id, technicianID string) (Request, error) {
 	return e.requestAction(ctx, by, id, func(tx Tx, t Technician, c *change) (func() error, error) {
-		if err := ActionInvite.check(t, *c.r); err != nil {
+		if err := ActionInvite.check(t, *c.r, Presence{}); err != nil {
 			return nil, err
 		}
 		to, err := e.colleague(ctx, tx, t, c.r, technicianID)
@@ -139,11 +139,21 @@ func (e *Engine) colleague(ctx context.Context, q Queries, me Technician, r *Req
 }
 
 // Close completes a request with an optional closing note. The owner closes;
-// an admin may close any open request, New ones included (spam, duplicates).
+// an admin may close any open request, New ones included (spam, duplicates);
+// any technician serving the company may close a New request whose
+// customers all left.
 func (e *Engine) Close(ctx context.Context, by Actor, id, note string) (Request, error) {
 	return e.requestAction(ctx, by, id, func(tx Tx, t Technician, c *change) (func() error, error) {
 		r := c.r
-		if err := ActionClose.check(t, *r); err != nil {
+		var pr Presence
+		if r.OwnerID == "" && !t.IsAdmin() { // a New request: may its customers have left?
+			ps, err := tx.Participants(ctx, r.ID)
+			if err != nil {
+				return nil, err
+			}
+			pr = PresenceOf(t, *r, ps)
+		}
+		if err := ActionClose.check(t, *r, pr); err != nil {
 			return nil, err
 		}
 		note, err := cleanLines("the closing note", note, maxBody)

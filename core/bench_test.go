@@ -5,6 +5,8 @@ package core_test
 // 100,000 requests. bench/README.md says how to run them and what to compare.
 
 import (
+	"context"
+	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -12,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/sqlstore/storetest"
@@ -100,7 +104,8 @@ const benchQueueSize = 100_000
 
 // BenchmarkQueuePage measures one page (50 rows) of the Support Center's
 // views, as Alice (a technician with access to Acme, which has half of the
-// requests) sees them, over 100,000 requests.
+// requests) sees them, over 100,000 requests with a customer and three chat
+// lines each (the rows' previews and unread counts read them).
 func BenchmarkQueuePage(b *testing.B) {
 	cases := []struct {
 		name string
@@ -113,6 +118,8 @@ func BenchmarkQueuePage(b *testing.B) {
 		{"active/updated-desc", core.QueueRequest{View: core.ViewActive, Sort: core.SortUpdated, Desc: true}, 0},
 		{"completed/customer-asc", core.QueueRequest{View: core.ViewCompleted, Sort: core.SortCustomer}, 0},
 		{"mine/created-asc", core.QueueRequest{View: core.ViewMine}, 0},
+		{"all/status-asc", core.QueueRequest{View: core.ViewAll, Sort: core.SortStatus}, 0},
+		{"all/status-asc/page=21", core.QueueRequest{View: core.ViewAll, Sort: core.SortStatus}, 20},
 		{"all/created-desc/page=21", core.QueueRequest{View: core.ViewAll, Sort: core.SortCreated, Desc: true}, 20},
 	}
 	for _, be := range storetest.Backends() {
@@ -187,12 +194,16 @@ func benchSeedRequests(tb testing.TB, d *storetest.Desk, n int) {
 		tb.Fatal(err)
 	}
 	defer tx.Rollback()
-	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(benchRequestCols)), ", ") + ")"
-	insert := func(rows int) string {
-		return s.DB().Rebind(`INSERT INTO requests (` + strings.Join(benchRequestCols, ", ") + `) VALUES ` +
+	insert := func(table string, cols []string, rows int) string {
+		row := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+		return s.DB().Rebind(`INSERT INTO ` + table + ` (` + strings.Join(cols, ", ") + `) VALUES ` +
 			strings.TrimSuffix(strings.Repeat(row+", ", rows), ", "))
 	}
-	full := insert(perInsert)
+	full := insert("requests", benchRequestCols, perInsert)
+	// Each request's chat, as the lists' previews and unread counts read
+	// it: the customer, three lines (customer, technician, customer) and,
+	// for the requests Alice works on, her read mark after the first.
+	chat := newBenchBulk(tb, tx, ctx, insert)
 	now := time.Now().UTC()
 	span := 365 * 24 * time.Hour
 	args := make([]any, 0, perInsert*len(benchRequestCols))
@@ -208,16 +219,16 @@ func benchSeedRequests(tb testing.TB, d *storetest.Desk, n int) {
 				status = core.StatusActive
 			}
 		}
-		chat, version := core.ChatEnded, int64(8+rng.IntN(30))
+		chatState, version := core.ChatEnded, int64(8+rng.IntN(30))
 		updated, closed := created, time.Time{}
 		var owner core.Technician
 		switch status {
 		case core.StatusNew:
-			chat, version = core.ChatWaiting, 2
+			chatState, version = core.ChatWaiting, 2
 		case core.StatusActive:
 			owner = co.owners[rng.IntN(len(co.owners))]
 			if rng.IntN(10) < 7 {
-				chat = core.ChatLive
+				chatState = core.ChatLive
 			}
 			version = int64(4 + rng.IntN(20))
 			updated = created.Add(time.Duration(rng.Int64N(int64(now.Sub(created)) + 1)))
@@ -236,7 +247,21 @@ func benchSeedRequests(tb testing.TB, d *storetest.Desk, n int) {
 		if status == core.StatusCompleted {
 			closingNote = "resolved"
 		}
-		args = append(args, core.NewID("req"), co.c.ID, co.c.Name, co.next, string(status), string(chat),
+		reqID := core.NewID("req")
+		chat.add("participants", benchParticipantCols, core.NewID("par"), reqID, "customer",
+			fmt.Sprintf("cus_%s_%d", co.domain, cust), fn+" "+ln, 1, "", created.UnixMicro(), 0)
+		for k, by := range []string{"customer", "technician", "customer"} {
+			author := fmt.Sprintf("cus_%s_%d", co.domain, cust)
+			if by == "technician" {
+				author = owner.ID
+			}
+			chat.add("messages", benchMessageCols, core.NewID("msg"), reqID, int64(2+k), by, author, fn,
+				"all", benchBody, "", created.UnixMicro())
+		}
+		if owner.ID == d.Alice.ID {
+			chat.add("read_marks", []string{"technician_id", "request_id", "rseq"}, d.Alice.ID, reqID, int64(2))
+		}
+		args = append(args, reqID, co.c.ID, co.c.Name, co.next, string(status), string(chatState),
 			owner.ID, owner.Name, fmt.Sprintf("cus_%s_%d", co.domain, cust), email, fn+" "+ln,
 			subjects[rng.IntN(len(subjects))], channels[rng.IntN(len(channels))],
 			fmt.Sprintf("203.0.113.%d", rng.IntN(256)), "desktop", oses[rng.IntN(len(oses))], "Firefox 140", "en",
@@ -245,14 +270,16 @@ func benchSeedRequests(tb testing.TB, d *storetest.Desk, n int) {
 		if len(args) == cap(args) || i == n-1 {
 			q := full
 			if len(args) != cap(args) {
-				q = insert(len(args) / len(benchRequestCols))
+				q = insert("requests", benchRequestCols, len(args)/len(benchRequestCols))
 			}
 			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 				tb.Fatalf("seed requests: %v", err)
 			}
 			args = args[:0]
+			chat.flush()
 		}
 	}
+	chat.flush()
 	for _, co := range cos {
 		if _, err := tx.ExecContext(ctx, s.DB().Rebind(`UPDATE companies SET next_number = ? WHERE id = ?`),
 			co.next-1, co.c.ID); err != nil {
@@ -266,7 +293,7 @@ func benchSeedRequests(tb testing.TB, d *storetest.Desk, n int) {
 	// keeps them; on SQLite they exist only if something runs ANALYZE.
 	analyze := "ANALYZE"
 	if s.Dialect() == "postgres" {
-		analyze = "VACUUM ANALYZE requests"
+		analyze = "VACUUM ANALYZE requests, participants, messages, read_marks"
 	}
 	if _, err := s.DB().ExecContext(ctx, analyze); err != nil {
 		tb.Fatal(err)
@@ -279,4 +306,51 @@ func benchMicros(t time.Time) int64 {
 		return 0
 	}
 	return t.UnixMicro()
+}
+
+var (
+	benchParticipantCols = []string{"id", "request_id", "role", "subject_id", "name", "is_primary", "token_hash", "joined_at", "left_at"}
+	benchMessageCols     = []string{"id", "request_id", "rseq", "author_kind", "author_id", "author_name", "audience", "body",
+		"file_id", "created_at"}
+)
+
+// benchBulk gathers rows of several tables and inserts them many at a time.
+type benchBulk struct {
+	tb testing.TB
+	tx interface {
+		ExecContext(context.Context, string, ...any) (sql.Result, error)
+	}
+	ctx    context.Context
+	insert func(table string, cols []string, rows int) string
+	rows   map[string][]any
+	cols   map[string][]string
+}
+
+func newBenchBulk(tb testing.TB, tx *sqlx.Tx, ctx context.Context, insert func(string, []string, int) string) *benchBulk {
+	return &benchBulk{tb: tb, tx: tx, ctx: ctx, insert: insert, rows: map[string][]any{}, cols: map[string][]string{}}
+}
+
+func (b *benchBulk) add(table string, cols []string, vals ...any) {
+	b.cols[table] = cols
+	b.rows[table] = append(b.rows[table], vals...)
+}
+
+// write inserts table's rows, 400 at a time.
+func (b *benchBulk) write(table string) {
+	args, n := b.rows[table], len(b.cols[table])
+	for len(args) > 0 {
+		k := min(len(args), 400*n)
+		if _, err := b.tx.ExecContext(b.ctx, b.insert(table, b.cols[table], k/n), args[:k]...); err != nil {
+			b.tb.Fatalf("seed %s: %v", table, err)
+		}
+		args = args[k:]
+	}
+	b.rows[table] = b.rows[table][:0]
+}
+
+// flush writes what was gathered, parents first.
+func (b *benchBulk) flush() {
+	for _, table := range []string{"participants", "messages", "read_marks"} {
+		b.write(table)
+	}
 }

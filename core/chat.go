@@ -12,7 +12,7 @@ import (
 // joined again.
 func (e *Engine) JoinChat(ctx context.Context, by Actor, id string) (Request, error) {
 	return e.requestAction(ctx, by, id, func(tx Tx, t Technician, c *change) (func() error, error) {
-		if err := ActionJoin.check(t, *c.r); err != nil {
+		if err := ActionJoin.check(t, *c.r, Presence{}); err != nil {
 			return nil, err
 		}
 		c.r.Chat = ChatLive
@@ -25,7 +25,7 @@ func (e *Engine) JoinChat(ctx context.Context, by Actor, id string) (Request, er
 // until it is closed.
 func (e *Engine) EndChat(ctx context.Context, by Actor, id string) (Request, error) {
 	return e.requestAction(ctx, by, id, func(tx Tx, t Technician, c *change) (func() error, error) {
-		if err := ActionEnd.check(t, *c.r); err != nil {
+		if err := ActionEnd.check(t, *c.r, Presence{}); err != nil {
 			return nil, err
 		}
 		c.r.Chat = ChatEnded
@@ -37,7 +37,7 @@ func (e *Engine) EndChat(ctx context.Context, by Actor, id string) (Request, err
 // RequestScreenShare asks a desktop customer to share their screen.
 func (e *Engine) RequestScreenShare(ctx context.Context, by Actor, id string) (Request, error) {
 	return e.requestAction(ctx, by, id, func(tx Tx, t Technician, c *change) (func() error, error) {
-		if err := ActionScreenShare.check(t, *c.r); err != nil {
+		if err := ActionScreenShare.check(t, *c.r, Presence{}); err != nil {
 			return nil, err
 		}
 		c.add(EventScreenShareAsked, by, AudienceAll, EventData{ActorName: t.Name})
@@ -50,7 +50,7 @@ func (e *Engine) RequestScreenShare(ctx context.Context, by Actor, id string) (R
 // (ProvideSystemInfo), and at no other time.
 func (e *Engine) RequestSystemInfo(ctx context.Context, by Actor, id string) (Request, error) {
 	return e.requestAction(ctx, by, id, func(tx Tx, t Technician, c *change) (func() error, error) {
-		if err := ActionSystemInfo.check(t, *c.r); err != nil {
+		if err := ActionSystemInfo.check(t, *c.r, Presence{}); err != nil {
 			return nil, err
 		}
 		c.r.SystemInfoAsked = true

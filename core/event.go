@@ -23,6 +23,7 @@ const (
 	EventFile             EventType = "chat.file"
 	EventNote             EventType = "chat.note"
 	EventInvited          EventType = "technician.invited"
+	EventTechnicianLeft   EventType = "technician.left" // an invited collaborator left (LeaveChat)
 	EventCustomerJoined   EventType = "customer.joined"
 	EventCustomerLeft     EventType = "customer.left"
 	EventScreenShareAsked EventType = "screenshare.requested"

@@ -61,7 +61,12 @@ type Queries interface {
 	// none for a message never edited (its one text is its Body).
 	MessageVersions(ctx context.Context, messageID string) ([]MessageVersion, error)
 	File(ctx context.Context, id string) (File, error)
-	Queue(ctx context.Context, q QueueQuery) ([]Request, error)
+	// Queue returns one keyset page of a view, each row with what the
+	// lists show beside the request (QueueRow) but its Actions, in one
+	// query.
+	Queue(ctx context.Context, q QueueQuery) ([]QueueRow, error)
+	// ReadMark is the technician's read mark in a request, 0 for none.
+	ReadMark(ctx context.Context, technicianID, requestID string) (int64, error)
 	// RequestEvents returns a request's events with RSeq > after, in order.
 	RequestEvents(ctx context.Context, requestID string, after int64, limit int) ([]Event, error)
 	// EventsAfter returns up to limit events after pos in log order. held
@@ -131,6 +136,9 @@ type Tx interface {
 	InsertMessageVersion(ctx context.Context, v MessageVersion) error
 	InsertFile(ctx context.Context, f File) error
 	AppendEvent(ctx context.Context, e Event) error
+	// MarkRead raises the technician's read mark in a request to rseq, if
+	// it is lower, and returns the mark.
+	MarkRead(ctx context.Context, technicianID, requestID string, rseq int64) (int64, error)
 	// ClaimInbound records key with result; if the key was already recorded
 	// it changes nothing and returns the first result and true.
 	ClaimInbound(ctx context.Context, key Idempotency, result string) (string, bool, error)

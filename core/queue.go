@@ -4,7 +4,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
+
+	"github.com/relaydesk/relaydesk/core/markup"
 )
 
 // View is one of the request lists of the Support Center.
@@ -56,25 +59,94 @@ type QueueRequest struct {
 type QueueQuery struct {
 	CompanyIDs []string
 	Statuses   []Status // empty: any
-	OwnerID    string   // "" : any
-	Sort       SortColumn
-	Desc       bool
-	After      *QueueCursor
-	Limit      int
+	// Mine, a technician's ID, keeps the requests they own or take part in
+	// as a collaborator still in the chat; "" keeps all.
+	Mine string
+	// Viewer is the technician asking: each row says their part in the
+	// request and counts the customer lines they have not read. "" for
+	// nobody: no part, nothing unread.
+	Viewer string
+	Sort   SortColumn
+	Desc   bool
+	After  *QueueCursor
+	Limit  int
 }
 
 // QueueCursor is the keyset position after the last row of a page: the sort
-// column's value and the request ID that breaks ties.
+// column's value, then the request number and ID that break ties (in that
+// order, for every column).
 type QueueCursor struct {
-	Value any    `json:"v"` // string or int64, by column
-	ID    string `json:"id"`
+	Value  any    `json:"v"` // string or int64, by column
+	Number int64  `json:"n"`
+	ID     string `json:"id"`
 }
 
-// QueuePage is one page of a view.
+// QueuePage is one page of a view. Rows are its requests with what the
+// lists show beside them; Requests are the same requests alone.
 type QueuePage struct {
 	Requests []Request
+	Rows     []QueueRow
 	NextPage string // "" on the last page
 }
+
+// The parts a technician may have in a request, as a queue row says.
+const (
+	PartOwner        = "owner"
+	PartCollaborator = "collaborator"
+)
+
+// QueueRow is a request as a technician's list shows it.
+type QueueRow struct {
+	Request
+	// Part is the viewer's: PartOwner, PartCollaborator or "".
+	Part string
+	// Preview is the plain text of the request's last chat line, a
+	// customer's or a technician's, or its file's name: not private notes,
+	// not withdrawn messages; at most PreviewRunes runes. PreviewAuthor is
+	// who wrote it, "" when the chat has no line yet.
+	Preview       string
+	PreviewAuthor ActorKind
+	// CustomerLeft says that the request is open and every customer in it
+	// has left the chat.
+	CustomerLeft bool
+	// Unread counts the customer's chat lines after the viewer's read mark
+	// (Engine.MarkRead); 0 unless the viewer owns or collaborates on it.
+	Unread int
+	// Actions is what the viewer may do with the request now.
+	Actions []Action
+}
+
+// PreviewRunes is the longest preview a queue row carries.
+const PreviewRunes = 140
+
+// PreviewOf is a queue row's preview of a chat line: fileName for a file,
+// else body's plain text on one line, cut to PreviewRunes runes with "…".
+func PreviewOf(body, fileName string) string {
+	s := fileName
+	if s == "" {
+		s = markup.Plain(markup.Parse(body))
+	}
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > PreviewRunes {
+		s = string(r[:PreviewRunes-1]) + "…"
+	}
+	return s
+}
+
+// StatusRank is a status's place in the workflow, the order the lists sort
+// statuses in: new, active, completed.
+func StatusRank(s Status) int {
+	switch s {
+	case StatusNew:
+		return 0
+	case StatusActive:
+		return 1
+	}
+	return 2
+}
+
+// Statuses lists every status in workflow order.
+func Statuses() []Status { return []Status{StatusNew, StatusActive, StatusCompleted} }
 
 // SortValue returns r's value in column c, as the store compares it.
 func (r Request) SortValue(c SortColumn) any {
@@ -100,7 +172,7 @@ func (r Request) SortValue(c SortColumn) any {
 func (c SortColumn) IntSort() bool { return c == SortNumber || c == SortCreated || c == SortUpdated }
 
 func encodeCursor(c SortColumn, r Request) string {
-	b, _ := json.Marshal(QueueCursor{Value: r.SortValue(c), ID: r.ID})
+	b, _ := json.Marshal(QueueCursor{Value: r.SortValue(c), Number: r.Number, ID: r.ID})
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
@@ -112,10 +184,14 @@ func decodeCursor(c SortColumn, s string) (*QueueCursor, error) {
 	}
 	dec := json.NewDecoder(strings.NewReader(string(raw)))
 	dec.UseNumber()
-	var cur QueueCursor
-	if err := dec.Decode(&cur); err != nil || cur.ID == "" {
+	var cur struct {
+		QueueCursor
+		Number *int64 `json:"n"` // required: cursors from before numbers broke ties are refused
+	}
+	if err := dec.Decode(&cur); err != nil || cur.ID == "" || cur.Number == nil {
 		return nil, bad
 	}
+	cur.QueueCursor.Number = *cur.Number
 	switch v := cur.Value.(type) {
 	case json.Number:
 		if !c.IntSort() {
@@ -127,13 +203,13 @@ func decodeCursor(c SortColumn, s string) (*QueueCursor, error) {
 		}
 		cur.Value = n
 	case string:
-		if c.IntSort() {
+		if c.IntSort() || c == SortStatus && !slices.Contains(Statuses(), Status(v)) {
 			return nil, bad
 		}
 	default:
 		return nil, bad
 	}
-	return &cur, nil
+	return &cur.QueueCursor, nil
 }
 
 func parseSort(s SortColumn) (SortColumn, error) {

@@ -33,6 +33,17 @@ func TestQueueSortAndPages(t *testing.T) {
 		for i := range 5 {
 			d.Open(t, d.Globex, fmt.Sprintf("g%d@example.com", i), "help")
 		}
+		// Bob is invited into two of Alice's requests and leaves one again:
+		// his Mine shows the other beside his own.
+		var shared []string
+		for n := int64(1001); len(shared) < 2; n++ {
+			r := try(d.Store.RequestByNumber(ctx, d.Acme.ID, n)).must(t)
+			if r.OwnerID == d.Alice.ID && r.Status == core.StatusActive {
+				try(e.InviteTechnician(ctx, storetest.Actor(d.Alice), r.ID, d.Bob.ID)).must(t)
+				shared = append(shared, r.ID)
+			}
+		}
+		try(e.LeaveChat(ctx, storetest.Actor(d.Bob), shared[1])).must(t)
 		all := map[core.View][]core.Request{}
 		for _, v := range core.Views() {
 			var rs []core.Request
@@ -60,12 +71,16 @@ func TestQueueSortAndPages(t *testing.T) {
 						name := fmt.Sprintf("%s/%s/%s/desc=%v", who.tech.Name, v, col, desc)
 						var want []core.Request
 						for _, r := range all[v] {
-							if slices.Contains(who.companies, r.CompanyID) && (v != core.ViewMine || r.OwnerID == who.tech.ID) {
+							if slices.Contains(who.companies, r.CompanyID) && (v != core.ViewMine || r.OwnerID == who.tech.ID ||
+								who.tech.ID == d.Bob.ID && r.ID == shared[0]) {
 								want = append(want, r)
 							}
 						}
 						slices.SortFunc(want, func(a, b core.Request) int {
-							c := compare(a.SortValue(col), b.SortValue(col))
+							c := compare(sortKey(a, col), sortKey(b, col))
+							if c == 0 {
+								c = cmp.Compare(a.Number, b.Number)
+							}
 							if c == 0 {
 								c = cmp.Compare(a.ID, b.ID)
 							}
@@ -121,9 +136,18 @@ func inView(r core.Request, v core.View, me string) bool {
 	case core.ViewCompleted:
 		return r.Status == core.StatusCompleted
 	case core.ViewMine:
-		return r.Status == core.StatusActive
+		return r.Status != core.StatusCompleted
 	}
 	return true
+}
+
+// sortKey is what the lists sort r by in column col: statuses in workflow
+// order, not alphabetically.
+func sortKey(r core.Request, col core.SortColumn) any {
+	if col == core.SortStatus {
+		return int64(core.StatusRank(r.Status))
+	}
+	return r.SortValue(col)
 }
 
 func compare(a, b any) int {

@@ -195,8 +195,40 @@ func TestRefusals(t *testing.T) {
 				_, _, err := e.AttachFile(ctx, core.CustomerActor(mobile.Participant.ID), mobile.Request.ID, core.Upload{Name: "a.pdf", Body: bytes.NewReader(pdf)})
 				return err
 			}},
-			{"new view while busy", core.CodeForbidden, "available", nil, func() error {
-				_, err := e.Queue(ctx, dave, core.QueueRequest{View: core.ViewNew})
+			{"close a new request whose customer is still there", core.CodeForbidden, "still in the chat", nil, func() error {
+				_, err := e.Close(ctx, bob, fresh.Request.ID, "")
+				return err
+			}},
+			{"owner leaves the chat", core.CodeInvalidState, "transfer or unassign", nil, func() error {
+				_, err := e.Act(ctx, alice, live.Request.ID, core.ActionLeave, core.ActionArgs{})
+				return err
+			}},
+			{"leave a chat one was not invited to", core.CodeInvalidState, "not in the chat", nil, func() error {
+				_, err := e.LeaveChat(ctx, bob, live.Request.ID)
+				return err
+			}},
+			{"leave a closed request", core.CodeInvalidState, "closed", nil, func() error {
+				_, err := e.LeaveChat(ctx, bob, closed.Request.ID)
+				return err
+			}},
+			{"leave another company's request", core.CodeForbidden, "access", nil, func() error {
+				_, err := e.LeaveChat(ctx, carol, live.Request.ID)
+				return err
+			}},
+			{"mark read past the last line", core.CodeInvalid, "no line", nil, func() error {
+				_, err := e.MarkRead(ctx, alice, live.Request.ID, live.Request.Version+100)
+				return err
+			}},
+			{"mark read a negative line", core.CodeInvalid, "0 or more", nil, func() error {
+				_, err := e.MarkRead(ctx, alice, live.Request.ID, -1)
+				return err
+			}},
+			{"mark read another company's request", core.CodeNotFound, "not found", nil, func() error {
+				_, err := e.MarkRead(ctx, carol, live.Request.ID, 1)
+				return err
+			}},
+			{"mark read as a customer", core.CodeForbidden, "technician", nil, func() error {
+				_, err := e.MarkRead(ctx, cust, live.Request.ID, 1)
 				return err
 			}},
 			{"unknown view", core.CodeInvalid, "no view", nil, func() error {

@@ -7,8 +7,13 @@ import (
 )
 
 // Queue returns one page of a Support Center view, limited to the companies
-// the technician may serve. The New view is for available technicians only,
-// as the seed manual says.
+// the technician may serve. New requests are for available technicians
+// only, as the seed manual says: one who is busy or away sees none in any
+// view (an empty New view, not a refusal), admins too.
+//
+// Mine holds the open requests the technician owns or was invited to and
+// is still in the chat of. Each row says the technician's part in it, the
+// last chat line and how many of the customer's lines they have not read.
 func (e *Engine) Queue(ctx context.Context, by Actor, req QueueRequest) (QueuePage, error) {
 	t, err := technician(ctx, e.store, by)
 	if err != nil {
@@ -18,7 +23,7 @@ func (e *Engine) Queue(ctx context.Context, by Actor, req QueueRequest) (QueuePa
 	if err != nil {
 		return QueuePage{}, err
 	}
-	q := QueueQuery{Sort: sort, Desc: req.Desc, Limit: req.Limit}
+	q := QueueQuery{Sort: sort, Desc: req.Desc, Limit: req.Limit, Viewer: t.ID}
 	switch {
 	case q.Limit <= 0:
 		q.Limit = 50
@@ -28,22 +33,30 @@ func (e *Engine) Queue(ctx context.Context, by Actor, req QueueRequest) (QueuePa
 	switch req.View {
 	case ViewAll, "":
 	case ViewNew:
-		if t.Availability != Available {
-			return QueuePage{}, Errorf(CodeForbidden, "you are %s: set your status to available to see new requests", t.Availability)
-		}
 		q.Statuses = []Status{StatusNew}
 	case ViewActive:
 		q.Statuses = []Status{StatusActive}
 	case ViewCompleted:
 		q.Statuses = []Status{StatusCompleted}
 	case ViewMine:
-		q.Statuses, q.OwnerID = []Status{StatusActive}, t.ID
+		// A collaborator stays in a request its owner unassigned: open is
+		// New or Active. An owner's are always Active.
+		q.Statuses, q.Mine = []Status{StatusNew, StatusActive}, t.ID
 	default:
 		return QueuePage{}, Errorf(CodeInvalid, "there is no view %q; use all, new, active, completed or mine", req.View)
 	}
 	if req.After != "" {
 		if q.After, err = decodeCursor(sort, req.After); err != nil {
 			return QueuePage{}, err
+		}
+	}
+	if t.Availability != Available {
+		if len(q.Statuses) == 0 {
+			q.Statuses = Statuses()
+		}
+		q.Statuses = slices.DeleteFunc(q.Statuses, func(s Status) bool { return s == StatusNew })
+		if len(q.Statuses) == 0 {
+			return QueuePage{}, nil
 		}
 	}
 	all, ids, err := served(ctx, e.store, t)
@@ -64,14 +77,20 @@ func (e *Engine) Queue(ctx context.Context, by Actor, req QueueRequest) (QueuePa
 		return QueuePage{}, nil
 	}
 	q.Limit++ // one more row tells whether there is a next page
-	rs, err := e.store.Queue(ctx, q)
+	rows, err := e.store.Queue(ctx, q)
 	if err != nil {
 		return QueuePage{}, err
 	}
-	page := QueuePage{Requests: rs}
-	if len(rs) == q.Limit {
-		page.Requests = rs[:len(rs)-1]
-		page.NextPage = encodeCursor(sort, page.Requests[len(page.Requests)-1])
+	var page QueuePage
+	if len(rows) == q.Limit {
+		rows = rows[:len(rows)-1]
+		page.NextPage = encodeCursor(sort, rows[len(rows)-1].Request)
+	}
+	page.Rows, page.Requests = rows, make([]Request, len(rows))
+	for i := range rows {
+		rows[i].Actions = AllowedWith(t, rows[i].Request, Presence{
+			Collaborator: rows[i].Part == PartCollaborator, CustomersGone: rows[i].CustomerLeft})
+		page.Requests[i] = rows[i].Request
 	}
 	return page, nil
 }
@@ -90,6 +109,10 @@ type RequestView struct {
 	Deliveries map[string][]Delivery
 	// Actions is, for a technician, what they may do with the request now.
 	Actions []Action
+	// ReadRSeq is, for a technician, their read mark (Engine.MarkRead):
+	// the rseq of the last line they were shown, 0 for none. Viewing does
+	// not move it.
+	ReadRSeq int64
 }
 
 // ViewRequest returns a request as the actor may see it: a technician with
@@ -112,15 +135,21 @@ func (e *Engine) ViewRequest(ctx context.Context, by Actor, id string) (RequestV
 		}
 		v.Viewer = &p
 		v.Request.ClosingNote, v.Request.InviteHash = "", ""
-	} else {
-		var t Technician
+	}
+	var t Technician
+	if v.Viewer == nil {
 		if t, v.Request, err = readRequest(ctx, e.store, by, id); err != nil {
 			return v, err
 		}
-		v.Actions = Allowed(t, v.Request)
+		if v.ReadRSeq, err = e.store.ReadMark(ctx, t.ID, v.Request.ID); err != nil {
+			return v, err
+		}
 	}
 	if v.Participants, err = e.store.Participants(ctx, v.Request.ID); err != nil {
 		return v, err
+	}
+	if v.Viewer == nil {
+		v.Actions = AllowedWith(t, v.Request, PresenceOf(t, v.Request, v.Participants))
 	}
 	if v.Messages, err = e.store.Messages(ctx, v.Request.ID); err != nil {
 		return v, err

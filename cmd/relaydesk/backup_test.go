@@ -126,6 +126,8 @@ func seedDesk(t *testing.T, s *sqlstore.Store, blobs core.BlobStore) map[string]
 		must(err)
 		files[f.SHA256] = []byte(body)
 	}
+	_, err = e.MarkRead(ctx, alice, o.Request.ID, 2) // read marks come back too
+	must(err)
 	_, err = e.Close(ctx, alice, o.Request.ID, "replaced the fuser")
 	must(err)
 	d.Open(t, d.Globex, "gina@globex.example", "a second company's request")

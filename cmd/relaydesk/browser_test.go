@@ -213,10 +213,10 @@ func TestBrowser(t *testing.T) {
 	var reqID string
 	var ok bool
 	run(alice, "see the request arrive",
-		chromedp.WaitVisible(`#requests tr[data-id]`, chromedp.ByQuery),
-		chromedp.AttributeValue(`#requests tr[data-id]`, "data-id", &reqID, &ok, chromedp.ByQuery),
+		chromedp.WaitVisible(`#requests li[data-id]`, chromedp.ByQuery),
+		chromedp.AttributeValue(`#requests li[data-id]`, "data-id", &reqID, &ok, chromedp.ByQuery),
 		shot(t, pics, "console-new-request"),
-		chromedp.Click(`#requests tr[data-id]`, chromedp.ByQuery),
+		chromedp.Click(`#requests li[data-id] .row-main`, chromedp.ByQuery),
 		chromedp.WaitVisible(`#details button[data-action="assign"]`, chromedp.ByQuery),
 		chromedp.Click(`#details button[data-action="assign"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`#details button[data-action="join"]`, chromedp.ByQuery),
@@ -289,23 +289,27 @@ func TestBrowser(t *testing.T) {
 		t.Fatalf("the retried message shows %d times in the console", copies)
 	}
 
-	// Alice ends the chat and closes the request with a note.
+	// Alice ends the chat and closes the request with a note: once the
+	// chat ended, closing is the primary action, confirmed in a dialog.
 	run(alice, "end and close",
 		chromedp.WaitVisible(`#details button[data-action="end"]`, chromedp.ByQuery),
 		chromedp.Click(`#details button[data-action="end"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#details button[data-action="close"].primary`, chromedp.ByQuery),
+		chromedp.Click(`#details button[data-action="close"]`, chromedp.ByQuery),
 		chromedp.WaitVisible("#closing-note", chromedp.ByQuery),
 		chromedp.SendKeys("#closing-note", "Unplugged; the fire is out.", chromedp.ByQuery),
-		chromedp.Click(`#details button[data-action="close"]`, chromedp.ByQuery),
+		chromedp.Click("#close-confirm", chromedp.ByQuery),
 	)
 	waitText(t, customer, "#messages", "The chat has ended", in)
 	waitText(t, customer, "#messages", "Request closed", in)
 	run(alice, "see it under Completed",
 		chromedp.Click("#view-completed", chromedp.ByQuery),
-		chromedp.WaitVisible(`#requests tr[data-id="`+reqID+`"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#requests li[data-id="`+reqID+`"]`, chromedp.ByQuery),
 		shot(t, pics, "console-completed"),
 	)
+	run(alice, "open Mine", chromedp.Click("#view-mine", chromedp.ByQuery))
 	waitUntil(t, alice, "the request leaves My Support Requests",
-		`!document.querySelector('#mine [data-id="`+reqID+`"]')`)
+		`document.querySelector('#view-mine[aria-current="page"]') && !document.querySelector('#requests [data-id="`+reqID+`"]')`)
 	var notes string
 	run(customer, "the closing note stays inside", chromedp.Text("#messages", &notes, chromedp.ByQuery, in))
 	if strings.Contains(notes, "fire is out") {

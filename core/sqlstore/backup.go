@@ -19,7 +19,7 @@ import (
 // sessions (a restore signs everyone out) and file contents, which a
 // backup keeps by their SHA-256 from whichever store holds them.
 var BackupTables = []string{"companies", "technicians", "access", "customers", "identities", "requests", "participants",
-	"files", "messages", "message_versions", "relayed_copies", "events", "inbound", "bot_state", "platform_channels",
+	"read_marks", "files", "messages", "message_versions", "relayed_copies", "events", "inbound", "bot_state", "platform_channels",
 	"platform_cards", "platform_notify", "link_codes", "chat_companies", "customer_chats", "admin_log"}
 
 // SchemaVersion is the newest migration the database has applied; 0 for

@@ -35,6 +35,14 @@ type dialect struct {
 	noIndex string
 	// greatest is the two-argument maximum function.
 	greatest string
+	// defaultCollation, after requests.id, compares it with the other
+	// tables' request_id columns under their collation: PostgreSQL's
+	// requests.id is "C" (sorted bytewise), and a join under another
+	// collation than an index's cannot use that index.
+	defaultCollation string
+	// statusRange says that a page sorted by status selects each status
+	// as a range (see queries.Queue).
+	statusRange bool
 	// forUpdateRow locks the one row a transaction reads, and skipLocked
 	// makes a claim pass over rows another process is claiming; SQLite's
 	// writers take turns and need neither.
@@ -46,13 +54,15 @@ var (
 	sqliteDialect = dialect{name: "sqlite", driver: "sqlite", bind: sqlx.QUESTION, txid: "0", horizon: "1=1",
 		logAfter: "txid = ? AND seq > ?", noIndex: "+", greatest: "MAX"}
 	pgDialect = dialect{name: "postgres", driver: "postgres", bind: sqlx.DOLLAR,
-		txid:         "pg_current_xact_id()::text::bigint",
-		horizon:      "txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
-		logAfter:     "(txid, seq) > (?, ?)",
-		forUpdate:    " FOR UPDATE OF requests",
-		greatest:     "GREATEST",
-		forUpdateRow: " FOR UPDATE",
-		skipLocked:   " FOR UPDATE SKIP LOCKED"}
+		txid:             "pg_current_xact_id()::text::bigint",
+		horizon:          "txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
+		logAfter:         "(txid, seq) > (?, ?)",
+		forUpdate:        " FOR UPDATE OF requests",
+		greatest:         "GREATEST",
+		defaultCollation: ` COLLATE "default"`,
+		statusRange:      true,
+		forUpdateRow:     " FOR UPDATE",
+		skipLocked:       " FOR UPDATE SKIP LOCKED"}
 )
 
 func (d dialect) rebind(q string) string { return sqlx.Rebind(d.bind, q) }

@@ -1,6 +1,7 @@
 // Package browsertest drives a headless Chromium in tests: one browser per
 // test, a tab per subtest, JavaScript dialogs recorded and dismissed (a
-// page that opens one was made to run code it should not have).
+// page that opens one was made to run code it should not have), and the
+// page's uncaught errors recorded, to say why a wait failed.
 package browsertest
 
 import (
@@ -10,13 +11,17 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"log"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/cdproto/target"
@@ -54,7 +59,13 @@ func New(t *testing.T) *Browser {
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
 		chromedp.WindowSize(1280, 900))...)
 	t.Cleanup(cancelAlloc)
-	ctx, cancel := chromedp.NewContext(alloc)
+	// Events of a newer Chromium that chromedp does not know are no error of
+	// the page's: they stay out of the run's output.
+	ctx, cancel := chromedp.NewContext(alloc, chromedp.WithErrorf(func(format string, args ...any) {
+		if !strings.HasPrefix(format, "unhandled") {
+			log.Printf(format, args...)
+		}
+	}))
 	t.Cleanup(cancel)
 	if err := chromedp.Run(ctx); err != nil {
 		t.Fatalf("start Chromium: %v", err)
@@ -69,6 +80,7 @@ type Tab struct {
 
 	mu      sync.Mutex
 	dialogs []string
+	errors  []string
 }
 
 // Tab opens a tab for t, closed when t is done. Each tab has a window of
@@ -93,8 +105,20 @@ func (b *Browser) Tab(t *testing.T) *Tab {
 			tab.mu.Unlock()
 			go page.HandleJavaScriptDialog(false).Do(cdp.WithExecutor(ctx, chromedp.FromContext(ctx).Target))
 		}
+		if ex, ok := ev.(*runtime.EventExceptionThrown); ok && ex.ExceptionDetails != nil {
+			d := ex.ExceptionDetails
+			msg := d.Text
+			if d.Exception != nil && d.Exception.Description != "" {
+				msg = d.Exception.Description
+			}
+			tab.mu.Lock()
+			tab.errors = append(tab.errors, fmt.Sprintf("%s (%s:%d)", msg, d.URL, d.LineNumber+1))
+			tab.mu.Unlock()
+		}
 	})
-	tab.Run("open a tab")
+	// Every tab acts as the window in front, as a person's would: pages that
+	// look at document.hasFocus() (read marks) behave as for them.
+	tab.Run("open a tab", emulation.SetFocusEmulationEnabled(true))
 	return tab
 }
 
@@ -102,8 +126,22 @@ func (b *Browser) Tab(t *testing.T) *Tab {
 func (tab *Tab) Run(what string, actions ...chromedp.Action) {
 	tab.t.Helper()
 	if err := chromedp.Run(tab.Ctx, actions...); err != nil {
-		tab.t.Fatalf("%s: %v", what, err)
+		tab.t.Fatalf("%s: %v%s", what, err, tab.pageErrors())
 	}
+}
+
+// Errors are the uncaught JavaScript errors of the tab's pages.
+func (tab *Tab) Errors() []string {
+	tab.mu.Lock()
+	defer tab.mu.Unlock()
+	return append([]string(nil), tab.errors...)
+}
+
+func (tab *Tab) pageErrors() string {
+	if errs := tab.Errors(); len(errs) > 0 {
+		return fmt.Sprintf("\nthe page threw: %q", errs)
+	}
+	return ""
 }
 
 // Eval evaluates a JavaScript expression (awaiting a promise) into out.
@@ -120,7 +158,7 @@ func (tab *Tab) WaitUntil(what, expr string) {
 		var ok bool
 		err := tab.Eval(expr, &ok)
 		if err == nil && !ok {
-			err = fmt.Errorf("%s is false", expr)
+			err = fmt.Errorf("%s is false%s", expr, tab.pageErrors())
 		}
 		return err
 	})
@@ -149,4 +187,49 @@ func PNG(tb testing.TB, w, h int) []byte {
 		tb.Fatal(err)
 	}
 	return b.Bytes()
+}
+
+// Viewport sizes the tab's page as a w×h window would.
+func (tab *Tab) Viewport(w, h int64) {
+	tab.t.Helper()
+	tab.Run(fmt.Sprintf("size the window %d×%d", w, h), chromedp.EmulateViewport(w, h))
+}
+
+// Screenshot saves what the tab shows as testdata/screenshots/name.png, as
+// Shot does.
+func (tab *Tab) Screenshot(name string) {
+	tab.t.Helper()
+	tab.Run("screenshot "+name, Shot(name))
+}
+
+// Shot saves what the page shows (the viewport, as a person sees it) as
+// testdata/screenshots/name.png of the test's package, for people to look
+// at, when RELAYDESK_SCREENSHOTS is set: the files are kept in the
+// repository, and a run that does not mean to renew them leaves them be.
+func Shot(name string) chromedp.Action { return shot(name, false) }
+
+// FullShot is Shot of the whole page, scrolled or not.
+func FullShot(name string) chromedp.Action { return shot(name, true) }
+
+func shot(name string, full bool) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		if os.Getenv("RELAYDESK_SCREENSHOTS") == "" {
+			return nil
+		}
+		var buf []byte
+		var err error
+		if full {
+			err = chromedp.FullScreenshot(&buf, 100).Do(ctx) // quality 100 makes a PNG
+		} else {
+			err = chromedp.CaptureScreenshot(&buf).Do(ctx)
+		}
+		if err != nil {
+			return fmt.Errorf("screenshot %s: %w", name, err)
+		}
+		dir := filepath.Join("testdata", "screenshots")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644)
+	})
 }

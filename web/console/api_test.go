@@ -58,7 +58,16 @@ func TestRoutes(t *testing.T) {
 					t.Fatal(res.body)
 				}
 			}},
-			{"the New view is for available technicians", "GET", "/console/api/requests?view=new", nil, 403, nil},
+			{"the New view is empty while busy", "GET", "/console/api/requests?view=new", nil, 200, func(t *testing.T, res response) {
+				if !strings.Contains(res.body, `"requests":[]`) {
+					t.Fatal(res.body)
+				}
+			}},
+			{"All hides New requests while busy", "GET", "/console/api/requests?view=all", nil, 200, func(t *testing.T, res response) {
+				if !strings.Contains(res.body, `"requests":[]`) {
+					t.Fatal(res.body)
+				}
+			}},
 			{"a request cannot be taken while busy", "GET", "/console/api/requests/" + id, nil, 200, func(t *testing.T, res response) {
 				var dt detail
 				res.json(t, &dt)

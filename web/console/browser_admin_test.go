@@ -2,8 +2,6 @@ package console_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -13,34 +11,12 @@ import (
 	"github.com/relaydesk/relaydesk/internal/browsertest"
 )
 
-// adminShot saves a full-page screenshot to testdata/screenshots for
-// people to look at.
-func adminShot(t *testing.T, name string) chromedp.Action {
-	return chromedp.ActionFunc(func(ctx context.Context) error {
-		dir := filepath.Join("testdata", "screenshots")
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-		var buf []byte
-		if err := chromedp.FullScreenshot(&buf, 100).Do(ctx); err != nil { // quality 100 makes a PNG
-			return err
-		}
-		return os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644)
-	})
-}
-
 // adminView saves what the window shows of the page once the element sel
 // is scrolled to its top.
-func adminView(t *testing.T, sel, name string) chromedp.Action {
+func adminView(sel, name string) chromedp.Action {
 	return chromedp.Tasks{
 		chromedp.Evaluate(`document.querySelector('`+sel+`').scrollIntoView({block: 'start'})`, nil),
-		chromedp.ActionFunc(func(ctx context.Context) error {
-			var buf []byte
-			if err := chromedp.CaptureScreenshot(&buf).Do(ctx); err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join("testdata", "screenshots", name+".png"), buf, 0o644)
-		}),
+		browsertest.Shot(name),
 	}
 }
 
@@ -81,7 +57,7 @@ func TestBrowserAdmin(t *testing.T) {
 		chromedp.WaitVisible("#availability", chromedp.ByQuery),
 		chromedp.Navigate(e.srv.URL+"/console/admin"),
 		chromedp.WaitVisible("#companies-table", chromedp.ByQuery),
-		adminShot(t, "admin-desktop"),
+		browsertest.FullShot("admin-desktop"),
 	)
 	tab.WaitUntil("the table headers line up with their columns", aligned)
 	tab.WaitUntil("the grant form offers no admin", `![...document.querySelectorAll('#grant-tech option')].some((o) => o.textContent.includes('admin@desk.test'))`)
@@ -136,7 +112,7 @@ func TestBrowserAdmin(t *testing.T) {
 		status(acme)+` === 'Renamed to Acme Industries.'`)
 	tab.WaitUntil("the admin log lists the changes", `document.querySelector('#log-table tbody').textContent.includes('company.rename')`)
 	tab.WaitUntil("the headers still line up", aligned)
-	tab.Run("screenshot after the changes", adminShot(t, "admin-desktop-after"))
+	tab.Run("screenshot after the changes", browsertest.FullShot("admin-desktop-after"))
 
 	for id, want := range map[string]func(core.Technician) bool{
 		d.Bob.ID:   func(x core.Technician) bool { return x.Role == core.RoleAdmin },
@@ -154,9 +130,9 @@ func TestBrowserAdmin(t *testing.T) {
 		chromedp.WaitVisible("#companies-table", chromedp.ByQuery),
 	)
 	tab.WaitUntil("nothing is wider than the phone", `document.documentElement.scrollWidth <= 390`)
-	tab.Run("screenshot on a phone", adminShot(t, "admin-phone"),
-		adminView(t, "#companies", "admin-phone-companies"), adminView(t, "#technicians", "admin-phone-technicians"),
-		adminView(t, "#access", "admin-phone-access"))
+	tab.Run("screenshot on a phone", browsertest.FullShot("admin-phone"),
+		adminView("#companies", "admin-phone-companies"), adminView("#technicians", "admin-phone-technicians"),
+		adminView("#access", "admin-phone-access"))
 	if ds := tab.Dialogs(); len(ds) > 0 {
 		t.Errorf("the page opened dialogs: %q", ds)
 	}

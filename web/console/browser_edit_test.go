@@ -56,8 +56,8 @@ func TestBrowserEditsAndTyping(t *testing.T) {
 			chromedp.SendKeys("#email", d.Alice.Email, chromedp.ByQuery),
 			chromedp.SendKeys("#password", testPassword, chromedp.ByQuery),
 			chromedp.Click("#login", chromedp.ByQuery),
-			chromedp.WaitVisible(`#mine li[data-id="`+id+`"] button`, chromedp.ByQuery),
-			chromedp.Click(`#mine li[data-id="`+id+`"] button`, chromedp.ByQuery),
+			chromedp.WaitVisible(`#requests li[data-id="`+id+`"] .row-main`, chromedp.ByQuery),
+			chromedp.Click(`#requests li[data-id="`+id+`"] .row-main`, chromedp.ByQuery),
 		)
 		line := `document.querySelector('#messages li[data-id="` + m.ID + `"]')`
 		tab.WaitUntil("the message shows", line+`?.querySelector('.body')?.textContent === 'Restart the printer'`)
@@ -98,7 +98,7 @@ func TestBrowserEditsAndTyping(t *testing.T) {
 		case <-time.After(core.TypingInterval):
 		}
 		tab.Run("write to the customer", chromedp.Evaluate(`document.querySelector('#composer').value = ''; true`, nil),
-			chromedp.Click("#note-toggle", chromedp.ByQuery), chromedp.SendKeys("#composer", "One moment", chromedp.ByQuery))
+			chromedp.Click("#mode-reply", chromedp.ByQuery), chromedp.SendKeys("#composer", "One moment", chromedp.ByQuery))
 		select {
 		case ty := <-heard:
 			if ty.RequestID != id || ty.Actor != alice {

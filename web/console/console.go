@@ -179,6 +179,7 @@ func (h *Handler) Mount(mount func(pattern string, handler http.Handler)) {
 	m("DELETE /console/api/requests/{id}/messages/{mid}", h.api(h.withdrawMessage))
 	m("POST /console/api/requests/{id}/messages/{mid}/withdraw", h.api(h.withdrawMessage))
 	m("GET /console/api/requests/{id}/messages/{mid}/versions", h.api(h.messageVersions))
+	m("POST /console/api/requests/{id}/read", h.api(h.markRead))
 	m("POST /console/api/requests/{id}/{action}", h.api(h.action))
 	m("GET /console/api/files/{id}", h.api(h.download))
 	m("GET /console/api/colleagues", h.api(h.colleagues))

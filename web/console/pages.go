@@ -67,9 +67,9 @@ func (h *Handler) consolePage(w http.ResponseWriter, r *http.Request, v *visitor
 	}
 	h.render(w, r, http.StatusOK, "console.html", pageData{
 		Title: "Support Center", Me: &v.tech, CSRF: v.sess.CSRF, Position: pos.String(),
-		Views: []viewLink{{"view-all", "all", "All"}, {"view-new", "new", "New"}, {"view-active", "active", "Active"},
-			{"view-completed", "completed", "Completed"}},
-		Sorts: []sortColumn{{"number", "#"}, {"created", "Created"}, {"updated", "Updated"}, {"company", "Company"},
-			{"status", "Status"}, {"owner", "Owner"}, {"customer", "Customer e-mail"}},
+		Views: []viewLink{{"view-mine", "mine", "Mine"}, {"view-new", "new", "New"}, {"view-active", "active", "Active"},
+			{"view-completed", "completed", "Completed"}, {"view-all", "all", "All"}},
+		Sorts: []sortColumn{{"updated", "Activity"}, {"created", "Created"}, {"number", "Number"}, {"status", "Status"},
+			{"company", "Company"}, {"owner", "Owner"}, {"customer", "Customer"}},
 	})
 }

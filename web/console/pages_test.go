@@ -33,8 +33,9 @@ func TestPages(t *testing.T) {
 			{"sign-in", anon, "/console/login", 200, []string{`id="email"`, `id="password"`, `id="login"`}},
 			{"console", admin, "/console", 200, []string{
 				`id="availability"`, `id="logout"`, `id="view-all"`, `id="view-new"`, `id="view-active"`, `id="view-completed"`,
-				`id="requests"`, `data-sort="number"`, `data-sort="created"`, `data-sort="updated"`, `data-sort="company"`,
-				`data-sort="status"`, `data-sort="owner"`, `data-sort="customer"`, `id="mine"`, `id="details"`,
+				`id="view-mine"`, `id="requests"`, `<select id="sort"`, `value="number"`, `value="created"`, `value="updated"`, `value="company"`,
+				`value="status"`, `value="owner"`, `value="customer"`, `id="search"`, `id="conversation"`, `id="details"`, `id="side"`,
+				`data-action="leave"`, `id="close-dialog"`, `id="mode-reply"`, `id="new-below"`,
 				`data-action="assign"`, `data-action="unassign"`, `data-action="join"`, `data-action="end"`, `data-action="close"`,
 				`data-action="transfer"`, `data-action="invite"`, `data-action="screenshare"`, `data-action="sysinfo"`,
 				`id="closing-note"`, `id="messages"`, `aria-live="polite"`, `<textarea id="composer"`, `id="send"`, `id="note-toggle"`,

@@ -61,9 +61,9 @@ func (h *Handler) setAvailability(w http.ResponseWriter, r *http.Request, v *vis
 // queueJSON is one page of a list. Position is the log's end taken before
 // the page was read: following the feed from there misses nothing.
 type queueJSON struct {
-	Requests []requestJSON `json:"requests"`
-	NextPage string        `json:"next_page,omitempty"`
-	Position string        `json:"position"`
+	Requests []rowJSON `json:"requests"`
+	NextPage string    `json:"next_page,omitempty"`
+	Position string    `json:"position"`
 }
 
 // queue answers GET /console/api/requests?view=&sort=&desc=&after=&limit=.
@@ -96,9 +96,9 @@ func (h *Handler) queue(w http.ResponseWriter, r *http.Request, v *visitor) {
 		jsonapi.Fail(w, r, h.log, err)
 		return
 	}
-	out := queueJSON{Requests: make([]requestJSON, 0, len(page.Requests)), NextPage: page.NextPage, Position: pos.String()}
-	for _, rq := range page.Requests {
-		out.Requests = append(out.Requests, toRequestJSON(rq))
+	out := queueJSON{Requests: make([]rowJSON, 0, len(page.Rows)), NextPage: page.NextPage, Position: pos.String()}
+	for _, row := range page.Rows {
+		out.Requests = append(out.Requests, toRowJSON(row))
 	}
 	jsonapi.Write(w, http.StatusOK, out)
 }
@@ -111,6 +111,29 @@ func (h *Handler) request(w http.ResponseWriter, r *http.Request, v *visitor) {
 		return
 	}
 	jsonapi.Write(w, http.StatusOK, d)
+}
+
+// markRead answers POST /console/api/requests/{id}/read {"rseq": N}: the
+// page showed the signed-in technician the request's lines up to N. The
+// answer is the mark now stored, which never goes back.
+func (h *Handler) markRead(w http.ResponseWriter, r *http.Request, v *visitor) {
+	var in struct {
+		RSeq *int64 `json:"rseq"`
+	}
+	if err := jsonapi.Decode(w, r, &in); err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
+	if in.RSeq == nil {
+		jsonapi.Problem(w, http.StatusBadRequest, string(core.CodeInvalid), "send the rseq of the last line shown: {\"rseq\": N}")
+		return
+	}
+	mark, err := h.eng.MarkRead(r.Context(), v.actor, r.PathValue("id"), *in.RSeq)
+	if err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
+	jsonapi.Write(w, http.StatusOK, map[string]int64{"read_rseq": mark})
 }
 
 // actionBody is what an action may carry: a closing note, a technician.

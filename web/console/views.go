@@ -27,6 +27,25 @@ type requestJSON struct {
 	ClosedAt      *time.Time     `json:"closed_at,omitempty"`
 }
 
+// rowJSON is a request as a list shows it: beside the request, the
+// viewer's part in it (owner, collaborator or ""), its last chat line,
+// whether its customers left, how many of the customer's lines the viewer
+// has not read, and what the viewer may do with it now.
+type rowJSON struct {
+	requestJSON
+	Role              string   `json:"role"`
+	Preview           string   `json:"preview"`
+	PreviewAuthorKind string   `json:"preview_author_kind"`
+	CustomerLeft      bool     `json:"customer_left"`
+	Unread            int      `json:"unread"`
+	Actions           []string `json:"actions"`
+}
+
+func toRowJSON(r core.QueueRow) rowJSON {
+	return rowJSON{requestJSON: toRequestJSON(r.Request), Role: r.Part, Preview: r.Preview,
+		PreviewAuthorKind: string(r.PreviewAuthor), CustomerLeft: r.CustomerLeft, Unread: r.Unread, Actions: actionNames(r.Actions)}
+}
+
 func toRequestJSON(r core.Request) requestJSON {
 	out := requestJSON{ID: r.ID, Number: r.Number, CompanyID: r.CompanyID, Company: r.CompanyName, Status: r.Status,
 		Chat: r.Chat, OwnerID: r.OwnerID, Owner: r.OwnerName, CustomerEmail: r.CustomerEmail, CustomerName: r.CustomerName,
@@ -160,6 +179,10 @@ type detailJSON struct {
 	Technicians []personJSON `json:"technicians"`
 	Timeline    []lineJSON   `json:"timeline"`
 	Version     int64        `json:"version"`
+	// ReadRSeq is the viewer's read mark: the rseq of the last line they
+	// were shown (POST .../read), 0 for none. Loading the details does not
+	// move it.
+	ReadRSeq int64 `json:"read_rseq"`
 }
 
 // actionNames are the engine's actions as the API names them; never null.
@@ -178,7 +201,7 @@ func (h *Handler) detail(ctx context.Context, v *visitor, id string) (detailJSON
 		return detailJSON{}, err
 	}
 	r := rv.Request
-	d := detailJSON{Request: toRequestJSON(r), ClosingNote: r.ClosingNote, Version: r.Version,
+	d := detailJSON{Request: toRequestJSON(r), ClosingNote: r.ClosingNote, Version: r.Version, ReadRSeq: rv.ReadRSeq,
 		Source:  toSourceJSON(r),
 		Actions: actionNames(rv.Actions), CanNote: true, Customers: []personJSON{}, Technicians: []personJSON{}}
 	names := map[string]string{}
@@ -288,7 +311,7 @@ func notice(ev core.Event) string {
 		return who + " invited " + d.TechnicianName + " to the chat"
 	case core.EventCustomerJoined:
 		return who + " joined the chat (customer)"
-	case core.EventCustomerLeft:
+	case core.EventCustomerLeft, core.EventTechnicianLeft:
 		return who + " left the chat"
 	case core.EventScreenShareAsked:
 		return who + " asked the customer to share their screen"

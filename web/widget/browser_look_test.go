@@ -2,7 +2,6 @@ package widget_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -147,10 +146,10 @@ func TestBrowserChatLook(t *testing.T) {
 				})()`)
 			}
 			if shots {
-				tab.Run(size.name+": screenshot the start form", screenshot(t, "widget-start-"+size.name))
+				tab.Run(size.name+": screenshot the start form", browsertest.Shot("widget-start-"+size.name))
 				if size.name == "phone" {
 					tab.Run("send the empty form", chromedp.Click("#open", chromedp.ByQuery, in),
-						chromedp.WaitVisible("#email-error", chromedp.ByQuery, in), screenshot(t, "widget-start-invalid-phone"))
+						chromedp.WaitVisible("#email-error", chromedp.ByQuery, in), browsertest.Shot("widget-start-invalid-phone"))
 				}
 			}
 			// The chat, with pictures both ways.
@@ -163,7 +162,7 @@ func TestBrowserChatLook(t *testing.T) {
 				chromedp.WaitVisible("#composer", chromedp.ByQuery, in),
 			)
 			if shots {
-				tab.Run(size.name+": screenshot the chat", screenshot(t, "widget-chat-"+size.name))
+				tab.Run(size.name+": screenshot the chat", browsertest.Shot("widget-chat-"+size.name))
 			}
 		}
 
@@ -262,7 +261,7 @@ func TestBrowserChatLook(t *testing.T) {
 			})()`)
 		}
 		if shots {
-			tab.Run("screenshot the refusal", screenshot(t, "widget-refused-phone"))
+			tab.Run("screenshot the refusal", browsertest.Shot("widget-refused-phone"))
 		}
 		if ds := tab.Dialogs(); len(ds) > 0 {
 			t.Errorf("the page opened dialogs: %q", ds)
@@ -296,21 +295,4 @@ func openWidget(tab *browsertest.Tab, host string) chromedp.QueryOption {
 		chromedp.Nodes(`iframe[data-relaydesk="frame"]`, &frames, chromedp.ByQuery),
 	)
 	return chromedp.FromNode(frames[0])
-}
-
-// screenshot saves what the tab shows as testdata/screenshots/name.png,
-// for people to look at; each run replaces the last one's.
-func screenshot(t *testing.T, name string) chromedp.Action {
-	return chromedp.ActionFunc(func(ctx context.Context) error {
-		dir := filepath.Join("testdata", "screenshots")
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-		var png []byte
-		if err := chromedp.CaptureScreenshot(&png).Do(ctx); err != nil {
-			return fmt.Errorf("screenshot %s: %w", name, err)
-		}
-		t.Logf("screenshot %s: %d bytes", name, len(png))
-		return os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)
-	})
 }

@@ -150,7 +150,7 @@ func (l Leader) Lead(ctx context.Context, name string, fn func(ctx context.Conte
 // tables lists the tables Snapshot compares: the domain, not bookkeeping
 // such as a bot's polling offset (bot_state), which moves with every update.
 var tables = []string{"companies", "technicians", "access", "customers", "identities", "requests",
-	"participants", "files", "messages", "message_versions", "relayed_copies", "events", "inbound", "dispatch_cursors",
+	"participants", "read_marks", "files", "messages", "message_versions", "relayed_copies", "events", "inbound", "dispatch_cursors",
 	"dispatch_failures", "platform_channels", "platform_cards", "platform_notify", "link_codes", "chat_companies",
 	"customer_chats"}
 

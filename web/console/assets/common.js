@@ -54,13 +54,15 @@ export function el(tag, attrs = {}, ...children) {
   return e;
 }
 
-// toast shows a short notice in #toasts; onOpen adds an "Open" button.
-export function toast(text, { error = false, onOpen = null, timeout = 8000 } = {}) {
+// toast shows a short notice in #toasts; onOpen adds an "Open" button,
+// action {label, run, testid} a button of its own (Undo).
+export function toast(text, { error = false, onOpen = null, action = null, timeout = 8000 } = {}) {
   const box = document.getElementById('toasts');
   if (!box) return;
   const t = el('div', { class: 'toast' + (error ? ' error' : ''), role: error ? 'alert' : null },
     el('span', { class: 'toast-text', text }));
   if (onOpen) t.append(el('button', { type: 'button', onclick: () => { onOpen(); t.remove(); } }, 'Open'));
+  if (action) t.append(el('button', { type: 'button', dataset: { testid: action.testid || '' }, onclick: () => { action.run(); t.remove(); } }, action.label));
   t.append(el('button', { type: 'button', 'aria-label': 'Dismiss', onclick: () => t.remove() }, '×'));
   box.append(t);
   if (timeout) setTimeout(() => t.remove(), timeout);

@@ -1,130 +1,15 @@
-// The Support Center: Support Requests, My Support Requests and Details,
-// kept current by the live feed (WebSocket, or long polling where sockets
-// do not get through).
-import { api, ApiError, csrf, el, fmtBytes, fmtTime, toast, wireAvailability, wireCopyButtons } from './common.js';
-import { messageContent } from './richtext.js';
+// The Support Center, an agent workspace in three panes: the queue, the
+// conversation and its information. The live feed (WebSocket, or long
+// polling where sockets do not get through) keeps all three current.
+import { api, el, toast, wireAvailability, wireCopyButtons } from './common.js';
+import { initComposer, renderComposer, setMode } from './composer.js';
+import { defaultView, initQueue, label, loadMine, loadQueue, manyCompanies, markSelected, moveSelection, renderQueue } from './queue.js';
+import { $, chatLabel, narrow, showScreen, state, statusLabel } from './state.js';
+import { atChatEnd, initTimeline, renderTimeline, shownUpTo } from './timeline.js';
+import { attention, wireSound } from './attention.js';
+import { availabilityBanner, banner, connect, initLive, renderTyping } from './live.js';
 
-const $ = (id) => document.getElementById(id);
-const body = document.body;
-const availability = () => body.dataset.availability;
-const VIEWS = ['all', 'new', 'active', 'completed'];
-
-const state = {
-  view: VIEWS.includes(location.hash.slice(1)) ? location.hash.slice(1) : (availability() === 'available' ? 'new' : 'all'),
-  sort: 'created',
-  desc: false,
-  rows: [],
-  next: '',
-  known: null, // request IDs already listed: rows that appear later flash
-  openId: null,
-  detail: null,
-  colleaguesFor: null,
-  pos: document.querySelector('meta[name="log-position"]')?.content || '',
-  unread: new Set(),
-  mineIds: new Set(),
-};
-
-const statusLabel = { new: 'New', active: 'Active', completed: 'Completed' };
-const chatLabel = { waiting: 'Waiting for a technician to join', live: 'Live', ended: 'Ended' };
-
-function newKey() {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-}
-
-// ---------- Support Requests ----------
-
-let queueSeq = 0;
-
-async function loadQueue({ keep = false, more = false } = {}) {
-  const seq = ++queueSeq;
-  const q = new URLSearchParams({ view: state.view, sort: state.sort, desc: state.desc ? 'true' : 'false' });
-  if (more) q.set('after', state.next);
-  else q.set('limit', String(keep ? Math.min(200, Math.max(50, state.rows.length)) : 50));
-  try {
-    const page = await api('GET', '/console/api/requests?' + q);
-    if (seq !== queueSeq) return; // a newer load is on its way
-    state.rows = more ? state.rows.concat(page.requests) : page.requests;
-    state.next = page.next_page || '';
-    renderQueue(keep || more);
-    $('queue-empty').hidden = state.rows.length > 0;
-    $('queue-empty').textContent = 'No requests in this view.';
-  } catch (err) {
-    if (seq !== queueSeq) return;
-    state.rows = [];
-    state.next = '';
-    renderQueue(false);
-    $('queue-empty').hidden = false;
-    $('queue-empty').textContent = err.message;
-  }
-}
-
-function renderQueue(flash) {
-  const tbody = $('requests').tBodies[0];
-  const seen = state.known;
-  state.known = new Set(state.rows.map((r) => r.id));
-  tbody.replaceChildren(...state.rows.map((r) => {
-    const tr = el('tr', { dataset: { id: r.id, number: r.number, status: r.status } },
-      el('td', { class: 'num' }, el('button', { type: 'button', 'aria-label': `Open request ${r.number}` }, `#${r.number}`)),
-      el('td', { title: new Date(r.created_at).toLocaleString() }, fmtTime(r.created_at)),
-      el('td', { title: new Date(r.updated_at).toLocaleString() }, fmtTime(r.updated_at)),
-      el('td', {}, r.company),
-      el('td', {}, el('span', { class: `badge ${r.status}` }, statusLabel[r.status] || r.status)),
-      el('td', {}, r.owner || '—'),
-      el('td', { class: 'customer', title: r.customer_email }, r.customer_email || r.customer_name || '—'));
-    if (r.id === state.openId) tr.classList.add('selected');
-    if (flash && seen && !seen.has(r.id)) tr.classList.add('fresh');
-    return tr;
-  }));
-  $('more').hidden = !state.next;
-  for (const th of $('requests').tHead.rows[0].cells) {
-    th.setAttribute('aria-sort', th.dataset.sort === state.sort ? (state.desc ? 'descending' : 'ascending') : 'none');
-  }
-  for (const a of document.querySelectorAll('.views a[data-view]')) {
-    if (a.dataset.view === state.view) a.setAttribute('aria-current', 'page');
-    else a.removeAttribute('aria-current');
-  }
-}
-
-function setView(view) {
-  state.view = view;
-  state.known = null;
-  history.replaceState(null, '', '#' + view);
-  loadQueue();
-}
-
-// ---------- My Support Requests ----------
-
-let mineSeq = 0;
-
-async function loadMine() {
-  const seq = ++mineSeq;
-  try {
-    const page = await api('GET', '/console/api/requests?view=mine&sort=updated&desc=true&limit=200');
-    if (seq !== mineSeq) return;
-    renderMine(page.requests);
-  } catch (err) {
-    if (seq !== mineSeq) return;
-    $('mine-empty').hidden = false;
-    $('mine-empty').textContent = err.message;
-  }
-}
-
-function renderMine(rows) {
-  state.mineIds = new Set(rows.map((r) => r.id));
-  $('mine').replaceChildren(...rows.map((r) => el('li', { dataset: { id: r.id, number: r.number }, class: r.id === state.openId ? 'selected' : null },
-    el('button', { type: 'button', 'aria-current': r.id === state.openId ? 'true' : null },
-      el('span', { class: 'mine-num' }, `#${r.number}`),
-      el('span', { class: 'mine-who' }, r.customer_email || r.customer_name || r.company),
-      state.unread.has(r.id) ? el('span', { class: 'unread', title: 'New messages', 'aria-label': 'new messages' }) : el('span', {}),
-      el('span', { class: 'mine-sub' }, `${r.company} · chat ${r.chat === 'live' ? 'live' : r.chat}${r.subject ? ' · ' + r.subject : ''}`)))));
-  $('mine-empty').hidden = rows.length > 0;
-  $('mine-empty').textContent = 'Nothing is assigned to you. Requests you assign to yourself stay here until you unassign or close them.';
-  $('mine-count').textContent = rows.length ? String(rows.length) : '';
-}
-
-// ---------- Details ----------
+// ---------- The open request ----------
 
 let detailSeq = 0;
 
@@ -132,17 +17,17 @@ async function openRequest(id, { quiet = false, focus = false } = {}) {
   const seq = ++detailSeq;
   if (state.openId !== id) {
     state.colleaguesFor = null;
-    $('closing-note').value = '';
     $('d-feedback').textContent = '';
+    readSent = 0;
   }
   state.openId = id;
-  state.unread.delete(id);
   markSelected();
+  if (!quiet) showScreen('chat');
   try {
     const d = await api('GET', '/console/api/requests/' + encodeURIComponent(id));
     if (seq !== detailSeq) return;
     renderDetail(d);
-    if (focus) $('details').focus();
+    if (focus && !narrow()) $('conversation').focus({ preventScroll: true });
   } catch (err) {
     if (seq !== detailSeq) return;
     if (!quiet || err.status === 403 || err.status === 404) {
@@ -152,23 +37,22 @@ async function openRequest(id, { quiet = false, focus = false } = {}) {
   }
 }
 
+const refreshOpen = (id) => { if (state.openId === id) openRequest(id, { quiet: true }); };
+
 function closeDetail() {
   state.openId = null;
   state.detail = null;
-  $('details-body').hidden = true;
+  $('details').hidden = true;
   $('details-empty').hidden = false;
+  $('side-body').hidden = true;
+  $('side-empty').hidden = false;
   markSelected();
+  showScreen('list');
+  attention();
 }
 
-function markSelected() {
-  for (const tr of $('requests').tBodies[0].rows) tr.classList.toggle('selected', tr.dataset.id === state.openId);
-  for (const li of $('mine').children) {
-    li.classList.toggle('selected', li.dataset.id === state.openId);
-    if (!state.unread.has(li.dataset.id)) li.querySelector('.unread')?.remove();
-  }
-}
-
-// feedback says in the Details panel what an action did; errors are toasts.
+// feedback says in the conversation's header what an action did; errors
+// are toasts.
 let feedbackTimer = null;
 function feedback(msg) {
   $('d-feedback').textContent = msg;
@@ -180,32 +64,64 @@ function text(id, value) {
   $(id).textContent = value || '—';
 }
 
+// primaryAction is the one next step the request's state asks for: take
+// it, join its chat, or — once the chat ended — close it.
+function primaryAction(r, can) {
+  if (can.has('assign')) return 'assign';
+  if (r.chat === 'ended' && can.has('close') && r.owner_id === state.me) return 'close';
+  if (can.has('join')) return 'join';
+  return '';
+}
+
 function renderDetail(d) {
   const r = d.request;
   const first = !state.detail || state.detail.request.id !== r.id;
   state.detail = d;
   $('details-empty').hidden = true;
-  $('details-body').hidden = false;
-  $('details-body').dataset.id = r.id;
-  $('d-title').textContent = `Request #${r.number} · ${r.company}`;
+  $('details').hidden = false;
+  $('details').dataset.id = r.id;
+  $('side-empty').hidden = true;
+  $('side-body').hidden = false;
+  const many = manyCompanies(state.rows) || manyCompanies(state.mine);
+  const who = r.customer_name || r.customer_email || 'Customer';
+  $('d-title').textContent = `${label(r, many)} · ${who}`;
   const badge = $('d-status');
   badge.className = `badge ${r.status}`;
   badge.textContent = statusLabel[r.status] || r.status;
-  $('d-subject').textContent = r.subject || '';
+  const left = r.status !== 'completed' && d.customers?.length > 0 && d.customers.every((c) => !c.active);
+  $('d-chat').textContent = r.status === 'completed' ? '' : (chatLabel[r.chat] || '') + (left ? ' · the customer left' : '');
+  $('d-subject').textContent = r.subject ? '· ' + r.subject : '';
 
+  // Actions by state: the next step is the primary button; closing is
+  // offered in the header only to the owner of an Active request, always
+  // through a confirmation; others who may close (an admin, anyone once the
+  // customer left) find it at the foot of the information pane.
   const can = new Set(d.actions);
-  for (const b of document.querySelectorAll('#details .actions [data-action]')) b.hidden = !can.has(b.dataset.action);
+  const primary = primaryAction(r, can);
+  const ownerClose = can.has('close') && r.status === 'active' && r.owner_id === state.me;
+  for (const b of document.querySelectorAll('#details .actions [data-action]')) {
+    const a = b.dataset.action;
+    b.hidden = a === 'close' ? !ownerClose : !can.has(a);
+    b.classList.toggle('primary', a === primary);
+    if (a === 'join') b.textContent = r.chat === 'ended' ? 'Join again' : 'Join chat';
+  }
+  // The primary action leads; the others keep their order.
+  const bar = document.querySelector('#details .actions');
+  const order = ['assign', 'join', 'end', 'leave', 'screenshare', 'sysinfo', 'close'];
+  const rank = (b) => (b.dataset.action === primary ? -1 : order.indexOf(b.dataset.action));
+  const sorted = [...bar.children].sort((a, b) => rank(a) - rank(b));
+  if (sorted.some((b, i) => bar.children[i] !== b)) bar.append(...sorted);
+  for (const b of document.querySelectorAll('#side [data-action="unassign"]')) b.hidden = !can.has('unassign');
+  $('side-close').hidden = !can.has('close') || ownerClose;
   $('transfer-form').hidden = !can.has('transfer');
   $('invite-form').hidden = !can.has('invite');
-  $('close-form').hidden = !can.has('close');
   if ((can.has('transfer') || can.has('invite')) && state.colleaguesFor !== r.id) loadColleagues(r.id);
 
   text('d-number', `#${r.number}`);
-  text('d-email', r.customer_email || r.customer_name);
+  text('d-email', [r.customer_name, r.customer_email].filter(Boolean).join(' · '));
   text('d-company', r.company);
   text('d-status-text', statusLabel[r.status]);
-  text('d-owner', r.owner || 'Unassigned');
-  text('d-chat', r.status === 'completed' ? 'Closed' : chatLabel[r.chat]);
+  text('d-created', new Date(r.created_at).toLocaleString());
   const s = d.source;
   text('d-ip', s.ip);
   text('d-device', s.device);
@@ -217,251 +133,37 @@ function renderDetail(d) {
   const rep = s.reported;
   $('d-reported-row').hidden = !rep && !s.asked;
   text('d-reported', rep ? [rep.device, rep.os, rep.browser, rep.language].filter(Boolean).join(' · ') : 'asked, no answer yet');
-  const people = d.customers.filter((p) => p.active).map((p) => p.name + (p.primary ? ' (customer)' : ''))
-    .concat(d.technicians.filter((p) => p.active && p.role === 'collaborator').map((p) => p.name + ' (invited)'));
-  text('d-people', people.join(', '));
+  if (rep && first) $('source-section').open = true;
+  renderPeople(d);
   $('d-closing-note').hidden = !d.closing_note;
   $('d-closing-note').textContent = d.closing_note ? 'Closing note: ' + d.closing_note : '';
 
-  renderTimeline(d.timeline, first);
+  renderTimeline(d.timeline, first, d.read_rseq);
   renderComposer(d, first);
+  $('composer-closed').hidden = !$('composer-form').hidden;
+  $('composer-closed').textContent = r.status === 'completed' ? 'This request is closed.' : '';
   if (first) renderTyping();
+  markRead();
 }
 
-// following is whether the reader is at the end of the chat, so that a
-// picture that loads brings the end back into view. Only the reader
-// scrolling up clears it: the chat also scrolls when content above the
-// view changes size (the browser keeps what is in view where it is), and
-// those scroll events come a frame late, after pictures may have grown.
-let following = true;
-let lastTop = 0;
-const atEnd = (box) => box.scrollHeight - box.scrollTop - box.clientHeight < 40;
-
-function toEnd() {
-  const box = $('messages');
-  box.scrollTop = box.scrollHeight;
-  following = true;
+// renderPeople lists everyone in the request: its owner, the technicians
+// invited, the customers, and who has left.
+function renderPeople(d) {
+  const r = d.request;
+  const items = [];
+  const techs = d.technicians || [];
+  if (r.owner && !techs.some((t) => t.id === r.owner_id)) items.push([r.owner, 'owner', true]);
+  for (const t of techs) items.push([t.name, t.role === 'collaborator' ? 'invited' : (t.id === r.owner_id ? 'owner' : t.role), t.active]);
+  for (const c of d.customers || []) items.push([c.name, c.primary ? 'customer' : 'customer (invited)', c.active]);
+  $('d-people').replaceChildren(...items.map(([name, role, active]) => el('li', { class: active ? '' : 'gone' },
+    el('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(name)), ' ', name, ' ',
+    el('span', { class: 'muted small' }, role + (active ? '' : ', left')))));
+  if (!r.owner_id) $('d-people').prepend(el('li', { class: 'muted' }, 'No owner yet'));
 }
 
-$('messages').addEventListener('scroll', (e) => {
-  const box = e.target;
-  if (box.scrollTop < lastTop) following = atEnd(box);
-  else if (atEnd(box)) following = true;
-  lastTop = box.scrollTop;
-});
-
-// renderTimeline shows a request's timeline. For the request already shown
-// it appends only the new lines, so the live region announces just those;
-// of the lines shown, only their delivery marks change.
-let shownRSeq = 0;
-let deliveryTimer = 0;
-function renderTimeline(lines, first) {
-  const box = $('messages');
-  const atBottom = first || following || atEnd(box);
-  if (first) {
-    box.replaceChildren(...lines.map(renderLine));
-    if (!lines.length) box.append(el('li', { class: 'notice empty-chat' }, 'No messages yet.'));
-  } else {
-    const fresh = lines.filter((l) => l.rseq > shownRSeq);
-    if (fresh.length) box.querySelector('.empty-chat')?.remove();
-    box.append(...fresh.map(renderLine));
-    for (const l of lines) {
-      if (l.rseq > shownRSeq) continue;
-      const shown = box.querySelector(`li[data-rseq="${l.rseq}"]`);
-      // An edit or a withdrawal changes a line in place, unless its
-      // author is editing it right now.
-      if (shown && l.kind !== 'notice' && shown.dataset.sig !== lineSig(l) && !shown.querySelector('.edit-box')) {
-        shown.replaceWith(renderLine(l));
-        continue;
-      }
-      if (l.deliveries) shown?.querySelector('.deliveries')?.replaceWith(renderDeliveries(l.deliveries));
-    }
-  }
-  shownRSeq = lines.reduce((m, l) => Math.max(m, l.rseq), 0);
-  // A message still on its way is looked at again shortly: delivery
-  // progress is no event of the request's, so no live update brings it.
-  clearTimeout(deliveryTimer);
-  if (lines.some((l) => (l.deliveries || []).some((d) => d.state === 'queued' || d.state === 'retrying'))) {
-    const id = state.openId;
-    deliveryTimer = setTimeout(() => { if (state.openId === id) openRequest(id, { quiet: true }); }, 2000);
-  }
-  if (atBottom) toEnd();
-}
-
-function renderLine(l) {
-  if (l.kind === 'notice') {
-    return el('li', { class: 'notice', dataset: { rseq: l.rseq, event: l.event } }, l.body, ' · ', fmtTime(l.at));
-  }
-  const note = l.kind === 'note';
-  const withdrawn = !!l.withdrawn_at;
-  const li = el('li', {
-    class: [l.author_kind, note ? 'note' : '', l.kind, l.mine ? 'mine' : '', withdrawn ? 'withdrawn' : ''].filter(Boolean).join(' '),
-    dataset: { rseq: l.rseq, id: l.id, sig: lineSig(l), testid: 'line' },
-  });
-  li.append(el('div', { class: 'meta' },
-    el('strong', {}, l.author || (l.author_kind === 'customer' ? 'Customer' : 'Technician')),
-    note ? el('span', { class: 'note-label' }, 'Private note') : null,
-    l.to ? el('span', { class: 'to-label' }, 'to ' + l.to) : null,
-    el('time', { datetime: l.at, title: new Date(l.at).toLocaleString() }, fmtTime(l.at)),
-    l.version > 1 ? el('span', { class: 'edited-mark', dataset: { testid: 'edited' }, title: l.edited_at ? 'edited ' + new Date(l.edited_at).toLocaleString() : null }, 'edited') : null,
-    l.deliveries ? renderDeliveries(l.deliveries) : null,
-    lineActions(l)));
-  if (l.file) {
-    const f = l.file;
-    const link = el('a', { class: 'file-link', href: f.url, target: f.image ? '_blank' : null, rel: 'noopener', download: f.image ? null : f.name }, f.name);
-    li.append(el('div', { class: 'body' }, el('span', { class: 'file-tag' }, 'File'), ' ', link, ` (${fmtBytes(f.size)})`));
-    if (f.image) li.append(el('img', { class: 'preview', src: f.url, alt: f.name, loading: 'lazy', onload: () => { if (following) toEnd(); } }));
-  } else {
-    li.append(el('div', { class: 'body' }, messageContent(l.doc, l.body)));
-  }
-  if (withdrawn) {
-    li.append(el('div', { class: 'withdrawn-mark', dataset: { testid: 'withdrawn' } },
-      `withdrawn by ${l.withdrawn_by || 'its author'} at ${fmtTime(l.withdrawn_at)}`));
-  }
-  return li;
-}
-
-// lineSig says what of a line an edit or a withdrawal changes.
-const lineSig = (l) => `${l.version || 1}/${l.withdrawn_at || ''}`;
-
-// lineActions are what a technician may do with a chat line: edit their own
-// text and withdraw their own lines while not withdrawn, and read the
-// versions of an edited one (the engine decides, and says why not).
-function lineActions(l) {
-  if (!l.id) return null;
-  const own = l.mine && !l.withdrawn_at;
-  const acts = [];
-  if (own && l.kind !== 'file') acts.push(el('button', { type: 'button', dataset: { testid: 'edit-line' }, onclick: (e) => editLine(e.target.closest('li'), l) }, 'Edit'));
-  if (own) {
-    // Two steps instead of a dialog: the first click asks, the second does.
-    acts.push(el('button', {
-      type: 'button', dataset: { testid: 'withdraw-line' }, onclick: (e) => {
-        const b = e.target;
-        if (b.dataset.armed) {
-          withdrawLine(l);
-          return;
-        }
-        b.dataset.armed = '1';
-        b.textContent = l.kind === 'note' ? 'Withdraw the note?' : 'Withdraw from the customer?';
-        setTimeout(() => { if (b.isConnected) { delete b.dataset.armed; b.textContent = 'Withdraw'; } }, 5000);
-      },
-    }, 'Withdraw'));
-  }
-  if (l.version > 1) acts.push(el('button', { type: 'button', dataset: { testid: 'history' }, onclick: (e) => showHistory(e.target.closest('li'), l) }, 'History'));
-  return acts.length ? el('span', { class: 'line-actions' }, ...acts) : null;
-}
-
-const messagePath = (l) => `/console/api/requests/${encodeURIComponent(state.openId)}/messages/${encodeURIComponent(l.id)}`;
-
-// editLine turns a line's text into a box to edit it in; Save sends it
-// under one Idempotency-Key for this edit, Cancel (or Escape) puts the line
-// back.
-function editLine(li, l) {
-  if (!li || li.querySelector('.edit-box')) return;
-  const id = state.openId;
-  const key = newKey();
-  const box = el('textarea', { class: 'edit-input', rows: 3, 'aria-label': 'New text', dataset: { testid: 'edit-input' } });
-  box.value = l.body;
-  const restore = () => { if (li.isConnected) li.replaceWith(renderLine(l)); };
-  const save = async () => {
-    const text = box.value.trim();
-    if (!text) return;
-    try {
-      await api('PATCH', messagePath(l), { body: text }, { 'Idempotency-Key': key });
-      form.remove();
-      if (state.openId === id) openRequest(id, { quiet: true });
-    } catch (err) {
-      toast(err.message, { error: true });
-    }
-  };
-  const form = el('div', { class: 'edit-box' }, box,
-    el('button', { type: 'button', dataset: { testid: 'edit-save' }, onclick: save }, 'Save'),
-    el('button', { type: 'button', onclick: restore }, 'Cancel'));
-  box.addEventListener('keydown', (e) => {
-    if (e.key === 'Escape') restore();
-    else if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
-      e.preventDefault();
-      save();
-    }
-  });
-  li.querySelector('.body')?.replaceWith(form);
-  box.focus();
-}
-
-// withdrawLine withdraws one of the technician's lines: customers no longer
-// see it, technicians keep it, marked withdrawn.
-async function withdrawLine(l) {
-  const id = state.openId;
-  try {
-    await api('DELETE', messagePath(l), undefined, { 'Idempotency-Key': newKey() });
-    if (state.openId === id) openRequest(id, { quiet: true });
-  } catch (err) {
-    toast(err.message, { error: true });
-  }
-}
-
-// showHistory lists every text a message has had, oldest first, under it.
-async function showHistory(li, l) {
-  const open = li.querySelector('.versions');
-  if (open) {
-    open.remove();
-    return;
-  }
-  try {
-    const v = await api('GET', messagePath(l) + '/versions');
-    li.append(el('ol', { class: 'versions', dataset: { testid: 'versions' } }, ...v.versions.map((x) =>
-      el('li', {}, el('time', { datetime: x.edited_at }, fmtTime(x.edited_at)), ' ', x.version === 1 ? '(original) ' : '', x.body))));
-  } catch (err) {
-    toast(err.message, { error: true });
-  }
-}
-
-// renderDeliveries marks where a message stands on each platform that shows
-// the request, the reason in the tooltip.
-const deliveryMark = { queued: '…', sent: '✓', retrying: '↻', failed: '✕' };
-const deliveryWord = { queued: 'queued', sent: 'sent', retrying: 'retrying', failed: 'not delivered' };
-function renderDeliveries(ds) {
-  return el('span', { class: 'deliveries' }, ...ds.map((d) => {
-    const label = `${d.destination}: ${deliveryWord[d.state] || d.state}` + (d.reason ? ` (${d.reason})` : '');
-    return el('span', { class: 'delivery ' + d.state, title: label, 'aria-label': label, dataset: { destination: d.destination, state: d.state } },
-      `${d.destination} ${deliveryMark[d.state] || ''}`);
-  }));
-}
-
-function renderComposer(d, first) {
-  const form = $('composer-form');
-  form.hidden = !(d.can_message || d.can_note);
-  const toggle = $('note-toggle');
-  if (first) toggle.checked = false;
-  if (!d.can_message) {
-    toggle.checked = true;
-    toggle.disabled = true;
-  } else if (toggle.disabled) {
-    // Notes were the only choice until now (the chat was not joined):
-    // once the technician may write to the customer, that is the default.
-    toggle.disabled = false;
-    toggle.checked = false;
-  }
-  const to = $('to');
-  const keep = to.value;
-  to.replaceChildren(el('option', { value: '' }, 'Everyone in the chat'),
-    ...d.customers.filter((p) => p.active).map((p) => el('option', { value: p.id }, p.name)));
-  to.value = [...to.options].some((o) => o.value === keep) ? keep : '';
-  syncComposer();
-}
-
-function syncComposer() {
-  const d = state.detail;
-  const note = $('note-toggle').checked;
-  $('composer-form').classList.toggle('note-mode', note);
-  $('to').disabled = note || !d?.can_message;
-  $('file').disabled = note || !d?.can_message;
-  $('composer').placeholder = note
-    ? 'Private note: only technicians see it. Enter saves it.'
-    : 'Write to the customer. Enter sends, Shift+Enter starts a new line.';
-  $('send').textContent = note ? 'Add note' : 'Send';
-  if (d && !d.can_message) $('composer-hint').textContent = d.request.status === 'completed' ? 'The request is closed: only private notes.' : 'Join the chat to write to the customer; private notes are always possible.';
-  else $('composer-hint').textContent = '';
+function initials(name) {
+  const parts = String(name || '?').trim().split(/\s+/);
+  return ((parts[0]?.[0] || '?') + (parts.length > 1 ? parts[parts.length - 1][0] : '')).toUpperCase();
 }
 
 async function loadColleagues(id) {
@@ -479,13 +181,13 @@ async function loadColleagues(id) {
     sel.replaceChildren(...(list.length
       ? list.map((t) => el('option', { value: t.id }, `${t.name} (${t.availability})`))
       : [el('option', { value: '' }, 'No colleague has access to this company')]));
-    document.querySelector(`#details [data-action="${act}"]`).disabled = !list.length;
+    document.querySelector(`#side [data-action="${act}"]`).disabled = !list.length;
   }
 }
 
 const actionDone = {
-  assign: 'Assigned to you', unassign: 'Unassigned; back in New', join: 'You joined the chat', end: 'Chat ended',
-  close: 'Request closed', transfer: 'Request transferred', invite: 'Technician invited',
+  assign: 'Assigned to you', unassign: 'Unassigned; back in New', join: 'You joined the chat', end: 'Chat ended; close it when you are done',
+  close: 'Request closed', transfer: 'Request transferred', invite: 'Technician invited', leave: 'You left the chat',
   screenshare: 'Screen sharing requested', sysinfo: 'System information requested',
 };
 
@@ -493,14 +195,16 @@ async function runAction(button) {
   const act = button.dataset.action;
   const id = state.openId;
   if (!id) return;
+  if (act === 'close') {
+    askClose(id, state.detail?.request);
+    return;
+  }
   let payload;
-  if (act === 'close') payload = { note: $('closing-note').value.trim() };
   if (act === 'transfer') payload = { technician: $('transfer-to').value };
   if (act === 'invite') payload = { technician: $('invite-who').value };
   button.disabled = true;
   try {
     const d = await api('POST', `/console/api/requests/${encodeURIComponent(id)}/${act}`, payload ?? {});
-    if (act === 'close') $('closing-note').value = '';
     if (act === 'transfer') state.colleaguesFor = null;
     if (state.openId === id) renderDetail(d);
     feedback(`#${d.request.number}: ${actionDone[act]}.`);
@@ -508,236 +212,100 @@ async function runAction(button) {
     loadMine();
   } catch (err) {
     toast(err.message, { error: true });
-    if (state.openId === id) openRequest(id, { quiet: true });
+    refreshOpen(id);
   } finally {
     button.disabled = false;
   }
 }
 
-async function send(e) {
+// ---------- Closing, confirmed and undoable ----------
+
+const undoFor = 5000;
+let closing = null; // {id, timer}
+
+// askClose asks for the closing note in a dialog; the close itself waits
+// undoFor, with an Undo in a toast, before it is sent.
+function askClose(id, r) {
+  const dlg = $('close-dialog');
+  dlg.dataset.id = id;
+  $('close-what').textContent = r ? `Request #${r.number} of ${r.company}${r.customer_name || r.customer_email ? ', ' + (r.customer_name || r.customer_email) : ''}. It moves to Completed; its chat log is kept.` : '';
+  $('closing-note').value = '';
+  dlg.showModal();
+  $('closing-note').focus();
+}
+
+function confirmClose(e) {
   e.preventDefault();
-  const id = state.openId;
-  const box = $('composer');
-  const msg = box.value.trim();
-  if (!id || !msg) return;
-  const note = $('note-toggle').checked;
-  $('send').disabled = true;
+  const dlg = $('close-dialog');
+  const id = dlg.dataset.id;
+  const note = $('closing-note').value.trim();
+  dlg.close();
+  if (closing) sendClose(); // one pending close at a time: the earlier one goes now
+  const timer = setTimeout(sendClose, undoFor);
+  closing = { id, note, timer };
+  const r = state.rows.find((x) => x.id === id) || state.mine.find((x) => x.id === id) || state.detail?.request;
+  toast(`Closing request #${r?.number ?? ''}…`, {
+    timeout: undoFor,
+    action: { label: 'Undo', testid: 'undo-close', run: () => {
+      if (closing?.id !== id) return;
+      clearTimeout(closing.timer);
+      closing = null;
+      feedback('Not closed.');
+    } },
+  });
+}
+
+async function sendClose() {
+  if (!closing) return;
+  const { id, note, timer } = closing;
+  clearTimeout(timer);
+  closing = null;
   try {
-    await api('POST', `/console/api/requests/${encodeURIComponent(id)}/messages`,
-      { body: msg, to: note ? '' : $('to').value, note }, { 'Idempotency-Key': newKey() });
-    box.value = '';
-    openRequest(id, { quiet: true });
+    const d = await api('POST', `/console/api/requests/${encodeURIComponent(id)}/close`, { note });
+    if (state.openId === id) renderDetail(d);
+    feedback(`#${d.request.number}: ${actionDone.close}.`);
   } catch (err) {
     toast(err.message, { error: true });
-  } finally {
-    $('send').disabled = false;
-    box.focus();
   }
-}
-
-function upload(file) {
-  const id = state.openId;
-  if (!id || !file) return;
-  const bar = $('upload-progress');
-  const input = $('file');
-  const fd = new FormData();
-  const to = $('to').value;
-  if (to) fd.append('to', to);
-  fd.append('size', String(file.size));
-  fd.append('file', file, file.name);
-  const xhr = new XMLHttpRequest();
-  xhr.open('POST', `/console/api/requests/${encodeURIComponent(id)}/files`);
-  xhr.setRequestHeader('X-CSRF-Token', csrf);
-  xhr.setRequestHeader('Idempotency-Key', newKey());
-  xhr.setRequestHeader('Accept', 'application/json');
-  bar.hidden = false;
-  bar.value = 0;
-  $('composer-hint').textContent = `Uploading ${file.name}…`;
-  xhr.upload.onprogress = (ev) => {
-    if (ev.lengthComputable) bar.value = Math.round((ev.loaded / ev.total) * 100);
-  };
-  const done = (msg, error) => {
-    bar.hidden = true;
-    input.value = '';
-    $('composer-hint').textContent = '';
-    if (msg) toast(msg, { error });
-  };
-  xhr.onload = () => {
-    if (xhr.status === 201) {
-      done('', false);
-      feedback(`${file.name} sent.`);
-      openRequest(id, { quiet: true });
-      return;
-    }
-    if (xhr.status === 401) location.assign('/console/login');
-    let msg = `Upload failed (${xhr.status})`;
-    try { msg = JSON.parse(xhr.responseText).error.message; } catch { /* keep the generic text */ }
-    done(msg, true);
-  };
-  xhr.onerror = () => done('The upload was interrupted; try again.', true);
-  xhr.send(fd);
-}
-
-// ---------- Typing ----------
-
-// Someone writing in a request's chat shows in that request's Details for
-// typingShown after their last signal, or until a message of theirs
-// arrives. Typists are keyed by request and actor ID.
-const typingShown = 6000;
-const typingEvery = 2000;
-const typists = new Map(); // "request/actor" -> {request, name, timer}
-let typingSent = { id: '', at: 0 };
-
-function showTyping(t) {
-  if (!t || !t.request_id || !t.name) return;
-  const k = t.request_id + '/' + (t.actor_id || t.name);
-  const had = typists.get(k);
-  if (had) clearTimeout(had.timer);
-  typists.set(k, { request: t.request_id, name: t.name, timer: setTimeout(() => hideTyping(t.request_id, t.actor_id || t.name), typingShown) });
-  if (!had) renderTyping();
-}
-
-function hideTyping(requestID, actorID) {
-  const k = requestID + '/' + actorID;
-  const had = typists.get(k);
-  if (!had) return;
-  clearTimeout(had.timer);
-  typists.delete(k);
-  renderTyping();
-}
-
-function renderTyping() {
-  const names = [...typists.values()].filter((t) => t.request === state.openId).map((t) => t.name);
-  const line = $('typing');
-  line.hidden = names.length === 0;
-  line.textContent = names.length === 0 ? ''
-    : names.length === 1 ? `${names[0]} is typing…`
-      : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]} are typing…`;
-}
-
-// typed tells the request's customers the technician is writing to them:
-// from the chat composer only (a private note is no chat), at most once
-// per typingEvery while it has text, fire and forget.
-function typed() {
-  const id = state.openId;
-  const d = state.detail;
-  if (!id || !d?.can_message || $('note-toggle').checked || !$('composer').value.trim()) return;
-  const now = Date.now();
-  if (typingSent.id === id && now - typingSent.at < typingEvery) return;
-  typingSent = { id, at: now };
-  api('POST', `/console/api/requests/${encodeURIComponent(id)}/typing`).catch(() => {});
-}
-
-// ---------- Live updates ----------
-
-const pending = new Set();
-let refreshTimer = null;
-
-function onFrame(fr) {
-  if (fr.next) state.pos = fr.next;
-  for (const ev of fr.events || []) onEvent(ev);
-}
-
-function onEvent(ev) {
-  pending.add(ev.request_id);
-  if (ev.type === 'chat.message' || ev.type === 'chat.file') hideTyping(ev.request_id, ev.actor_id);
-  if (ev.type === 'request.created' && ev.actor_kind !== 'technician' && availability() === 'available') notifyNew(ev);
-  if ((ev.type === 'chat.message' || ev.type === 'chat.file') && ev.actor_kind === 'customer' && ev.request_id !== state.openId && state.mineIds.has(ev.request_id)) {
-    state.unread.add(ev.request_id);
-  }
-  clearTimeout(refreshTimer);
-  refreshTimer = setTimeout(refresh, 200);
-}
-
-function refresh() {
-  const ids = new Set(pending);
-  pending.clear();
   loadQueue({ keep: true });
   loadMine();
-  if (state.openId && ids.has(state.openId)) openRequest(state.openId, { quiet: true });
 }
 
-function notifyNew(ev) {
-  const who = ev.data.customer_email || ev.data.customer_name || 'a customer';
-  const msg = `New request #${ev.data.number} from ${who}`;
-  toast(msg, { onOpen: () => openRequest(ev.request_id, { focus: true }) });
-  if ('Notification' in window && Notification.permission === 'granted') {
-    try {
-      const n = new Notification('relaydesk: ' + msg, { body: ev.data.body || '', tag: ev.request_id });
-      n.onclick = () => { window.focus(); openRequest(ev.request_id, { focus: true }); n.close(); };
-    } catch { /* some browsers allow notifications from service workers only */ }
-  }
+// A close waiting for its undo is sent before the page goes away.
+window.addEventListener('pagehide', () => {
+  if (!closing) return;
+  const { id, note } = closing;
+  closing = null;
+  fetch(`/console/api/requests/${encodeURIComponent(id)}/close`, {
+    method: 'POST', keepalive: true, credentials: 'same-origin',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRF-Token': document.querySelector('meta[name="csrf-token"]')?.content ?? '' },
+    body: JSON.stringify({ note }),
+  }).catch(() => {});
+});
+
+// ---------- Read marks and attention ----------
+
+let readSent = 0;
+let readTimer = 0;
+
+// markRead tells relaydesk the technician has seen the open request's chat
+// up to its last line: only while the page has focus and the chat's end is
+// in view.
+function markRead() {
+  clearTimeout(readTimer);
+  readTimer = setTimeout(() => {
+    const id = state.openId;
+    const upTo = shownUpTo();
+    if (!id || !upTo || upTo <= readSent || document.hidden || !document.hasFocus() || !atChatEnd()) return;
+    readSent = upTo;
+    api('POST', `/console/api/requests/${encodeURIComponent(id)}/read`, { rseq: upTo })
+      .then(() => { loadMine(); loadQueue({ keep: true }); })
+      .catch(() => { readSent = 0; });
+  }, 300);
 }
 
-let socketFailures = 0;
-let backoff = 1000;
-
-function banner(msg) {
-  $('banner').hidden = !msg;
-  $('banner').textContent = msg || '';
-}
-
-function availabilityBanner() {
-  const a = availability();
-  return a === 'available' ? '' : `You are ${a}: new requests are hidden and you are not notified of them. Set your status to Available to take requests.`;
-}
-
-function connect() {
-  let ws;
-  try {
-    ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/console/api/live');
-  } catch {
-    poll();
-    return;
-  }
-  let opened = false;
-  ws.onopen = () => {
-    opened = true;
-    socketFailures = 0;
-    backoff = 1000;
-    ws.send(JSON.stringify({ after: state.pos }));
-    banner(availabilityBanner());
-  };
-  ws.onmessage = (m) => {
-    let fr;
-    try { fr = JSON.parse(m.data); } catch { return; }
-    if (fr.type === 'events') onFrame(fr);
-    else if (fr.type === 'typing') showTyping(fr.typing);
-    else if (fr.type === 'error' && /signed out|sign in/i.test(fr.error || '')) location.assign('/console/login');
-  };
-  ws.onclose = () => {
-    if (!opened) socketFailures++;
-    if (socketFailures >= 3) {
-      poll();
-      return;
-    }
-    banner('Live updates interrupted; reconnecting…');
-    setTimeout(() => {
-      connect();
-      // Whatever happened meanwhile arrives from state.pos on; refresh
-      // anyway in case the position itself was refused.
-      loadQueue({ keep: true });
-      loadMine();
-    }, backoff);
-    backoff = Math.min(backoff * 2, 30000);
-  };
-}
-
-async function poll() {
-  banner(availabilityBanner());
-  for (;;) {
-    try {
-      const fr = await api('GET', '/console/api/feed?after=' + encodeURIComponent(state.pos));
-      if (fr.type === 'typing') showTyping(fr.typing);
-      else onFrame(fr);
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 401) return;
-      banner('Live updates interrupted; retrying…');
-      await new Promise((r) => setTimeout(r, 3000));
-      banner(availabilityBanner());
-    }
-  }
-}
+window.addEventListener('focus', markRead);
+document.addEventListener('visibilitychange', markRead);
 
 // ---------- Invite a customer ----------
 
@@ -780,68 +348,129 @@ async function createInvite(e) {
   }
 }
 
+// ---------- First run ----------
+
+// renderChecklist shows an admin what is left to set up, on the empty
+// conversation pane, until everything is done.
+async function renderChecklist() {
+  if (document.body.dataset.role !== 'admin') return;
+  let items;
+  try {
+    ({ items } = await api('GET', '/console/api/checklist'));
+  } catch {
+    return; // no checklist: nothing to say
+  }
+  if (!items?.length || items.every((i) => i.done)) return;
+  $('checklist-items').replaceChildren(...items.map((i) => el('li', { class: i.done ? 'done' : '', dataset: { id: i.id } },
+    el('span', { class: 'tick', 'aria-label': i.done ? 'done' : 'to do' }, i.done ? '✓' : ''), ' ',
+    i.href ? el('a', { href: i.href }, i.label) : i.label)));
+  $('checklist').hidden = false;
+}
+
+// ---------- Keyboard ----------
+
+// Single keys act when no field has the cursor: j/k move in the list,
+// r replies, n writes a note, Esc goes back. Ctrl+Enter sends from the box.
+function onKey(e) {
+  if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey) return;
+  const t = e.target;
+  const typing = t.closest?.('input, textarea, select, [contenteditable="true"]');
+  if (e.key === 'Escape') {
+    if (document.querySelector('dialog[open]')) return;
+    if (typing) {
+      t.blur();
+      $('conversation').focus({ preventScroll: true });
+      return;
+    }
+    back();
+    return;
+  }
+  if (typing) return;
+  switch (e.key) {
+    case 'j': moveSelection(1); break;
+    case 'k': moveSelection(-1); break;
+    case 'r': setMode('reply'); break;
+    case 'n': setMode('note'); break;
+    default: return;
+  }
+  e.preventDefault();
+}
+
+// back leaves the information pane for the conversation, and the
+// conversation for the list.
+function back() {
+  const screen = $('workspace').dataset.screen;
+  if (screen === 'info') {
+    showScreen('chat');
+    return;
+  }
+  if (narrow() || screen === 'chat') {
+    showScreen('list');
+    document.querySelector('#requests li.selected .row-main')?.focus();
+  }
+}
+
+// The information pane folds away on request; the choice is remembered.
+function wireSide() {
+  const apply = (open) => {
+    $('workspace').classList.toggle('side-folded', !open);
+    $('side-toggle').setAttribute('aria-expanded', String(open));
+  };
+  const saved = localStorage.getItem('relaydesk.side');
+  apply(saved ? saved === 'open' : window.innerWidth >= 1280);
+  $('side-toggle').addEventListener('click', () => {
+    if (narrow()) {
+      showScreen('info');
+      return;
+    }
+    const open = $('workspace').classList.contains('side-folded');
+    localStorage.setItem('relaydesk.side', open ? 'open' : 'folded');
+    apply(open);
+  });
+  $('side-back').addEventListener('click', () => showScreen('chat'));
+  $('back').addEventListener('click', () => showScreen('list'));
+}
+
 // ---------- Wiring ----------
 
-document.querySelector('.views').addEventListener('click', (e) => {
-  const a = e.target.closest('a[data-view]');
-  if (!a) return;
-  e.preventDefault();
-  setView(a.dataset.view);
+initQueue({
+  open: (id, opts) => openRequest(id, opts),
+  close: (id, row) => askClose(id, row),
+  attention,
 });
+initTimeline({ refresh: refreshOpen, seen: markRead });
+initLive({ open: (id, opts) => openRequest(id, opts) });
+initComposer({ refresh: refreshOpen, feedback });
 
-$('requests').tHead.addEventListener('click', (e) => {
-  const th = e.target.closest('th[data-sort]');
-  if (!th) return;
-  if (state.sort === th.dataset.sort) state.desc = !state.desc;
-  else {
-    state.sort = th.dataset.sort;
-    state.desc = false;
-  }
-  loadQueue();
-});
-
-$('requests').tBodies[0].addEventListener('click', (e) => {
-  const tr = e.target.closest('tr[data-id]');
-  if (tr) openRequest(tr.dataset.id, { focus: e.target.closest('button') !== null });
-});
-
-$('mine').addEventListener('click', (e) => {
-  const li = e.target.closest('li[data-id]');
-  if (li) openRequest(li.dataset.id, { focus: true });
-});
-
-$('more').addEventListener('click', () => loadQueue({ more: true }));
-
-$('details').addEventListener('click', (e) => {
-  const b = e.target.closest('button[data-action]');
+document.addEventListener('click', (e) => {
+  const b = e.target.closest('#details button[data-action], #side button[data-action]');
   if (b && !b.disabled) runAction(b);
 });
-
-$('composer-form').addEventListener('submit', send);
-$('composer').addEventListener('keydown', (e) => {
-  if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
-    e.preventDefault();
-    $('composer-form').requestSubmit();
-  }
-});
-$('composer').addEventListener('input', typed);
-$('note-toggle').addEventListener('change', syncComposer);
-$('file').addEventListener('change', () => upload($('file').files[0]));
-
+document.addEventListener('keydown', onKey);
+$('close-form').addEventListener('submit', confirmClose);
+$('close-cancel').addEventListener('click', () => $('close-dialog').close());
 $('invite-customer')?.addEventListener('click', openInvite);
 $('invite-customer-form').addEventListener('submit', createInvite);
 $('invite-close').addEventListener('click', () => $('invite-dialog').close());
 
 wireCopyButtons();
+wireSound();
+wireSide();
 wireAvailability(() => {
   banner(availabilityBanner());
-  if (state.view === 'new' || availability() !== 'available') state.known = null;
+  state.known = null;
   loadQueue({ keep: true });
-  if (state.openId) openRequest(state.openId, { quiet: true });
+  renderChecklist();
+  if (state.openId) refreshOpen(state.openId);
 });
 
 banner(availabilityBanner());
 renderQueue(false);
+renderChecklist();
+await loadMine();
+defaultView();
 loadQueue();
-loadMine();
+// A link to one request (from a platform's message) opens it.
+const linked = new URLSearchParams(location.search).get('request');
+if (linked) openRequest(linked, { focus: true });
 connect();

@@ -30,7 +30,9 @@ func TestArchivedCompany(t *testing.T) {
 		before := storetest.Snapshot(t, d.Store)
 		res := e.do(t, openCall())
 		mustCode(t, res, http.StatusForbidden)
-		var body struct{ Error struct{ Code, Message string } }
+		var body struct {
+			Error struct{ Code, Message string }
+		}
 		res.decode(t, &body)
 		if body.Error.Code != "forbidden" || body.Error.Message != "this support desk is closed" {
 			t.Fatalf("open at an archived company: %s", res.text())

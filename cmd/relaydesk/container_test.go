@@ -295,7 +295,7 @@ func tryRoot(mk func(env []string, args ...string) *exec.Cmd) error {
 	if err := cmd.Wait(); err != nil {
 		return fmt.Errorf("%w: %s", err, strings.TrimSpace(out.String()))
 	}
-	if !strings.HasPrefix(out.String(), "relaydesk container-test ") {
+	if first, _, _ := strings.Cut(out.String(), "\n"); strings.TrimSpace(first) != "relaydesk container-test" {
 		return fmt.Errorf("relaydesk version printed %q", out.String())
 	}
 	return nil

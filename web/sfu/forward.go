@@ -114,16 +114,19 @@ func (f *forward) relayRTCP(s *webrtc.RTPSender) {
 		for _, pkt := range pkts {
 			switch pkt.(type) {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-				f.requestKeyframe()
+				f.requestKeyframe(false)
 			}
 		}
 	}
 }
 
-func (f *forward) requestKeyframe() {
+// requestKeyframe asks the publisher for a keyframe; unless forced, at most
+// once per keyframeGap. A recording forces it: the keyframe a viewer's
+// request brought may have gone by just before the recording began.
+func (f *forward) requestKeyframe(force bool) {
 	now := time.Now().UnixNano()
 	last := f.lastKey.Load()
-	if now-last < int64(keyframeGap) || !f.lastKey.CompareAndSwap(last, now) {
+	if !force && (now-last < int64(keyframeGap) || !f.lastKey.CompareAndSwap(last, now)) {
 		return
 	}
 	err := f.pub.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(f.remote.SSRC())}})

@@ -114,7 +114,7 @@ func (rec *Recording) add(f *forward) {
 	sinks = append(sinks, t)
 	f.sinks.Store(&sinks)
 	if t.video {
-		f.requestKeyframe() // the file can start only at a keyframe
+		f.requestKeyframe(true) // the file can start only at a keyframe
 	}
 }
 

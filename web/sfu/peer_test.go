@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/rtp/codecs"
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
 
@@ -120,6 +122,33 @@ type client struct {
 	pliSeen   chan struct{}      // closed when this client's sent track got a keyframe request
 	pliOnce   sync.Once
 	frameCh   chan struct{} // signalled at each frame received
+	sent      atomic.Int64  // frames the generator sent (when publishing)
+
+	latMu sync.Mutex
+	lats  []time.Duration // send-to-receive time of each frame's first packet
+	vp8   codecs.VP8Packet
+}
+
+// latency notes how long a frame's first packet took from the generator,
+// which stamps the send time into each frame.
+func (c *client) latency(pkt *rtp.Packet) {
+	c.latMu.Lock()
+	defer c.latMu.Unlock()
+	data, err := c.vp8.Unmarshal(pkt.Payload)
+	if err != nil || c.vp8.S != 1 || c.vp8.PID != 0 || len(data) < 18 {
+		return
+	}
+	sent := time.Unix(0, int64(binary.BigEndian.Uint64(data[10:18])))
+	c.lats = append(c.lats, time.Since(sent))
+}
+
+// takeLatencies returns the latencies noted since the last call.
+func (c *client) takeLatencies() []time.Duration {
+	c.latMu.Lock()
+	defer c.latMu.Unlock()
+	l := c.lats
+	c.lats = nil
+	return l
 }
 
 // join connects a client to room as id; it fails the test if the room
@@ -172,6 +201,7 @@ func tryJoin(tb testing.TB, api *webrtc.API, room *sfu.Room, id string) (*client
 				return
 			}
 			c.packets.Add(1)
+			c.latency(pkt)
 			if n := len(pkt.Payload); pkt.Marker && c.tag != 0 && n > 0 && pkt.Payload[n-1] != c.tag {
 				c.foreign.Add(1)
 			}
@@ -299,14 +329,14 @@ func (c *client) publish(ctx context.Context, bytesPerFrame int, tag byte) {
 	if err := c.room.Handle(ctx, c.id, sfu.Message{Kind: sfu.Offer, SDP: offer.SDP}); err != nil {
 		c.tb.Fatal(err)
 	}
-	go generate(ctx, track, bytesPerFrame, tag, keyframe)
+	go generate(ctx, track, bytesPerFrame, tag, keyframe, &c.sent)
 }
 
 // generate writes synthetic VP8 frames at 30 per second: a keyframe (with a
 // real keyframe header, 1280x720) every 3 s or when asked, interframes
 // otherwise; the bytes are filler ending in tag. The payload is not
 // decodable video, which an SFU never looks into anyway.
-func generate(ctx context.Context, track *webrtc.TrackLocalStaticSample, size int, tag byte, keyframe <-chan struct{}) {
+func generate(ctx context.Context, track *webrtc.TrackLocalStaticSample, size int, tag byte, keyframe <-chan struct{}, sent *atomic.Int64) {
 	const fps = 30
 	tick := time.NewTicker(time.Second / fps)
 	defer tick.Stop()
@@ -339,6 +369,7 @@ func generate(ctx context.Context, track *webrtc.TrackLocalStaticSample, size in
 		if err := track.WriteSample(media.Sample{Data: frame, Duration: time.Second / fps}); err != nil {
 			return
 		}
+		sent.Add(1)
 	}
 }
 

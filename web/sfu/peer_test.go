@@ -107,15 +107,15 @@ type client struct {
 
 	mu       sync.Mutex
 	offering bool
+	again    bool // offer again when the answer comes
 	early    []webrtc.ICECandidateInit
 
 	packets   atomic.Int64 // RTP packets received
-	frames    atomic.Int64 // frames received (marker bits)
+	frames    atomic.Int64 // video frames received (marker bits)
 	foreign   atomic.Int64 // packets whose tag is not the room's
 	tag       byte         // what every received payload must end with (0: any)
 	tracks    chan *webrtc.TrackRemote
-	ended     chan struct{} // closed when a received track ends
-	endOnce   sync.Once
+	ended     chan string // the kind of each received track that ends
 	stopped   chan sfu.Message // the room's stop
 	firstFrom time.Time
 	firstAt   chan time.Duration // since firstFrom, when the first full frame came
@@ -172,7 +172,7 @@ func tryJoin(tb testing.TB, api *webrtc.API, room *sfu.Room, id string) (*client
 		tb: tb, id: id, room: room, pc: pc,
 		in:      make(chan sfu.Message, 256),
 		tracks:  make(chan *webrtc.TrackRemote, 8),
-		ended:   make(chan struct{}),
+		ended:   make(chan string, 8),
 		stopped: make(chan sfu.Message, 1),
 		firstAt: make(chan time.Duration, 1),
 		pliSeen: make(chan struct{}),
@@ -197,7 +197,7 @@ func tryJoin(tb testing.TB, api *webrtc.API, room *sfu.Room, id string) (*client
 		for {
 			pkt, _, err := t.ReadRTP()
 			if err != nil {
-				c.endOnce.Do(func() { close(c.ended) })
+				c.ended <- t.Kind().String()
 				return
 			}
 			c.packets.Add(1)
@@ -205,7 +205,7 @@ func tryJoin(tb testing.TB, api *webrtc.API, room *sfu.Room, id string) (*client
 			if n := len(pkt.Payload); pkt.Marker && c.tag != 0 && n > 0 && pkt.Payload[n-1] != c.tag {
 				c.foreign.Add(1)
 			}
-			if pkt.Marker {
+			if pkt.Marker && t.Kind() == webrtc.RTPCodecTypeVideo {
 				c.frames.Add(1)
 				select {
 				case c.frameCh <- struct{}{}:
@@ -260,6 +260,10 @@ func (c *client) loop(ctx context.Context) {
 			err := c.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: m.SDP})
 			c.offering = false
 			c.flushLocked()
+			if err == nil && c.again {
+				c.again = false
+				err = c.offerLocked(ctx)
+			}
 			c.mu.Unlock()
 			if err != nil {
 				c.tb.Errorf("%s: answer: %v", c.id, err)
@@ -288,7 +292,7 @@ func (c *client) flushLocked() {
 
 // publish adds a synthetic VP8 track and offers it to the room; frames
 // go out from a generator until ctx ends. Each frame's bytes end with tag.
-func (c *client) publish(ctx context.Context, bytesPerFrame int, tag byte) {
+func (c *client) publish(ctx context.Context, bytesPerFrame int, tag byte) *webrtc.RTPSender {
 	c.tb.Helper()
 	track, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}, "screen", c.id)
 	if err != nil {
@@ -316,20 +320,73 @@ func (c *client) publish(ctx context.Context, bytesPerFrame int, tag byte) {
 			}
 		}
 	}()
+	c.offer(ctx)
+	go generate(ctx, track, bytesPerFrame, tag, keyframe, &c.sent)
+	return sender
+}
+
+// publishAudio adds a synthetic Opus track: 20 ms packets of filler.
+func (c *client) publishAudio(ctx context.Context) {
+	c.tb.Helper()
+	track, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus}, "mic", c.id)
+	if err != nil {
+		c.tb.Fatal(err)
+	}
+	if _, err := c.pc.AddTrack(track); err != nil {
+		c.tb.Fatal(err)
+	}
+	c.offer(ctx)
+	go func() {
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			if err := track.WriteSample(media.Sample{Data: make([]byte, 80), Duration: 20 * time.Millisecond}); err != nil {
+				return
+			}
+		}
+	}()
+}
+
+// unpublish withdraws a track the client sends, as a browser does when
+// the customer turns the camera off.
+func (c *client) unpublish(ctx context.Context, s *webrtc.RTPSender) {
+	c.tb.Helper()
+	if err := c.pc.RemoveTrack(s); err != nil {
+		c.tb.Fatal(err)
+	}
+	c.offer(ctx)
+}
+
+// offer sends the client's current tracks to the room.
+func (c *client) offer(ctx context.Context) {
+	c.tb.Helper()
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.offerLocked(ctx); err != nil {
+		c.tb.Fatal(err)
+	}
+}
+
+// offerLocked offers now, or once the exchange under way is over.
+func (c *client) offerLocked(ctx context.Context) error {
+	if c.offering || c.pc.SignalingState() != webrtc.SignalingStateStable {
+		c.again = true
+		return nil
+	}
 	offer, err := c.pc.CreateOffer(nil)
 	if err == nil {
 		err = c.pc.SetLocalDescription(offer)
 	}
-	c.offering = err == nil
-	c.mu.Unlock()
 	if err != nil {
-		c.tb.Fatal(err)
+		return err
 	}
-	if err := c.room.Handle(ctx, c.id, sfu.Message{Kind: sfu.Offer, SDP: offer.SDP}); err != nil {
-		c.tb.Fatal(err)
-	}
-	go generate(ctx, track, bytesPerFrame, tag, keyframe, &c.sent)
+	c.offering = true
+	return c.room.Handle(ctx, c.id, sfu.Message{Kind: sfu.Offer, SDP: offer.SDP})
 }
 
 // generate writes synthetic VP8 frames at 30 per second: a keyframe (with a

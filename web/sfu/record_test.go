@@ -24,12 +24,14 @@ type webmSummary struct {
 	blocks       int
 	firstIsKey   bool
 	clusterTimes []uint64
+	codecs       []string
+	trackBlocks  map[byte]int // blocks per track number
 }
 
 // readWebM walks a WebM file's elements: a small EBML reader, independent
 // of the writer under test.
 func readWebM(b []byte) (webmSummary, error) {
-	s := webmSummary{duration: -1}
+	s := webmSummary{duration: -1, trackBlocks: map[byte]int{}}
 	r := bytes.NewReader(b)
 	id, size, err := elemHead(r)
 	if err != nil || id != 0x1A45DFA3 {
@@ -67,6 +69,9 @@ func readWebM(b []byte) (webmSummary, error) {
 		case 0x1654AE6B: // Tracks
 			return walk(data, func(_ uint64, entry []byte) error {
 				return walk(entry, func(id uint64, data []byte) error {
+					if id == 0x86 {
+						s.codecs = append(s.codecs, string(data))
+					}
 					if id == 0xE0 {
 						return walk(data, func(id uint64, data []byte) error {
 							if id == 0xB0 {
@@ -89,6 +94,9 @@ func readWebM(b []byte) (webmSummary, error) {
 						s.firstIsKey = len(data) > 3 && data[3]&0x80 != 0
 					}
 					s.blocks++
+					if len(data) > 0 {
+						s.trackBlocks[data[0]&0x7f]++
+					}
 				}
 				return nil
 			})
@@ -190,7 +198,10 @@ func TestRecordWritesWellFormedWebM(t *testing.T) {
 			defer room.Close(ctx, "test over")
 			pub := join(t, api, room, "customer")
 			pub.publish(ctx, 3000, 0)
+			pub.publishAudio(ctx)
 			viewer := join(t, api, room, "tech")
+			waitFor(t, viewer.tracks, "first track at the viewer")
+			waitFor(t, viewer.tracks, "second track at the viewer")
 			viewer.waitFrames(t, 5, within)
 
 			path := filepath.Join(t.TempDir(), "session.webm")
@@ -231,6 +242,9 @@ func TestRecordWritesWellFormedWebM(t *testing.T) {
 			}
 			if !tc.seekable && s.duration != -1 {
 				t.Errorf("duration %v on a stream that cannot be patched", s.duration)
+			}
+			if len(s.codecs) != 2 || s.codecs[0] == s.codecs[1] || s.trackBlocks[1] == 0 || s.trackBlocks[2] == 0 {
+				t.Errorf("codecs %v, blocks per track %v: want video and audio, both with blocks", s.codecs, s.trackBlocks)
 			}
 			if s.width != 1280 {
 				t.Errorf("width %d, want 1280", s.width)

@@ -296,3 +296,35 @@ func TestConfigValidate(t *testing.T) {
 		})
 	}
 }
+
+func TestTracksAddedAndRemovedRenegotiate(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	api := clientAPI(t)
+	room := newServer(t).NewRoom("r1", newPolicy().allow("customer", "tech"))
+	defer room.Close(ctx, "test over")
+
+	pub := join(t, api, room, "customer")
+	screen := pub.publish(ctx, 1000, 0)
+	viewer := join(t, api, room, "tech")
+	if tr := waitFor(t, viewer.tracks, "screen at the viewer"); tr.Kind() != webrtc.RTPCodecTypeVideo {
+		t.Fatalf("first track %s, want video", tr.Kind())
+	}
+
+	// The customer accepts a call: the microphone comes on mid-session.
+	pub.publishAudio(ctx)
+	if tr := waitFor(t, viewer.tracks, "microphone at the viewer"); tr.Codec().MimeType != webrtc.MimeTypeOpus {
+		t.Fatalf("second track %s, want Opus", tr.Codec().MimeType)
+	}
+
+	// The customer stops sharing the screen but stays in the call.
+	pub.unpublish(ctx, screen)
+	if kind := waitFor(t, viewer.ended, "end of the screen track at the viewer"); kind != "video" {
+		t.Errorf("the %s track ended, want the screen (video)", kind)
+	}
+	select {
+	case <-room.Done():
+		t.Fatal("room ended with a track")
+	default:
+	}
+}

@@ -115,7 +115,7 @@ type client struct {
 	foreign   atomic.Int64 // packets whose tag is not the room's
 	tag       byte         // what every received payload must end with (0: any)
 	tracks    chan *webrtc.TrackRemote
-	ended     chan string // the kind of each received track that ends
+	ended     chan string      // the kind of each received track that ends
 	stopped   chan sfu.Message // the room's stop
 	firstFrom time.Time
 	firstAt   chan time.Duration // since firstFrom, when the first full frame came

@@ -110,10 +110,10 @@ type client struct {
 	again    bool // offer again when the answer comes
 	early    []webrtc.ICECandidateInit
 
-	packets   atomic.Int64 // RTP packets received
-	frames    atomic.Int64 // video frames received (marker bits)
-	foreign   atomic.Int64 // packets whose tag is not the room's
-	tag       byte         // what every received payload must end with (0: any)
+	packets   atomic.Int64  // RTP packets received
+	frames    atomic.Int64  // video frames received (marker bits)
+	foreign   atomic.Int64  // packets whose tag is not the room's
+	tag       atomic.Uint32 // what every received frame must end with (0: any)
 	tracks    chan *webrtc.TrackRemote
 	ended     chan string      // the kind of each received track that ends
 	stopped   chan sfu.Message // the room's stop
@@ -202,7 +202,7 @@ func tryJoin(tb testing.TB, api *webrtc.API, room *sfu.Room, id string) (*client
 			}
 			c.packets.Add(1)
 			c.latency(pkt)
-			if n := len(pkt.Payload); pkt.Marker && c.tag != 0 && n > 0 && pkt.Payload[n-1] != c.tag {
+			if n, tag := len(pkt.Payload), byte(c.tag.Load()); pkt.Marker && tag != 0 && n > 0 && pkt.Payload[n-1] != tag {
 				c.foreign.Add(1)
 			}
 			if pkt.Marker && t.Kind() == webrtc.RTPCodecTypeVideo {

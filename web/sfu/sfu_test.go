@@ -53,7 +53,8 @@ func TestRefusedPeersGetNothing(t *testing.T) {
 	defer cancel()
 	api := clientAPI(t)
 	pol := newPolicy().allow("customer", "owner")
-	pol.set(func(p *policy) { p.join["other"] = true }) // may join, may not receive
+	// May join (a colleague in the call, say), may not receive the customer.
+	pol.set(func(p *policy) { p.join["early"], p.join["late"] = true, true })
 	room := newServer(t).NewRoom("r1", pol)
 	defer room.Close(ctx, "test over")
 
@@ -62,19 +63,23 @@ func TestRefusedPeersGetNothing(t *testing.T) {
 	}
 	pub := join(t, api, room, "customer")
 	pub.publish(ctx, 1000, 0)
-	other := join(t, api, room, "other")
+	early := join(t, api, room, "early") // before the track exists
 	owner := join(t, api, room, "owner")
+	owner.waitFrames(t, 10, within)
+	late := join(t, api, room, "late") // while it is forwarded
 
-	// Once the allowed viewer has had a second of frames, the refused one
-	// would have had them too.
+	// Once the allowed viewer has had another second of frames, the
+	// refused ones would have had theirs too.
 	owner.waitFrames(t, 30, within)
-	if n := other.packets.Load(); n != 0 {
-		t.Errorf("refused viewer received %d packets", n)
-	}
-	select {
-	case tr := <-other.tracks:
-		t.Errorf("refused viewer got track %s", tr.ID())
-	default:
+	for _, c := range []*client{early, late} {
+		if n := c.packets.Load(); n != 0 {
+			t.Errorf("refused viewer %s received %d packets", c.id, n)
+		}
+		select {
+		case tr := <-c.tracks:
+			t.Errorf("refused viewer %s got track %s", c.id, tr.ID())
+		default:
+		}
 	}
 }
 
@@ -198,7 +203,7 @@ func TestRoomsDoNotLeak(t *testing.T) {
 		pub := join(t, api, room, "customer")
 		pub.publish(ctx, 1000, tag)
 		v := join(t, api, room, "tech")
-		v.tag = tag
+		v.tag.Store(uint32(tag))
 		viewers = append(viewers, v)
 	}
 	for _, v := range viewers {

@@ -252,7 +252,10 @@ func (c *client) loop(ctx context.Context) {
 			if err == nil {
 				err = c.room.Handle(ctx, c.id, sfu.Message{Kind: sfu.Answer, SDP: answer.SDP})
 			}
-			if err != nil && !errors.Is(err, sfu.ErrClosed) {
+			// Once the room has ended the session, closing our connection
+			// (DTLS close), an offer still queued cannot be answered.
+			ended := errors.Is(err, sfu.ErrClosed) || c.pc.ConnectionState() == webrtc.PeerConnectionStateClosed
+			if err != nil && !ended {
 				c.tb.Errorf("%s: answering: %v", c.id, err)
 			}
 		case sfu.Answer:
@@ -265,7 +268,7 @@ func (c *client) loop(ctx context.Context) {
 				err = c.offerLocked(ctx)
 			}
 			c.mu.Unlock()
-			if err != nil {
+			if err != nil && c.pc.ConnectionState() != webrtc.PeerConnectionStateClosed {
 				c.tb.Errorf("%s: answer: %v", c.id, err)
 			}
 		case sfu.Candidate:

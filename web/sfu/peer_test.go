@@ -254,7 +254,7 @@ func (c *client) loop(ctx context.Context) {
 			}
 			// Once the room has ended the session, closing our connection
 			// (DTLS close), an offer still queued cannot be answered.
-			ended := errors.Is(err, sfu.ErrClosed) || c.pc.ConnectionState() == webrtc.PeerConnectionStateClosed
+			ended := errors.Is(err, sfu.ErrClosed) || errors.Is(err, webrtc.ErrConnectionClosed)
 			if err != nil && !ended {
 				c.tb.Errorf("%s: answering: %v", c.id, err)
 			}
@@ -268,7 +268,7 @@ func (c *client) loop(ctx context.Context) {
 				err = c.offerLocked(ctx)
 			}
 			c.mu.Unlock()
-			if err != nil && c.pc.ConnectionState() != webrtc.PeerConnectionStateClosed {
+			if err != nil && !errors.Is(err, webrtc.ErrConnectionClosed) {
 				c.tb.Errorf("%s: answer: %v", c.id, err)
 			}
 		case sfu.Candidate:

@@ -71,7 +71,7 @@ func (r *Room) Join(ctx context.Context, id string, out Sender) error {
 	if err := r.policy.MayJoin(ctx, id); err != nil {
 		return fmt.Errorf("join room %s as %s: %w: %w", r.id, id, ErrRefused, err)
 	}
-	pc, err := r.srv.api.NewPeerConnection(webrtc.Configuration{ICEServers: r.srv.cfg.ICEServers})
+	pc, err := r.srv.api.NewPeerConnection(webrtc.Configuration{ICEServers: r.srv.ice})
 	if err != nil {
 		return fmt.Errorf("join room %s as %s: %w", r.id, id, err)
 	}

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 
 	"github.com/pion/webrtc/v4"
 )
@@ -26,9 +27,9 @@ import (
 // Config is how the SFU is reached from browsers. The zero value works on a
 // host the browsers reach directly (a LAN, loopback in tests).
 type Config struct {
-	// ICEServers are offered to Pion for its own candidates (STUN, or TURN
-	// for a relay); browsers get their list from the page, not from here.
-	ICEServers []webrtc.ICEServer
+	// ICEServers are used for the SFU's own candidates (STUN, or TURN for a
+	// relay); browsers get their list from the page, not from here.
+	ICEServers []ICEServer
 	// PublicIPs replace the host's own addresses in the candidates sent to
 	// browsers, for a host behind 1:1 NAT (a cloud VM with a public IP).
 	PublicIPs []string
@@ -37,6 +38,15 @@ type Config struct {
 	PortMin, PortMax uint16
 	// IncludeLoopback offers 127.0.0.1 candidates too (tests, one-host setups).
 	IncludeLoopback bool
+}
+
+// ICEServer is a STUN or TURN server: URLs such as
+// "stun:stun.example.com:3478" or "turn:turn.example.com:3478?transport=udp",
+// with credentials for TURN.
+type ICEServer struct {
+	URLs       []string
+	Username   string
+	Credential string
 }
 
 // Validate reports a configuration that cannot work, before any room exists.
@@ -53,6 +63,18 @@ func (c Config) Validate() error {
 		if len(s.URLs) == 0 {
 			return errors.New("sfu: an ICE server has no URL")
 		}
+		for _, u := range s.URLs {
+			scheme, _, _ := strings.Cut(u, ":")
+			switch scheme {
+			case "stun", "stuns":
+			case "turn", "turns":
+				if s.Username == "" || s.Credential == "" {
+					return fmt.Errorf("sfu: TURN server %q needs a username and a credential", u)
+				}
+			default:
+				return fmt.Errorf("sfu: ICE server %q: want a stun:, stuns:, turn: or turns: URL", u)
+			}
+		}
 	}
 	return nil
 }
@@ -60,7 +82,7 @@ func (c Config) Validate() error {
 // Server makes rooms that share one Pion API (codecs, ports, NAT settings).
 type Server struct {
 	api *webrtc.API
-	cfg Config
+	ice []webrtc.ICEServer
 	log *slog.Logger
 }
 
@@ -98,9 +120,13 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if err := me.RegisterDefaultCodecs(); err != nil {
 		return nil, fmt.Errorf("sfu: codecs: %w", err)
 	}
+	servers := make([]webrtc.ICEServer, len(cfg.ICEServers))
+	for i, ice := range cfg.ICEServers {
+		servers[i] = webrtc.ICEServer{URLs: ice.URLs, Username: ice.Username, Credential: ice.Credential}
+	}
 	return &Server{
 		api: webrtc.NewAPI(webrtc.WithMediaEngine(&me), webrtc.WithSettingEngine(se)),
-		cfg: cfg,
+		ice: servers,
 		log: log,
 	}, nil
 }

@@ -281,13 +281,15 @@ func TestConfigValidate(t *testing.T) {
 	}{
 		{"zero value", sfu.Config{}, ""},
 		{"full", sfu.Config{
-			ICEServers: []webrtc.ICEServer{{URLs: []string{"turn:turn.example.com:3478"}, Username: "u", Credential: "p"}},
+			ICEServers: []sfu.ICEServer{{URLs: []string{"turn:turn.example.com:3478"}, Username: "u", Credential: "p"}},
 			PublicIPs:  []string{"203.0.113.7"}, PortMin: 50000, PortMax: 50100,
 		}, ""},
 		{"bad IP", sfu.Config{PublicIPs: []string{"example.com"}}, "not an IP"},
 		{"half a range", sfu.Config{PortMin: 50000}, "port range"},
 		{"range upside down", sfu.Config{PortMin: 50100, PortMax: 50000}, "port range"},
-		{"server without URL", sfu.Config{ICEServers: []webrtc.ICEServer{{}}}, "no URL"},
+		{"server without URL", sfu.Config{ICEServers: []sfu.ICEServer{{}}}, "no URL"},
+		{"TURN without credentials", sfu.Config{ICEServers: []sfu.ICEServer{{URLs: []string{"turn:turn.example.com:3478"}}}}, "needs a username"},
+		{"not an ICE URL", sfu.Config{ICEServers: []sfu.ICEServer{{URLs: []string{"http://turn.example.com"}}}}, "ICE server"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -24,7 +24,7 @@ const frameBytes = 1_500_000 / 8 / 30
 // the machine does the SFU's work plus both browsers' RTP and SRTP work: the
 // figures are a floor for the SFU alone.
 func BenchmarkForwarding(b *testing.B) {
-	for _, rooms := range []int{1, 20, 40, 60, 80} {
+	for _, rooms := range []int{1, 10, 20, 30, 40, 50, 60, 80} {
 		b.Run(fmt.Sprintf("rooms=%d", rooms), func(b *testing.B) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"log/slog"
+	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -73,7 +74,7 @@ func (p *policy) MayReceive(_ context.Context, peer, from string) bool {
 
 func newServer(tb testing.TB) *sfu.Server {
 	tb.Helper()
-	s, err := sfu.New(sfu.Config{IncludeLoopback: true}, slog.New(slog.DiscardHandler))
+	s, err := sfu.New(sfu.Config{IncludeLoopback: true}, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -124,9 +125,17 @@ type client struct {
 	frameCh   chan struct{} // signalled at each frame received
 	sent      atomic.Int64  // frames the generator sent (when publishing)
 
+	byStream sync.Map // stream ID (publisher) -> *atomic.Int64 packets received
+
 	latMu sync.Mutex
 	lats  []time.Duration // send-to-receive time of each frame's first packet
 	vp8   codecs.VP8Packet
+}
+
+// streamPackets counts the packets received from one publisher.
+func (c *client) streamPackets(id string) *atomic.Int64 {
+	n, _ := c.byStream.LoadOrStore(id, new(atomic.Int64))
+	return n.(*atomic.Int64)
 }
 
 // latency notes how long a frame's first packet took from the generator,
@@ -201,6 +210,7 @@ func tryJoin(tb testing.TB, api *webrtc.API, room *sfu.Room, id string) (*client
 				return
 			}
 			c.packets.Add(1)
+			c.streamPackets(t.StreamID()).Add(1)
 			c.latency(pkt)
 			if n, tag := len(pkt.Payload), byte(c.tag.Load()); pkt.Marker && tag != 0 && n > 0 && pkt.Payload[n-1] != tag {
 				c.foreign.Add(1)

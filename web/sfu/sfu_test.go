@@ -1,6 +1,7 @@
 package sfu_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strings"
@@ -333,5 +334,117 @@ func TestTracksAddedAndRemovedRenegotiate(t *testing.T) {
 	case <-room.Done():
 		t.Fatal("room ended with a track")
 	default:
+	}
+}
+
+func TestCallCarriesBothDirections(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	api := clientAPI(t)
+	pol := newPolicy().allow("customer", "tech")
+	pol.allow("tech", "customer")
+	room := newServer(t).NewRoom("r1", pol)
+	defer room.Close(ctx, "test over")
+
+	cust := join(t, api, room, "customer")
+	tech := join(t, api, room, "tech")
+	// Both offer at about the same time: the room must settle the glare.
+	cust.publish(ctx, 1000, 0)
+	tech.publish(ctx, 1000, 0)
+	cust.publishAudio(ctx)
+	tech.publishAudio(ctx)
+	for _, c := range []*client{cust, tech} {
+		c.waitFrames(t, 30, within)
+		kinds := map[string]bool{}
+		for range 2 {
+			tr := waitFor(t, c.tracks, "the other side's tracks")
+			kinds[tr.Kind().String()] = true
+			if tr.StreamID() == c.id {
+				t.Errorf("%s received its own track", c.id)
+			}
+		}
+		if !kinds["video"] || !kinds["audio"] {
+			t.Errorf("%s received %v, want video and audio", c.id, kinds)
+		}
+	}
+}
+
+func TestRemovedPublisherEndsItsTracksOnly(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	api := clientAPI(t)
+	pol := newPolicy().allow("customer", "owner", "invited")
+	pol.allow("invited", "owner", "customer")
+	room := newServer(t).NewRoom("r1", pol)
+	defer room.Close(ctx, "test over")
+
+	cust := join(t, api, room, "customer")
+	cust.publish(ctx, 1000, 0)
+	invited := join(t, api, room, "invited")
+	invited.publish(ctx, 1000, 0)
+	owner := join(t, api, room, "owner")
+	owner.waitFrames(t, 60, within) // both tracks flowing
+	waitFor(t, owner.tracks, "a track at the owner")
+	waitFor(t, owner.tracks, "a track at the owner")
+
+	if err := room.Remove(ctx, "invited", "removed by the owner"); err != nil {
+		t.Fatal(err)
+	}
+	if m := waitFor(t, invited.stopped, "stop at the removed technician"); m.Reason != "removed by the owner" {
+		t.Errorf("stop reason %q", m.Reason)
+	}
+	from, other := owner.streamPackets("invited").Load(), owner.streamPackets("customer").Load()
+	owner.waitFrames(t, 30, within) // the customer's screen goes on
+	// Packets already on the wire when Remove returned may still land.
+	if n := owner.streamPackets("invited").Load() - from; n > 10 {
+		t.Errorf("owner received %d packets of the removed technician after Remove", n)
+	}
+	if owner.streamPackets("customer").Load()-other < 30 {
+		t.Error("the customer's media stopped too")
+	}
+	select {
+	case <-room.Done():
+		t.Error("room ended when one of three left")
+	default:
+	}
+	if err := room.Remove(ctx, "invited", "again"); err == nil {
+		t.Error("removing a peer twice succeeded")
+	}
+}
+
+func TestCloseEndsSessionForEveryone(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	api := clientAPI(t)
+	room := newServer(t).NewRoom("r1", newPolicy().allow("customer", "owner", "invited"))
+	pub := join(t, api, room, "customer")
+	pub.publish(ctx, 1000, 0)
+	viewers := []*client{join(t, api, room, "owner"), join(t, api, room, "invited")}
+	for _, v := range viewers {
+		v.waitFrames(t, 10, within)
+	}
+	var buf bytes.Buffer
+	rec, err := room.Record(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	room.Close(ctx, "request closed")
+	for _, c := range append(viewers, pub) {
+		if m := waitFor(t, c.stopped, "stop"); m.Reason != "request closed" {
+			t.Errorf("%s: stop reason %q", c.id, m.Reason)
+		}
+	}
+	for _, v := range viewers {
+		waitFor(t, v.ended, "end of the viewer's track")
+	}
+	if err := rec.Stop(); err != nil {
+		t.Fatalf("recording after close: %v", err)
+	}
+	if room.Reason() != "request closed" {
+		t.Errorf("room reason %q", room.Reason())
+	}
+	if err := room.Join(ctx, "owner", sfu.SenderFunc(func(context.Context, sfu.Message) error { return nil })); !errors.Is(err, sfu.ErrClosed) {
+		t.Errorf("join after close: %v, want ErrClosed", err)
 	}
 }

@@ -3,6 +3,7 @@ package sfu_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -260,6 +261,15 @@ func TestBadInput(t *testing.T) {
 			}
 		})
 	}
+	t.Run("join without a name or a sender", func(t *testing.T) {
+		noop := sfu.SenderFunc(func(context.Context, sfu.Message) error { return nil })
+		if err := room.Join(ctx, "", noop); err == nil {
+			t.Error("join without a peer ID accepted")
+		}
+		if err := room.Join(ctx, "tech", nil); err == nil {
+			t.Error("join without a sender accepted")
+		}
+	})
 	t.Run("joined twice", func(t *testing.T) {
 		if _, err := tryJoin(t, api, room, "customer"); err == nil {
 			t.Error("second join with the same ID accepted")
@@ -446,5 +456,35 @@ func TestCloseEndsSessionForEveryone(t *testing.T) {
 	}
 	if err := room.Join(ctx, "owner", sfu.SenderFunc(func(context.Context, sfu.Message) error { return nil })); !errors.Is(err, sfu.ErrClosed) {
 		t.Errorf("join after close: %v, want ErrClosed", err)
+	}
+}
+
+// TestMessageJSON pins the wire shape the widget's and console's scripts
+// read and write: the browser's own RTCSessionDescription and
+// RTCIceCandidate.toJSON() fields.
+func TestMessageJSON(t *testing.T) {
+	idx := uint16(0)
+	mid := "0"
+	cases := []struct {
+		msg  sfu.Message
+		want string
+	}{
+		{sfu.Message{Kind: sfu.Offer, SDP: "v=0"}, `{"kind":"offer","sdp":"v=0"}`},
+		{sfu.Message{Kind: sfu.Answer, SDP: "v=0"}, `{"kind":"answer","sdp":"v=0"}`},
+		{sfu.Message{Kind: sfu.Candidate, Candidate: &webrtc.ICECandidateInit{Candidate: "candidate:1 1 udp 1 127.0.0.1 5000 typ host", SDPMid: &mid, SDPMLineIndex: &idx}},
+			`{"kind":"candidate","candidate":{"candidate":"candidate:1 1 udp 1 127.0.0.1 5000 typ host","sdpMid":"0","sdpMLineIndex":0,"usernameFragment":null}}`},
+		{sfu.Message{Kind: sfu.Stop, Reason: "c:carol stopped"}, `{"kind":"stop","reason":"c:carol stopped"}`},
+	}
+	for _, tc := range cases {
+		t.Run(string(tc.msg.Kind), func(t *testing.T) {
+			b, err := json.Marshal(tc.msg)
+			if err != nil || string(b) != tc.want {
+				t.Fatalf("marshal: %s, %v; want %s", b, err, tc.want)
+			}
+			var back sfu.Message
+			if err := json.Unmarshal(b, &back); err != nil || back.Validate() != nil {
+				t.Fatalf("unmarshal: %+v, %v", back, err)
+			}
+		})
 	}
 }

@@ -383,3 +383,19 @@ func TestWorkspaceAway(t *testing.T) {
 	}
 	tab.Screenshot("away")
 }
+
+// TestWorkspaceChecklist is a new admin's first look: the empty console
+// lists what is left to set up, ticks what is done, and links each step.
+func TestWorkspaceChecklist(t *testing.T) {
+	b := browsertest.New(t)
+	e := newEnv(t, storetest.SQLite)
+	tab := b.Tab(t)
+	tab.Viewport(1440, 900)
+	signIn(tab, e, e.d.Admin)
+	tab.WaitUntil("the checklist shows", `!document.querySelector('#checklist').hidden`)
+	tab.WaitUntil("done steps are ticked, the others linked", `(() => {
+		const item = (id) => document.querySelector('#checklist-items li[data-id="' + id + '"]');
+		return item('company')?.classList.contains('done') && !item('slack')?.classList.contains('done') && !!item('slack')?.querySelector('a[href]');
+	})()`)
+	tab.Screenshot("checklist")
+}

@@ -34,6 +34,8 @@ func ActionDone(a core.Action, r core.Request, colleague string) string {
 		return fmt.Sprintf("You joined the chat of request #%d.", r.Number)
 	case core.ActionEnd:
 		return fmt.Sprintf("You ended the chat of request #%d.", r.Number)
+	case core.ActionLeave:
+		return fmt.Sprintf("You left the chat of request #%d.", r.Number)
 	case core.ActionClose:
 		return fmt.Sprintf("You closed request #%d.", r.Number)
 	case core.ActionTransfer:

@@ -116,7 +116,7 @@ func Notice(ev core.Event, lang string) (string, bool) {
 		return notices.Text(lang, "joined", d.TechnicianName), true
 	case core.EventCustomerJoined:
 		return notices.Text(lang, "joined", who), true
-	case core.EventCustomerLeft:
+	case core.EventCustomerLeft, core.EventTechnicianLeft:
 		return notices.Text(lang, "left", who), true
 	case core.EventEnded:
 		return notices.Text(lang, "ended", d.Number), true

@@ -42,6 +42,7 @@ func TestNotice(t *testing.T) {
 		{Type: core.EventInvited, Data: core.EventData{ActorName: "Alice", TechnicianName: "Bob"}},
 		{Type: core.EventCustomerJoined, Data: core.EventData{ActorName: "Sam"}},
 		{Type: core.EventCustomerLeft, Data: core.EventData{ActorName: "Sam"}},
+		{Type: core.EventTechnicianLeft, Data: core.EventData{ActorName: "Bob"}},
 		{Type: core.EventTransferred, Data: core.EventData{ActorName: "Alice", OwnerName: "Bob"}},
 		{Type: core.EventUnassigned, Data: core.EventData{ActorName: "Alice"}},
 		{Type: core.EventScreenShareAsked, Data: core.EventData{ActorName: "Alice"}},

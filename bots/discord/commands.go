@@ -19,7 +19,7 @@ const help = "**/support** works requests from Discord:\n" +
 	"• `/support assign|unassign|join|end request`: a request number (`acme#1001` when several companies use it)\n" +
 	"• `/support screenshare|sysinfo request`: ask the customer of a live chat to share their screen, or their system details\n" +
 	"• `/support close request [note]`, `/support note request text`\n" +
-	"• `/support transfer request colleague`, `/support invite request colleague` (e-mail or @mention; a colleague joins the chat)\n" +
+	"• `/support transfer request colleague`, `/support invite request colleague` (e-mail or @mention; a colleague joins the chat), `/support leave request` (an invited colleague leaves it)\n" +
 	"• `/support status available|busy|away`\n" +
 	"• `/support notify on|off`: a direct message about each new request of your companies while you are available\n" +
 	"• `/support invite-customer company [subject]`: start a session and get the customer's link\n" +
@@ -70,6 +70,7 @@ func supportCommand() *discordgo.ApplicationCommand {
 			sub("note", "add a private note", request(), str("text", "the note", true)),
 			sub("transfer", "hand a request over", request(), str("colleague", "e-mail or @mention", true)),
 			sub("invite", "invite a colleague into the chat", request(), str("colleague", "e-mail or @mention", true)),
+			sub("leave", "leave a chat you were invited into", request()),
 			sub("status", "set your availability", str("status", "your status", true, "available", "busy", "away")),
 			sub("notify", "direct messages about new requests", str("setting", "on or off", true, "on", "off")),
 			sub("link", "link your Discord account to relaydesk", str("code", "the code an admin gave you", true)),

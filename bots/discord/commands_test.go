@@ -26,7 +26,7 @@ func TestRegistration(t *testing.T) {
 		t.Fatalf("%d registrations, want 1", len(calls))
 	}
 	js := calls[0].JSON()
-	for _, sub := range []string{"list", "assign", "unassign", "join", "end", "screenshare", "sysinfo", "close", "note", "transfer", "invite", "status",
+	for _, sub := range []string{"list", "assign", "unassign", "join", "end", "screenshare", "sysinfo", "close", "note", "transfer", "invite", "leave", "status",
 		"link", "invite-customer", "help", "setup", "notify", `"autocomplete":true`, `"name":"mine"`, `"name":"customer"`} {
 		if !strings.Contains(js, sub) {
 			t.Errorf("the registration lacks %s", sub)

@@ -16,7 +16,7 @@ const help = "*/support* works requests from Slack:\n" +
 	"• `/support assign|unassign|join|end N`: N is a request number (`acme#1001` when several companies use it)\n" +
 	"• `/support screenshare N`, `/support sysinfo N`: ask the customer of a live chat to share their screen, or their system details\n" +
 	"• `/support close N [closing note]`, `/support note N text`\n" +
-	"• `/support transfer N e-mail|@user`, `/support invite N e-mail|@user` (a colleague joins the chat)\n" +
+	"• `/support transfer N e-mail|@user`, `/support invite N e-mail|@user` (a colleague joins the chat), `/support leave N` (an invited colleague leaves it)\n" +
 	"• `/support status available|busy|away`\n" +
 	"• `/support notify on|off`: a direct message about each new request of your companies while you are available\n" +
 	"• `/support invite-customer company [subject]`: start a session and get the customer's link\n" +

@@ -65,6 +65,7 @@ func TestCommands(t *testing.T) {
 			{"join 1001", "You joined the chat of request #1001."},
 			{"note 1001 PRIVATE: check the toner", "Private note added to request #1001."},
 			{"invite 1001 <@" + bobU + "|bob>", "Bob joined the chat of request #1001."},
+			{"leave 1001", "That did not work: you own request #1001: transfer or unassign it instead of leaving"},
 			{"screenshare 1001", "The customer of request #1001 was asked to share their screen."},
 			{"sysinfo 1001", "The customer of request #1001 was asked for their system details."},
 			{"end 1001", "You ended the chat of request #1001."},
@@ -72,6 +73,17 @@ func TestCommands(t *testing.T) {
 			{"status busy", "You are now busy."},
 			{"close 1001 replaced the fuser", "You closed request #1001."},
 		} {
+			if step[0] == "end 1001" {
+				// Bob, invited, leaves the chat before it ends.
+				for _, bob := range [][2]string{
+					{"leave", "Give the request's number.\nUsage: `/support leave N`"},
+					{"leave 1001", "You left the chat of request #1001."},
+				} {
+					if got := h.command(bobU, bob[0]); got != bob[1] {
+						t.Errorf("Bob's /support %s answered %q, want %q", bob[0], got, bob[1])
+					}
+				}
+			}
 			if got := h.command(aliceU, step[0]); got != step[1] {
 				t.Errorf("/support %s answered %q, want %q", step[0], got, step[1])
 			}

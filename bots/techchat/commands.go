@@ -39,6 +39,7 @@ var Usage = map[string]string{
 	"unassign":        "/support unassign N",
 	"join":            "/support join N",
 	"end":             "/support end N",
+	"leave":           "/support leave N",
 	"close":           "/support close N [closing note]",
 	"note":            "/support note N text",
 	"transfer":        "/support transfer N e-mail|@user",

@@ -267,6 +267,8 @@ func (c *Chat) line(ev core.Event) string {
 		return fmt.Sprintf("%s joined the chat: their messages in this thread now go to the customer.", who)
 	case core.EventInvited:
 		return fmt.Sprintf("%s invited %s into the chat.", who, e(d.TechnicianName))
+	case core.EventTechnicianLeft:
+		return fmt.Sprintf("%s left the chat.", who)
 	case core.EventEnded:
 		return fmt.Sprintf("%s ended the chat.", who)
 	case core.EventClosed:

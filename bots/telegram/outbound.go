@@ -29,7 +29,7 @@ const (
 // and the opening of the request are not among them.
 var shown = map[core.EventType]bool{
 	core.EventMessage: true, core.EventFile: true, core.EventJoined: true, core.EventInvited: true,
-	core.EventCustomerJoined: true, core.EventCustomerLeft: true, core.EventEnded: true, core.EventClosed: true,
+	core.EventCustomerJoined: true, core.EventCustomerLeft: true, core.EventTechnicianLeft: true, core.EventEnded: true, core.EventClosed: true,
 	core.EventTransferred: true, core.EventUnassigned: true, core.EventScreenShareAsked: true,
 	core.EventSystemInfoAsked: true, core.EventEdited: true, core.EventWithdrawn: true,
 }

@@ -784,6 +784,7 @@ function noticeText(ev) {
     case 'request.closed': return 'Request closed';
     case 'technician.invited': return `${ev.technician_name || 'A technician'} joined the chat, invited by ${who}`;
     case 'request.transferred': return `${who} handed your request over to ${ev.technician_name || 'a colleague'}`;
+    case 'technician.left': return `${who} left the chat`;
     case 'request.unassigned': return `${who} left the chat. Your request is waiting for the next available technician`;
     case 'customer.left': return ev.mine ? 'You left the chat' : `${ev.actor_name || 'A customer'} left the chat`;
     case 'customer.joined': return ev.mine ? 'You joined the chat' : `${ev.actor_name || 'A customer'} joined the chat`;

@@ -43,7 +43,10 @@ func (r *Room) publish(p *peer, t *webrtc.TrackRemote, recv *webrtc.RTPReceiver)
 	if id == "" {
 		id = t.Kind().String()
 	}
-	local, err := webrtc.NewTrackLocalStaticRTP(t.Codec().RTPCodecCapability, id, p.id)
+	// The forwarded track's ID names its publisher too: two publishers may
+	// both call a track "screen", and a receiver that tells tracks apart by
+	// ID would end the wrong one when one of them is withdrawn.
+	local, err := webrtc.NewTrackLocalStaticRTP(t.Codec().RTPCodecCapability, p.id+"/"+id, p.id)
 	if err != nil {
 		r.mu.Unlock()
 		log.Warn("track not forwarded", "err", err)

@@ -57,7 +57,7 @@ func TestBrowserEditsAndTyping(t *testing.T) {
 			chromedp.SendKeys("#password", testPassword, chromedp.ByQuery),
 			chromedp.Click("#login", chromedp.ByQuery),
 			chromedp.WaitVisible(`#requests li[data-id="`+id+`"] .row-main`, chromedp.ByQuery),
-			chromedp.Click(`#requests li[data-id="`+id+`"] .row-main`, chromedp.ByQuery),
+			clickRow(`#requests li[data-id="`+id+`"] .row-main`),
 		)
 		line := `document.querySelector('#messages li[data-id="` + m.ID + `"]')`
 		tab.WaitUntil("the message shows", line+`?.querySelector('.body')?.textContent === 'Restart the printer'`)

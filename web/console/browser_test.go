@@ -59,7 +59,7 @@ func TestBrowserMessages(t *testing.T) {
 			chromedp.SendKeys("#password", testPassword, chromedp.ByQuery),
 			chromedp.Click("#login", chromedp.ByQuery),
 			chromedp.WaitVisible(`#requests li[data-id="`+id+`"] .row-main`, chromedp.ByQuery),
-			chromedp.Click(`#requests li[data-id="`+id+`"] .row-main`, chromedp.ByQuery),
+			clickRow(`#requests li[data-id="`+id+`"] .row-main`),
 			chromedp.WaitReady("#messages img.preview", chromedp.ByQuery),
 		)
 		atEnd := `(() => { const m = document.querySelector('#messages'); return m.scrollHeight > m.clientHeight + 200 && m.scrollHeight - m.scrollTop - m.clientHeight < 2; })()`

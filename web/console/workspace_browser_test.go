@@ -76,7 +76,7 @@ func TestWorkspace(t *testing.T) {
 			signIn(tab, e, d.Alice)
 			tab.Run("see the request", chromedp.WaitVisible(`#requests li[data-id="`+id+`"] .row-main`, chromedp.ByQuery))
 			tab.Screenshot("queue-" + size.name)
-			tab.Run("open the request", chromedp.Click(`#requests li[data-id="`+id+`"] .row-main`, chromedp.ByQuery))
+			tab.Run("open the request", clickRow(`#requests li[data-id="`+id+`"] .row-main`))
 			tab.WaitUntil("the chat shows", `document.querySelectorAll('#messages li[data-testid="line"]').length >= 50`)
 			tab.WaitUntil("the composer is in view without scrolling", composerInView)
 			tab.WaitUntil("the chat shows its end", `(() => { const m = document.querySelector('#messages'); return m.scrollHeight > m.clientHeight && m.scrollHeight - m.scrollTop - m.clientHeight < 2; })()`)
@@ -144,7 +144,7 @@ func TestWorkspace(t *testing.T) {
 		tab.Viewport(1440, 900)
 		signIn(tab, e, d.Alice)
 		tab.Run("open the first request", chromedp.WaitVisible(`#requests li[data-id="`+other+`"] .row-main`, chromedp.ByQuery),
-			chromedp.Click(`#requests li[data-id] .row-main`, chromedp.ByQuery))
+			clickRow(`#requests li[data-id] .row-main`))
 		var first string
 		tab.WaitUntil("a request is open", `!document.querySelector('#details').hidden && !!document.querySelector('#details').dataset.id`)
 		if err := tab.Eval(`document.querySelector('#details').dataset.id`, &first); err != nil {
@@ -183,7 +183,7 @@ func TestWorkspace(t *testing.T) {
 		tab.Viewport(1440, 900)
 		signIn(tab, e, d.Alice)
 		tab.Run("open the request", chromedp.WaitVisible(`#requests li[data-id="`+other+`"] .row-main`, chromedp.ByQuery),
-			chromedp.Click(`#requests li[data-id="`+other+`"] .row-main`, chromedp.ByQuery))
+			clickRow(`#requests li[data-id="`+other+`"] .row-main`))
 		tab.WaitUntil("it is open", openedIs(other))
 		tab.WaitUntil("a live chat's next step is no close", `!document.querySelector('#details [data-action="close"]').classList.contains('primary') && !document.querySelector('#details [data-action="end"]').hidden`)
 		tab.Run("end the chat", chromedp.Click(`#details [data-action="end"]`, chromedp.ByQuery))
@@ -236,11 +236,21 @@ func TestWorkspace(t *testing.T) {
 		signIn(tab, e, d.Alice)
 		tab.Run("open it from New", chromedp.Click("#view-new", chromedp.ByQuery),
 			chromedp.WaitVisible(`#requests li[data-id="`+n+`"] .row-main`, chromedp.ByQuery),
-			chromedp.Click(`#requests li[data-id="`+n+`"] .row-main`, chromedp.ByQuery))
+			clickRow(`#requests li[data-id="`+n+`"] .row-main`))
 		tab.WaitUntil("Assign to me leads and nothing closes it", openedIs(n)+` && document.querySelector('#details [data-action="assign"]').classList.contains('primary') && [...document.querySelectorAll('[data-action="close"]')].every((b) => b.hidden || b.closest('[hidden]'))`)
 		tab.WaitUntil("the composer says the next step", `/Assign it to yourself/.test(document.querySelector('#composer-hint').textContent)`)
 		tab.Screenshot("new-request")
 	})
+}
+
+// clickRow clicks a row of the queue. The queue is drawn anew whenever it
+// reloads (on any event), so the row is looked up and clicked in one step:
+// a node found first and clicked after may be gone by then.
+func clickRow(sel string) chromedp.Action {
+	return chromedp.Tasks{
+		chromedp.WaitVisible(sel, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelector('`+sel+`').click(); true`, nil),
+	}
 }
 
 // press presses a letter key as a shortcut: a key down and up. (chromedp's
@@ -321,7 +331,7 @@ func TestWorkspaceUnread(t *testing.T) {
 	tab.Viewport(1440, 900)
 	signIn(tab, e, d.Alice)
 	tab.Run("open the quiet request", chromedp.WaitVisible(`#requests li[data-id="`+quiet+`"] .row-main`, chromedp.ByQuery),
-		chromedp.Click(`#requests li[data-id="`+quiet+`"] .row-main`, chromedp.ByQuery))
+		clickRow(`#requests li[data-id="`+quiet+`"] .row-main`))
 	tab.WaitUntil("it is open", `document.querySelector('#details').dataset.id === '`+quiet+`'`)
 	// The first line of each request is the customer's own question, which
 	// Alice never saw: the rows start with one unread.
@@ -335,7 +345,7 @@ func TestWorkspaceUnread(t *testing.T) {
 	tab.WaitUntil("the row is bold with its count", row+`?.classList.contains('unread') && `+row+`.querySelector('.unread-count')?.textContent === '3'`)
 	tab.WaitUntil("the Mine tab and the title add them up", `document.querySelector('[data-testid="mine-unread"]')?.textContent === '3' && document.title.startsWith('(3) ') && document.querySelector('link[rel="icon"]').href.startsWith('data:image/svg+xml')`)
 	tab.Screenshot("unread")
-	tab.Run("open it", chromedp.Click(sel+` .row-main`, chromedp.ByQuery))
+	tab.Run("open it", clickRow(sel+` .row-main`))
 	tab.WaitUntil("the new lines are marked", `!!document.querySelector('#messages [data-testid="unread-divider"]')`)
 	tab.WaitUntil("reading clears the counts", `!`+row+`.classList.contains('unread') && !document.querySelector('[data-testid="mine-unread"]') && !document.title.startsWith('(')`)
 	// A line that arrives while the chat is open and at its end is read.

@@ -52,13 +52,8 @@ func TestBrowserMessages(t *testing.T) {
 		}
 
 		tab := b.Tab(t)
-		tab.Run("sign in and open the request",
-			chromedp.Navigate(e.srv.URL+"/console/login"),
-			chromedp.WaitVisible("#email", chromedp.ByQuery),
-			chromedp.SendKeys("#email", d.Alice.Email, chromedp.ByQuery),
-			chromedp.SendKeys("#password", testPassword, chromedp.ByQuery),
-			chromedp.Click("#login", chromedp.ByQuery),
-			chromedp.WaitVisible(`#requests li[data-id="`+id+`"] .row-main`, chromedp.ByQuery),
+		signIn(tab, e, d.Alice)
+		tab.Run("open the request",
 			clickRow(`#requests li[data-id="`+id+`"] .row-main`),
 			chromedp.WaitReady("#messages img.preview", chromedp.ByQuery),
 		)

@@ -19,6 +19,7 @@ const (
 	ActionJoin        Action = "join"
 	ActionEnd         Action = "end"
 	ActionScreenShare Action = "screenshare"
+	ActionScreenStop  Action = "screenstop"
 	ActionSystemInfo  Action = "sysinfo"
 	ActionUnassign    Action = "unassign"
 	ActionTransfer    Action = "transfer"
@@ -29,7 +30,7 @@ const (
 
 // actions is every Action in display order.
 func actions() []Action {
-	return []Action{ActionAssign, ActionJoin, ActionEnd, ActionScreenShare, ActionSystemInfo,
+	return []Action{ActionAssign, ActionJoin, ActionEnd, ActionScreenShare, ActionScreenStop, ActionSystemInfo,
 		ActionUnassign, ActionTransfer, ActionInvite, ActionLeave, ActionClose}
 }
 
@@ -52,6 +53,8 @@ func (a Action) Label() string {
 		return "End chat"
 	case ActionScreenShare:
 		return "Request screen sharing"
+	case ActionScreenStop:
+		return "Stop screen sharing"
 	case ActionSystemInfo:
 		return "Request system info"
 	case ActionUnassign:
@@ -144,8 +147,21 @@ func (a Action) check(t Technician, r Request, pr Presence) error {
 		}
 		// Known phones and tablets cannot share; chat platforms (which do
 		// not say) get a link that tells the customer to open it on a desktop.
-		if r.Source.IsMobile() {
-			return Errorf(CodeInvalidState, "screen sharing needs a customer on a desktop web browser")
+		switch {
+		case r.Source.IsMobile():
+			return errDesktopOnly
+		case r.Screen == ScreenAsked:
+			return Errorf(CodeInvalidState, "you asked to see the screen of request #%d already; the customer has not answered yet", r.Number)
+		case r.Screen == ScreenLive:
+			return Errorf(CodeInvalidState, "the customer of request #%d is sharing their screen already", r.Number)
+		}
+		return nil
+	case ActionScreenStop:
+		if err := mustOwn(t, r); err != nil {
+			return err
+		}
+		if r.Screen == ScreenNone {
+			return Errorf(CodeInvalidState, "nothing of request #%d is shared", r.Number)
 		}
 		return nil
 	case ActionSystemInfo:
@@ -221,6 +237,8 @@ func (e *Engine) Act(ctx context.Context, by Actor, requestID string, a Action, 
 		return e.EndChat(ctx, by, requestID)
 	case ActionScreenShare:
 		return e.RequestScreenShare(ctx, by, requestID)
+	case ActionScreenStop:
+		return e.StopScreenShare(ctx, by, requestID)
 	case ActionSystemInfo:
 		return e.RequestSystemInfo(ctx, by, requestID)
 	case ActionUnassign:

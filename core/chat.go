@@ -34,17 +34,6 @@ func (e *Engine) EndChat(ctx context.Context, by Actor, id string) (Request, err
 	})
 }
 
-// RequestScreenShare asks a desktop customer to share their screen.
-func (e *Engine) RequestScreenShare(ctx context.Context, by Actor, id string) (Request, error) {
-	return e.requestAction(ctx, by, id, func(tx Tx, t Technician, c *change) (func() error, error) {
-		if err := ActionScreenShare.check(t, *c.r, Presence{}); err != nil {
-			return nil, err
-		}
-		c.add(EventScreenShareAsked, by, AudienceAll, EventData{ActorName: t.Name})
-		return nil, nil
-	})
-}
-
 // RequestSystemInfo asks the customer to allow relaydesk to read their
 // system details. The customer may send them until they have answered
 // (ProvideSystemInfo), and at no other time.

@@ -228,6 +228,9 @@ func (e *Engine) Leave(ctx context.Context, by Actor) error {
 		p.LeftAt = e.now().UTC()
 		c := e.begin(&r)
 		c.add(EventCustomerLeft, by, AudienceAll, EventData{ParticipantID: p.ID, ActorName: p.Name})
+		if r.Screen == ScreenLive && r.ScreenBy == p.ID {
+			c.stopScreen(by, p.Name, "the customer left")
+		}
 		return e.save(ctx, tx, c, false, func() error { return tx.UpdateParticipant(ctx, p) })
 	})
 }

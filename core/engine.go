@@ -90,10 +90,11 @@ var errRetry = errors.New("created concurrently; run again")
 type change struct {
 	r      *Request
 	prev   int64
+	owner  string // the owner before the change
 	events []Event
 }
 
-func (e *Engine) begin(r *Request) *change { return &change{r: r, prev: r.Version} }
+func (e *Engine) begin(r *Request) *change { return &change{r: r, prev: r.Version, owner: r.OwnerID} }
 
 func (c *change) add(typ EventType, by Actor, aud Audience, data EventData) {
 	c.events = append(c.events, Event{Type: typ, Actor: by, Audience: aud, Data: data})
@@ -102,6 +103,7 @@ func (c *change) add(typ EventType, by Actor, aud Audience, data EventData) {
 // save writes the request first (the transaction's first write, see
 // Tx.UpdateRequest), then runs more, then appends the events.
 func (e *Engine) save(ctx context.Context, tx Tx, c *change, insert bool, more func() error) error {
+	c.endScreen()
 	now := e.now().UTC()
 	c.r.UpdatedAt = now
 	c.r.Version = c.prev + int64(len(c.events))

@@ -107,7 +107,7 @@ func TestConversation(t *testing.T) {
 		want := []core.EventType{core.EventCreated, core.EventMessage, core.EventMessage, core.EventAssigned,
 			core.EventJoined, core.EventMessage, core.EventMessage, core.EventFile, core.EventNote, core.EventNote,
 			core.EventScreenShareAsked, core.EventSystemInfoAsked, core.EventSystemInfoGiven, core.EventInvited,
-			core.EventMessage, core.EventTransferred, core.EventEnded, core.EventClosed}
+			core.EventMessage, core.EventTransferred, core.EventScreenStopped, core.EventEnded, core.EventClosed}
 		if got := eventTypes(evs); !slices.Equal(got, want) {
 			t.Fatalf("technician events\n got %v\nwant %v", got, want)
 		}

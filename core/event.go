@@ -27,6 +27,10 @@ const (
 	EventCustomerJoined   EventType = "customer.joined"
 	EventCustomerLeft     EventType = "customer.left"
 	EventScreenShareAsked EventType = "screenshare.requested"
+	EventScreenStarted    EventType = "screenshare.started"  // the customer consented and shares
+	EventScreenDeclined   EventType = "screenshare.declined" // the customer said no
+	EventScreenStopped    EventType = "screenshare.stopped"  // by the customer, the owner, or the request moving on
+	EventScreenViewed     EventType = "screenshare.viewed"   // a technician's viewer received the share (technicians only)
 	EventSystemInfoAsked  EventType = "sysinfo.requested"
 	EventSystemInfoGiven  EventType = "sysinfo.provided"
 	EventEdited           EventType = "chat.edited"    // see EditMessage
@@ -104,6 +108,7 @@ type EventData struct {
 	File           *FileRef     `json:"file,omitempty"`
 	Source         *Source      `json:"source,omitempty"`
 	Note           string       `json:"note,omitempty"`
+	Screen         *ScreenInfo  `json:"screen,omitempty"`    // the shared screen, as the customer's browser describes it
 	Version        int64        `json:"version,omitempty"`   // a message's text: 1 is the original
 	Withdrawn      bool         `json:"withdrawn,omitempty"` // for customers: the message was withdrawn
 	Origin         *Idempotency `json:"origin,omitempty"`    // the inbound platform event it came from, so its adapter does not echo it

@@ -110,6 +110,17 @@ const (
 	ChatEnded   ChatState = "ended"
 )
 
+// ScreenState is where a request's screen share stands.
+type ScreenState string
+
+// Screen states: none, asked by the owner and awaiting the customer's
+// answer, and live (the customer consented and shares).
+const (
+	ScreenNone  ScreenState = ""
+	ScreenAsked ScreenState = "asked"
+	ScreenLive  ScreenState = "live"
+)
+
 // Source is what is known of the device a customer asked from. The fields
 // but Reported are what relaydesk itself saw: the connection, the
 // User-Agent and Accept-Language headers, the chat platform. Decisions
@@ -165,9 +176,13 @@ type Request struct {
 	// SystemInfoAsked is set while a technician's request for the
 	// customer's system information is unanswered.
 	SystemInfoAsked bool
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
-	ClosedAt        time.Time // zero until completed
+	// Screen is where the request's screen share stands; ScreenBy is the
+	// customer participant sharing while it is live.
+	Screen    ScreenState
+	ScreenBy  string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	ClosedAt  time.Time // zero until completed
 	// Version counts the request's events; it is the rseq of the last one and
 	// the optimistic-concurrency token of every update.
 	Version int64

@@ -279,6 +279,15 @@ func (c *Chat) line(ev core.Event) string {
 		return fmt.Sprintf("%s (customer) left the chat.", who)
 	case core.EventScreenShareAsked:
 		return fmt.Sprintf("%s asked the customer to share their screen.", who)
+	case core.EventScreenStarted:
+		return fmt.Sprintf("%s shares their screen: watch it in the console.", who)
+	case core.EventScreenDeclined:
+		return fmt.Sprintf("%s declined to share their screen.", who)
+	case core.EventScreenStopped:
+		if ev.Data.Note != "" {
+			return fmt.Sprintf("Screen sharing ended: %s.", e(d.Note))
+		}
+		return fmt.Sprintf("%s stopped screen sharing.", who)
 	case core.EventSystemInfoAsked:
 		return fmt.Sprintf("%s asked the customer for their system details.", who)
 	case core.EventSystemInfoGiven:

@@ -2,7 +2,9 @@ package console
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/relaydesk/relaydesk/core"
@@ -315,12 +317,49 @@ func notice(ev core.Event) string {
 		return who + " left the chat"
 	case core.EventScreenShareAsked:
 		return who + " asked the customer to share their screen"
+	case core.EventScreenStarted:
+		return who + " shares their screen" + screenDetails(d.Screen)
+	case core.EventScreenDeclined:
+		return who + " declined to share their screen"
+	case core.EventScreenStopped:
+		if d.Note != "" {
+			return "Screen sharing ended: " + d.Note
+		}
+		return who + " stopped screen sharing"
+	case core.EventScreenViewed:
+		return who + " watched the shared screen"
 	case core.EventSystemInfoAsked:
 		return who + " asked the customer for system information"
 	case core.EventSystemInfoGiven:
 		return who + " shared system information"
 	}
 	return ""
+}
+
+// screenDetails says what the customer's browser told of the shared
+// screen: " (1920×1080 at 1.25×, Chrome 131 on Windows 11)".
+func screenDetails(s *core.ScreenInfo) string {
+	if s == nil {
+		return ""
+	}
+	var parts []string
+	if s.Width > 0 && s.Height > 0 {
+		size := fmt.Sprintf("%d×%d", s.Width, s.Height)
+		if s.DPR > 0 && s.DPR != 1 {
+			size += fmt.Sprintf(" at %g×", s.DPR)
+		}
+		parts = append(parts, size)
+	}
+	switch {
+	case s.Browser != "" && s.OS != "":
+		parts = append(parts, s.Browser+" on "+s.OS)
+	case s.Browser != "" || s.OS != "":
+		parts = append(parts, s.Browser+s.OS)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
 }
 
 func isImage(ctype string) bool {

@@ -63,6 +63,53 @@ type Source struct {
 	// quick and block on nothing. The stream sets the frame's Next to the
 	// client's cursor: a signal never moves it.
 	Signal func(payload any) (Frame, bool)
+	// Receive, when set, is handed each frame the WebSocket client sends
+	// after its Hello (at most MaxClientFrame bytes), with the Conn that
+	// answers this client alone; it runs on the stream's reading goroutine,
+	// one frame at a time, so it sees them in order. Long polls never call
+	// it. Gone is called once when the stream ends.
+	Receive func(c *Conn, data []byte)
+	Gone    func(c *Conn)
+}
+
+// MaxClientFrame bounds a frame a client sends after its Hello (an SDP
+// offer is 2–6 KB).
+const MaxClientFrame = 64 << 10
+
+// Conn is one WebSocket client, for Source.Receive: what is pushed through
+// it reaches this client only, in order, and is never dropped while the
+// client reads.
+type Conn struct{ st *stream }
+
+// maxDirect bounds the pushed frames a client has not read yet. One that
+// falls this far behind is not following: its stream is ended.
+const maxDirect = 256
+
+// ErrGone is Conn.Push's answer once the stream has ended.
+var ErrGone = errors.New("live: the stream has ended")
+
+// Push queues fr for the client. The stream sets its Next to the client's
+// cursor, as for a signal.
+func (c *Conn) Push(fr Frame) error {
+	st := c.st
+	st.mu.Lock()
+	if st.closed {
+		st.mu.Unlock()
+		return ErrGone
+	}
+	if len(st.direct) == maxDirect {
+		st.mu.Unlock()
+		st.close()
+		return ErrGone
+	}
+	st.direct = append(st.direct, fr)
+	run := !st.running
+	st.running = true
+	st.mu.Unlock()
+	if run {
+		go st.flush()
+	}
+	return nil
 }
 
 // Frame is what the server sends: a batch of items and the cursor after
@@ -76,6 +123,9 @@ type Frame struct {
 	Next   string  `json:"next,omitempty"`
 	Typing *Typing `json:"typing,omitempty"`
 	Error  string  `json:"error,omitempty"`
+	// Body is a pushed frame's content (Conn.Push), such as WebRTC
+	// signalling.
+	Body any `json:"body,omitempty"`
 }
 
 // Typing is what a "typing" frame says: someone other than the client is
@@ -240,6 +290,7 @@ func (s *Streamer) ServeSource(w http.ResponseWriter, r *http.Request, sameOrigi
 		return
 	}
 	st := &stream{s: s, conn: conn, after: h.After, running: true, woken: true}
+	st.self = &Conn{st: st}
 	// Wake-ups during open wait for the first flush below: running is set.
 	st.watch = s.hub.Watch(st.wake)
 	src, err := open(r.Context(), h, st.watch.Follow)
@@ -250,6 +301,7 @@ func (s *Streamer) ServeSource(w http.ResponseWriter, r *http.Request, sameOrigi
 		return
 	}
 	st.fetch = src.Fetch
+	st.receiver, st.gone = src.Receive, src.Gone
 	if src.Signal != nil {
 		st.signal = src.Signal
 		st.watch.OnSignal(st.push)
@@ -285,6 +337,11 @@ type stream struct {
 	watch  *hub.Watch
 	fetch  Fetch
 	signal func(any) (Frame, bool) // nil: no signals
+	// receiver takes the client's frames and gone is told of the end
+	// (Source.Receive, Source.Gone); nil when the stream takes none.
+	receiver func(*Conn, []byte)
+	gone     func(*Conn)
+	self     *Conn // this client, as receiver and gone are told
 	timer  *time.Timer             // the next ping
 	after  string                  // the client's cursor; only the flushing goroutine uses it
 
@@ -293,6 +350,7 @@ type stream struct {
 	woken   bool               // woken: fetch (again)
 	pingDue bool               // the ping timer fired
 	signals []Frame            // signal frames to write, oldest first
+	direct  []Frame            // pushed frames to write, oldest first
 	closed  bool               // the stream has ended
 	cancel  context.CancelFunc // ends the running flush's context
 }
@@ -349,8 +407,8 @@ func (st *stream) flush() {
 	defer cancel()
 	for {
 		st.mu.Lock()
-		fetch, ping, signals := st.woken, st.pingDue, st.signals
-		st.woken, st.pingDue, st.signals = false, false, nil
+		fetch, ping, signals, direct := st.woken, st.pingDue, st.signals, st.direct
+		st.woken, st.pingDue, st.signals, st.direct = false, false, nil, nil
 		st.mu.Unlock()
 		if ping {
 			if err := st.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(10*time.Second)); err != nil {
@@ -365,7 +423,7 @@ func (st *stream) flush() {
 		}
 		// Signals first: a message that follows its author's typing
 		// then comes after it, and clears it.
-		for _, fr := range signals {
+		for _, fr := range append(direct, signals...) {
 			fr.Next = st.after
 			st.conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
 			if err := st.conn.WriteJSON(fr); err != nil {
@@ -378,7 +436,7 @@ func (st *stream) flush() {
 			return
 		}
 		st.mu.Lock()
-		if st.closed || (!st.woken && !st.pingDue && len(st.signals) == 0) {
+		if st.closed || (!st.woken && !st.pingDue && len(st.signals) == 0 && len(st.direct) == 0) {
 			st.running, st.cancel = false, nil
 			st.mu.Unlock()
 			return
@@ -427,14 +485,55 @@ func (st *stream) read(ctx context.Context) ([]any, string, bool, error) {
 }
 
 // receive reads the client's frames until it leaves, then closes the
-// stream.
+// stream. A stream without a receiver reads and drops them.
 func (st *stream) receive() {
 	defer st.close()
-	for {
-		if _, _, err := st.conn.NextReader(); err != nil {
-			return
+	if st.receiver == nil {
+		for {
+			if _, _, err := st.conn.NextReader(); err != nil {
+				return
+			}
 		}
 	}
+	st.conn.SetReadLimit(MaxClientFrame)
+	c := st.self
+	limit := newFrameLimit(time.Now())
+	for {
+		_, data, err := st.conn.ReadMessage()
+		if err != nil {
+			return
+		}
+		if !limit.allow(time.Now()) {
+			st.s.closeWith(st.conn, "too many frames: slow down")
+			return
+		}
+		st.receiver(c, data)
+	}
+}
+
+// A client may send clientBurst frames at once, then clientRate a second:
+// a WebRTC set-up sends a few dozen, a flood ends the stream.
+const (
+	clientBurst = 100
+	clientRate  = 20
+)
+
+// frameLimit is a token bucket over a client's frames.
+type frameLimit struct {
+	tokens float64
+	last   time.Time
+}
+
+func newFrameLimit(now time.Time) *frameLimit { return &frameLimit{tokens: clientBurst, last: now} }
+
+func (l *frameLimit) allow(now time.Time) bool {
+	l.tokens = min(clientBurst, l.tokens+now.Sub(l.last).Seconds()*clientRate)
+	l.last = now
+	if l.tokens < 1 {
+		return false
+	}
+	l.tokens--
+	return true
 }
 
 // close ends the stream: its flush, if one runs, its watch, its pings and
@@ -445,11 +544,14 @@ func (st *stream) close() {
 		st.mu.Unlock()
 		return
 	}
-	st.closed, st.signals = true, nil
+	st.closed, st.signals, st.direct = true, nil, nil
 	if st.cancel != nil {
 		st.cancel()
 	}
 	st.mu.Unlock()
+	if st.gone != nil {
+		st.gone(st.self)
+	}
 	st.s.sockets.Add(-1)
 	st.s.mu.Lock()
 	delete(st.s.streams, st)

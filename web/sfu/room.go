@@ -27,6 +27,7 @@ type Room struct {
 	mu       sync.Mutex // guards what follows; taken before any peer's mu
 	closed   bool
 	reason   string
+	stay     bool // see StayWhenAlone
 	peers    map[string]*peer
 	forwards map[*forward]struct{}
 	recs     map[*Recording]struct{}
@@ -106,6 +107,15 @@ func (r *Room) Join(ctx context.Context, id string, out Sender) error {
 	return nil
 }
 
+// StayWhenAlone keeps the room open when fewer than two peers remain: the
+// caller ends it (a screen share goes on while one of its viewers
+// reconnects, and ends when the engine says so).
+func (r *Room) StayWhenAlone() {
+	r.mu.Lock()
+	r.stay = true
+	r.mu.Unlock()
+}
+
 // Handle acts on a message from peer's browser.
 func (r *Room) Handle(ctx context.Context, peerID string, m Message) error {
 	if err := m.Validate(); err != nil {
@@ -140,7 +150,7 @@ func (r *Room) leave(ctx context.Context, id, reason string) {
 		return
 	}
 	r.mu.Lock()
-	end := !r.closed && len(r.peers) < 2
+	end := !r.closed && !r.stay && len(r.peers) < 2
 	r.mu.Unlock()
 	if end {
 		r.Close(ctx, reason)

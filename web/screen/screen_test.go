@@ -1,0 +1,415 @@
+package screen_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/pion/webrtc/v4"
+	"github.com/pion/webrtc/v4/pkg/media"
+
+	"github.com/relaydesk/relaydesk/core"
+	"github.com/relaydesk/relaydesk/core/sqlstore"
+	"github.com/relaydesk/relaydesk/core/sqlstore/storetest"
+	"github.com/relaydesk/relaydesk/internal/testwait"
+	"github.com/relaydesk/relaydesk/web/live"
+	"github.com/relaydesk/relaydesk/web/screen"
+	"github.com/relaydesk/relaydesk/web/sfu"
+)
+
+// desk is a support desk whose live streams carry screen shares, as the
+// widget's and console's do. The test server stands in for their
+// authentication: the Hello's token says who the client is ("t:<technician
+// ID>" or "c:<participant ID>:<request ID>").
+type desk struct {
+	*storetest.Desk
+	m   *screen.Manager
+	url string
+}
+
+func newDesk(t *testing.T, store *sqlstore.Store) *desk {
+	t.Helper()
+	d := &desk{Desk: storetest.NewDesk(t, store)}
+	m, err := screen.New(screen.Config{Engine: d.Engine, Hub: store.Hub(), SFU: sfu.Config{IncludeLoopback: true},
+		BrowserICE: []sfu.ICEServer{{URLs: []string{"stun:stun.example.com:3478"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close(context.Background()) })
+	d.m = m
+	streams := live.New(live.Config{Hub: store.Hub()})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		streams.ServeSource(w, r, func(*http.Request) bool { return true },
+			func(ctx context.Context, h live.Hello, follow live.Follow) (live.Source, error) {
+				var who screen.Who
+				if id, ok := strings.CutPrefix(h.Token, "t:"); ok {
+					who.Actor = core.TechnicianActor(id)
+				} else {
+					p, req, _ := strings.Cut(strings.TrimPrefix(h.Token, "c:"), ":")
+					who = screen.Who{Actor: core.CustomerActor(p), RequestID: req}
+				}
+				return live.Source{
+					Fetch: func(context.Context, string) ([]any, string, bool, error) { return nil, "0", false, nil },
+					Receive: func(c *live.Conn, data []byte) {
+						m.Receive(context.Background(), who, c, data)
+					},
+					Gone: m.Gone,
+				}, nil
+			})
+	}))
+	t.Cleanup(srv.Close)
+	d.url = "ws" + strings.TrimPrefix(srv.URL, "http")
+	return d
+}
+
+// browser is a Pion peer on a live stream, standing in for the widget or
+// the console: it joins a share, answers the room's offers, publishes a
+// screen when it is the customer, and counts what it receives.
+type browser struct {
+	t       *testing.T
+	ws      *websocket.Conn
+	request string
+	wmu     sync.Mutex
+
+	mu    sync.Mutex
+	pc    *webrtc.PeerConnection
+	early []webrtc.ICECandidateInit
+
+	joined  chan []json.RawMessage // the ICE servers of each "joined"
+	errs    chan string
+	stopped chan string
+	packets atomic.Int64
+}
+
+func (d *desk) browser(t *testing.T, token, request string) *browser {
+	t.Helper()
+	ws, _, err := websocket.DefaultDialer.Dial(d.url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	if err := ws.WriteJSON(live.Hello{After: "0", Token: token}); err != nil {
+		t.Fatal(err)
+	}
+	b := &browser{t: t, ws: ws, request: request, joined: make(chan []json.RawMessage, 4),
+		errs: make(chan string, 16), stopped: make(chan string, 4)}
+	t.Cleanup(func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		if b.pc != nil {
+			b.pc.Close()
+		}
+	})
+	go b.read()
+	return b
+}
+
+func (b *browser) send(op string, msg *sfu.Message) {
+	b.wmu.Lock()
+	defer b.wmu.Unlock()
+	f := map[string]any{"type": "rtc", "request": b.request, "op": op}
+	if msg != nil {
+		f["msg"] = msg
+	}
+	if err := b.ws.WriteJSON(f); err != nil {
+		b.t.Error(err)
+	}
+}
+
+type pushed struct {
+	Type string `json:"type"`
+	Body struct {
+		Request    string            `json:"request"`
+		Op         string            `json:"op"`
+		Msg        *sfu.Message      `json:"msg"`
+		ICEServers []json.RawMessage `json:"ice_servers"`
+		Error      string            `json:"error"`
+	} `json:"body"`
+}
+
+func (b *browser) read() {
+	for {
+		var f pushed
+		if err := b.ws.ReadJSON(&f); err != nil {
+			return
+		}
+		if f.Type != "rtc" {
+			continue
+		}
+		switch f.Body.Op {
+		case "joined":
+			b.newPC()
+			b.joined <- f.Body.ICEServers
+		case "error":
+			b.errs <- f.Body.Error
+		case "signal":
+			b.onSignal(*f.Body.Msg)
+		}
+	}
+}
+
+func (b *browser) newPC() {
+	var se webrtc.SettingEngine
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	var me webrtc.MediaEngine
+	if err := me.RegisterDefaultCodecs(); err != nil {
+		b.t.Error(err)
+		return
+	}
+	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(&me), webrtc.WithSettingEngine(se)).NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		b.t.Error(err)
+		return
+	}
+	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
+		if c != nil {
+			init := c.ToJSON()
+			b.send("signal", &sfu.Message{Kind: sfu.Candidate, Candidate: &init})
+		}
+	})
+	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		for {
+			if _, _, err := tr.ReadRTP(); err != nil {
+				return
+			}
+			b.packets.Add(1)
+		}
+	})
+	b.mu.Lock()
+	if b.pc != nil {
+		b.pc.Close()
+	}
+	b.pc, b.early = pc, nil
+	b.mu.Unlock()
+}
+
+func (b *browser) onSignal(m sfu.Message) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	pc := b.pc
+	switch m.Kind {
+	case sfu.Stop:
+		b.stopped <- m.Reason
+	case sfu.Offer:
+		if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: m.SDP}); err != nil {
+			b.t.Error(err)
+			return
+		}
+		b.flush()
+		answer, err := pc.CreateAnswer(nil)
+		if err == nil {
+			err = pc.SetLocalDescription(answer)
+		}
+		if err != nil {
+			b.t.Error(err)
+			return
+		}
+		go b.send("signal", &sfu.Message{Kind: sfu.Answer, SDP: answer.SDP})
+	case sfu.Answer:
+		if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: m.SDP}); err != nil {
+			b.t.Error(err)
+		}
+		b.flush()
+	case sfu.Candidate:
+		if pc.RemoteDescription() == nil {
+			b.early = append(b.early, *m.Candidate)
+			return
+		}
+		_ = pc.AddICECandidate(*m.Candidate)
+	}
+}
+
+func (b *browser) flush() {
+	for _, c := range b.early {
+		_ = b.pc.AddICECandidate(c)
+	}
+	b.early = nil
+}
+
+// join asks to join the share and waits for the answer: "" once joined,
+// else the error the server gave.
+func (b *browser) join() string {
+	b.t.Helper()
+	b.send("join", nil)
+	select {
+	case <-b.joined:
+		return ""
+	case e := <-b.errs:
+		return e
+	case <-time.After(testwait.Deadline):
+		b.t.Fatal("no answer to join")
+		return ""
+	}
+}
+
+// publish sends a synthetic VP8 screen at 30 frames a second until ctx ends.
+func (b *browser) publish(ctx context.Context) {
+	b.t.Helper()
+	track, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}, "screen", "screen")
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	b.mu.Lock()
+	if _, err := b.pc.AddTrack(track); err != nil {
+		b.mu.Unlock()
+		b.t.Fatal(err)
+	}
+	offer, err := b.pc.CreateOffer(nil)
+	if err == nil {
+		err = b.pc.SetLocalDescription(offer)
+	}
+	b.mu.Unlock()
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	b.send("signal", &sfu.Message{Kind: sfu.Offer, SDP: offer.SDP})
+	go func() {
+		tick := time.NewTicker(time.Second / 30)
+		defer tick.Stop()
+		for i := 0; ; i++ {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			frame := make([]byte, 1200)
+			frame[0] = 0x11
+			if i%30 == 0 {
+				frame[0] = 0x10
+			}
+			if track.WriteSample(media.Sample{Data: frame, Duration: time.Second / 30}) != nil {
+				return
+			}
+		}
+	}()
+}
+
+func (b *browser) waitPackets(what string, n int64) {
+	b.t.Helper()
+	from := b.packets.Load()
+	testwait.Eventually(b.t, what, func() bool { return b.packets.Load()-from >= n })
+}
+
+func (b *browser) waitError(want string) {
+	b.t.Helper()
+	select {
+	case e := <-b.errs:
+		if !strings.Contains(e, want) {
+			b.t.Fatalf("error %q, want one saying %q", e, want)
+		}
+	case <-time.After(testwait.Deadline):
+		b.t.Fatalf("no error saying %q", want)
+	}
+}
+
+// TestShareReachesWhoMayWatch: the consenting customer's screen reaches
+// the owner and the invited technician, nobody else; Stop ends it for all.
+func TestShareReachesWhoMayWatch(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		d := newDesk(t, newStore(t))
+		e := d.Engine
+		alice := storetest.Actor(d.Alice)
+		o := d.Live(t)
+		id, cust := o.Request.ID, core.CustomerActor(o.Participant.ID)
+		other := d.Live(t) // another request of Acme's, another customer
+		if _, err := e.InviteTechnician(ctx, alice, id, d.Bob.ID); err != nil {
+			t.Fatal(err)
+		}
+
+		// Before consent, nobody joins.
+		early := d.browser(t, "t:"+d.Alice.ID, id)
+		if e := early.join(); !strings.Contains(e, "not shared") {
+			t.Fatalf("join before consent: %q", e)
+		}
+		if _, err := e.RequestScreenShare(ctx, alice, id); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.AnswerScreenShare(ctx, cust, true, core.ScreenInfo{Width: 1280, Height: 720}); err != nil {
+			t.Fatal(err)
+		}
+
+		sharer := d.browser(t, "c:"+o.Participant.ID+":"+id, id)
+		if e := sharer.join(); e != "" {
+			t.Fatalf("customer join: %s", e)
+		}
+		sharer.publish(ctx)
+		owner := d.browser(t, "t:"+d.Alice.ID, id)
+		if e := owner.join(); e != "" {
+			t.Fatalf("owner join: %s", e)
+		}
+		invited := d.browser(t, "t:"+d.Bob.ID, id)
+		if e := invited.join(); e != "" {
+			t.Fatalf("invited join: %s", e)
+		}
+		owner.waitPackets("the screen at the owner", 60)
+		invited.waitPackets("the screen at the invited technician", 60)
+
+		// Another company's technician, a colleague not invited, and the
+		// customer of another request get nothing.
+		for _, tc := range []struct{ name, token, request string }{
+			{"another company's technician", "t:" + d.Carol.ID, id},
+			{"a colleague not invited", "t:" + d.Dave.ID, id},
+			{"the customer of another request", "c:" + other.Participant.ID + ":" + other.Request.ID, id},
+		} {
+			b := d.browser(t, tc.token, tc.request)
+			b.send("join", nil)
+			b.waitError("not shared")
+		}
+		// Signals before a join, and frames that are not rtc, are refused.
+		stray := d.browser(t, "t:"+d.Bob.ID, id)
+		stray.send("signal", &sfu.Message{Kind: sfu.Offer, SDP: "v=0"})
+		stray.waitError("join the screen share first")
+		stray.send("dance", nil)
+		stray.waitError("unknown op")
+
+		// Bob leaves the chat: his viewer is cut off at once.
+		if _, err := e.LeaveChat(ctx, storetest.Actor(d.Bob), id); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-invited.stopped:
+		case <-time.After(testwait.Deadline):
+			t.Fatal("the technician who left still watches")
+		}
+		owner.waitPackets("the screen at the owner after Bob left", 30)
+
+		// The customer stops: both sides are told and the room goes.
+		if _, err := e.StopScreenShare(ctx, cust, ""); err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range []*browser{sharer, owner} {
+			select {
+			case <-b.stopped:
+			case <-time.After(testwait.Deadline):
+				t.Fatal("a side was not told the share stopped")
+			}
+		}
+		testwait.Eventually(t, "the room to close", func() bool { return d.m.Rooms() == 0 })
+
+		// Who watched is on the request, once each.
+		evs, err := e.Events(ctx, alice, id, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		viewed := map[string]int{}
+		for _, ev := range evs {
+			if ev.Type == core.EventScreenViewed {
+				viewed[ev.Actor.ID]++
+			}
+		}
+		if viewed[d.Alice.ID] != 1 || viewed[d.Bob.ID] != 1 || len(viewed) != 2 {
+			t.Errorf("viewed events %v", viewed)
+		}
+	})
+}

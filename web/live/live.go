@@ -341,9 +341,9 @@ type stream struct {
 	// (Source.Receive, Source.Gone); nil when the stream takes none.
 	receiver func(*Conn, []byte)
 	gone     func(*Conn)
-	self     *Conn // this client, as receiver and gone are told
-	timer  *time.Timer             // the next ping
-	after  string                  // the client's cursor; only the flushing goroutine uses it
+	self     *Conn       // this client, as receiver and gone are told
+	timer    *time.Timer // the next ping
+	after    string      // the client's cursor; only the flushing goroutine uses it
 
 	mu      sync.Mutex
 	running bool               // a goroutine is flushing

@@ -51,6 +51,7 @@ type Config struct {
 	OIDC OIDCConfig
 
 	Files    FilesConfig // where uploaded files' contents are kept: FILES_URL
+	WebRTC   WebRTCConfig
 	Slack    SlackConfig
 	Discord  DiscordConfig
 	Telegram TelegramConfig
@@ -254,6 +255,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		}
 		c.DeliveryPoll = d
 	}
+	var rtcErrs []error
+	c.WebRTC, rtcErrs = loadWebRTC(get, secret, c.PublicURL)
+	errs = append(errs, rtcErrs...)
 	if c.OIDC, err = loadOIDC(get); err != nil {
 		errs = append(errs, err)
 	}
@@ -395,6 +399,10 @@ func settings() []setting {
 		{env: "TELEGRAM_BOT_TOKEN", secret: true},
 		{env: "TELEGRAM_WEBHOOK_SECRET", secret: true},
 		{env: "TELEGRAM_COMPANY"},
+		{env: "WEBRTC_ICE_SERVERS", aliases: []string{"stun", "turn", "ice"}},
+		{env: "WEBRTC_TURN_SECRET", secret: true},
+		{env: "WEBRTC_PUBLIC_IP", aliases: []string{"public-ip"}},
+		{env: "WEBRTC_UDP_PORTS", aliases: []string{"udp-ports"}},
 	}
 }
 

@@ -41,6 +41,7 @@ func TestLoadConfig(t *testing.T) {
 					Slack:               main.SlackConfig{APIURL: "https://slack.com/api/"},
 					Discord:             main.DiscordConfig{APIURL: "https://discord.com/api/v10"},
 					Telegram:            main.TelegramConfig{APIURL: "https://api.telegram.org"},
+					WebRTC:              main.WebRTCConfig{Loopback: true},
 				}
 				if !reflect.DeepEqual(c, want) {
 					t.Errorf("got  %+v\nwant %+v", c, want)
@@ -185,6 +186,19 @@ func TestLoadConfig(t *testing.T) {
 			},
 		},
 		{
+			name: "WebRTC: ICE servers, public IPs and a UDP range; media on loopback only for a local PUBLIC_URL",
+			env: map[string]string{"WEBRTC_ICE_SERVERS": "stun:stun.example.com:3478, turns:turn.example.com:5349?transport=tcp",
+				"WEBRTC_TURN_SECRET": "t0p", "WEBRTC_PUBLIC_IP": "203.0.113.10", "WEBRTC_UDP_PORTS": "50000-50999",
+				"PUBLIC_URL": "https://help.example.com"},
+			check: func(t *testing.T, c main.Config) {
+				want := main.WebRTCConfig{ICEServers: []string{"stun:stun.example.com:3478", "turns:turn.example.com:5349?transport=tcp"},
+					TURNSecret: "t0p", PublicIPs: []string{"203.0.113.10"}, PortMin: 50000, PortMax: 50999}
+				if !reflect.DeepEqual(c.WebRTC, want) {
+					t.Errorf("WebRTC %+v\nwant %+v", c.WebRTC, want)
+				}
+			},
+		},
+		{
 			name: "trusted proxies as addresses and prefixes",
 			env:  map[string]string{"TRUSTED_PROXIES": " 10.1.2.3/8 ,127.0.0.1, ::1"},
 			check: func(t *testing.T, c main.Config) {
@@ -296,6 +310,12 @@ func TestLoadConfigRejects(t *testing.T) {
 		{"DATABASE_URL of another database", map[string]string{"DATABASE_URL": "mysql://root@db/desk"}, []string{"DATABASE_URL", "postgres://"}},
 		{"unknown LOG_LEVEL", map[string]string{"LOG_LEVEL": "loud"}, []string{"LOG_LEVEL", "debug, info, warn or error"}},
 		{"no concurrency", map[string]string{"DELIVERY_CONCURRENCY": "0"}, []string{"DELIVERY_CONCURRENCY", "1 to 1000"}},
+		{"ICE server of another scheme", map[string]string{"WEBRTC_ICE_SERVERS": "http://stun.example.com"}, []string{"WEBRTC_ICE_SERVERS", "stun:"}},
+		{"ICE server without a host", map[string]string{"WEBRTC_ICE_SERVERS": "stun:"}, []string{"WEBRTC_ICE_SERVERS", "host"}},
+		{"TURN without its secret", map[string]string{"WEBRTC_ICE_SERVERS": "turn:turn.example.com"}, []string{"WEBRTC_TURN_SECRET", "static-auth-secret"}},
+		{"public IP that is a name", map[string]string{"WEBRTC_PUBLIC_IP": "vm.example.com"}, []string{"WEBRTC_PUBLIC_IP", "not an IP"}},
+		{"UDP range upside down", map[string]string{"WEBRTC_UDP_PORTS": "50999-50000"}, []string{"WEBRTC_UDP_PORTS", "lowest first"}},
+		{"UDP range of one number", map[string]string{"WEBRTC_UDP_PORTS": "50000"}, []string{"WEBRTC_UDP_PORTS", "50000-50999"}},
 		{"concurrency not a number", map[string]string{"DELIVERY_CONCURRENCY": "lots"}, []string{"DELIVERY_CONCURRENCY", "1 to 1000"}},
 		{"poll interval without a unit", map[string]string{"DELIVERY_POLL_INTERVAL": "5"}, []string{"DELIVERY_POLL_INTERVAL", "10ms to 1h"}},
 		{"poll interval too short", map[string]string{"DELIVERY_POLL_INTERVAL": "1ms"}, []string{"DELIVERY_POLL_INTERVAL", "10ms to 1h"}},

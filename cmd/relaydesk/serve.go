@@ -24,6 +24,7 @@ import (
 	"github.com/relaydesk/relaydesk/web/clientip"
 	"github.com/relaydesk/relaydesk/web/console"
 	"github.com/relaydesk/relaydesk/web/metrics"
+	"github.com/relaydesk/relaydesk/web/screen"
 	"github.com/relaydesk/relaydesk/web/widget"
 )
 
@@ -57,6 +58,13 @@ func (c *call) serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	rtc := d.cfg.WebRTC
+	shares, err := screen.New(screen.Config{Engine: d.engine, Hub: d.store.Hub(), SFU: rtc.sfu(),
+		ICEServers: rtc.ICEServers, TURNSecret: string(rtc.TURNSecret), Logger: log.With("component", "screen")})
+	if err != nil {
+		return fmt.Errorf("WEBRTC settings: %w", err)
+	}
+	defer shares.Close(context.Background())
 	cons := console.New(console.Config{
 		Engine: d.engine, Store: d.store, Hub: d.store.Hub(), Logger: log.With("component", "console"),
 		PublicURL: d.cfg.PublicURL, SecureCookies: strings.HasPrefix(d.cfg.PublicURL, "https://"),
@@ -64,6 +72,7 @@ func (c *call) serve(ctx context.Context) error {
 		ClientIP:   func(r *http.Request) string { return clientip.Of(r, d.cfg.TrustedProxies).String() },
 		OIDC:       d.cfg.OIDC.console(),
 		Platforms:  d.cfg.platforms(),
+		Screen:     shares,
 	})
 	cons.Mount(srv.Mount)
 	metrics.Live(reg, "console", cons.LiveClients)
@@ -74,7 +83,7 @@ func (c *call) serve(ctx context.Context) error {
 	}
 	wid := widget.New(widget.Config{
 		Engine: d.engine, Store: d.store, Hub: d.store.Hub(), Logger: log.With("component", "widget"),
-		PublicURL: d.cfg.PublicURL, TrustedProxies: d.cfg.TrustedProxies,
+		PublicURL: d.cfg.PublicURL, TrustedProxies: d.cfg.TrustedProxies, Screen: shares,
 	})
 	wid.Mount(srv.Mount)
 	metrics.Live(reg, "widget", wid.LiveClients)

@@ -26,6 +26,7 @@ import (
 	"github.com/relaydesk/relaydesk/core/sqlstore"
 	"github.com/relaydesk/relaydesk/web/jsonapi"
 	"github.com/relaydesk/relaydesk/web/live"
+	"github.com/relaydesk/relaydesk/web/screen"
 	"github.com/relaydesk/relaydesk/web/ratelimit"
 )
 
@@ -79,6 +80,9 @@ type Config struct {
 	// Platforms names the chat adapters this process runs ("slack",
 	// "discord", "telegram"), for the first-run checklist.
 	Platforms []string
+	// Screen carries screen shares on the live WebSocket; nil: the
+	// console cannot watch them.
+	Screen *screen.Manager
 }
 
 // Session lifetimes: a console left alone signs out after IdleTimeout, and

@@ -13,6 +13,7 @@ import (
 	"github.com/relaydesk/relaydesk/core/markup"
 	"github.com/relaydesk/relaydesk/web/jsonapi"
 	"github.com/relaydesk/relaydesk/web/live"
+	"github.com/relaydesk/relaydesk/web/screen"
 )
 
 // eventJSON is one event of the console's live feed.
@@ -159,7 +160,7 @@ func (h *Handler) liveSocket(w http.ResponseWriter, r *http.Request) {
 		}
 		fetch := h.fetcher(v, follow)
 		// The socket's error frame shows the message: only what a user may read.
-		return live.Source{Fetch: func(ctx context.Context, after string) ([]any, string, bool, error) {
+		src := live.Source{Fetch: func(ctx context.Context, after string) ([]any, string, bool, error) {
 			items, next, more, err := fetch(ctx, after)
 			if errors.Is(err, live.ErrHeld) {
 				return nil, after, false, err
@@ -171,7 +172,13 @@ func (h *Handler) liveSocket(w http.ResponseWriter, r *http.Request) {
 				return nil, after, false, errors.New(core.ErrorMessage(err))
 			}
 			return items, next, more, nil
-		}, Signal: live.TypingFrames(v.actor)}, nil
+		}, Signal: live.TypingFrames(v.actor)}
+		if m := h.cfg.Screen; m != nil {
+			who := screen.Who{Actor: v.actor}
+			src.Receive = func(c *live.Conn, data []byte) { m.Receive(context.Background(), who, c, data) }
+			src.Gone = m.Gone
+		}
+		return src, nil
 	})
 }
 

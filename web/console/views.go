@@ -27,6 +27,9 @@ type requestJSON struct {
 	CreatedAt     time.Time      `json:"created_at"`
 	UpdatedAt     time.Time      `json:"updated_at"`
 	ClosedAt      *time.Time     `json:"closed_at,omitempty"`
+	// Screen is "asked" or "live" while the customer is asked to share
+	// their screen or shares it.
+	Screen core.ScreenState `json:"screen,omitempty"`
 }
 
 // rowJSON is a request as a list shows it: beside the request, the
@@ -51,7 +54,7 @@ func toRowJSON(r core.QueueRow) rowJSON {
 func toRequestJSON(r core.Request) requestJSON {
 	out := requestJSON{ID: r.ID, Number: r.Number, CompanyID: r.CompanyID, Company: r.CompanyName, Status: r.Status,
 		Chat: r.Chat, OwnerID: r.OwnerID, Owner: r.OwnerName, CustomerEmail: r.CustomerEmail, CustomerName: r.CustomerName,
-		Subject: r.Subject, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		Subject: r.Subject, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Screen: r.Screen}
 	if !r.ClosedAt.IsZero() {
 		t := r.ClosedAt
 		out.ClosedAt = &t

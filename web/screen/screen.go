@@ -20,12 +20,17 @@ package screen
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/hub"
@@ -46,9 +51,14 @@ type Config struct {
 	Hub *hub.Hub
 	// SFU is how media reaches browsers (ICE, public IPs, UDP ports).
 	SFU sfu.Config
-	// BrowserICE is the ICE servers browsers are told to use.
-	BrowserICE []sfu.ICEServer
+	// ICEServers are the STUN and TURN URLs browsers are told to use.
+	ICEServers []string
+	// TURNSecret makes the TURN servers' short-lived credentials, one per
+	// join (coturn's use-auth-secret, the "TURN REST API" scheme).
+	TURNSecret string
 	Logger     *slog.Logger
+	// Now is the clock TURN credentials expire by; default time.Now.
+	Now func() time.Time
 }
 
 // Manager runs the rooms of this process's live shares.
@@ -56,7 +66,9 @@ type Manager struct {
 	eng Engine
 	hub *hub.Hub
 	sfu *sfu.Server
-	ice []iceJSON
+	ice []string
+	key []byte // TURNSecret
+	now func() time.Time
 	log *slog.Logger
 
 	mu     sync.Mutex
@@ -86,12 +98,41 @@ func New(cfg Config) (*Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Manager{eng: cfg.Engine, hub: cfg.Hub, sfu: srv, log: log,
-		rooms: make(map[string]*room), conns: make(map[*live.Conn][]member)}
-	for _, s := range cfg.BrowserICE {
-		m.ice = append(m.ice, iceJSON{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
+	m := &Manager{eng: cfg.Engine, hub: cfg.Hub, sfu: srv, log: log, ice: cfg.ICEServers, key: []byte(cfg.TURNSecret),
+		now: cfg.Now, rooms: make(map[string]*room), conns: make(map[*live.Conn][]member)}
+	if m.now == nil {
+		m.now = time.Now
 	}
 	return m, nil
+}
+
+// turnLifetime is how long a browser's TURN credentials work: longer than
+// any share, short enough that a leaked one soon stops working.
+const turnLifetime = 12 * time.Hour
+
+// iceFor is the ICE servers a browser joining as peer is told: the STUN
+// servers as they are, the TURN servers with credentials of its own
+// (username "<expiry unix time>:<peer>", password the base64 HMAC-SHA1 of
+// the username under the shared secret), which coturn checks without
+// asking relaydesk.
+func (m *Manager) iceFor(peer string) []iceJSON {
+	var out []iceJSON
+	var turn iceJSON
+	for _, u := range m.ice {
+		if strings.HasPrefix(u, "turn") {
+			turn.URLs = append(turn.URLs, u)
+		} else {
+			out = append(out, iceJSON{URLs: []string{u}})
+		}
+	}
+	if len(turn.URLs) > 0 && len(m.key) > 0 {
+		turn.Username = strconv.FormatInt(m.now().Add(turnLifetime).Unix(), 10) + ":" + peer
+		mac := hmac.New(sha1.New, m.key)
+		mac.Write([]byte(turn.Username))
+		turn.Credential = base64.StdEncoding.EncodeToString(mac.Sum(nil))
+		out = append(out, turn)
+	}
+	return out
 }
 
 // Who is the authenticated client a frame came from: a technician, or a
@@ -216,7 +257,7 @@ func (m *Manager) join(ctx context.Context, p peerOf) error {
 	_ = rm.r.Remove(ctx, p.name(), "opened in another window")
 	// The browser learns its ICE servers before the room's first offer,
 	// which Join may send at once.
-	p.out(Out{Op: "joined", ICEServers: m.ice})
+	p.out(Out{Op: "joined", ICEServers: m.iceFor(p.name())})
 	send := sfu.SenderFunc(func(_ context.Context, msg sfu.Message) error {
 		return p.c.Push(live.Frame{Type: "rtc", Body: Out{Request: p.echo, Op: "signal", Msg: &msg}})
 	})

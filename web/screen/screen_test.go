@@ -2,9 +2,13 @@ package screen_test
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -38,7 +42,7 @@ func newDesk(t *testing.T, store *sqlstore.Store) *desk {
 	t.Helper()
 	d := &desk{Desk: storetest.NewDesk(t, store)}
 	m, err := screen.New(screen.Config{Engine: d.Engine, Hub: store.Hub(), SFU: sfu.Config{IncludeLoopback: true},
-		BrowserICE: []sfu.ICEServer{{URLs: []string{"stun:stun.example.com:3478"}}}})
+		ICEServers: []string{"stun:stun.example.com:3478", "turn:turn.example.com:3478?transport=udp"}, TURNSecret: "s3cret"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,6 +87,7 @@ type browser struct {
 	early []webrtc.ICECandidateInit
 
 	joined  chan []json.RawMessage // the ICE servers of each "joined"
+	ice     []json.RawMessage      // those of the last join
 	errs    chan string
 	stopped chan string
 	packets atomic.Int64
@@ -240,7 +245,7 @@ func (b *browser) join() string {
 	b.t.Helper()
 	b.send("join", nil)
 	select {
-	case <-b.joined:
+	case b.ice = <-b.joined:
 		return ""
 	case e := <-b.errs:
 		return e
@@ -344,6 +349,7 @@ func TestShareReachesWhoMayWatch(t *testing.T) {
 			t.Fatalf("customer join: %s", e)
 		}
 		sharer.publish(ctx)
+		checkICE(t, sharer.ice, "c:"+o.Participant.ID)
 		owner := d.browser(t, "t:"+d.Alice.ID, id)
 		if e := owner.join(); e != "" {
 			t.Fatalf("owner join: %s", e)
@@ -412,4 +418,41 @@ func TestShareReachesWhoMayWatch(t *testing.T) {
 			t.Errorf("viewed events %v", viewed)
 		}
 	})
+}
+
+// checkICE: a browser is told the STUN server as it is, and the TURN
+// server with credentials of its own that coturn can check with the
+// shared secret alone.
+func checkICE(t *testing.T, got []json.RawMessage, peer string) {
+	t.Helper()
+	var servers []struct {
+		URLs       []string `json:"urls"`
+		Username   string   `json:"username"`
+		Credential string   `json:"credential"`
+	}
+	for _, raw := range got {
+		var s struct {
+			URLs       []string `json:"urls"`
+			Username   string   `json:"username"`
+			Credential string   `json:"credential"`
+		}
+		if err := json.Unmarshal(raw, &s); err != nil {
+			t.Fatal(err)
+		}
+		servers = append(servers, s)
+	}
+	if len(servers) != 2 || servers[0].URLs[0] != "stun:stun.example.com:3478" || servers[0].Username != "" {
+		t.Fatalf("ICE servers %+v", servers)
+	}
+	turn := servers[1]
+	expiry, who, _ := strings.Cut(turn.Username, ":")
+	exp, err := strconv.ParseInt(expiry, 10, 64)
+	if err != nil || who != peer || time.Until(time.Unix(exp, 0)) < time.Hour {
+		t.Fatalf("TURN username %q", turn.Username)
+	}
+	mac := hmac.New(sha1.New, []byte("s3cret"))
+	mac.Write([]byte(turn.Username))
+	if want := base64.StdEncoding.EncodeToString(mac.Sum(nil)); turn.Credential != want {
+		t.Fatalf("TURN credential %q, want %q", turn.Credential, want)
+	}
 }

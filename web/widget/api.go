@@ -299,3 +299,44 @@ func (h *Handler) sysinfo(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
+
+type screenInput struct {
+	// Answer is "share" (with Screen), "decline" or "stop".
+	Answer string          `json:"answer"`
+	Screen core.ScreenInfo `json:"screen"`
+}
+
+// screenAnswer answers POST /api/widget/screen: the customer's answer to a
+// technician's ask to see their screen, or their Stop. The page calls it
+// with "share" once the browser's picker has given it a screen, so a
+// consent never stands without one.
+func (h *Handler) screenAnswer(w http.ResponseWriter, r *http.Request) {
+	cs, ok := h.customer(w, r)
+	if !ok {
+		return
+	}
+	var in screenInput
+	if err := jsonapi.Decode(w, r, &in); err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
+	ctx := r.Context()
+	var err error
+	switch in.Answer {
+	case "share", "decline":
+		if in.Answer == "share" && h.screen == nil {
+			err = core.Errorf(core.CodeInvalidState, "screen sharing is not set up on this support desk")
+			break
+		}
+		_, err = h.eng.AnswerScreenShare(ctx, cs.Actor, in.Answer == "share", in.Screen)
+	case "stop":
+		_, err = h.eng.StopScreenShare(ctx, cs.Actor, cs.RequestID)
+	default:
+		err = core.Errorf(core.CodeInvalid, "answer must be share, decline or stop")
+	}
+	if err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

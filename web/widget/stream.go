@@ -10,6 +10,7 @@ import (
 	"github.com/relaydesk/relaydesk/core/hub"
 	"github.com/relaydesk/relaydesk/web/jsonapi"
 	"github.com/relaydesk/relaydesk/web/live"
+	"github.com/relaydesk/relaydesk/web/screen"
 )
 
 // batch is how many events one frame carries at most.
@@ -51,13 +52,19 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 			return live.Source{}, h.public(ctx, err)
 		}
 		fetch := h.fetcher(cs, follow)
-		return live.Source{Fetch: func(ctx context.Context, after string) ([]any, string, bool, error) {
+		src := live.Source{Fetch: func(ctx context.Context, after string) ([]any, string, bool, error) {
 			items, next, more, err := fetch(ctx, after)
 			if err != nil {
 				err = h.public(ctx, err)
 			}
 			return items, next, more, err
-		}, Signal: live.TypingFrames(cs.Actor)}, nil
+		}, Signal: live.TypingFrames(cs.Actor)}
+		if h.screen != nil {
+			who := screen.Who{Actor: cs.Actor, RequestID: cs.RequestID}
+			src.Receive = func(c *live.Conn, data []byte) { h.screen.Receive(context.Background(), who, c, data) }
+			src.Gone = h.screen.Gone
+		}
+		return src, nil
 	})
 }
 

@@ -72,6 +72,11 @@ type requestView struct {
 	Technician   string            `json:"technician,omitempty"`
 	Participants []participantView `json:"participants"`
 	Left         bool              `json:"left"` // this customer left the chat
+	// Screen is "asked" while a technician waits for an answer to their
+	// ask to see the screen, "live" while a customer shares it;
+	// ScreenMine says this customer is the one sharing.
+	Screen     core.ScreenState `json:"screen,omitempty"`
+	ScreenMine bool             `json:"screen_mine,omitempty"`
 }
 
 // chatView is the answer of GET /api/widget/request and, with the token,
@@ -160,6 +165,7 @@ func viewChat(rv core.RequestView, co core.Company) chatView {
 		t := r.ClosedAt
 		v.Request.ClosedAt = &t
 	}
+	v.Request.Screen, v.Request.ScreenMine = r.Screen, r.Screen == core.ScreenLive && r.ScreenBy == viewer && viewer != ""
 	if r.Chat != core.ChatWaiting && r.OwnerName != "" {
 		v.Request.Technician = r.OwnerName
 		v.Request.Participants = append(v.Request.Participants, participantView{Name: r.OwnerName, Role: "technician"})

@@ -19,6 +19,7 @@ import (
 	"github.com/relaydesk/relaydesk/web/jsonapi"
 	"github.com/relaydesk/relaydesk/web/live"
 	"github.com/relaydesk/relaydesk/web/ratelimit"
+	"github.com/relaydesk/relaydesk/web/screen"
 )
 
 // Store is what the widget reads of the desk directly: companies by the
@@ -54,6 +55,9 @@ type Config struct {
 	// Now is the clock the rate limits of opening and joining go by;
 	// default time.Now.
 	Now func() time.Time
+	// Screen carries screen shares on the live WebSocket; nil leaves
+	// the customer's page no way to send their screen.
+	Screen *screen.Manager
 }
 
 // Handler serves the widget, the portal and their API.
@@ -69,6 +73,7 @@ type Handler struct {
 	// limits counts opens and joins per client address, in this process
 	// only: each relaydesk instance limits on its own.
 	limits *ratelimit.Limiter
+	screen *screen.Manager // nil: no screen sharing
 }
 
 // New returns a handler over cfg. It does no I/O.
@@ -81,7 +86,8 @@ func New(cfg Config) *Handler {
 	}
 	h := &Handler{eng: cfg.Engine, store: cfg.Store, log: cfg.Logger, trusted: cfg.TrustedProxies,
 		stream: live.New(live.Config{Hub: cfg.Hub, Logger: cfg.Logger, PollWait: cfg.PollWait}),
-		origin: originOf(cfg.PublicURL), now: cfg.Now, limits: ratelimit.New(limitWindow, maxLimiterKeys)}
+		origin: originOf(cfg.PublicURL), now: cfg.Now, limits: ratelimit.New(limitWindow, maxLimiterKeys),
+		screen: cfg.Screen}
 	h.site = newSite(h.origin)
 	return h
 }
@@ -110,6 +116,7 @@ func (h *Handler) Mount(mount func(pattern string, handler http.Handler)) {
 		{"POST /api/widget/typing", h.typing},
 		{"POST /api/widget/leave", h.leave},
 		{"POST /api/widget/sysinfo", h.sysinfo},
+		{"POST /api/widget/screen", h.screenAnswer},
 		{"GET /api/widget/events", h.events},
 		{"GET /api/widget/live", h.live},
 	}

@@ -333,6 +333,9 @@ func TestWorkspaceUnread(t *testing.T) {
 	tab.Run("open the quiet request", chromedp.WaitVisible(`#requests li[data-id="`+quiet+`"] .row-main`, chromedp.ByQuery),
 		clickRow(`#requests li[data-id="`+quiet+`"] .row-main`))
 	tab.WaitUntil("it is open", `document.querySelector('#details').dataset.id === '`+quiet+`'`)
+	// Opened, in view and at its end, it is read: its row loses its count
+	// (a request left within moments is not).
+	tab.WaitUntil("it is read", `!document.querySelector('#requests li[data-id="`+quiet+`"]').classList.contains('unread')`)
 	// The first line of each request is the customer's own question, which
 	// Alice never saw: the rows start with one unread.
 	for _, body := range []string{"Hello?", "Anyone?"} {

@@ -175,6 +175,8 @@ type (
 		Technician   string        `json:"technician"`
 		Participants []participant `json:"participants"`
 		Left         bool          `json:"left"`
+		Screen       string        `json:"screen"`
+		ScreenMine   bool          `json:"screen_mine"`
 	}
 	chat struct {
 		Token    string    `json:"token"`

@@ -7,7 +7,8 @@ import { defaultView, initQueue, label, loadMine, loadQueue, manyCompanies, mark
 import { $, chatLabel, narrow, showScreen, state, statusLabel } from './state.js';
 import { atChatEnd, initTimeline, renderTimeline, shownUpTo } from './timeline.js';
 import { attention, wireSound } from './attention.js';
-import { availabilityBanner, banner, connect, initLive, renderTyping } from './live.js';
+import { availabilityBanner, banner, connect, initLive, renderTyping, sendFrame } from './live.js';
+import { initScreen, screenFrame, screenRejoin, watchScreen } from './screen.js';
 
 // ---------- The open request ----------
 
@@ -42,6 +43,7 @@ const refreshOpen = (id) => { if (state.openId === id) openRequest(id, { quiet: 
 function closeDetail() {
   state.openId = null;
   state.detail = null;
+  watchScreen(null);
   $('details').hidden = true;
   $('details-empty').hidden = false;
   $('side-body').hidden = true;
@@ -107,7 +109,7 @@ function renderDetail(d) {
   }
   // The primary action leads; the others keep their order.
   const bar = document.querySelector('#details .actions');
-  const order = ['assign', 'join', 'end', 'leave', 'screenshare', 'sysinfo', 'close'];
+  const order = ['assign', 'join', 'end', 'leave', 'screenshare', 'screenstop', 'sysinfo', 'close'];
   const rank = (b) => (b.dataset.action === primary ? -1 : order.indexOf(b.dataset.action));
   const sorted = [...bar.children].sort((a, b) => rank(a) - rank(b));
   if (sorted.some((b, i) => bar.children[i] !== b)) bar.append(...sorted);
@@ -138,6 +140,7 @@ function renderDetail(d) {
   $('d-closing-note').hidden = !d.closing_note;
   $('d-closing-note').textContent = d.closing_note ? 'Closing note: ' + d.closing_note : '';
 
+  watchScreen(d);
   renderTimeline(d.timeline, first, d.read_rseq);
   renderComposer(d, first);
   $('composer-closed').hidden = !$('composer-form').hidden;
@@ -188,7 +191,8 @@ async function loadColleagues(id) {
 const actionDone = {
   assign: 'Assigned to you', unassign: 'Unassigned; back in New', join: 'You joined the chat', end: 'Chat ended; close it when you are done',
   close: 'Request closed', transfer: 'Request transferred', invite: 'Technician invited', leave: 'You left the chat',
-  screenshare: 'Screen sharing requested', sysinfo: 'System information requested',
+  screenshare: 'Screen sharing requested: the customer is asked', screenstop: 'Screen sharing stopped',
+  sysinfo: 'System information requested',
 };
 
 async function runAction(button) {
@@ -439,7 +443,8 @@ initQueue({
   attention,
 });
 initTimeline({ refresh: refreshOpen, seen: markRead });
-initLive({ open: (id, opts) => openRequest(id, opts) });
+initLive({ open: (id, opts) => openRequest(id, opts), rtc: (body) => screenFrame(body), reconnected: () => screenRejoin() });
+initScreen({ send: sendFrame });
 initComposer({ refresh: refreshOpen, feedback });
 
 document.addEventListener('click', (e) => {

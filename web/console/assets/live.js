@@ -4,7 +4,16 @@ import { api, ApiError, toast } from './common.js';
 import { loadMine, loadQueue } from './queue.js';
 import { $, availability, state } from './state.js';
 
-let hooks = { open: () => {} };
+let hooks = { open: () => {}, rtc: () => {}, reconnected: () => {} };
+let socket = null; // the live WebSocket while it is open
+
+// sendFrame writes a frame on the live WebSocket; false when it is down
+// (long polling carries nothing from the page).
+export function sendFrame(f) {
+  if (!socket || socket.readyState !== WebSocket.OPEN) return false;
+  socket.send(JSON.stringify(f));
+  return true;
+}
 
 export function initLive(h) {
   hooks = h;
@@ -122,16 +131,20 @@ export function connect() {
     socketFailures = 0;
     backoff = 1000;
     ws.send(JSON.stringify({ after: state.pos }));
+    socket = ws;
     banner(availabilityBanner());
+    hooks.reconnected();
   };
   ws.onmessage = (m) => {
     let fr;
     try { fr = JSON.parse(m.data); } catch { return; }
     if (fr.type === 'events') onFrame(fr);
     else if (fr.type === 'typing') showTyping(fr.typing);
+    else if (fr.type === 'rtc' && fr.body) hooks.rtc(fr.body);
     else if (fr.type === 'error' && /signed out|sign in/i.test(fr.error || '')) location.assign('/console/login');
   };
   ws.onclose = () => {
+    if (socket === ws) socket = null;
     if (!opened) socketFailures++;
     if (socketFailures >= 3) {
       poll();

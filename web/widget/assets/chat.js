@@ -11,6 +11,7 @@
 // parses HTML or Markdown, and never sets innerHTML.
 
 import { messageContent } from './richtext.js';
+import { ScreenShare } from './screen.js';
 
 const $ = (id) => document.getElementById(id);
 const app = $('app');
@@ -66,6 +67,28 @@ const el = {
   hideChat: $('hide-chat'),
   composerError: $('composer-error'),
 };
+
+// screen is the screen share: the ask, the banner, the media.
+const screen = new ScreenShare({
+  els: {
+    ask: $('screen-ask'), askText: $('screen-ask-text'), share: $('screen-share'), decline: $('screen-decline'),
+    banner: $('screen-banner'), bannerText: $('screen-banner-text'), stop: $('screen-stop'),
+  },
+  post: (answer, info) => call('POST', 'screen', { answer, screen: info }),
+  send: (f) => {
+    const ws = live.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+    ws.send(JSON.stringify(f));
+    return true;
+  },
+  changed: () => update(),
+  info: () => systemInfo(),
+  error: (msg) => showError(msg),
+  keepalive: (answer) => fetch(api('screen'), {
+    method: 'POST', keepalive: true, credentials: 'omit',
+    headers: { ...authHeaders(), 'Content-Type': 'application/json' }, body: JSON.stringify({ answer }),
+  }).catch(() => {}),
+});
 
 const state = {
   token: null,
@@ -287,6 +310,8 @@ function clearChat() {
   state.sysinfoAsk = null;
   state.baseline = 0;
   el.sysinfo.hidden = true;
+  screen.release();
+  screen.load('', false, '');
 }
 
 // enterChat shows a request: its messages at once, then the event stream
@@ -310,6 +335,7 @@ function applyRequest(r) {
   state.left = !!r.left;
   state.technician = r.technician || '';
   state.policy = r.company;
+  screen.load(r.screen || '', !!r.screen_mine, r.technician || '');
   const p = r.company;
   el.file.accept = p.allowed_exts.join(',');
   el.policy.textContent = `Files up to ${formatBytes(p.max_file_bytes)}${p.images_only ? ', images only' : ''}`;
@@ -354,6 +380,7 @@ function update() {
     el.sysinfoText.textContent = `${ask.actor_name || 'Your technician'} asks to see your system information: ` +
       'device type, operating system, browser and language. Allow?';
   }
+  screen.render(off);
 }
 
 // ---- rendering ---------------------------------------------------------------
@@ -789,6 +816,9 @@ function noticeText(ev) {
     case 'customer.left': return ev.mine ? 'You left the chat' : `${ev.actor_name || 'A customer'} left the chat`;
     case 'customer.joined': return ev.mine ? 'You joined the chat' : `${ev.actor_name || 'A customer'} joined the chat`;
     case 'screenshare.requested': return `${who} would like to see your screen`;
+    case 'screenshare.started': return ev.mine ? 'You are sharing your screen' : `${ev.actor_name || 'A customer'} is sharing their screen`;
+    case 'screenshare.declined': return ev.mine ? 'You chose not to share your screen' : `${ev.actor_name || 'A customer'} chose not to share their screen`;
+    case 'screenshare.stopped': return 'Screen sharing has ended';
     case 'sysinfo.requested': return `${who} asks for your system information`;
     case 'sysinfo.provided': return ev.mine ? 'You shared your system information' : `${ev.actor_name || 'A customer'} shared their system information`;
   }
@@ -837,6 +867,12 @@ function applyEvent(ev) {
       break;
     case 'sysinfo.requested':
       state.sysinfoAsk = ev;
+      break;
+    case 'screenshare.requested':
+    case 'screenshare.started':
+    case 'screenshare.declined':
+    case 'screenshare.stopped':
+      screen.event(ev);
       break;
     case 'sysinfo.provided':
       if (ev.mine) state.sysinfoAsk = null;
@@ -990,6 +1026,8 @@ function openSocket(gen) {
     ws.send(JSON.stringify({ after: String(state.lastRseq), token: state.token }));
     live.wsDelay = 1000;
     stopPolling();
+    // A screen shared before the socket dropped is sent again.
+    screen.join();
   });
   ws.addEventListener('message', (e) => {
     if (gen !== live.gen) return;
@@ -997,6 +1035,7 @@ function openSocket(gen) {
     try { f = JSON.parse(e.data); } catch { return; }
     if (f.type === 'events') applyFrame(f);
     else if (f.type === 'typing') showTyping(f.typing);
+    else if (f.type === 'rtc' && f.body) screen.frame(f.body);
     // An error frame is followed by the server closing the socket; the long
     // poll then says whether the token is still good.
   });

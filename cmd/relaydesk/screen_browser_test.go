@@ -1,0 +1,176 @@
+package main_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/chromedp"
+)
+
+// TestBrowserScreenShare is a screen share in real browsers, with
+// Chromium's fake capture: the customer in the widget on a third-party page
+// is asked, shares, and the owner's console shows the screen moving; Stop on
+// either side ends it on both; a declined ask sends nothing.
+func TestBrowserScreenShare(t *testing.T) {
+	t.Parallel()
+	exe := chromium(t)
+	addr := freePort(t)
+	base := "http://" + addr
+	p := newProgram(t, "sqlite:"+filepath.Join(t.TempDir(), "relaydesk.db"))
+	p.env["HTTP_ADDR"] = addr
+	p.env["PUBLIC_URL"] = base
+	admin := func(stdin string, args ...string) string {
+		t.Helper()
+		code, out, errs := p.run(stdin, append([]string{"admin"}, args...)...)
+		if code != 0 {
+			t.Fatalf("admin %v: exit %d\n%s", args, code, errs)
+		}
+		return out
+	}
+	admin("", "company", "create", "--name", "Acme", "--slug", "acme")
+	admin("alice-password-1\n", "tech", "create", "--email", "alice@acme.test", "--name", "Alice", "--password-stdin")
+	admin("", "access", "grant", "--tech", "alice@acme.test", "--company", "acme")
+	key := regexp.MustCompile(`pk_[0-9a-z]+`).FindString(admin("", "company", "key", "acme"))
+	srv := p.serve()
+
+	host := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><html><head><title>Acme Printers</title></head><body>
+<h1>Acme Printers</h1><script src="%s/widget.js" data-key="%s" async></script></body></html>`, base, key)
+	}))
+	defer host.Close()
+
+	// Chromium's fake devices and capture: the picker chooses the screen
+	// without a dialog, and the screen is a moving test pattern.
+	tab := func() context.Context {
+		alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+			chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.UserDataDir(t.TempDir()),
+			chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+			chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+			chromedp.Flag("use-fake-ui-for-media-stream", true), chromedp.Flag("use-fake-device-for-media-stream", true),
+			chromedp.Flag("auto-select-desktop-capture-source", "Entire screen"),
+			chromedp.Flag("auto-accept-this-tab-capture", true),
+			chromedp.WindowSize(1280, 900))...)
+		t.Cleanup(cancelAlloc)
+		ctx, cancel := chromedp.NewContext(alloc)
+		t.Cleanup(cancel)
+		ctx, cancelDeadline := context.WithTimeout(ctx, 3*time.Minute)
+		t.Cleanup(cancelDeadline)
+		if err := chromedp.Run(ctx); err != nil {
+			t.Fatalf("start Chromium: %v", err)
+		}
+		return ctx
+	}
+	alice, customer := tab(), tab()
+	run := func(ctx context.Context, what string, actions ...chromedp.Action) {
+		t.Helper()
+		if err := chromedp.Run(ctx, actions...); err != nil {
+			t.Fatalf("%s: %v\nserver log:\n%s", what, err, srv.log.String())
+		}
+	}
+	run(alice, "sign in",
+		chromedp.Navigate(base+"/console/login"),
+		chromedp.WaitVisible("#email", chromedp.ByQuery),
+		chromedp.SendKeys("#email", "alice@acme.test", chromedp.ByQuery),
+		chromedp.SendKeys("#password", "alice-password-1", chromedp.ByQuery),
+		chromedp.Click("#login", chromedp.ByQuery),
+		chromedp.WaitVisible("#requests", chromedp.ByQuery),
+	)
+	waitUntil(t, alice, "Alice is available", `fetch('/console/api/me').then(r => r.json()).then(m => {
+		if (m.availability === 'available') return true;
+		const s = document.querySelector('#availability');
+		s.value = 'available';
+		s.dispatchEvent(new Event('change', {bubbles: true}));
+		return false;
+	})`)
+	run(alice, "open the New view", chromedp.Click("#view-new", chromedp.ByQuery))
+
+	var frames []*cdp.Node
+	run(customer, "open a request in the widget",
+		chromedp.Navigate(host.URL),
+		chromedp.WaitVisible(`button[data-relaydesk="button"]`, chromedp.ByQuery),
+		chromedp.Click(`button[data-relaydesk="button"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`iframe[data-relaydesk="frame"]`, chromedp.ByQuery),
+		chromedp.Nodes(`iframe[data-relaydesk="frame"]`, &frames, chromedp.ByQuery),
+	)
+	in := chromedp.FromNode(frames[0])
+	run(customer, "open a request",
+		chromedp.WaitVisible("#email", chromedp.ByQuery, in),
+		chromedp.SendKeys("#email", "pat@example.com", chromedp.ByQuery, in),
+		chromedp.SendKeys("#name", "Pat", chromedp.ByQuery, in),
+		chromedp.SendKeys("#message", "The dialog looks wrong", chromedp.ByQuery, in),
+		chromedp.Click("#open", chromedp.ByQuery, in),
+		chromedp.WaitVisible("#composer", chromedp.ByQuery, in),
+	)
+	run(alice, "take the request and join",
+		chromedp.WaitVisible(`#requests li[data-id] .row-main`, chromedp.ByQuery),
+		chromedp.Click(`#requests li[data-id] .row-main`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#details button[data-action="assign"]`, chromedp.ByQuery),
+		chromedp.Click(`#details button[data-action="assign"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#details button[data-action="join"]`, chromedp.ByQuery),
+		chromedp.Click(`#details button[data-action="join"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#details button[data-action="screenshare"]`, chromedp.ByQuery),
+	)
+
+	// decoded is how many frames the console's viewer has decoded.
+	const decoded = `(() => { const v = document.querySelector('#screen-video');
+		return v && v.videoWidth > 0 && !document.querySelector('#screen-viewer').hidden ? v.getVideoPlaybackQuality().totalVideoFrames : 0; })()`
+	ask := func(round string) {
+		t.Helper()
+		run(alice, round+": ask to see the screen",
+			chromedp.Click(`#details button[data-action="screenshare"]`, chromedp.ByQuery),
+			chromedp.WaitVisible(`#details button[data-action="screenstop"]`, chromedp.ByQuery),
+		)
+		waitText(t, customer, "#screen-ask-text", "Alice asks to see your screen", in)
+	}
+	share := func(round string) {
+		t.Helper()
+		run(customer, round+": share",
+			chromedp.Click("#screen-share", chromedp.ByQuery, in),
+			chromedp.WaitVisible("#screen-banner", chromedp.ByQuery, in),
+		)
+		waitUntil(t, alice, round+": the screen shows in the console", decoded+` > 0`)
+		var first int
+		run(alice, "count frames", chromedp.Evaluate(decoded, &first))
+		waitUntil(t, alice, round+": the screen moves", fmt.Sprintf("%s > %d", decoded, first+10))
+	}
+
+	// 1. The customer shares, then stops from the banner.
+	ask("first share")
+	share("first share")
+	waitText(t, alice, "#messages", "Pat shares their screen")
+	run(customer, "stop from the banner", chromedp.Click("#screen-stop", chromedp.ByQuery, in),
+		chromedp.WaitNotVisible("#screen-banner", chromedp.ByQuery, in))
+	waitUntil(t, alice, "the viewer closes", `document.querySelector('#screen-viewer').hidden`)
+	waitText(t, alice, "#messages", "Pat stopped screen sharing")
+
+	// 2. Asked again, shared again; the technician stops it.
+	ask("second share")
+	share("second share")
+	run(alice, "stop from the console", chromedp.Click(`#details button[data-action="screenstop"]`, chromedp.ByQuery))
+	waitUntil(t, alice, "the viewer closes", `document.querySelector('#screen-viewer').hidden`)
+	run(customer, "the banner goes", chromedp.WaitNotVisible("#screen-banner", chromedp.ByQuery, in))
+	waitText(t, customer, "#messages", "Screen sharing has ended", in)
+
+	// 3. Declined: nothing is shared, the console shows no viewer.
+	ask("declined")
+	run(customer, "decline", chromedp.Click("#screen-decline", chromedp.ByQuery, in),
+		chromedp.WaitNotVisible("#screen-ask", chromedp.ByQuery, in))
+	waitText(t, alice, "#messages", "Pat declined to share their screen")
+	var viewerHidden bool
+	run(alice, "no viewer", chromedp.Evaluate(`document.querySelector('#screen-viewer').hidden`, &viewerHidden))
+	if !viewerHidden {
+		t.Fatal("the console shows a viewer for a declined share")
+	}
+	if strings.Contains(srv.log.String(), "level=ERROR") {
+		t.Errorf("the server logged errors:\n%s", srv.log.String())
+	}
+}

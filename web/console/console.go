@@ -26,8 +26,8 @@ import (
 	"github.com/relaydesk/relaydesk/core/sqlstore"
 	"github.com/relaydesk/relaydesk/web/jsonapi"
 	"github.com/relaydesk/relaydesk/web/live"
-	"github.com/relaydesk/relaydesk/web/screen"
 	"github.com/relaydesk/relaydesk/web/ratelimit"
+	"github.com/relaydesk/relaydesk/web/screen"
 )
 
 // Store is what the console reads of the desk directly, besides what the

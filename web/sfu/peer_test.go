@@ -119,7 +119,7 @@ type client struct {
 	ended     chan string      // the kind of each received track that ends
 	stopped   chan sfu.Message // the room's stop
 	firstFrom time.Time
-	firstAt   chan time.Duration // since firstFrom, when the first full frame came
+	firstAt   chan time.Duration // since firstFrom, when the client's first full frame came
 	pliSeen   chan struct{}      // closed when this client's sent track got a keyframe request
 	pliOnce   sync.Once
 	frameCh   chan struct{} // signalled at each frame received
@@ -223,7 +223,14 @@ func tryJoin(tb testing.TB, api *webrtc.API, room *sfu.Room, id string) (*client
 				}
 				if first {
 					first = false
-					c.firstAt <- time.Since(c.firstFrom)
+					// Only the client's first frame is timed. A blocking
+					// send here stalled every later video track (a second
+					// publisher's, a re-invited viewer's) after its first
+					// packet; a browser plays each track on its own.
+					select {
+					case c.firstAt <- time.Since(c.firstFrom):
+					default:
+					}
 				}
 			}
 		}
@@ -440,6 +447,24 @@ func generate(ctx context.Context, track *webrtc.TrackLocalStaticSample, size in
 			return
 		}
 		sent.Add(1)
+	}
+}
+
+// waitStreamPackets waits until c has received n more packets from the
+// publisher from than it had; the publisher's track must be video, whose
+// frames wake the wait.
+func (c *client) waitStreamPackets(tb testing.TB, from string, n int64, within time.Duration) {
+	tb.Helper()
+	count := c.streamPackets(from)
+	target := count.Load() + n
+	timer := time.NewTimer(within)
+	defer timer.Stop()
+	for count.Load() < target {
+		select {
+		case <-c.frameCh:
+		case <-timer.C:
+			tb.Fatalf("%s: %d packets of %s within %v, want %d", c.id, count.Load(), from, within, target)
+		}
 	}
 }
 

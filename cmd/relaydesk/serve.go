@@ -59,8 +59,14 @@ func (c *call) serve(ctx context.Context) error {
 		return err
 	}
 	rtc := d.cfg.WebRTC
-	shares, err := screen.New(screen.Config{Engine: d.engine, Hub: d.store.Hub(), SFU: rtc.sfu(),
-		ICEServers: rtc.ICEServers, TURNSecret: string(rtc.TURNSecret), Logger: log.With("component", "screen")})
+	shareCfg := screen.Config{Engine: d.engine, Hub: d.store.Hub(), SFU: rtc.sfu(),
+		ICEServers: rtc.ICEServers, TURNSecret: string(rtc.TURNSecret), Logger: log.With("component", "screen")}
+	if d.store.Dialect() == "postgres" {
+		// Several processes may serve one database: a share's signalling
+		// reaches the process holding its media through the store.
+		shareCfg.Relay = d.store
+	}
+	shares, err := screen.New(shareCfg)
 	if err != nil {
 		return fmt.Errorf("WEBRTC settings: %w", err)
 	}
@@ -152,6 +158,7 @@ func (c *call) serve(ctx context.Context) error {
 	run("http server", func(ctx context.Context) error { return srv.Serve(ctx, ln) })
 	// Finds the identity provider, retrying while it cannot be reached.
 	run("console", cons.Run)
+	run("screen sharing", shares.Run)
 	for _, a := range adapters {
 		wg.Go(func() { supervise(ctx, log, a) })
 	}

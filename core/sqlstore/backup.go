@@ -16,7 +16,8 @@ import (
 // BackupTables are the tables a backup holds, parents before children.
 // Left out: the schema's bookkeeping (schema_migrations), delivery
 // progress (a restored desk delivers from its log's end), console
-// sessions (a restore signs everyone out) and file contents, which a
+// sessions (a restore signs everyone out), live sessions' rooms and
+// signalling (the media went with the processes) and file contents, which a
 // backup keeps by their SHA-256 from whichever store holds them.
 var BackupTables = []string{"companies", "technicians", "access", "customers", "identities", "requests", "participants",
 	"read_marks", "files", "messages", "message_versions", "relayed_copies", "events", "inbound", "bot_state", "platform_channels",

@@ -129,7 +129,7 @@ func (s *Store) listen(ctx context.Context) error {
 		}
 	})
 	defer l.Close()
-	for _, ch := range []string{s.eventsChannel, s.signalsChannel} {
+	for _, ch := range []string{s.eventsChannel, s.signalsChannel, s.liveChannel} {
 		if err := l.Listen(ch); err != nil {
 			return fmt.Errorf("listen for other relaydesk processes: %w", err)
 		}
@@ -147,6 +147,11 @@ func (s *Store) listen(ctx context.Context) error {
 		case n := <-l.Notify:
 			if n == nil {
 				s.hub.Publish(hub.Everything())
+				s.mail.heard("", s.origin)
+				continue
+			}
+			if n.Channel == s.liveChannel {
+				s.mail.heard(n.Extra, s.origin)
 				continue
 			}
 			if n.Channel == s.signalsChannel {

@@ -49,6 +49,10 @@ type Store struct {
 	// eventsChannel and signalsChannel are this desk's NOTIFY channels
 	// (see channels).
 	eventsChannel, signalsChannel string
+	// liveChannel carries the NOTIFYs of live mail (live.go).
+	liveChannel string
+	// mail is who to tell of live mail.
+	mail mailboxes
 	// origin tells this process's NOTIFYs from other processes'.
 	origin string
 	// announce holds what this process's commits touched until the
@@ -123,6 +127,7 @@ func Open(ctx context.Context, rawURL string, log *slog.Logger) (*Store, error) 
 		}
 		s.eventsChannel, s.signalsChannel = channels(schema)
 	}
+	s.liveChannel = s.signalsChannel + "_live"
 	return s, nil
 }
 

@@ -70,6 +70,13 @@ func (m *Manager) follow(requestID string, rm *room) {
 			delete(m.rooms, requestID)
 		}
 		m.mu.Unlock()
+		if m.relay != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), mailTimeout)
+			if err := m.relay.ReleaseRoom(ctx, requestID); err != nil {
+				m.log.Warn("screen share room not released", "request", requestID, "err", err)
+			}
+			cancel()
+		}
 		m.log.Info("screen share room closed", "request", requestID, "reason", rm.r.Reason())
 	}()
 	for {

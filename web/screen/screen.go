@@ -27,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -59,6 +60,9 @@ type Config struct {
 	Logger     *slog.Logger
 	// Now is the clock TURN credentials expire by; default time.Now.
 	Now func() time.Time
+	// Relay passes signalling between processes on one PostgreSQL
+	// database (the store); nil: this process is the only one.
+	Relay Relay
 }
 
 // Manager runs the rooms of this process's live shares.
@@ -71,15 +75,29 @@ type Manager struct {
 	now func() time.Time
 	log *slog.Logger
 
-	mu     sync.Mutex
-	rooms  map[string]*room        // by request ID
-	conns  map[*live.Conn][]member // the peers each client joined as
-	closed bool
+	relay  Relay     // nil: one process
+	mailed chan bool // a wake-up of the mail reader
+
+	mu      sync.Mutex
+	rooms   map[string]*room    // by request ID
+	conns   map[client][]member // the peers each client joined as
+	closed  bool
+	lastID  uint64
+	ids     map[*live.Conn]string    // this process's clients that other processes serve
+	byID    map[string]*live.Conn    // the same, by ID
+	remotes map[string]*remoteClient // other processes' clients this one serves, by process/ID
 }
 
-// member is one peer of one room, joined from one client.
+// client is a browser's live stream: here (a *live.Conn) or in another
+// process (a remoteClient).
+type client interface {
+	Push(live.Frame) error
+}
+
+// member is one peer of one room, joined from one client. remote names
+// the process that holds the room when it is not this one.
 type member struct {
-	requestID, peer string
+	requestID, peer, remote string
 }
 
 type iceJSON struct {
@@ -99,7 +117,9 @@ func New(cfg Config) (*Manager, error) {
 		return nil, err
 	}
 	m := &Manager{eng: cfg.Engine, hub: cfg.Hub, sfu: srv, log: log, ice: cfg.ICEServers, key: []byte(cfg.TURNSecret),
-		now: cfg.Now, rooms: make(map[string]*room), conns: make(map[*live.Conn][]member)}
+		now: cfg.Now, relay: cfg.Relay, mailed: make(chan bool, 1), rooms: make(map[string]*room),
+		conns: make(map[client][]member), ids: make(map[*live.Conn]string), byID: make(map[string]*live.Conn),
+		remotes: make(map[string]*remoteClient)}
 	if m.now == nil {
 		m.now = time.Now
 	}
@@ -172,6 +192,12 @@ type Out struct {
 // answered on the client's own stream and change nothing. A customer may
 // leave the request out: theirs is the only one they take part in.
 func (m *Manager) Receive(ctx context.Context, who Who, c *live.Conn, data []byte) {
+	m.receive(ctx, who, c, data, false)
+}
+
+// receive acts on a client's frame. A frame that came by mail from the
+// client's process is acted on here: this process holds the room.
+func (m *Manager) receive(ctx context.Context, who Who, c client, data []byte, mailed bool) {
 	var f clientFrame
 	if err := json.Unmarshal(data, &f); err != nil || f.Type != "rtc" {
 		peerOf{c: c}.out(Out{Op: "error", Error: "frames on this stream are {\"type\":\"rtc\",...}"})
@@ -188,6 +214,15 @@ func (m *Manager) Receive(ctx context.Context, who Who, c *live.Conn, data []byt
 	if p.requestID == "" {
 		p.out(Out{Op: "error", Error: "say which request's screen share: \"request\": ID"})
 		return
+	}
+	if !mailed && m.relay != nil {
+		if done, err := m.route(ctx, p, f.Op, data); done || err != nil {
+			if err != nil {
+				m.log.WarnContext(ctx, "screen share frame not passed on", "request", p.requestID, "op", f.Op, "err", err)
+				p.out(Out{Op: "error", Error: "the screen share could not be reached; try again"})
+			}
+			return
+		}
 	}
 	var err error
 	switch f.Op {
@@ -209,7 +244,7 @@ func (m *Manager) Receive(ctx context.Context, who Who, c *live.Conn, data []byt
 // peerOf is one client acting in one request's share.
 type peerOf struct {
 	who       Who
-	c         *live.Conn
+	c         client
 	requestID string
 	echo      string // the request as the client named it, for its answers
 }
@@ -265,7 +300,7 @@ func (m *Manager) join(ctx context.Context, p peerOf) error {
 		return err
 	}
 	m.mu.Lock()
-	m.conns[p.c] = append(m.conns[p.c], member{p.requestID, p.name()})
+	m.conns[p.c] = append(m.conns[p.c], member{requestID: p.requestID, peer: p.name()})
 	m.mu.Unlock()
 	if p.who.Actor.Kind == core.ActorTechnician && rm.firstView(p.who.Actor.ID) {
 		if err := m.eng.ScreenViewed(ctx, p.who.Actor, p.requestID); err != nil {
@@ -301,12 +336,30 @@ func (m *Manager) leave(ctx context.Context, p peerOf) {
 // Gone takes a client that went away out of every room it joined: its
 // browser joins again when it reconnects.
 func (m *Manager) Gone(c *live.Conn) {
+	remote := m.gone(c)
+	m.mu.Lock()
+	id := m.ids[c]
+	delete(m.ids, c)
+	delete(m.byID, id)
+	m.mu.Unlock()
+	for _, process := range remote {
+		m.mailTo(context.Background(), process, mail{Kind: mailGone, Conn: id})
+	}
+}
+
+// gone takes c out of the rooms it joined here, and returns the processes
+// holding the others.
+func (m *Manager) gone(c client) (remote []string) {
 	m.mu.Lock()
 	ms := m.conns[c]
 	delete(m.conns, c)
 	rooms := make([]*room, len(ms))
 	for i, mb := range ms {
-		rooms[i] = m.rooms[mb.requestID]
+		if mb.remote == "" {
+			rooms[i] = m.rooms[mb.requestID]
+		} else if !slices.Contains(remote, mb.remote) {
+			remote = append(remote, mb.remote)
+		}
 	}
 	m.mu.Unlock()
 	for i, mb := range ms {
@@ -314,14 +367,15 @@ func (m *Manager) Gone(c *live.Conn) {
 			_ = rooms[i].r.Remove(context.Background(), mb.peer, "disconnected")
 		}
 	}
+	return remote
 }
 
 // joined returns the room c joined as peer, or nil.
-func (m *Manager) joined(c *live.Conn, requestID, peer string) *room {
+func (m *Manager) joined(c client, requestID, peer string) *room {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, mb := range m.conns[c] {
-		if mb.requestID == requestID && mb.peer == peer {
+		if mb.requestID == requestID && mb.peer == peer && mb.remote == "" {
 			return m.rooms[requestID]
 		}
 	}

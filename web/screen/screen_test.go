@@ -20,6 +20,7 @@ import (
 	"github.com/pion/webrtc/v4/pkg/media"
 
 	"github.com/relaydesk/relaydesk/core"
+	"github.com/relaydesk/relaydesk/core/hub"
 	"github.com/relaydesk/relaydesk/core/sqlstore"
 	"github.com/relaydesk/relaydesk/core/sqlstore/storetest"
 	"github.com/relaydesk/relaydesk/internal/testwait"
@@ -48,7 +49,14 @@ func newDesk(t *testing.T, store *sqlstore.Store) *desk {
 	}
 	t.Cleanup(func() { m.Close(context.Background()) })
 	d.m = m
-	streams := live.New(live.Config{Hub: store.Hub()})
+	d.url = serve(t, store.Hub(), m)
+	return d
+}
+
+// serve serves live streams that carry m's frames on loopback.
+func serve(t *testing.T, h *hub.Hub, m *screen.Manager) string {
+	t.Helper()
+	streams := live.New(live.Config{Hub: h})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		streams.ServeSource(w, r, func(*http.Request) bool { return true },
 			func(ctx context.Context, h live.Hello, follow live.Follow) (live.Source, error) {
@@ -69,8 +77,7 @@ func newDesk(t *testing.T, store *sqlstore.Store) *desk {
 			})
 	}))
 	t.Cleanup(srv.Close)
-	d.url = "ws" + strings.TrimPrefix(srv.URL, "http")
-	return d
+	return "ws" + strings.TrimPrefix(srv.URL, "http")
 }
 
 // browser is a Pion peer on a live stream, standing in for the widget or
@@ -95,7 +102,13 @@ type browser struct {
 
 func (d *desk) browser(t *testing.T, token, request string) *browser {
 	t.Helper()
-	ws, _, err := websocket.DefaultDialer.Dial(d.url, nil)
+	return dial(t, d.url, token, request)
+}
+
+// dial opens a live stream at url as the client token names.
+func dial(t *testing.T, url, token, request string) *browser {
+	t.Helper()
+	ws, _, err := websocket.DefaultDialer.Dial(url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -455,4 +468,77 @@ func checkICE(t *testing.T, got []json.RawMessage, peer string) {
 	if want := base64.StdEncoding.EncodeToString(mac.Sum(nil)); turn.Credential != want {
 		t.Fatalf("TURN credential %q, want %q", turn.Credential, want)
 	}
+}
+
+// TestShareAcrossProcesses: two relaydesk processes on one PostgreSQL
+// database. The customer's stream is on one, the technician's on the
+// other: the technician's signalling reaches the room in the customer's
+// process, the screen reaches the technician, and Stop ends it for both.
+func TestShareAcrossProcesses(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	url := storetest.PostgresURL(t)
+	a, b := storetest.Open(t, url), storetest.Open(t, url)
+	storetest.Listen(t, a)
+	storetest.Listen(t, b)
+	d := storetest.NewDesk(t, a)
+	engB := core.NewEngine(core.Config{Store: b, Blobs: d.Blobs})
+	manager := func(e screen.Engine, s *sqlstore.Store) *screen.Manager {
+		m, err := screen.New(screen.Config{Engine: e, Hub: s.Hub(), SFU: sfu.Config{IncludeLoopback: true}, Relay: s})
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if err := m.Run(ctx); err != nil {
+				t.Error(err)
+			}
+		}()
+		t.Cleanup(func() { cancel(); <-done; m.Close(context.Background()) })
+		return m
+	}
+	ma, mb := manager(d.Engine, a), manager(engB, b)
+	urlA, urlB := serve(t, a.Hub(), ma), serve(t, b.Hub(), mb)
+
+	alice := storetest.Actor(d.Alice)
+	o := d.Live(t)
+	id, cust := o.Request.ID, core.CustomerActor(o.Participant.ID)
+	if _, err := d.Engine.RequestScreenShare(ctx, alice, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Engine.AnswerScreenShare(ctx, cust, true, core.ScreenInfo{}); err != nil {
+		t.Fatal(err)
+	}
+	sharer := dial(t, urlA, "c:"+o.Participant.ID+":"+id, id)
+	if e := sharer.join(); e != "" {
+		t.Fatalf("customer join: %s", e)
+	}
+	sharer.publish(ctx)
+	owner := dial(t, urlB, "t:"+d.Alice.ID, id)
+	if e := owner.join(); e != "" {
+		t.Fatalf("owner join through the other process: %s", e)
+	}
+	owner.waitPackets("the screen at the owner, through the other process", 60)
+	if ma.Rooms() != 1 || mb.Rooms() != 0 {
+		t.Errorf("rooms: %d in the customer's process, %d in the technician's; want 1 and 0", ma.Rooms(), mb.Rooms())
+	}
+	// A technician of another company is refused there too.
+	carol := dial(t, urlB, "t:"+d.Carol.ID, id)
+	carol.send("join", nil)
+	carol.waitError("not shared")
+
+	// Stopped in the technician's process: both sides are told.
+	if _, err := engB.StopScreenShare(ctx, alice, id); err != nil {
+		t.Fatal(err)
+	}
+	for _, br := range []*browser{sharer, owner} {
+		select {
+		case <-br.stopped:
+		case <-time.After(testwait.Deadline):
+			t.Fatal("a side was not told the share stopped")
+		}
+	}
+	testwait.Eventually(t, "the room to close", func() bool { return ma.Rooms() == 0 })
 }

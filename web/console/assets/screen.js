@@ -55,13 +55,22 @@ export function screenRejoin() {
   if (view && !view.hidden) join();
 }
 
+// joinRetry is how long a join may go unanswered (the process holding
+// the share went away) before it is sent again.
+const joinRetry = 8000;
+let joinTimer = 0;
+
 function join() {
   closePC();
   render('Connecting…');
   if (!send({ type: 'rtc', request: view.id, op: 'join' })) render('Waiting for the live connection…');
+  clearTimeout(joinTimer);
+  const v = view;
+  joinTimer = setTimeout(() => { if (view === v && !v.hidden) join(); }, joinRetry);
 }
 
 function leave() {
+  clearTimeout(joinTimer);
   if (!view) return;
   send({ type: 'rtc', request: view.id, op: 'leave' });
   closePC();
@@ -85,6 +94,7 @@ function render(status) {
 // screenFrame acts on an rtc frame's body.
 export async function screenFrame(body) {
   if (!view || body.request !== view.id || view.hidden) return;
+  if (body.op === 'joined' || body.op === 'error') clearTimeout(joinTimer);
   switch (body.op) {
     case 'joined':
       connect(body.ice_servers || []);

@@ -10,6 +10,9 @@
 // consent itself is an API call, made once the picker gave a screen, so a
 // consent never stands without one.
 
+// joinRetry is how long a join may go unanswered before it is sent again.
+const joinRetry = 8000;
+
 const canShare = () => !!(navigator.mediaDevices && navigator.mediaDevices.getDisplayMedia);
 
 export class ScreenShare {
@@ -157,6 +160,7 @@ export class ScreenShare {
 
   // release lets go of the screen and the connection.
   release() {
+    clearTimeout(this.joinTimer);
     if (this.stream) this.stream.getTracks().forEach((t) => t.stop());
     this.stream = null;
     this.closePC();
@@ -174,10 +178,14 @@ export class ScreenShare {
     if (!this.stream) return;
     this.closePC();
     this.send({ type: 'rtc', op: 'join' });
+    // No answer (the process holding the share went away): ask again.
+    clearTimeout(this.joinTimer);
+    this.joinTimer = setTimeout(() => this.join(), joinRetry);
   }
 
   // frame acts on an rtc frame's body.
   async frame(body) {
+    if (body.op === 'joined' || body.op === 'error') clearTimeout(this.joinTimer);
     switch (body.op) {
       case 'joined':
         await this.connect(body.ice_servers || []);

@@ -44,6 +44,8 @@ func ActionDone(a core.Action, r core.Request, colleague string) string {
 		return fmt.Sprintf("%s joined the chat of request #%d.", colleague, r.Number)
 	case core.ActionScreenShare:
 		return fmt.Sprintf("The customer of request #%d was asked to share their screen.", r.Number)
+	case core.ActionScreenStop:
+		return fmt.Sprintf("Screen sharing of request #%d stopped.", r.Number)
 	case core.ActionSystemInfo:
 		return fmt.Sprintf("The customer of request #%d was asked for their system details.", r.Number)
 	}

@@ -17,7 +17,7 @@ import (
 const help = "**/support** works requests from Discord:\n" +
 	"• `/support list [view] [sort] [order]`: all, new, active, completed or mine\n" +
 	"• `/support assign|unassign|join|end request`: a request number (`acme#1001` when several companies use it)\n" +
-	"• `/support screenshare|sysinfo request`: ask the customer of a live chat to share their screen, or their system details\n" +
+	"• `/support screenshare|sysinfo request`: ask the customer of a live chat to share their screen, or their system details; `/support screenstop request` ends a share\n" +
 	"• `/support close request [note]`, `/support note request text`\n" +
 	"• `/support transfer request colleague`, `/support invite request colleague` (e-mail or @mention; a colleague joins the chat), `/support leave request` (an invited colleague leaves it)\n" +
 	"• `/support status available|busy|away`\n" +
@@ -65,6 +65,7 @@ func supportCommand() *discordgo.ApplicationCommand {
 			sub("join", "join a request's chat", request()),
 			sub("end", "end a request's chat", request()),
 			sub("screenshare", "ask the customer of a live chat to share their screen", request()),
+			sub("screenstop", "stop the screen share of a request", request()),
 			sub("sysinfo", "ask the customer of a live chat for their system details", request()),
 			sub("close", "close a request", request(), str("note", "closing note", false)),
 			sub("note", "add a private note", request(), str("text", "the note", true)),

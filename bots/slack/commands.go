@@ -14,7 +14,7 @@ import (
 const help = "*/support* works requests from Slack:\n" +
 	"• `/support list [all|new|active|completed|mine] [number|created|updated|company|status|owner|customer] [asc|desc]`\n" +
 	"• `/support assign|unassign|join|end N`: N is a request number (`acme#1001` when several companies use it)\n" +
-	"• `/support screenshare N`, `/support sysinfo N`: ask the customer of a live chat to share their screen, or their system details\n" +
+	"• `/support screenshare N` (or `screen N`), `/support sysinfo N`: ask the customer of a live chat to share their screen, or their system details; `/support screenstop N` ends a share\n" +
 	"• `/support close N [closing note]`, `/support note N text`\n" +
 	"• `/support transfer N e-mail|@user`, `/support invite N e-mail|@user` (a colleague joins the chat), `/support leave N` (an invited colleague leaves it)\n" +
 	"• `/support status available|busy|away`\n" +

@@ -45,6 +45,7 @@ var Usage = map[string]string{
 	"transfer":        "/support transfer N e-mail|@user",
 	"invite":          "/support invite N e-mail|@user",
 	"screenshare":     "/support screenshare N",
+	"screenstop":      "/support screenstop N",
 	"sysinfo":         "/support sysinfo N",
 	"status":          "/support status available|busy|away",
 	"notify":          "/support notify on|off",
@@ -69,6 +70,9 @@ func ParseText(text string) (sub string, opts map[string]string) {
 		return "help", opts
 	}
 	sub, args = strings.ToLower(args[0]), args[1:]
+	if sub == "screen" {
+		sub = "screenshare" // as the seed names it: /support screen N
+	}
 	rest := func(from int) string {
 		if len(args) <= from {
 			return ""

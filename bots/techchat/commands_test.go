@@ -32,6 +32,8 @@ func TestParseText(t *testing.T) {
 		{"setup acme", "setup", map[string]string{"company": "acme"}},
 		{"invite-customer acme VPN is down", "invite-customer", map[string]string{"company": "acme", "subject": "VPN is down"}},
 		{"invite-customer", "invite-customer", map[string]string{}},
+		{"screen 1001", "screenshare", map[string]string{"request": "1001"}},
+		{"screenstop acme#1001", "screenstop", map[string]string{"request": "acme#1001"}},
 		{"frobnicate 1", "frobnicate", map[string]string{"request": "1"}},
 	}
 	for _, tt := range tests {

@@ -280,7 +280,11 @@ func (c *Chat) line(ev core.Event) string {
 	case core.EventScreenShareAsked:
 		return fmt.Sprintf("%s asked the customer to share their screen.", who)
 	case core.EventScreenStarted:
-		return fmt.Sprintf("%s shares their screen: watch it in the console.", who)
+		if c.cfg.PublicURL == "" {
+			return fmt.Sprintf("%s shares their screen: watch it in the console.", who)
+		}
+		return fmt.Sprintf("%s shares their screen: %s.", who,
+			c.m.Link(c.cfg.PublicURL+"/console?request="+url.QueryEscape(ev.RequestID), "View screen"))
 	case core.EventScreenDeclined:
 		return fmt.Sprintf("%s declined to share their screen.", who)
 	case core.EventScreenStopped:

@@ -49,6 +49,33 @@ func (e *Engine) ConversationOf(ctx context.Context, platform, externalID string
 	return Conversation{Request: r, Participant: p}, nil
 }
 
+// WebToken gives a customer who came from a chat platform a token for the
+// web chat of their request, where what needs a browser is done (sharing
+// their screen): their platform's adapter sends it to them as a link. It
+// replaces any earlier web token of theirs. Adapters are trusted: no actor.
+func (e *Engine) WebToken(ctx context.Context, participantID string) (string, error) {
+	var token string
+	err := e.update(ctx, func(tx Tx) error {
+		p, err := tx.Participant(ctx, participantID)
+		if errors.Is(err, ErrNotFound) || (err == nil && p.Role != RoleCustomer) {
+			return Errorf(CodeNotFound, "there is no such customer")
+		} else if err != nil {
+			return err
+		}
+		r, err := tx.Request(ctx, p.RequestID)
+		if err != nil {
+			return err
+		}
+		if r.Status == StatusCompleted || !p.Active() {
+			return Errorf(CodeInvalidState, "request #%d is over for this customer", r.Number)
+		}
+		tok, hash := NewToken()
+		token = tok
+		return tx.SetParticipantToken(ctx, p.ID, hash)
+	})
+	return token, err
+}
+
 // SystemName is the author name of what relaydesk itself writes.
 const SystemName = "relaydesk"
 

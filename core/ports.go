@@ -125,6 +125,9 @@ type Tx interface {
 	UpdateRequest(ctx context.Context, r Request, prev int64) error
 	InsertParticipant(ctx context.Context, p Participant) error
 	UpdateParticipant(ctx context.Context, p Participant) error
+	// SetParticipantToken replaces a customer participant's token hash:
+	// the one write of it after the participant is created.
+	SetParticipantToken(ctx context.Context, participantID, tokenHash string) error
 	InsertMessage(ctx context.Context, m Message) error
 	// UpdateMessage writes m's text, version, edit time and withdrawal if
 	// the stored message still has version prev and is not withdrawn, else

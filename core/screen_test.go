@@ -201,3 +201,37 @@ func TestScreenShareRefusals(t *testing.T) {
 		}
 	})
 }
+
+// TestWebToken: a platform's customer gets a web token for their own open
+// request; nobody else, and not once the request closed.
+func TestWebToken(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
+		ctx := context.Background()
+		d := storetest.NewDesk(t, newStore(t))
+		e := d.Engine
+		alice := storetest.Actor(d.Alice)
+		o := d.Live(t)
+		tok := try(e.WebToken(ctx, o.Participant.ID)).must(t)
+		if cs := try(e.CustomerByToken(ctx, tok)).must(t); cs.RequestID != o.Request.ID || cs.Actor != core.CustomerActor(o.Participant.ID) {
+			t.Fatalf("the token stands for %+v", cs)
+		}
+		if _, err := e.WebToken(ctx, "par_nobody"); core.ErrorCode(err) != core.CodeNotFound {
+			t.Fatalf("a token for nobody: %v", err)
+		}
+		try(e.InviteTechnician(ctx, alice, o.Request.ID, d.Bob.ID)).must(t)
+		v := try(e.ViewRequest(ctx, alice, o.Request.ID)).must(t)
+		for _, p := range v.Participants {
+			if p.Role == core.RoleCollaborator {
+				if _, err := e.WebToken(ctx, p.ID); core.ErrorCode(err) != core.CodeNotFound {
+					t.Fatalf("a technician got a customer's token: %v", err)
+				}
+			}
+		}
+		try(e.EndChat(ctx, alice, o.Request.ID)).must(t)
+		try(e.Close(ctx, alice, o.Request.ID, "")).must(t)
+		if _, err := e.WebToken(ctx, o.Participant.ID); core.ErrorCode(err) != core.CodeInvalidState {
+			t.Fatalf("a token for a closed request: %v", err)
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package telegram_test
 
 import (
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,9 +46,14 @@ func TestInviteDeepLink(t *testing.T) {
 	must[core.Message](t)(e.PostMessage(ctx, alice, inv.Request.ID, core.Post{Body: "Only for Webby", To: web.Participant.ID}))
 	must[core.Request](t)(e.RequestScreenShare(ctx, alice, inv.Request.ID))
 	share := h.waitSent("Alice asks to see your screen. Screen sharing works from a desktop computer only")
-	if !strings.Contains(share.Fields["reply_markup"], `"url":"https://help.example.com/c/acme"`) ||
-		!strings.Contains(share.Fields["reply_markup"], `"text":"Share my screen"`) {
-		t.Errorf("screen-sharing button %s", share.Fields["reply_markup"])
+	// The button opens Tess's own request in the portal: a web token of
+	// hers rides in the link's fragment.
+	link := regexp.MustCompile(`"url":"https://help\.example\.com/c/acme#token=([A-Za-z0-9_-]+)"`).FindStringSubmatch(share.Fields["reply_markup"])
+	if link == nil || !strings.Contains(share.Fields["reply_markup"], `"text":"Share my screen"`) {
+		t.Fatalf("screen-sharing button %s", share.Fields["reply_markup"])
+	}
+	if cs, err := e.CustomerByToken(ctx, link[1]); err != nil || cs.Actor != core.CustomerActor(c.Participant.ID) || cs.RequestID != inv.Request.ID {
+		t.Errorf("the link's token stands for %+v, %v; want Tess in session #1001", cs, err)
 	}
 
 	want := []string{"You joined support session #1001", "Alice: Hello both of you", "Webby: I am on the web", "Alice asks to see your screen"}

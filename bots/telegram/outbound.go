@@ -192,8 +192,15 @@ func (a *Adapter) deliverTo(ctx context.Context, d *dispatch.Delivery, ev core.E
 	case core.EventWithdrawn:
 		return a.withdraw(ctx, d, ev, rc.chat, lang)
 	case core.EventScreenShareAsked:
+		if d.Sent(tag) {
+			return nil
+		}
 		text, _ := bots.Notice(ev, lang)
-		return a.sendText(ctx, d, tag, rc.chat, text, a.shareButton(ctx, r, lang, &text))
+		button, err := a.shareButton(ctx, r, rc.p, lang, &text)
+		if err != nil {
+			return err
+		}
+		return a.sendText(ctx, d, tag, rc.chat, text, button)
 	}
 	text, ok := bots.Notice(ev, lang)
 	if !ok {
@@ -202,21 +209,32 @@ func (a *Adapter) deliverTo(ctx context.Context, d *dispatch.Delivery, ev core.E
 	return a.sendText(ctx, d, tag, rc.chat, text, nil)
 }
 
-// shareButton opens the company's web portal, where screens are shared.
-// Telegram accepts only https links in buttons: without one the link goes
-// into the text.
-func (a *Adapter) shareButton(ctx context.Context, r core.Request, lang string, text *string) models.ReplyMarkup {
-	co, err := a.store.Company(ctx, r.CompanyID)
-	if err != nil || a.cfg.PublicURL == "" {
-		return nil
+// shareButton opens this customer's request in the company's web portal,
+// where screens are shared: the link carries a web token of the
+// customer's own, in the fragment, which browsers never send to a server
+// (nor to its logs). Telegram accepts only https links in buttons: without
+// one the link goes into the text.
+func (a *Adapter) shareButton(ctx context.Context, r core.Request, p core.Participant, lang string, text *string) (models.ReplyMarkup, error) {
+	if a.cfg.PublicURL == "" {
+		return nil, nil
 	}
-	link := a.cfg.PublicURL + "/c/" + co.Slug
+	co, err := a.store.Company(ctx, r.CompanyID)
+	if err != nil {
+		return nil, err
+	}
+	token, err := a.eng.WebToken(ctx, p.ID)
+	if core.ErrorCode(err) == core.CodeInvalidState {
+		return nil, nil // the request is over: the notice alone
+	} else if err != nil {
+		return nil, err
+	}
+	link := a.cfg.PublicURL + "/c/" + co.Slug + "#token=" + token
 	if !strings.HasPrefix(link, "https://") {
 		*text += "\n\n" + link
-		return nil
+		return nil, nil
 	}
 	return &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{
-		{Text: texts.Text(lang, "shareButton"), URL: link}}}}
+		{Text: texts.Text(lang, "shareButton"), URL: link}}}}, nil
 }
 
 // sendFile sends a technician's file with the bytes relaydesk stored,

@@ -254,6 +254,11 @@ func (t *txn) UpdateParticipant(ctx context.Context, p core.Participant) error {
 	return one(n, err, "participant")
 }
 
+func (t *txn) SetParticipantToken(ctx context.Context, participantID, tokenHash string) error {
+	n, err := t.exec(ctx, "set a participant's token", `UPDATE participants SET token_hash = ? WHERE id = ?`, tokenHash, participantID)
+	return one(n, err, "participant")
+}
+
 // RequestCounts is how many requests are in each status, for metrics.
 func (s *Store) RequestCounts(ctx context.Context) (map[core.Status]int, error) {
 	var rows []struct {

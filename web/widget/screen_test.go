@@ -8,9 +8,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/sqlstore"
 	"github.com/relaydesk/relaydesk/core/sqlstore/storetest"
+	"github.com/relaydesk/relaydesk/internal/browsertest"
 	"github.com/relaydesk/relaydesk/web/screen"
 	"github.com/relaydesk/relaydesk/web/sfu"
 	"github.com/relaydesk/relaydesk/web/widget"
@@ -137,4 +140,29 @@ func TestScreenShareNeedsADesktop(t *testing.T) {
 			t.Fatalf("the phone's chat says screen %q", v.Screen)
 		}
 	})
+}
+
+// TestBrowserPlatformLink: a chat platform's customer opens the link their
+// adapter sent (a web token in the fragment): the portal shows their own
+// request with the ask to share the screen, and the token leaves the
+// address bar.
+func TestBrowserPlatformLink(t *testing.T) {
+	t.Parallel()
+	b := browsertest.New(t)
+	d := storetest.NewDesk(t, storetest.SQLite(t))
+	e := newEnvOn(t, d, withScreen(t, d))
+	o := d.Live(t)
+	alice := storetest.Actor(d.Alice)
+	must[core.Request](t)(d.Engine.RequestScreenShare(ctx, alice, o.Request.ID))
+	token := must[string](t)(d.Engine.WebToken(ctx, o.Participant.ID))
+
+	tab := b.Tab(t)
+	tab.Run("open the link", chromedp.Navigate(e.url+"/c/acme#token="+token), chromedp.WaitVisible("#composer", chromedp.ByQuery))
+	tab.WaitUntil("the ask shows", `document.querySelector('#screen-ask-text')?.textContent.startsWith('Alice asks to see your screen')`)
+	tab.WaitUntil("the token left the address", `location.hash === '' && localStorage.getItem('relaydesk.token.acme') === `+jsString(token))
+	// The first web token stops working when a new link is made.
+	must[string](t)(d.Engine.WebToken(ctx, o.Participant.ID))
+	if _, err := d.Engine.CustomerByToken(ctx, token); core.ErrorCode(err) != core.CodeForbidden {
+		t.Fatalf("a replaced token still works: %v", err)
+	}
 }

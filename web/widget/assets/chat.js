@@ -1539,6 +1539,14 @@ function fitViewport() {
 
 wire();
 fitViewport();
+// A link a chat platform sent (Telegram's "Share my screen") carries the
+// customer's web token in its fragment, which never reaches a server: it
+// is kept like a token of this page's own, and taken out of the address.
+const linked = new URLSearchParams(location.hash.slice(1)).get('token');
+if (linked && cfg.mode === 'portal') {
+  storageSet(storageKey, linked);
+  history.replaceState(null, '', location.pathname + location.search);
+}
 const saved = cfg.invite ? null : storageGet(storageKey);
 if (saved) resume(saved);
 else showOpen();

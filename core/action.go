@@ -20,6 +20,8 @@ const (
 	ActionEnd         Action = "end"
 	ActionScreenShare Action = "screenshare"
 	ActionScreenStop  Action = "screenstop"
+	ActionRecord      Action = "record"
+	ActionRecordStop  Action = "recordstop"
 	ActionSystemInfo  Action = "sysinfo"
 	ActionUnassign    Action = "unassign"
 	ActionTransfer    Action = "transfer"
@@ -30,7 +32,7 @@ const (
 
 // actions is every Action in display order.
 func actions() []Action {
-	return []Action{ActionAssign, ActionJoin, ActionEnd, ActionScreenShare, ActionScreenStop, ActionSystemInfo,
+	return []Action{ActionAssign, ActionJoin, ActionEnd, ActionScreenShare, ActionScreenStop, ActionRecord, ActionRecordStop, ActionSystemInfo,
 		ActionUnassign, ActionTransfer, ActionInvite, ActionLeave, ActionClose}
 }
 
@@ -55,6 +57,10 @@ func (a Action) Label() string {
 		return "Request screen sharing"
 	case ActionScreenStop:
 		return "Stop screen sharing"
+	case ActionRecord:
+		return "Record"
+	case ActionRecordStop:
+		return "Stop recording"
 	case ActionSystemInfo:
 		return "Request system info"
 	case ActionUnassign:
@@ -164,6 +170,27 @@ func (a Action) check(t Technician, r Request, pr Presence) error {
 			return Errorf(CodeInvalidState, "nothing of request #%d is shared", r.Number)
 		}
 		return nil
+	case ActionRecord:
+		if err := mustOwn(t, r); err != nil {
+			return err
+		}
+		switch {
+		case r.Screen != ScreenLive:
+			return Errorf(CodeInvalidState, "only a live screen share is recorded: the customer of request #%d shares nothing", r.Number)
+		case r.Recording == RecordingAsked:
+			return Errorf(CodeInvalidState, "you asked to record request #%d already; the customer has not answered yet", r.Number)
+		case r.Recording == RecordingOn:
+			return Errorf(CodeInvalidState, "request #%d is being recorded already", r.Number)
+		}
+		return nil
+	case ActionRecordStop:
+		if err := mustOwn(t, r); err != nil {
+			return err
+		}
+		if r.Recording == RecordingNone {
+			return Errorf(CodeInvalidState, "nothing of request #%d is being recorded", r.Number)
+		}
+		return nil
 	case ActionSystemInfo:
 		return mustOwnLive(t, r)
 	case ActionUnassign, ActionTransfer, ActionInvite:
@@ -239,6 +266,10 @@ func (e *Engine) Act(ctx context.Context, by Actor, requestID string, a Action, 
 		return e.RequestScreenShare(ctx, by, requestID)
 	case ActionScreenStop:
 		return e.StopScreenShare(ctx, by, requestID)
+	case ActionRecord:
+		return e.RequestRecording(ctx, by, requestID)
+	case ActionRecordStop:
+		return e.StopRecording(ctx, by, requestID)
 	case ActionSystemInfo:
 		return e.RequestSystemInfo(ctx, by, requestID)
 	case ActionUnassign:

@@ -12,29 +12,33 @@ type EventType string
 
 // Every change to a request is exactly one of these events.
 const (
-	EventCreated          EventType = "request.created"
-	EventAssigned         EventType = "request.assigned"
-	EventUnassigned       EventType = "request.unassigned"
-	EventTransferred      EventType = "request.transferred"
-	EventClosed           EventType = "request.closed"
-	EventJoined           EventType = "chat.joined"
-	EventEnded            EventType = "chat.ended"
-	EventMessage          EventType = "chat.message"
-	EventFile             EventType = "chat.file"
-	EventNote             EventType = "chat.note"
-	EventInvited          EventType = "technician.invited"
-	EventTechnicianLeft   EventType = "technician.left" // an invited collaborator left (LeaveChat)
-	EventCustomerJoined   EventType = "customer.joined"
-	EventCustomerLeft     EventType = "customer.left"
-	EventScreenShareAsked EventType = "screenshare.requested"
-	EventScreenStarted    EventType = "screenshare.started"  // the customer consented and shares
-	EventScreenDeclined   EventType = "screenshare.declined" // the customer said no
-	EventScreenStopped    EventType = "screenshare.stopped"  // by the customer, the owner, or the request moving on
-	EventScreenViewed     EventType = "screenshare.viewed"   // a technician's viewer received the share (technicians only)
-	EventSystemInfoAsked  EventType = "sysinfo.requested"
-	EventSystemInfoGiven  EventType = "sysinfo.provided"
-	EventEdited           EventType = "chat.edited"    // see EditMessage
-	EventWithdrawn        EventType = "chat.withdrawn" // see WithdrawMessage
+	EventCreated           EventType = "request.created"
+	EventAssigned          EventType = "request.assigned"
+	EventUnassigned        EventType = "request.unassigned"
+	EventTransferred       EventType = "request.transferred"
+	EventClosed            EventType = "request.closed"
+	EventJoined            EventType = "chat.joined"
+	EventEnded             EventType = "chat.ended"
+	EventMessage           EventType = "chat.message"
+	EventFile              EventType = "chat.file"
+	EventNote              EventType = "chat.note"
+	EventInvited           EventType = "technician.invited"
+	EventTechnicianLeft    EventType = "technician.left" // an invited collaborator left (LeaveChat)
+	EventCustomerJoined    EventType = "customer.joined"
+	EventCustomerLeft      EventType = "customer.left"
+	EventScreenShareAsked  EventType = "screenshare.requested"
+	EventScreenStarted     EventType = "screenshare.started"  // the customer consented and shares
+	EventScreenDeclined    EventType = "screenshare.declined" // the customer said no
+	EventScreenStopped     EventType = "screenshare.stopped"  // by the customer, the owner, or the request moving on
+	EventScreenViewed      EventType = "screenshare.viewed"   // a technician's viewer received the share (technicians only)
+	EventRecordingAsked    EventType = "recording.requested"
+	EventRecordingAllowed  EventType = "recording.allowed" // the customer allowed it: recording starts
+	EventRecordingDeclined EventType = "recording.declined"
+	EventRecordingStopped  EventType = "recording.stopped"
+	EventSystemInfoAsked   EventType = "sysinfo.requested"
+	EventSystemInfoGiven   EventType = "sysinfo.provided"
+	EventEdited            EventType = "chat.edited"    // see EditMessage
+	EventWithdrawn         EventType = "chat.withdrawn" // see WithdrawMessage
 )
 
 // Position orders the event log. On PostgreSQL TxID is the writing

@@ -178,8 +178,10 @@ type Request struct {
 	SystemInfoAsked bool
 	// Screen is where the request's screen share stands; ScreenBy is the
 	// customer participant sharing while it is live.
-	Screen    ScreenState
-	ScreenBy  string
+	Screen   ScreenState
+	ScreenBy string
+	// Recording is where the recording of the screen share stands.
+	Recording RecordingState
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	ClosedAt  time.Time // zero until completed

@@ -145,6 +145,9 @@ func (e *Engine) ScreenViewed(ctx context.Context, by Actor, id string) error {
 // stopScreen ends the share (or the ask) as part of c; reason says why
 // when nobody pressed Stop.
 func (c *change) stopScreen(by Actor, name, reason string) {
+	if c.r.Recording != RecordingNone {
+		c.stopRecording(by, name, "screen sharing ended")
+	}
 	c.r.Screen, c.r.ScreenBy = ScreenNone, ""
 	c.add(EventScreenStopped, by, AudienceAll, EventData{ActorName: name, Note: reason})
 }
@@ -180,6 +183,9 @@ type ScreenSession struct {
 	State     ScreenState
 	Sharer    string // the customer participant sharing, while live
 	Viewers   []string
+	// Recording says the customer allowed the share to be recorded and it
+	// has not been stopped.
+	Recording bool
 }
 
 // MayView reports whether technician technicianID may watch the share now.
@@ -201,7 +207,8 @@ func (e *Engine) ScreenSession(ctx context.Context, requestID string) (ScreenSes
 	if err != nil {
 		return ScreenSession{}, err
 	}
-	s := ScreenSession{RequestID: r.ID, Number: r.Number, State: r.Screen}
+	s := ScreenSession{RequestID: r.ID, Number: r.Number, State: r.Screen,
+		Recording: r.Screen == ScreenLive && r.Recording == RecordingOn}
 	if r.Screen != ScreenLive {
 		return s, nil
 	}

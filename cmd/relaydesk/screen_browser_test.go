@@ -147,6 +147,36 @@ func TestBrowserScreenShare(t *testing.T) {
 	ask("first share")
 	share("first share")
 	waitText(t, alice, "#messages", "Pat shares their screen")
+
+	// Recorded with the customer's consent: the customer sees it is on;
+	// once stopped, the file plays in the console's chat.
+	run(alice, "ask to record",
+		chromedp.Click(`#details button[data-action="record"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#details button[data-action="recordstop"]`, chromedp.ByQuery))
+	waitText(t, customer, "#record-ask-text", "Alice asks to record your shared screen", in)
+	run(customer, "allow the recording",
+		chromedp.Click("#record-allow", chromedp.ByQuery, in),
+		chromedp.WaitVisible("#record-badge", chromedp.ByQuery, in))
+	run(alice, "the console shows it records", chromedp.WaitVisible("#screen-recording", chromedp.ByQuery))
+	var at int
+	run(alice, "count frames", chromedp.Evaluate(decoded, &at))
+	waitUntil(t, alice, "about two seconds recorded", fmt.Sprintf("%s > %d", decoded, at+30))
+	run(alice, "stop recording", chromedp.Click(`#details button[data-action="recordstop"]`, chromedp.ByQuery))
+	run(customer, "the badge goes", chromedp.WaitNotVisible("#record-badge", chromedp.ByQuery, in))
+	waitUntil(t, alice, "the recording plays in the chat", `(() => {
+		const v = document.querySelector('#messages video[data-testid="recording"]');
+		return !!v && v.readyState >= 1 && v.duration > 1;
+	})()`)
+	waitUntil(t, alice, "the recording is a WebM file", `(async () => {
+		const v = document.querySelector('#messages video[data-testid="recording"]');
+		const b = new Uint8Array(await (await fetch(v.src)).arrayBuffer());
+		return b.length > 10000 && b[0] === 0x1a && b[1] === 0x45 && b[2] === 0xdf && b[3] === 0xa3;
+	})()`)
+	var custText string
+	run(customer, "read the customer's chat", chromedp.Text("#messages", &custText, chromedp.ByQuery, in))
+	if strings.Contains(custText, ".webm") {
+		t.Fatal("the customer sees the recording's file")
+	}
 	run(customer, "stop from the banner", chromedp.Click("#screen-stop", chromedp.ByQuery, in),
 		chromedp.WaitNotVisible("#screen-banner", chromedp.ByQuery, in))
 	waitUntil(t, alice, "the viewer closes", `document.querySelector('#screen-viewer').hidden`)

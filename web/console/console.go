@@ -223,7 +223,7 @@ func (h *Handler) secure(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
 		hd.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; "+
-			"img-src 'self' blob: data:; connect-src 'self' "+h.wsOrigin(r)+"; frame-ancestors 'none'; "+
+			"img-src 'self' blob: data:; media-src 'self' blob:; connect-src 'self' "+h.wsOrigin(r)+"; frame-ancestors 'none'; "+
 			"base-uri 'none'; form-action 'self'")
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("Referrer-Policy", "same-origin")

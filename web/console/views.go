@@ -30,6 +30,9 @@ type requestJSON struct {
 	// Screen is "asked" or "live" while the customer is asked to share
 	// their screen or shares it.
 	Screen core.ScreenState `json:"screen,omitempty"`
+	// Recording is "asked" or "on" while the share's recording is asked
+	// for or running.
+	Recording core.RecordingState `json:"recording,omitempty"`
 }
 
 // rowJSON is a request as a list shows it: beside the request, the
@@ -54,7 +57,7 @@ func toRowJSON(r core.QueueRow) rowJSON {
 func toRequestJSON(r core.Request) requestJSON {
 	out := requestJSON{ID: r.ID, Number: r.Number, CompanyID: r.CompanyID, Company: r.CompanyName, Status: r.Status,
 		Chat: r.Chat, OwnerID: r.OwnerID, Owner: r.OwnerName, CustomerEmail: r.CustomerEmail, CustomerName: r.CustomerName,
-		Subject: r.Subject, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Screen: r.Screen}
+		Subject: r.Subject, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Screen: r.Screen, Recording: r.Recording}
 	if !r.ClosedAt.IsZero() {
 		t := r.ClosedAt
 		out.ClosedAt = &t
@@ -331,6 +334,17 @@ func notice(ev core.Event) string {
 		return who + " stopped screen sharing"
 	case core.EventScreenViewed:
 		return who + " watched the shared screen"
+	case core.EventRecordingAsked:
+		return who + " asked the customer to allow recording the screen share"
+	case core.EventRecordingAllowed:
+		return who + " allowed the recording: it is on"
+	case core.EventRecordingDeclined:
+		return who + " declined the recording"
+	case core.EventRecordingStopped:
+		if d.Note != "" {
+			return "Recording stopped: " + d.Note
+		}
+		return who + " stopped the recording"
 	case core.EventSystemInfoAsked:
 		return who + " asked the customer for system information"
 	case core.EventSystemInfoGiven:

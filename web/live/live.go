@@ -504,7 +504,10 @@ func (st *stream) receive() {
 			return
 		}
 		if !limit.allow(time.Now()) {
-			st.s.closeWith(st.conn, "too many frames: slow down")
+			// The flush goroutine may be writing: only a control frame may
+			// be written beside it.
+			st.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.ClosePolicyViolation,
+				"too many frames: slow down"), time.Now().Add(time.Second))
 			return
 		}
 		st.receiver(c, data)

@@ -3,6 +3,9 @@ package screen
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"os"
 	"sync"
 	"time"
 
@@ -21,6 +24,11 @@ type room struct {
 
 	mu     sync.Mutex
 	viewed map[string]bool // technicians whose view was recorded
+
+	// rec is the recording under way and file where it is written; only
+	// follow's goroutine touches them.
+	rec  *sfu.Recording
+	file *os.File
 }
 
 // refreshTimeout bounds one read of the session after a commit.
@@ -54,7 +62,7 @@ func (m *Manager) room(s core.ScreenSession) (*room, error) {
 	}, hub.Request(s.RequestID))
 	m.rooms[s.RequestID] = rm
 	rm.wake <- struct{}{} // a commit between the read of s and the watch
-	go m.follow(s.RequestID, rm)
+	m.follows.Go(func() { m.follow(s.RequestID, rm) })
 	m.log.Info("screen share room opened", "request", s.RequestID)
 	return rm, nil
 }
@@ -79,6 +87,8 @@ func (m *Manager) follow(requestID string, rm *room) {
 		}
 		m.log.Info("screen share room closed", "request", requestID, "reason", rm.r.Reason())
 	}()
+	var number int64
+	defer func() { m.finishRecording(requestID, number, rm) }()
 	for {
 		select {
 		case <-rm.r.Done():
@@ -93,14 +103,77 @@ func (m *Manager) follow(requestID string, rm *room) {
 			continue // the next commit asks again
 		}
 		rm.policy.set(s)
+		number = s.Number
 		if s.State != core.ScreenLive {
 			rm.r.Close(ctx, "screen sharing ended")
 		} else {
 			rm.r.Recheck(ctx)
+			switch {
+			case s.Recording && rm.rec == nil:
+				m.startRecording(requestID, rm)
+			case !s.Recording && rm.rec != nil:
+				m.finishRecording(requestID, s.Number, rm)
+			}
 		}
 		cancel()
 	}
 }
+
+// startRecording writes the room's media to a temporary file, once the
+// customer allowed it.
+func (m *Manager) startRecording(requestID string, rm *room) {
+	f, err := os.CreateTemp("", "relaydesk-recording-*.webm")
+	if err != nil {
+		m.log.Error("recording not started: no temporary file", "request", requestID, "err", err)
+		return
+	}
+	rec, err := rm.r.Record(f)
+	if err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		m.log.Error("recording not started", "request", requestID, "err", err)
+		return
+	}
+	rm.rec, rm.file = rec, f
+	m.log.Info("recording started", "request", requestID)
+}
+
+// finishRecording ends the recording under way, if any, and stores it as
+// a private file of the request.
+func (m *Manager) finishRecording(requestID string, number int64, rm *room) {
+	rec, f := rm.rec, rm.file
+	if rec == nil {
+		return
+	}
+	rm.rec, rm.file = nil, nil
+	defer func() {
+		f.Close()
+		os.Remove(f.Name())
+	}()
+	if err := rec.Stop(); err != nil {
+		m.log.Error("recording not finished", "request", requestID, "err", err)
+		return
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		m.log.Error("recording not read back", "request", requestID, "err", err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	name := fmt.Sprintf("screen-recording-%d-%s.webm", number, m.now().UTC().Format("20060102-150405"))
+	_, file, err := m.eng.StoreRecording(ctx, requestID, name, f)
+	switch {
+	case core.ErrorCode(err) == core.CodeInvalid:
+		m.log.Info("recording held no frame: nothing stored", "request", requestID)
+	case err != nil:
+		m.log.Error("recording not stored", "request", requestID, "err", err)
+	default:
+		m.log.Info("recording stored", "request", requestID, "file", file.ID, "bytes", file.Size, "dropped_packets", rec.Dropped())
+	}
+}
+
+// storeTimeout bounds storing one recording.
+const storeTimeout = 10 * time.Minute
 
 // firstView reports whether technician id watches this share for the
 // first time.

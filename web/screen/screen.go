@@ -26,6 +26,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"slices"
 	"strconv"
@@ -43,6 +44,7 @@ import (
 type Engine interface {
 	ScreenSession(ctx context.Context, requestID string) (core.ScreenSession, error)
 	ScreenViewed(ctx context.Context, by core.Actor, requestID string) error
+	StoreRecording(ctx context.Context, requestID, name string, body io.Reader) (core.Message, core.File, error)
 }
 
 // Config is what a Manager needs. Logger is optional.
@@ -77,6 +79,8 @@ type Manager struct {
 
 	relay  Relay     // nil: one process
 	mailed chan bool // a wake-up of the mail reader
+
+	follows sync.WaitGroup // the rooms' follow goroutines
 
 	mu      sync.Mutex
 	rooms   map[string]*room    // by request ID
@@ -420,6 +424,8 @@ func (m *Manager) Close(ctx context.Context) {
 	for _, rm := range rooms {
 		rm.r.Close(ctx, "relaydesk is restarting")
 	}
+	// Recordings under way are stored before the process goes.
+	m.follows.Wait()
 }
 
 // peerKind splits a peer's name into its kind and ID.

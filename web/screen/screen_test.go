@@ -1,11 +1,15 @@
 package screen_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
+	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -300,8 +304,9 @@ func (b *browser) publish(ctx context.Context) {
 			}
 			frame := make([]byte, 1200)
 			frame[0] = 0x11
-			if i%30 == 0 {
+			if i%30 == 0 { // a keyframe: 1280×720, as a recording reads it
 				frame[0] = 0x10
+				copy(frame[3:], []byte{0x9d, 0x01, 0x2a, 0x00, 0x05, 0xd0, 0x02})
 			}
 			if track.WriteSample(media.Sample{Data: frame, Duration: time.Second / 30}) != nil {
 				return
@@ -541,4 +546,123 @@ func TestShareAcrossProcesses(t *testing.T) {
 		}
 	}
 	testwait.Eventually(t, "the room to close", func() bool { return ma.Rooms() == 0 })
+}
+
+// TestRecordingStoredPrivately: a share recorded with the customer's
+// consent is stored, once stopped, as a well-formed WebM file that only
+// technicians see; a declined ask records nothing.
+func TestRecordingStoredPrivately(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		d := newDesk(t, newStore(t))
+		e := d.Engine
+		alice := storetest.Actor(d.Alice)
+		o := d.Live(t)
+		id, cust := o.Request.ID, core.CustomerActor(o.Participant.ID)
+		if _, err := e.RequestScreenShare(ctx, alice, id); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.AnswerScreenShare(ctx, cust, true, core.ScreenInfo{}); err != nil {
+			t.Fatal(err)
+		}
+		sharer := d.browser(t, "c:"+o.Participant.ID+":"+id, id)
+		if e := sharer.join(); e != "" {
+			t.Fatal(e)
+		}
+		sharer.publish(ctx)
+		owner := d.browser(t, "t:"+d.Alice.ID, id)
+		if e := owner.join(); e != "" {
+			t.Fatal(e)
+		}
+		owner.waitPackets("the screen", 30)
+		files := func() []core.Event {
+			evs, err := e.Events(ctx, alice, id, 0, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []core.Event
+			for _, ev := range evs {
+				if ev.Type == core.EventFile {
+					out = append(out, ev)
+				}
+			}
+			return out
+		}
+
+		// Declined: nothing is written.
+		if _, err := e.RequestRecording(ctx, alice, id); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.AnswerRecording(ctx, cust, false); err != nil {
+			t.Fatal(err)
+		}
+		owner.waitPackets("the screen after the decline", 60)
+		if f := files(); len(f) != 0 {
+			t.Fatalf("a declined recording stored %v", f)
+		}
+
+		// Allowed: about three seconds are recorded (a frame is two packets;
+		// the file starts at the next keyframe, one a second), then the
+		// owner stops.
+		if _, err := e.RequestRecording(ctx, alice, id); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.AnswerRecording(ctx, cust, true); err != nil {
+			t.Fatal(err)
+		}
+		owner.waitPackets("the screen while recording", 200)
+		if _, err := e.StopRecording(ctx, alice, id); err != nil {
+			t.Fatal(err)
+		}
+		var ev core.Event
+		testwait.Eventually(t, "the recording to be stored", func() bool {
+			f := files()
+			if len(f) == 1 {
+				ev = f[0]
+			}
+			return len(f) == 1
+		})
+		if ev.Audience != core.AudienceTechnicians || ev.Data.File.ContentType != "video/webm" || !strings.HasSuffix(ev.Data.File.Name, ".webm") {
+			t.Fatalf("stored %+v for %s", ev.Data.File, ev.Audience)
+		}
+		if _, _, err := e.OpenFile(ctx, cust, ev.Data.File.ID); err == nil {
+			t.Fatal("the customer opens the recording")
+		}
+		_, rc, err := e.OpenFile(ctx, alice, ev.Data.File.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		webm, _ := io.ReadAll(rc)
+		rc.Close()
+		checkWebM(t, webm, 1500*time.Millisecond)
+	})
+}
+
+// checkWebM: an EBML header of DocType webm, and a Duration of at least
+// least.
+func checkWebM(t *testing.T, b []byte, least time.Duration) {
+	t.Helper()
+	if len(b) < 1000 || !bytes.HasPrefix(b, []byte{0x1a, 0x45, 0xdf, 0xa3}) || !bytes.Contains(b[:64], []byte("webm")) {
+		t.Fatalf("not a WebM file (%d bytes): % x", len(b), b[:min(len(b), 32)])
+	}
+	// Duration (0x4489) is a float in milliseconds (the default timecode
+	// scale), 4 or 8 bytes long.
+	i := bytes.Index(b, []byte{0x44, 0x89})
+	if i < 0 || i+3 > len(b) {
+		t.Fatal("the file has no duration")
+	}
+	var ms float64
+	switch size := b[i+2]; size {
+	case 0x84:
+		ms = float64(math.Float32frombits(binary.BigEndian.Uint32(b[i+3:])))
+	case 0x88:
+		ms = math.Float64frombits(binary.BigEndian.Uint64(b[i+3:]))
+	default:
+		t.Fatalf("duration of size byte %#x", size)
+	}
+	if got := time.Duration(ms * float64(time.Millisecond)); got < least || got > time.Minute {
+		t.Fatalf("duration %s, want at least %s", got, least)
+	}
 }

@@ -340,3 +340,36 @@ func (h *Handler) screenAnswer(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
+
+type recordingInput struct {
+	// Answer is "allow", "decline" or "stop".
+	Answer string `json:"answer"`
+}
+
+// recordingAnswer answers POST /api/widget/recording: the customer's
+// answer to a technician's ask to record the screen share, or their Stop.
+func (h *Handler) recordingAnswer(w http.ResponseWriter, r *http.Request) {
+	cs, ok := h.customer(w, r)
+	if !ok {
+		return
+	}
+	var in recordingInput
+	if err := jsonapi.Decode(w, r, &in); err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
+	var err error
+	switch in.Answer {
+	case "allow", "decline":
+		_, err = h.eng.AnswerRecording(r.Context(), cs.Actor, in.Answer == "allow")
+	case "stop":
+		_, err = h.eng.StopRecording(r.Context(), cs.Actor, cs.RequestID)
+	default:
+		err = core.Errorf(core.CodeInvalid, "answer must be allow, decline or stop")
+	}
+	if err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

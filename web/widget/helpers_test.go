@@ -177,6 +177,7 @@ type (
 		Left         bool          `json:"left"`
 		Screen       string        `json:"screen"`
 		ScreenMine   bool          `json:"screen_mine"`
+		Recording    string        `json:"recording"`
 	}
 	chat struct {
 		Token    string    `json:"token"`

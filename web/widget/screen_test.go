@@ -166,3 +166,41 @@ func TestBrowserPlatformLink(t *testing.T) {
 		t.Fatalf("a replaced token still works: %v", err)
 	}
 }
+
+// TestRecordingAnswer: the customer allows, declines or stops the
+// recording of their share; out of turn it is refused and changes nothing.
+func TestRecordingAnswer(t *testing.T) {
+	t.Parallel()
+	d := storetest.NewDesk(t, storetest.SQLite(t))
+	e := newEnvOn(t, d, withScreen(t, d))
+	alice := storetest.Actor(d.Alice)
+	c := e.open(t, d.Acme, "pat@example.com", "help")
+	r := e.requestOf(t, c.Token)
+	must[core.Request](t)(d.Engine.AssignToMe(ctx, alice, r.ID))
+	must[core.Request](t)(d.Engine.JoinChat(ctx, alice, r.ID))
+	must[core.Request](t)(d.Engine.RequestScreenShare(ctx, alice, r.ID))
+	mustCode(t, e.json(t, "POST", "/api/widget/screen", c.Token, map[string]string{"answer": "share"}), http.StatusNoContent)
+	answer := func(a string) response {
+		return e.json(t, "POST", "/api/widget/recording", c.Token, map[string]string{"answer": a})
+	}
+	before := storetest.Snapshot(t, d.Store)
+	mustCode(t, answer("allow"), http.StatusConflict)
+	mustCode(t, answer("stop"), http.StatusConflict)
+	mustCode(t, answer("perhaps"), http.StatusBadRequest)
+	mustCode(t, e.json(t, "POST", "/api/widget/recording", "", map[string]string{"answer": "allow"}), http.StatusUnauthorized)
+	if storetest.Snapshot(t, d.Store) != before {
+		t.Fatal("refused answers changed the database")
+	}
+	must[core.Request](t)(d.Engine.RequestRecording(ctx, alice, r.ID))
+	if v := e.chatOf(t, c.Token).Request; v.Recording != "asked" {
+		t.Fatalf("the chat says recording %q while asked", v.Recording)
+	}
+	mustCode(t, answer("allow"), http.StatusNoContent)
+	if v := e.chatOf(t, c.Token).Request; v.Recording != "on" {
+		t.Fatalf("the chat says recording %q once allowed", v.Recording)
+	}
+	mustCode(t, answer("stop"), http.StatusNoContent)
+	if v := e.chatOf(t, c.Token).Request; v.Recording != "" {
+		t.Fatalf("the chat says recording %q once stopped", v.Recording)
+	}
+}

@@ -77,6 +77,9 @@ type requestView struct {
 	// ScreenMine says this customer is the one sharing.
 	Screen     core.ScreenState `json:"screen,omitempty"`
 	ScreenMine bool             `json:"screen_mine,omitempty"`
+	// Recording is "asked" or "on": the customer always sees that a
+	// recording is asked for or running.
+	Recording core.RecordingState `json:"recording,omitempty"`
 }
 
 // chatView is the answer of GET /api/widget/request and, with the token,
@@ -166,6 +169,7 @@ func viewChat(rv core.RequestView, co core.Company) chatView {
 		v.Request.ClosedAt = &t
 	}
 	v.Request.Screen, v.Request.ScreenMine = r.Screen, r.Screen == core.ScreenLive && r.ScreenBy == viewer && viewer != ""
+	v.Request.Recording = r.Recording
 	if r.Chat != core.ChatWaiting && r.OwnerName != "" {
 		v.Request.Technician = r.OwnerName
 		v.Request.Participants = append(v.Request.Participants, participantView{Name: r.OwnerName, Role: "technician"})

@@ -117,6 +117,7 @@ func (h *Handler) Mount(mount func(pattern string, handler http.Handler)) {
 		{"POST /api/widget/leave", h.leave},
 		{"POST /api/widget/sysinfo", h.sysinfo},
 		{"POST /api/widget/screen", h.screenAnswer},
+		{"POST /api/widget/recording", h.recordingAnswer},
 		{"GET /api/widget/events", h.events},
 		{"GET /api/widget/live", h.live},
 	}

@@ -109,7 +109,7 @@ function renderDetail(d) {
   }
   // The primary action leads; the others keep their order.
   const bar = document.querySelector('#details .actions');
-  const order = ['assign', 'join', 'end', 'leave', 'screenshare', 'screenstop', 'sysinfo', 'close'];
+  const order = ['assign', 'join', 'end', 'leave', 'screenshare', 'screenstop', 'record', 'recordstop', 'sysinfo', 'close'];
   const rank = (b) => (b.dataset.action === primary ? -1 : order.indexOf(b.dataset.action));
   const sorted = [...bar.children].sort((a, b) => rank(a) - rank(b));
   if (sorted.some((b, i) => bar.children[i] !== b)) bar.append(...sorted);
@@ -192,6 +192,7 @@ const actionDone = {
   assign: 'Assigned to you', unassign: 'Unassigned; back in New', join: 'You joined the chat', end: 'Chat ended; close it when you are done',
   close: 'Request closed', transfer: 'Request transferred', invite: 'Technician invited', leave: 'You left the chat',
   screenshare: 'Screen sharing requested: the customer is asked', screenstop: 'Screen sharing stopped',
+  record: 'Recording requested: the customer is asked', recordstop: 'Recording stopped; the file follows in the chat',
   sysinfo: 'System information requested',
 };
 

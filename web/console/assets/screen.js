@@ -36,6 +36,7 @@ function mayWatch(d) {
 // watchScreen follows the open request's details: the viewer opens when a
 // share goes live and closes when it ends or the request is left.
 export function watchScreen(d) {
+  $('screen-recording').hidden = !(d && d.request.recording === 'on');
   const id = d && mayWatch(d) ? d.request.id : null;
   if (view && view.id === id) return;
   if (view) {

@@ -130,6 +130,8 @@ export function renderLine(l) {
     const link = el('a', { class: 'file-link', href: f.url, target: f.image ? '_blank' : null, rel: 'noopener', download: f.image ? null : f.name }, f.name);
     li.append(el('div', { class: 'body' }, el('span', { class: 'file-tag' }, 'File'), ' ', link, ` (${fmtBytes(f.size)})`));
     if (f.image) li.append(el('img', { class: 'preview', src: f.url, alt: f.name, loading: 'lazy', onload: () => { if (following) toEnd(); } }));
+    // A recording of a screen share plays here.
+    if (f.content_type === 'video/webm') li.append(el('video', { class: 'preview', src: f.url, controls: true, preload: 'metadata', dataset: { testid: 'recording' } }));
   } else {
     li.append(el('div', { class: 'body' }, messageContent(l.doc, l.body)));
   }

@@ -73,8 +73,11 @@ const screen = new ScreenShare({
   els: {
     ask: $('screen-ask'), askText: $('screen-ask-text'), share: $('screen-share'), decline: $('screen-decline'),
     banner: $('screen-banner'), bannerText: $('screen-banner-text'), stop: $('screen-stop'),
+    recordAsk: $('record-ask'), recordAskText: $('record-ask-text'), recordAllow: $('record-allow'),
+    recordDecline: $('record-decline'), recordBadge: $('record-badge'), recordStop: $('record-stop'),
   },
   post: (answer, info) => call('POST', 'screen', { answer, screen: info }),
+  postRecording: (answer) => call('POST', 'recording', { answer }),
   send: (f) => {
     const ws = live.ws;
     if (!ws || ws.readyState !== WebSocket.OPEN) return false;
@@ -311,7 +314,7 @@ function clearChat() {
   state.baseline = 0;
   el.sysinfo.hidden = true;
   screen.release();
-  screen.load('', false, '');
+  screen.load('', false, '', '');
 }
 
 // enterChat shows a request: its messages at once, then the event stream
@@ -335,7 +338,7 @@ function applyRequest(r) {
   state.left = !!r.left;
   state.technician = r.technician || '';
   state.policy = r.company;
-  screen.load(r.screen || '', !!r.screen_mine, r.technician || '');
+  screen.load(r.screen || '', !!r.screen_mine, r.technician || '', r.recording || '');
   const p = r.company;
   el.file.accept = p.allowed_exts.join(',');
   el.policy.textContent = `Files up to ${formatBytes(p.max_file_bytes)}${p.images_only ? ', images only' : ''}`;
@@ -819,6 +822,10 @@ function noticeText(ev) {
     case 'screenshare.started': return ev.mine ? 'You are sharing your screen' : `${ev.actor_name || 'A customer'} is sharing their screen`;
     case 'screenshare.declined': return ev.mine ? 'You chose not to share your screen' : `${ev.actor_name || 'A customer'} chose not to share their screen`;
     case 'screenshare.stopped': return 'Screen sharing has ended';
+    case 'recording.requested': return `${who} asks to record your shared screen`;
+    case 'recording.allowed': return ev.mine ? 'You allowed the recording: it is on' : `${ev.actor_name || 'A customer'} allowed the recording`;
+    case 'recording.declined': return ev.mine ? 'You declined the recording' : `${ev.actor_name || 'A customer'} declined the recording`;
+    case 'recording.stopped': return 'Recording stopped';
     case 'sysinfo.requested': return `${who} asks for your system information`;
     case 'sysinfo.provided': return ev.mine ? 'You shared your system information' : `${ev.actor_name || 'A customer'} shared their system information`;
   }
@@ -872,6 +879,10 @@ function applyEvent(ev) {
     case 'screenshare.started':
     case 'screenshare.declined':
     case 'screenshare.stopped':
+    case 'recording.requested':
+    case 'recording.allowed':
+    case 'recording.declined':
+    case 'recording.stopped':
       screen.event(ev);
       break;
     case 'sysinfo.provided':

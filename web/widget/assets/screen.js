@@ -20,8 +20,9 @@ export class ScreenShare {
   // a frame on the live WebSocket and reports false when it is down;
   // changed() redraws; info() says the browser and OS; error(msg) shows a
   // problem; keepalive(answer) sends the answer as the page goes away.
-  constructor({ els, post, send, changed, info, error, keepalive }) {
-    Object.assign(this, { els, post, send, changed, info, error, keepalive });
+  constructor({ els, post, postRecording, send, changed, info, error, keepalive }) {
+    Object.assign(this, { els, post, postRecording, send, changed, info, error, keepalive });
+    this.recording = ''; // '', 'asked' (the customer is asked) or 'on'
     this.ask = null; // who asks, while an ask waits for the answer: {name}
     this.live = false; // the server says a screen of this customer is shared
     this.stream = null; // the screen this page shares
@@ -31,6 +32,9 @@ export class ScreenShare {
     els.share.addEventListener('click', () => this.share());
     els.decline.addEventListener('click', () => this.answer('decline'));
     els.stop.addEventListener('click', () => this.stopSharing());
+    els.recordAllow.addEventListener('click', () => this.answerRecording('allow'));
+    els.recordDecline.addEventListener('click', () => this.answerRecording('decline'));
+    els.recordStop.addEventListener('click', () => this.answerRecording('stop'));
     // Leaving the page ends what it shares: the technician is told at once.
     window.addEventListener('pagehide', () => {
       if (this.stream) this.keepalive('stop');
@@ -40,9 +44,11 @@ export class ScreenShare {
   // load takes the state from the chat as loaded: an ask waiting, or a
   // share of this customer (from another window, or this one before a
   // reload, which took the screen with it).
-  load(screen, mine, technician) {
+  load(screen, mine, technician, recording) {
     this.ask = screen === 'asked' ? { name: technician } : null;
     this.live = screen === 'live' && mine;
+    this.recording = recording || '';
+    this.recordAsker = technician;
   }
 
   // event follows the request's events.
@@ -61,7 +67,19 @@ export class ScreenShare {
       case 'screenshare.stopped':
         this.ask = null;
         this.live = false;
+        this.recording = '';
         this.release();
+        break;
+      case 'recording.requested':
+        this.recording = 'asked';
+        this.recordAsker = ev.actor_name || 'Your technician';
+        break;
+      case 'recording.allowed':
+        this.recording = 'on';
+        break;
+      case 'recording.declined':
+      case 'recording.stopped':
+        this.recording = '';
         break;
       default:
         return false;
@@ -89,6 +107,25 @@ export class ScreenShare {
     if (sharing) {
       els.bannerText.textContent = this.stream ? 'You are sharing your screen' : 'Your screen is shared from another window';
     }
+    // The customer always sees that recording is asked for or on.
+    els.recordAsk.hidden = !(sharing && this.recording === 'asked');
+    if (!els.recordAsk.hidden) {
+      els.recordAskText.textContent = `${this.recordAsker || 'Your technician'} asks to record your shared screen. ` +
+        'The recording is kept with your request for the support team. Allow?';
+    }
+    els.recordBadge.hidden = !(sharing && this.recording === 'on');
+    els.recordStop.hidden = els.recordBadge.hidden;
+  }
+
+  async answerRecording(what) {
+    try {
+      await this.postRecording(what);
+      if (what !== 'allow') this.recording = '';
+    } catch (err) {
+      this.error(err.message);
+      if (err.status === 409) this.recording = '';
+    }
+    this.changed();
   }
 
   // share is the click on "Share my screen": the browser's picker, then

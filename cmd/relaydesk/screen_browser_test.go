@@ -123,21 +123,28 @@ func TestBrowserScreenShare(t *testing.T) {
 	// decoded is how many frames the console's viewer has decoded.
 	const decoded = `(() => { const v = document.querySelector('#screen-video');
 		return v && v.videoWidth > 0 && !document.querySelector('#screen-viewer').hidden ? v.getVideoPlaybackQuality().totalVideoFrames : 0; })()`
+	// What a user waits for is logged (not asserted): from the
+	// technician's click to the ask on the customer's screen, and from the
+	// customer's consent click to the first frame in the console.
 	ask := func(round string) {
 		t.Helper()
+		start := time.Now()
 		run(alice, round+": ask to see the screen",
 			chromedp.Click(`#details button[data-action="screenshare"]`, chromedp.ByQuery),
 			chromedp.WaitVisible(`#details button[data-action="screenstop"]`, chromedp.ByQuery),
 		)
 		waitText(t, customer, "#screen-ask-text", "Alice asks to see your screen", in)
+		t.Logf("%s: ask shown to the customer %s after the technician's click", round, time.Since(start).Round(time.Millisecond))
 	}
 	share := func(round string) {
 		t.Helper()
+		start := time.Now()
 		run(customer, round+": share",
 			chromedp.Click("#screen-share", chromedp.ByQuery, in),
 			chromedp.WaitVisible("#screen-banner", chromedp.ByQuery, in),
 		)
 		waitUntil(t, alice, round+": the screen shows in the console", decoded+` > 0`)
+		t.Logf("%s: first frame in the console %s after the customer's click", round, time.Since(start).Round(time.Millisecond))
 		var first int
 		run(alice, "count frames", chromedp.Evaluate(decoded, &first))
 		waitUntil(t, alice, round+": the screen moves", fmt.Sprintf("%s > %d", decoded, first+10))

@@ -156,6 +156,14 @@ func TestWorkspace(t *testing.T) {
 		}
 		tab.Run("j", press("j"))
 		tab.WaitUntil("j opens the next request", openedIs(next))
+		// The list changes under the keyboard: the row keeps the focus.
+		tab.WaitUntil("the row has the focus", `document.activeElement === document.querySelector('#requests li[data-id="`+next+`"] .row-main')`)
+		firstCustomer := customerOf(t, d, first)
+		if _, err := d.Engine.PostMessage(ctx, firstCustomer, first, core.Post{Body: "Still there?"}); err != nil {
+			t.Fatal(err)
+		}
+		tab.WaitUntil("the other row shows the new line", `document.querySelector('#requests li[data-id="`+first+`"] .row-preview')?.textContent === 'Still there?'`)
+		tab.WaitUntil("the focus stayed on the row", `document.activeElement === document.querySelector('#requests li[data-id="`+next+`"] .row-main')`)
 		tab.Run("k", press("k"))
 		tab.WaitUntil("k opens the previous one", openedIs(first))
 		tab.Run("n", press("n"))
@@ -412,4 +420,20 @@ func TestWorkspaceChecklist(t *testing.T) {
 		return item('company')?.classList.contains('done') && !item('slack')?.classList.contains('done') && !!item('slack')?.querySelector('a[href]');
 	})()`)
 	tab.Screenshot("checklist")
+}
+
+// customerOf is the primary customer of a request, as an actor.
+func customerOf(t *testing.T, d *storetest.Desk, requestID string) core.Actor {
+	t.Helper()
+	v, err := d.Engine.ViewRequest(t.Context(), storetest.Actor(d.Admin), requestID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range v.Participants {
+		if p.Role == core.RoleCustomer && p.Primary {
+			return core.CustomerActor(p.ID)
+		}
+	}
+	t.Fatalf("request %s has no customer", requestID)
+	return core.Actor{}
 }

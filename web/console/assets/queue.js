@@ -115,27 +115,27 @@ export function renderQueue(flash, error = '') {
   state.known = new Set(state.rows.map((r) => r.id));
   const rows = state.rows.filter(matches);
   const many = manyCompanies(state.rows);
-  list.replaceChildren(...rows.map((r) => {
-    const unread = r.unread || 0;
-    const who = r.customer_name || r.customer_email || 'Customer';
-    const li = el('li', {
-      class: ['row', r.id === state.openId ? 'selected' : '', unread ? 'unread' : '', flash && seen && !seen.has(r.id) ? 'fresh' : ''].filter(Boolean).join(' '),
-      dataset: { id: r.id, number: r.number, status: r.status },
-    },
-    el('button', { type: 'button', class: 'row-main', 'aria-current': r.id === state.openId ? 'true' : null, 'aria-label': `${label(r, many)}, ${statusLabel[r.status] || r.status}, ${who}${unread ? `, ${unread} unread` : ''}` },
-      el('span', { class: 'row-top' },
-        el('span', { class: 'row-num' }, label(r, many)),
-        el('span', { class: `badge ${r.status}` }, statusLabel[r.status] || r.status),
-        r.role === 'collaborator' ? el('span', { class: 'tag' }, 'invited') : null,
-        el('time', { class: 'row-time', datetime: r.updated_at, title: 'Last activity ' + new Date(r.updated_at).toLocaleString() }, fmtTime(r.updated_at))),
-      el('span', { class: 'row-who', title: r.customer_email || '' }, who,
-        r.owner && state.view !== 'mine' ? el('span', { class: 'row-owner' }, ' · ' + r.owner) : null),
-      el('span', { class: 'row-preview' }, r.preview ? (r.preview_author_kind === 'technician' ? 'Technician: ' : '') + r.preview : (r.subject || ''))),
-    unread ? el('span', { class: 'unread-count', title: `${unread} unread`, 'aria-hidden': 'true' }, String(unread)) : null,
-    r.customer_left ? el('span', { class: 'row-left' }, el('span', { class: 'tag warn' }, 'Customer left'),
-      (r.actions || []).includes('close') ? el('button', { type: 'button', class: 'btn small', dataset: { rowClose: '1' } }, 'Close…') : null) : null);
+  // Rows whose text and marks are unchanged are kept, not redrawn: the row
+  // a technician is on keeps its focus (j/k) and a click in flight lands.
+  const old = new Map([...list.children].map((li) => [li.dataset.id, li]));
+  const focused = list.contains(document.activeElement) ? document.activeElement.closest('li')?.dataset.id : null;
+  const nodes = rows.map((r) => {
+    const fresh = !!(flash && seen && !seen.has(r.id));
+    const sig = JSON.stringify([r, many, state.view, r.id === state.openId, fresh, new Date().toDateString()]);
+    const prev = old.get(r.id);
+    if (prev && prev.dataset.sig === sig) return prev;
+    const li = rowItem(r, many, fresh);
+    li.dataset.sig = sig;
     return li;
-  }));
+  });
+  nodes.forEach((n, i) => {
+    if (list.children[i] !== n) list.insertBefore(n, list.children[i] || null);
+  });
+  while (list.children.length > nodes.length) list.lastElementChild.remove();
+  // A redrawn row takes the focus its old self had.
+  if (focused && !list.contains(document.activeElement)) {
+    [...list.children].find((li) => li.dataset.id === focused)?.querySelector('.row-main')?.focus({ preventScroll: true });
+  }
   $('more').hidden = !state.next;
   showOrder();
   for (const a of document.querySelectorAll('.views a[data-view]')) {
@@ -149,6 +149,29 @@ export function renderQueue(flash, error = '') {
   empty.hidden = rows.length > 0;
   empty.textContent = error || (state.rows.length ? 'Nothing in this view matches the filter.' : (note ? '' : emptyText[state.view]));
   if (!empty.textContent) empty.hidden = true;
+}
+
+// rowItem draws one request of the list.
+function rowItem(r, many, fresh) {
+  const unread = r.unread || 0;
+  const who = r.customer_name || r.customer_email || 'Customer';
+  const li = el('li', {
+    class: ['row', r.id === state.openId ? 'selected' : '', unread ? 'unread' : '', fresh ? 'fresh' : ''].filter(Boolean).join(' '),
+    dataset: { id: r.id, number: r.number, status: r.status },
+  },
+  el('button', { type: 'button', class: 'row-main', 'aria-current': r.id === state.openId ? 'true' : null, 'aria-label': `${label(r, many)}, ${statusLabel[r.status] || r.status}, ${who}${unread ? `, ${unread} unread` : ''}` },
+    el('span', { class: 'row-top' },
+      el('span', { class: 'row-num' }, label(r, many)),
+      el('span', { class: `badge ${r.status}` }, statusLabel[r.status] || r.status),
+      r.role === 'collaborator' ? el('span', { class: 'tag' }, 'invited') : null,
+      el('time', { class: 'row-time', datetime: r.updated_at, title: 'Last activity ' + new Date(r.updated_at).toLocaleString() }, fmtTime(r.updated_at))),
+    el('span', { class: 'row-who', title: r.customer_email || '' }, who,
+      r.owner && state.view !== 'mine' ? el('span', { class: 'row-owner' }, ' · ' + r.owner) : null),
+    el('span', { class: 'row-preview' }, r.preview ? (r.preview_author_kind === 'technician' ? 'Technician: ' : '') + r.preview : (r.subject || ''))),
+  unread ? el('span', { class: 'unread-count', title: `${unread} unread`, 'aria-hidden': 'true' }, String(unread)) : null,
+  r.customer_left ? el('span', { class: 'row-left' }, el('span', { class: 'tag warn' }, 'Customer left'),
+    (r.actions || []).includes('close') ? el('button', { type: 'button', class: 'btn small', dataset: { rowClose: '1' } }, 'Close…') : null) : null);
+  return li;
 }
 
 // showOrder shows the list's order on its controls.

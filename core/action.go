@@ -22,6 +22,8 @@ const (
 	ActionScreenStop  Action = "screenstop"
 	ActionRecord      Action = "record"
 	ActionRecordStop  Action = "recordstop"
+	ActionCall        Action = "call"
+	ActionCallEnd     Action = "callend"
 	ActionSystemInfo  Action = "sysinfo"
 	ActionUnassign    Action = "unassign"
 	ActionTransfer    Action = "transfer"
@@ -32,7 +34,7 @@ const (
 
 // actions is every Action in display order.
 func actions() []Action {
-	return []Action{ActionAssign, ActionJoin, ActionEnd, ActionScreenShare, ActionScreenStop, ActionRecord, ActionRecordStop, ActionSystemInfo,
+	return []Action{ActionAssign, ActionJoin, ActionEnd, ActionScreenShare, ActionScreenStop, ActionRecord, ActionRecordStop, ActionCall, ActionCallEnd, ActionSystemInfo,
 		ActionUnassign, ActionTransfer, ActionInvite, ActionLeave, ActionClose}
 }
 
@@ -61,6 +63,10 @@ func (a Action) Label() string {
 		return "Record"
 	case ActionRecordStop:
 		return "Stop recording"
+	case ActionCall:
+		return "Start call"
+	case ActionCallEnd:
+		return "End call"
 	case ActionSystemInfo:
 		return "Request system info"
 	case ActionUnassign:
@@ -191,6 +197,28 @@ func (a Action) check(t Technician, r Request, pr Presence) error {
 			return Errorf(CodeInvalidState, "nothing of request #%d is being recorded", r.Number)
 		}
 		return nil
+	case ActionCall:
+		if err := mustOwnLive(t, r); err != nil {
+			return err
+		}
+		switch {
+		case r.Call == CallRinging:
+			return Errorf(CodeInvalidState, "the customer of request #%d is being called already", r.Number)
+		case r.Call == CallLive:
+			return Errorf(CodeInvalidState, "request #%d has a call already", r.Number)
+		case pr.CustomersGone:
+			// As the seed says: not before a customer has joined.
+			return Errorf(CodeInvalidState, "a call starts once a customer is in the chat of request #%d", r.Number)
+		}
+		return nil
+	case ActionCallEnd:
+		if err := mustOwn(t, r); err != nil {
+			return err
+		}
+		if r.Call == CallNone {
+			return Errorf(CodeInvalidState, "request #%d has no call", r.Number)
+		}
+		return nil
 	case ActionSystemInfo:
 		return mustOwnLive(t, r)
 	case ActionUnassign, ActionTransfer, ActionInvite:
@@ -270,6 +298,10 @@ func (e *Engine) Act(ctx context.Context, by Actor, requestID string, a Action, 
 		return e.RequestRecording(ctx, by, requestID)
 	case ActionRecordStop:
 		return e.StopRecording(ctx, by, requestID)
+	case ActionCall:
+		return e.StartCall(ctx, by, requestID)
+	case ActionCallEnd:
+		return e.EndCall(ctx, by, requestID)
 	case ActionSystemInfo:
 		return e.RequestSystemInfo(ctx, by, requestID)
 	case ActionUnassign:

@@ -35,6 +35,10 @@ const (
 	EventRecordingAllowed  EventType = "recording.allowed" // the customer allowed it: recording starts
 	EventRecordingDeclined EventType = "recording.declined"
 	EventRecordingStopped  EventType = "recording.stopped"
+	EventCallStarted       EventType = "call.started" // the owner rings the customer
+	EventCallAnswered      EventType = "call.answered"
+	EventCallDeclined      EventType = "call.declined"
+	EventCallEnded         EventType = "call.ended"
 	EventSystemInfoAsked   EventType = "sysinfo.requested"
 	EventSystemInfoGiven   EventType = "sysinfo.provided"
 	EventEdited            EventType = "chat.edited"    // see EditMessage

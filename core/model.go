@@ -182,6 +182,10 @@ type Request struct {
 	ScreenBy string
 	// Recording is where the recording of the screen share stands.
 	Recording RecordingState
+	// Call is where the request's call stands; CallBy is the customer
+	// participant who answered it.
+	Call      CallState
+	CallBy    string
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	ClosedAt  time.Time // zero until completed

@@ -12,7 +12,7 @@ import (
 // under the same owner and the sharing customer is in it: any change that
 // ends one of those ends the share in the same transaction (change.endScreen).
 // The media itself never passes through the engine: the web layer forwards
-// it between the people ScreenSession names.
+// it between the people ScreenSession names (LiveSession).
 
 // ScreenInfo is what the customer's browser says of the screen it shares.
 type ScreenInfo struct {
@@ -156,7 +156,7 @@ func (c *change) stopScreen(by Actor, name, reason string) {
 // chat no longer live, the request closed or given to someone else. The
 // share is stopped by the same actor as the change, with the reason.
 func (c *change) endScreen() {
-	if c.r.Screen == ScreenNone || len(c.events) == 0 {
+	if (c.r.Screen == ScreenNone && c.r.Call == CallNone) || len(c.events) == 0 {
 		return
 	}
 	var reason string
@@ -171,61 +171,97 @@ func (c *change) endScreen() {
 		return
 	}
 	last := c.events[len(c.events)-1]
-	c.stopScreen(last.Actor, last.Data.ActorName, reason)
+	if c.r.Screen != ScreenNone {
+		c.stopScreen(last.Actor, last.Data.ActorName, reason)
+	}
+	if c.r.Call != CallNone {
+		c.endCall(last.Actor, last.Data.ActorName, reason)
+	}
 }
 
-// ScreenSession says who takes part in a request's screen share: the
-// sharing customer, and the technicians who may watch (the owner and the
-// invited technicians still in the chat).
-type ScreenSession struct {
-	RequestID string
-	Number    int64
-	State     ScreenState
-	Sharer    string // the customer participant sharing, while live
-	Viewers   []string
+// LiveKind is a kind of live session: a screen share or a call.
+type LiveKind string
+
+// The kinds of live session.
+const (
+	LiveScreen LiveKind = "screen"
+	LiveCall   LiveKind = "call"
+)
+
+// LiveSession says who takes part in a request's screen share or call
+// while it is live: the customer (the one sharing, or who answered the
+// call), and the technicians (the owner and the invited technicians still
+// in the chat).
+type LiveSession struct {
+	Kind        LiveKind
+	RequestID   string
+	Number      int64
+	Live        bool
+	Customer    string // participant ID
+	Technicians []string
 	// Recording says the customer allowed the share to be recorded and it
 	// has not been stopped.
 	Recording bool
 }
 
-// MayView reports whether technician technicianID may watch the share now.
-func (s ScreenSession) MayView(technicianID string) bool {
-	return s.State == ScreenLive && slices.Contains(s.Viewers, technicianID)
+// MayTechnician reports whether technician technicianID takes part now.
+func (s LiveSession) MayTechnician(technicianID string) bool {
+	return s.Live && slices.Contains(s.Technicians, technicianID)
 }
 
-// MayShare reports whether customer participant participantID may send
-// the share now.
-func (s ScreenSession) MayShare(participantID string) bool {
-	return s.State == ScreenLive && participantID != "" && s.Sharer == participantID
+// MayCustomer reports whether customer participant participantID takes
+// part now.
+func (s LiveSession) MayCustomer(participantID string) bool {
+	return s.Live && participantID != "" && s.Customer == participantID
 }
 
 // ScreenSession reads who takes part in a request's share. It checks no
 // actor: the web layer has authenticated the browser and asks it of every
 // peer, and again after every commit on the request.
-func (e *Engine) ScreenSession(ctx context.Context, requestID string) (ScreenSession, error) {
+func (e *Engine) ScreenSession(ctx context.Context, requestID string) (LiveSession, error) {
+	return e.liveSession(ctx, LiveScreen, requestID)
+}
+
+// LiveSession reads who takes part in a request's live session of kind.
+func (e *Engine) LiveSession(ctx context.Context, kind LiveKind, requestID string) (LiveSession, error) {
+	switch kind {
+	case LiveScreen, LiveCall:
+		return e.liveSession(ctx, kind, requestID)
+	}
+	return LiveSession{}, Errorf(CodeInvalid, "there is no live session of kind %q", kind)
+}
+
+func (e *Engine) liveSession(ctx context.Context, kind LiveKind, requestID string) (LiveSession, error) {
 	r, err := e.store.Request(ctx, requestID)
 	if err != nil {
-		return ScreenSession{}, err
+		return LiveSession{}, err
 	}
-	s := ScreenSession{RequestID: r.ID, Number: r.Number, State: r.Screen,
-		Recording: r.Screen == ScreenLive && r.Recording == RecordingOn}
-	if r.Screen != ScreenLive {
+	s := LiveSession{Kind: kind, RequestID: r.ID, Number: r.Number}
+	customer := ""
+	switch kind {
+	case LiveScreen:
+		s.Live, customer = r.Screen == ScreenLive, r.ScreenBy
+		s.Recording = s.Live && r.Recording == RecordingOn
+	case LiveCall:
+		s.Live, customer = r.Call == CallLive, r.CallBy
+	}
+	if !s.Live {
 		return s, nil
 	}
 	ps, err := e.store.Participants(ctx, requestID)
 	if err != nil {
-		return ScreenSession{}, err
+		return LiveSession{}, err
 	}
 	if r.OwnerID != "" {
-		s.Viewers = append(s.Viewers, r.OwnerID)
+		s.Technicians = append(s.Technicians, r.OwnerID)
 	}
 	for _, p := range ps {
 		switch {
 		case !p.Active():
 		case p.Role == RoleCollaborator:
-			s.Viewers = append(s.Viewers, p.SubjectID)
-		case p.Role == RoleCustomer && p.ID == r.ScreenBy:
-			s.Sharer = p.ID
+			s.Technicians = append(s.Technicians, p.SubjectID)
+		case p.Role == RoleCustomer && p.ID == customer:
+			s.Customer = p.ID
 		}
 	}
 	return s, nil

@@ -23,7 +23,7 @@ func TestScreenShare(t *testing.T) {
 		id, cust := o.Request.ID, core.CustomerActor(o.Participant.ID)
 		try(e.InviteTechnician(ctx, alice, id, d.Bob.ID)).must(t)
 
-		if s := try(e.ScreenSession(ctx, id)).must(t); s.State != core.ScreenNone || s.MayView(d.Alice.ID) {
+		if s := try(e.ScreenSession(ctx, id)).must(t); s.Live || s.MayTechnician(d.Alice.ID) {
 			t.Fatalf("before the ask: %+v", s)
 		}
 		r := try(e.RequestScreenShare(ctx, alice, id)).must(t)
@@ -31,7 +31,7 @@ func TestScreenShare(t *testing.T) {
 			!slices.Contains(core.OwnerActions(r), core.ActionScreenStop) {
 			t.Fatalf("after the ask: screen %q, owner actions %v", r.Screen, core.OwnerActions(r))
 		}
-		if s := try(e.ScreenSession(ctx, id)).must(t); s.MayView(d.Alice.ID) || s.MayShare(o.Participant.ID) {
+		if s := try(e.ScreenSession(ctx, id)).must(t); s.MayTechnician(d.Alice.ID) || s.MayCustomer(o.Participant.ID) {
 			t.Fatalf("asked is not live: %+v", s)
 		}
 		info := core.ScreenInfo{Width: 1920, Height: 1080, DPR: 1.25, Browser: "Chrome 131", OS: "Windows 11"}
@@ -40,8 +40,8 @@ func TestScreenShare(t *testing.T) {
 			t.Fatalf("after consent: %q by %q", r.Screen, r.ScreenBy)
 		}
 		s := try(e.ScreenSession(ctx, id)).must(t)
-		if !s.MayShare(o.Participant.ID) || !s.MayView(d.Alice.ID) || !s.MayView(d.Bob.ID) ||
-			s.MayView(d.Carol.ID) || s.MayView(d.Dave.ID) || s.MayShare("par_other") {
+		if !s.MayCustomer(o.Participant.ID) || !s.MayTechnician(d.Alice.ID) || !s.MayTechnician(d.Bob.ID) ||
+			s.MayTechnician(d.Carol.ID) || s.MayTechnician(d.Dave.ID) || s.MayCustomer("par_other") {
 			t.Fatalf("live session: %+v", s)
 		}
 		if err := e.ScreenViewed(ctx, bob, id); err != nil {
@@ -49,7 +49,7 @@ func TestScreenShare(t *testing.T) {
 		}
 		// Bob leaves: he may watch no more.
 		try(e.LeaveChat(ctx, bob, id)).must(t)
-		if s := try(e.ScreenSession(ctx, id)).must(t); s.MayView(d.Bob.ID) || !s.MayView(d.Alice.ID) {
+		if s := try(e.ScreenSession(ctx, id)).must(t); s.MayTechnician(d.Bob.ID) || !s.MayTechnician(d.Alice.ID) {
 			t.Fatalf("after Bob left: %+v", s)
 		}
 		r = try(e.StopScreenShare(ctx, cust, "")).must(t)
@@ -106,7 +106,7 @@ func TestScreenShareEnds(t *testing.T) {
 				if err := tc.end(id, cust); err != nil {
 					t.Fatal(err)
 				}
-				if s := try(e.ScreenSession(ctx, id)).must(t); s.State != core.ScreenNone || s.MayView(d.Alice.ID) || s.MayShare(o.Participant.ID) {
+				if s := try(e.ScreenSession(ctx, id)).must(t); s.Live || s.MayTechnician(d.Alice.ID) || s.MayCustomer(o.Participant.ID) {
 					t.Fatalf("share survived: %+v", s)
 				}
 				evs := try(e.Events(ctx, alice, id, 0, 0)).must(t)
@@ -196,7 +196,7 @@ func TestScreenShareRefusals(t *testing.T) {
 		if _, err := e.AnswerScreenShare(ctx, cust, true, core.ScreenInfo{}); core.ErrorCode(err) != core.CodeInvalidState {
 			t.Fatalf("answered twice: %v", err)
 		}
-		if s := try(e.ScreenSession(ctx, other.Request.ID)).must(t); s.State != core.ScreenNone {
+		if s := try(e.ScreenSession(ctx, other.Request.ID)).must(t); s.Live {
 			t.Fatalf("the other request shares: %+v", s)
 		}
 	})

@@ -69,16 +69,16 @@ type mail struct {
 func (m *Manager) route(ctx context.Context, p peerOf, op string, data []byte) (done bool, err error) {
 	switch op {
 	case "join":
-		owner, err := m.relay.ClaimRoom(ctx, p.requestID, roomLease)
+		owner, err := m.relay.ClaimRoom(ctx, p.key(), roomLease)
 		if err != nil {
 			return true, err
 		}
 		m.mu.Lock()
 		m.conns[p.c] = slices.DeleteFunc(m.conns[p.c], func(mb member) bool {
-			return mb.requestID == p.requestID && mb.peer == p.name()
+			return mb.room == p.key() && mb.peer == p.name()
 		})
 		if owner != m.relay.Process() {
-			m.conns[p.c] = append(m.conns[p.c], member{requestID: p.requestID, peer: p.name(), remote: owner})
+			m.conns[p.c] = append(m.conns[p.c], member{room: p.key(), peer: p.name(), remote: owner})
 		}
 		m.mu.Unlock()
 		if owner == m.relay.Process() {
@@ -88,7 +88,7 @@ func (m *Manager) route(ctx context.Context, p peerOf, op string, data []byte) (
 	case "signal", "leave":
 		m.mu.Lock()
 		i := slices.IndexFunc(m.conns[p.c], func(mb member) bool {
-			return mb.requestID == p.requestID && mb.peer == p.name() && mb.remote != ""
+			return mb.room == p.key() && mb.peer == p.name() && mb.remote != ""
 		})
 		var owner string
 		if i >= 0 {

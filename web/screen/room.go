@@ -34,17 +34,18 @@ type room struct {
 // refreshTimeout bounds one read of the session after a commit.
 const refreshTimeout = 10 * time.Second
 
-// room returns the share's room, opening it for a live share.
-func (m *Manager) room(s core.ScreenSession) (*room, error) {
-	if s.State != core.ScreenLive {
+// room returns the session's room, opening it for a live session.
+func (m *Manager) room(s core.LiveSession) (*room, error) {
+	if !s.Live {
 		return nil, errNotShared
 	}
+	key := roomKey(s.Kind, s.RequestID)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
 		return nil, errors.New("relaydesk is shutting down")
 	}
-	if rm := m.rooms[s.RequestID]; rm != nil {
+	if rm := m.rooms[key]; rm != nil {
 		select {
 		case <-rm.r.Done():
 		default:
@@ -52,7 +53,7 @@ func (m *Manager) room(s core.ScreenSession) (*room, error) {
 		}
 	}
 	rm := &room{policy: &policy{s: s}, wake: make(chan struct{}, 1), viewed: make(map[string]bool)}
-	rm.r = m.sfu.NewRoom(s.RequestID, rm.policy)
+	rm.r = m.sfu.NewRoom(key, rm.policy)
 	rm.r.StayWhenAlone()
 	rm.watch = m.hub.Watch(func() {
 		select {
@@ -60,32 +61,33 @@ func (m *Manager) room(s core.ScreenSession) (*room, error) {
 		default:
 		}
 	}, hub.Request(s.RequestID))
-	m.rooms[s.RequestID] = rm
+	m.rooms[key] = rm
 	rm.wake <- struct{}{} // a commit between the read of s and the watch
-	m.follows.Go(func() { m.follow(s.RequestID, rm) })
-	m.log.Info("screen share room opened", "request", s.RequestID)
+	m.follows.Go(func() { m.follow(s.Kind, s.RequestID, rm) })
+	m.log.Info("live session room opened", "kind", s.Kind, "request", s.RequestID)
 	return rm, nil
 }
 
 // follow asks the engine again after each commit on the request, until
 // the room ends: a share no longer live closes it, a change of who may take
 // part is applied at once (sfu.Room.Recheck).
-func (m *Manager) follow(requestID string, rm *room) {
+func (m *Manager) follow(kind core.LiveKind, requestID string, rm *room) {
+	key := roomKey(kind, requestID)
 	defer func() {
 		rm.watch.Stop()
 		m.mu.Lock()
-		if m.rooms[requestID] == rm {
-			delete(m.rooms, requestID)
+		if m.rooms[key] == rm {
+			delete(m.rooms, key)
 		}
 		m.mu.Unlock()
 		if m.relay != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), mailTimeout)
-			if err := m.relay.ReleaseRoom(ctx, requestID); err != nil {
+			if err := m.relay.ReleaseRoom(ctx, key); err != nil {
 				m.log.Warn("screen share room not released", "request", requestID, "err", err)
 			}
 			cancel()
 		}
-		m.log.Info("screen share room closed", "request", requestID, "reason", rm.r.Reason())
+		m.log.Info("live session room closed", "kind", kind, "request", requestID, "reason", rm.r.Reason())
 	}()
 	var number int64
 	defer func() { m.finishRecording(requestID, number, rm) }()
@@ -96,7 +98,7 @@ func (m *Manager) follow(requestID string, rm *room) {
 		case <-rm.wake:
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), refreshTimeout)
-		s, err := m.eng.ScreenSession(ctx, requestID)
+		s, err := m.eng.LiveSession(ctx, kind, requestID)
 		if err != nil {
 			cancel()
 			m.log.Warn("screen share not rechecked", "request", requestID, "err", err)
@@ -104,8 +106,8 @@ func (m *Manager) follow(requestID string, rm *room) {
 		}
 		rm.policy.set(s)
 		number = s.Number
-		if s.State != core.ScreenLive {
-			rm.r.Close(ctx, "screen sharing ended")
+		if !s.Live {
+			rm.r.Close(ctx, map[core.LiveKind]string{core.LiveScreen: "screen sharing ended", core.LiveCall: "the call ended"}[kind])
 		} else {
 			rm.r.Recheck(ctx)
 			switch {
@@ -190,10 +192,10 @@ func (rm *room) firstView(id string) bool {
 // policy answers the room from the last session the engine gave.
 type policy struct {
 	mu sync.Mutex
-	s  core.ScreenSession
+	s  core.LiveSession
 }
 
-func (p *policy) set(s core.ScreenSession) {
+func (p *policy) set(s core.LiveSession) {
 	p.mu.Lock()
 	p.s = s
 	p.mu.Unlock()
@@ -204,11 +206,17 @@ func (p *policy) allowed(peer string) bool {
 	defer p.mu.Unlock()
 	switch kind, id := peerKind(peer); kind {
 	case "c":
-		return p.s.MayShare(id)
+		return p.s.MayCustomer(id)
 	case "t":
-		return p.s.MayView(id)
+		return p.s.MayTechnician(id)
 	}
 	return false
+}
+
+func (p *policy) kind() core.LiveKind {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.s.Kind
 }
 
 func (p *policy) MayJoin(_ context.Context, peer string) error {
@@ -218,16 +226,24 @@ func (p *policy) MayJoin(_ context.Context, peer string) error {
 	return nil
 }
 
-// MayPublish: only the consenting customer's media flows; a technician's
-// viewer sends nothing (a tampered page that does is not forwarded).
+// MayPublish: in a share, only the consenting customer's media flows (a
+// technician's viewer sends nothing; a tampered page that does is not
+// forwarded); in a call, everyone who takes part may.
 func (p *policy) MayPublish(_ context.Context, peer string) bool {
 	kind, _ := peerKind(peer)
+	if p.kind() == core.LiveCall {
+		return p.allowed(peer)
+	}
 	return kind == "c" && p.allowed(peer)
 }
 
-// MayReceive: technicians allowed to watch receive the sharer's media.
+// MayReceive: in a share, the technicians allowed to watch receive the
+// sharer's media; in a call, everyone who takes part receives the others.
 func (p *policy) MayReceive(_ context.Context, peer, from string) bool {
 	kind, _ := peerKind(peer)
 	fromKind, _ := peerKind(from)
+	if p.kind() == core.LiveCall {
+		return peer != from && p.allowed(peer) && p.allowed(from)
+	}
 	return kind == "t" && fromKind == "c" && p.allowed(peer) && p.allowed(from)
 }

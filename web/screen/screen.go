@@ -1,7 +1,7 @@
 // Package screen carries a request's screen share between the customer's
 // browser and the technicians' viewers: one media room (package sfu) per
 // live share, its signalling on the widget's and console's live WebSockets,
-// and who takes part decided by the engine (core.ScreenSession), asked again
+// and who takes part decided by the engine (core.LiveSession), asked again
 // after every commit on the request.
 //
 // The browsers speak in "rtc" frames. A client sends
@@ -42,7 +42,7 @@ import (
 
 // Engine is what the manager asks of the engine.
 type Engine interface {
-	ScreenSession(ctx context.Context, requestID string) (core.ScreenSession, error)
+	LiveSession(ctx context.Context, kind core.LiveKind, requestID string) (core.LiveSession, error)
 	ScreenViewed(ctx context.Context, by core.Actor, requestID string) error
 	StoreRecording(ctx context.Context, requestID, name string, body io.Reader) (core.Message, core.File, error)
 }
@@ -98,10 +98,10 @@ type client interface {
 	Push(live.Frame) error
 }
 
-// member is one peer of one room, joined from one client. remote names
-// the process that holds the room when it is not this one.
+// member is one peer of one room (by its key), joined from one client.
+// remote names the process that holds the room when it is not this one.
 type member struct {
-	requestID, peer, remote string
+	room, peer, remote string
 }
 
 type iceJSON struct {
@@ -179,6 +179,7 @@ func (w Who) peerName() string {
 type clientFrame struct {
 	Type    string       `json:"type"`
 	Request string       `json:"request"`
+	Session string       `json:"session"` // "screen" (the default) or "call"
 	Op      string       `json:"op"`
 	Msg     *sfu.Message `json:"msg,omitempty"`
 }
@@ -186,6 +187,7 @@ type clientFrame struct {
 // Out is the body of a pushed "rtc" frame.
 type Out struct {
 	Request    string       `json:"request"`
+	Session    string       `json:"session,omitempty"` // "call" for a call's frames
 	Op         string       `json:"op"` // "joined", "signal" or "error"
 	Msg        *sfu.Message `json:"msg,omitempty"`
 	ICEServers []iceJSON    `json:"ice_servers,omitempty"`
@@ -207,7 +209,15 @@ func (m *Manager) receive(ctx context.Context, who Who, c client, data []byte, m
 		peerOf{c: c}.out(Out{Op: "error", Error: "frames on this stream are {\"type\":\"rtc\",...}"})
 		return
 	}
-	p := peerOf{who: who, c: c, requestID: f.Request, echo: f.Request}
+	p := peerOf{who: who, c: c, requestID: f.Request, echo: f.Request, kind: core.LiveScreen}
+	switch f.Session {
+	case "", "screen":
+	case "call":
+		p.kind = core.LiveCall
+	default:
+		p.out(Out{Op: "error", Error: "session must be screen or call"})
+		return
+	}
 	if who.Actor.Kind == core.ActorCustomer {
 		if f.Request != "" && f.Request != who.RequestID {
 			p.out(Out{Op: "error", Error: core.ErrorMessage(errNotShared)})
@@ -251,13 +261,27 @@ type peerOf struct {
 	c         client
 	requestID string
 	echo      string // the request as the client named it, for its answers
+	kind      core.LiveKind
 }
 
 func (p peerOf) name() string { return p.who.peerName() }
 
+// key names the room: a share's is its request's ID, a call's is prefixed.
+func (p peerOf) key() string { return roomKey(p.kind, p.requestID) }
+
+func roomKey(kind core.LiveKind, requestID string) string {
+	if kind == core.LiveCall {
+		return "call:" + requestID
+	}
+	return requestID
+}
+
 // out pushes o to the client; one that has gone needs no answer.
 func (p peerOf) out(o Out) {
 	o.Request = p.echo
+	if p.kind == core.LiveCall {
+		o.Session = "call"
+	}
 	_ = p.c.Push(live.Frame{Type: "rtc", Body: o})
 }
 
@@ -281,7 +305,7 @@ func publicError(err error) string {
 // join connects the client to the request's share: a customer to send
 // it, a technician to watch it.
 func (m *Manager) join(ctx context.Context, p peerOf) error {
-	s, err := m.eng.ScreenSession(ctx, p.requestID)
+	s, err := m.eng.LiveSession(ctx, p.kind, p.requestID)
 	if core.ErrorCode(err) == core.CodeNotFound {
 		return errNotShared
 	} else if err != nil {
@@ -292,21 +316,25 @@ func (m *Manager) join(ctx context.Context, p peerOf) error {
 		return err
 	}
 	// A second tab of the same person takes over from the first.
-	m.forget(p.requestID, p.name())
+	m.forget(p.key(), p.name())
 	_ = rm.r.Remove(ctx, p.name(), "opened in another window")
 	// The browser learns its ICE servers before the room's first offer,
 	// which Join may send at once.
 	p.out(Out{Op: "joined", ICEServers: m.iceFor(p.name())})
 	send := sfu.SenderFunc(func(_ context.Context, msg sfu.Message) error {
-		return p.c.Push(live.Frame{Type: "rtc", Body: Out{Request: p.echo, Op: "signal", Msg: &msg}})
+		o := Out{Request: p.echo, Op: "signal", Msg: &msg}
+		if p.kind == core.LiveCall {
+			o.Session = "call"
+		}
+		return p.c.Push(live.Frame{Type: "rtc", Body: o})
 	})
 	if err := rm.r.Join(ctx, p.name(), send); err != nil {
 		return err
 	}
 	m.mu.Lock()
-	m.conns[p.c] = append(m.conns[p.c], member{requestID: p.requestID, peer: p.name()})
+	m.conns[p.c] = append(m.conns[p.c], member{room: p.key(), peer: p.name()})
 	m.mu.Unlock()
-	if p.who.Actor.Kind == core.ActorTechnician && rm.firstView(p.who.Actor.ID) {
+	if p.kind == core.LiveScreen && p.who.Actor.Kind == core.ActorTechnician && rm.firstView(p.who.Actor.ID) {
 		if err := m.eng.ScreenViewed(ctx, p.who.Actor, p.requestID); err != nil {
 			m.log.WarnContext(ctx, "screen view not recorded", "request", p.requestID, "err", err)
 		}
@@ -322,7 +350,7 @@ func (m *Manager) signal(ctx context.Context, p peerOf, msg *sfu.Message) error 
 	if msg.Kind == sfu.Stop {
 		return errors.New("leave with op leave; stop the share with the Stop button")
 	}
-	rm := m.joined(p.c, p.requestID, p.name())
+	rm := m.joined(p.c, p.key(), p.name())
 	if rm == nil {
 		return errors.New("join the screen share first")
 	}
@@ -331,8 +359,8 @@ func (m *Manager) signal(ctx context.Context, p peerOf, msg *sfu.Message) error 
 
 // leave takes the client out of the share's room; the share goes on.
 func (m *Manager) leave(ctx context.Context, p peerOf) {
-	if rm := m.joined(p.c, p.requestID, p.name()); rm != nil {
-		m.forget(p.requestID, p.name())
+	if rm := m.joined(p.c, p.key(), p.name()); rm != nil {
+		m.forget(p.key(), p.name())
 		_ = rm.r.Remove(ctx, p.name(), "left")
 	}
 }
@@ -360,7 +388,7 @@ func (m *Manager) gone(c client) (remote []string) {
 	rooms := make([]*room, len(ms))
 	for i, mb := range ms {
 		if mb.remote == "" {
-			rooms[i] = m.rooms[mb.requestID]
+			rooms[i] = m.rooms[mb.room]
 		} else if !slices.Contains(remote, mb.remote) {
 			remote = append(remote, mb.remote)
 		}
@@ -375,25 +403,25 @@ func (m *Manager) gone(c client) (remote []string) {
 }
 
 // joined returns the room c joined as peer, or nil.
-func (m *Manager) joined(c client, requestID, peer string) *room {
+func (m *Manager) joined(c client, key, peer string) *room {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, mb := range m.conns[c] {
-		if mb.requestID == requestID && mb.peer == peer && mb.remote == "" {
-			return m.rooms[requestID]
+		if mb.room == key && mb.peer == peer && mb.remote == "" {
+			return m.rooms[key]
 		}
 	}
 	return nil
 }
 
 // forget drops every client's claim to peer in the request's room.
-func (m *Manager) forget(requestID, peer string) {
+func (m *Manager) forget(key, peer string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for c, ms := range m.conns {
 		kept := ms[:0]
 		for _, mb := range ms {
-			if mb.requestID != requestID || mb.peer != peer {
+			if mb.room != key || mb.peer != peer {
 				kept = append(kept, mb)
 			}
 		}

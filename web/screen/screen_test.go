@@ -91,6 +91,7 @@ type browser struct {
 	t       *testing.T
 	ws      *websocket.Conn
 	request string
+	session string // "" (a screen share) or "call"
 	wmu     sync.Mutex
 
 	mu    sync.Mutex
@@ -136,7 +137,7 @@ func dial(t *testing.T, url, token, request string) *browser {
 func (b *browser) send(op string, msg *sfu.Message) {
 	b.wmu.Lock()
 	defer b.wmu.Unlock()
-	f := map[string]any{"type": "rtc", "request": b.request, "op": op}
+	f := map[string]any{"type": "rtc", "request": b.request, "op": op, "session": b.session}
 	if msg != nil {
 		f["msg"] = msg
 	}
@@ -221,6 +222,9 @@ func (b *browser) onSignal(m sfu.Message) {
 	case sfu.Stop:
 		b.stopped <- m.Reason
 	case sfu.Offer:
+		if pc.SignalingState() != webrtc.SignalingStateStable {
+			return // our own offer is out: the room, the polite side, gives way
+		}
 		if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: m.SDP}); err != nil {
 			b.t.Error(err)
 			return
@@ -665,4 +669,68 @@ func checkWebM(t *testing.T, b []byte, least time.Duration) {
 	if got := time.Duration(ms * float64(time.Millisecond)); got < least || got > time.Minute {
 		t.Fatalf("duration %s, want at least %s", got, least)
 	}
+}
+
+// TestCallCarriesEveryone: in a call the customer and the owner hear and
+// see each other, the invited technician takes part, and another company's
+// technician gets nothing.
+func TestCallCarriesEveryone(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		d := newDesk(t, newStore(t))
+		e := d.Engine
+		alice := storetest.Actor(d.Alice)
+		o := d.Live(t)
+		id, cust := o.Request.ID, core.CustomerActor(o.Participant.ID)
+		if _, err := e.InviteTechnician(ctx, alice, id, d.Bob.ID); err != nil {
+			t.Fatal(err)
+		}
+		call := func(token string) *browser {
+			b := d.browser(t, token, id)
+			b.session = "call"
+			return b
+		}
+		ringing := call("t:" + d.Alice.ID)
+		if _, err := e.StartCall(ctx, alice, id); err != nil {
+			t.Fatal(err)
+		}
+		if e := ringing.join(); !strings.Contains(e, "not shared") {
+			t.Fatalf("joined a call nobody answered: %q", e)
+		}
+		if _, err := e.AnswerCall(ctx, cust, true); err != nil {
+			t.Fatal(err)
+		}
+		customer, owner, invited := call("c:"+o.Participant.ID+":"+id), call("t:"+d.Alice.ID), call("t:"+d.Bob.ID)
+		for _, b := range []*browser{customer, owner, invited} {
+			if e := b.join(); e != "" {
+				t.Fatalf("join the call: %s", e)
+			}
+		}
+		customer.publish(ctx)
+		owner.publish(ctx)
+		owner.waitPackets("the customer at the owner", 60)
+		customer.waitPackets("the owner at the customer", 60)
+		invited.waitPackets("the call at the invited technician", 120)
+		// A screen share's room is another: the call is not in it.
+		if share := d.browser(t, "t:"+d.Alice.ID, id); share.join() == "" {
+			t.Fatal("a call's technician joined a screen share nobody started")
+		}
+		stranger := call("t:" + d.Carol.ID)
+		stranger.send("join", nil)
+		stranger.waitError("not shared")
+
+		if _, err := e.EndCall(ctx, alice, id); err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range []*browser{customer, owner, invited} {
+			select {
+			case <-b.stopped:
+			case <-time.After(testwait.Deadline):
+				t.Fatal("a side was not told the call ended")
+			}
+		}
+		testwait.Eventually(t, "the room to close", func() bool { return d.m.Rooms() == 0 })
+	})
 }

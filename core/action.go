@@ -15,22 +15,24 @@ type Action string
 
 // The actions, in the order surfaces show them.
 const (
-	ActionAssign      Action = "assign"
-	ActionJoin        Action = "join"
-	ActionEnd         Action = "end"
-	ActionScreenShare Action = "screenshare"
-	ActionScreenStop  Action = "screenstop"
-	ActionSystemInfo  Action = "sysinfo"
-	ActionUnassign    Action = "unassign"
-	ActionTransfer    Action = "transfer"
-	ActionInvite      Action = "invite"
-	ActionLeave       Action = "leave"
-	ActionClose       Action = "close"
+	ActionAssign       Action = "assign"
+	ActionJoin         Action = "join"
+	ActionEnd          Action = "end"
+	ActionScreenShare  Action = "screenshare"
+	ActionScreenStop   Action = "screenstop"
+	ActionCobrowse     Action = "cobrowse"
+	ActionCobrowseStop Action = "cobrowsestop"
+	ActionSystemInfo   Action = "sysinfo"
+	ActionUnassign     Action = "unassign"
+	ActionTransfer     Action = "transfer"
+	ActionInvite       Action = "invite"
+	ActionLeave        Action = "leave"
+	ActionClose        Action = "close"
 )
 
 // actions is every Action in display order.
 func actions() []Action {
-	return []Action{ActionAssign, ActionJoin, ActionEnd, ActionScreenShare, ActionScreenStop, ActionSystemInfo,
+	return []Action{ActionAssign, ActionJoin, ActionEnd, ActionScreenShare, ActionScreenStop, ActionCobrowse, ActionCobrowseStop, ActionSystemInfo,
 		ActionUnassign, ActionTransfer, ActionInvite, ActionLeave, ActionClose}
 }
 
@@ -55,6 +57,10 @@ func (a Action) Label() string {
 		return "Request screen sharing"
 	case ActionScreenStop:
 		return "Stop screen sharing"
+	case ActionCobrowse:
+		return "Request co-browsing"
+	case ActionCobrowseStop:
+		return "Stop co-browsing"
 	case ActionSystemInfo:
 		return "Request system info"
 	case ActionUnassign:
@@ -164,6 +170,8 @@ func (a Action) check(t Technician, r Request, pr Presence) error {
 			return Errorf(CodeInvalidState, "nothing of request #%d is shared", r.Number)
 		}
 		return nil
+	case ActionCobrowse, ActionCobrowseStop:
+		return checkCobrowse(a, t, r)
 	case ActionSystemInfo:
 		return mustOwnLive(t, r)
 	case ActionUnassign, ActionTransfer, ActionInvite:
@@ -239,6 +247,10 @@ func (e *Engine) Act(ctx context.Context, by Actor, requestID string, a Action, 
 		return e.RequestScreenShare(ctx, by, requestID)
 	case ActionScreenStop:
 		return e.StopScreenShare(ctx, by, requestID)
+	case ActionCobrowse:
+		return e.RequestCobrowse(ctx, by, requestID)
+	case ActionCobrowseStop:
+		return e.StopCobrowse(ctx, by, requestID)
 	case ActionSystemInfo:
 		return e.RequestSystemInfo(ctx, by, requestID)
 	case ActionUnassign:

@@ -31,6 +31,10 @@ const (
 	EventScreenDeclined   EventType = "screenshare.declined" // the customer said no
 	EventScreenStopped    EventType = "screenshare.stopped"  // by the customer, the owner, or the request moving on
 	EventScreenViewed     EventType = "screenshare.viewed"   // a technician's viewer received the share (technicians only)
+	EventCobrowseAsked    EventType = "cobrowse.requested"
+	EventCobrowseStarted  EventType = "cobrowse.started"  // the customer consented: their page is shown
+	EventCobrowseDeclined EventType = "cobrowse.declined" // the customer said no
+	EventCobrowseStopped  EventType = "cobrowse.stopped"  // by the customer, the owner, or the request moving on
 	EventSystemInfoAsked  EventType = "sysinfo.requested"
 	EventSystemInfoGiven  EventType = "sysinfo.provided"
 	EventEdited           EventType = "chat.edited"    // see EditMessage

@@ -178,11 +178,16 @@ type Request struct {
 	SystemInfoAsked bool
 	// Screen is where the request's screen share stands; ScreenBy is the
 	// customer participant sharing while it is live.
-	Screen    ScreenState
-	ScreenBy  string
-	CreatedAt time.Time
-	UpdatedAt time.Time
-	ClosedAt  time.Time // zero until completed
+	Screen   ScreenState
+	ScreenBy string
+	// Cobrowse is where co-browsing of the customer's page stands (the
+	// same states); CobrowseBy is the customer participant whose page is
+	// shown while it is live.
+	Cobrowse   ScreenState
+	CobrowseBy string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	ClosedAt   time.Time // zero until completed
 	// Version counts the request's events; it is the rseq of the last one and
 	// the optimistic-concurrency token of every update.
 	Version int64

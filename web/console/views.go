@@ -30,6 +30,9 @@ type requestJSON struct {
 	// Screen is "asked" or "live" while the customer is asked to share
 	// their screen or shares it.
 	Screen core.ScreenState `json:"screen,omitempty"`
+	// Cobrowse is "asked" or "live" while the customer is asked to show
+	// the page they are on, or shows it.
+	Cobrowse core.ScreenState `json:"cobrowse,omitempty"`
 }
 
 // rowJSON is a request as a list shows it: beside the request, the
@@ -54,7 +57,8 @@ func toRowJSON(r core.QueueRow) rowJSON {
 func toRequestJSON(r core.Request) requestJSON {
 	out := requestJSON{ID: r.ID, Number: r.Number, CompanyID: r.CompanyID, Company: r.CompanyName, Status: r.Status,
 		Chat: r.Chat, OwnerID: r.OwnerID, Owner: r.OwnerName, CustomerEmail: r.CustomerEmail, CustomerName: r.CustomerName,
-		Subject: r.Subject, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Screen: r.Screen}
+		Subject: r.Subject, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Screen: r.Screen,
+		Cobrowse: r.Cobrowse}
 	if !r.ClosedAt.IsZero() {
 		t := r.ClosedAt
 		out.ClosedAt = &t
@@ -331,6 +335,17 @@ func notice(ev core.Event) string {
 		return who + " stopped screen sharing"
 	case core.EventScreenViewed:
 		return who + " watched the shared screen"
+	case core.EventCobrowseAsked:
+		return who + " asked the customer to show the page they are on (co-browsing)"
+	case core.EventCobrowseStarted:
+		return who + " shows the page they are on: co-browsing is live"
+	case core.EventCobrowseDeclined:
+		return who + " declined co-browsing"
+	case core.EventCobrowseStopped:
+		if d.Note != "" {
+			return "Co-browsing ended: " + d.Note
+		}
+		return who + " stopped co-browsing"
 	case core.EventSystemInfoAsked:
 		return who + " asked the customer for system information"
 	case core.EventSystemInfoGiven:

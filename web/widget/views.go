@@ -77,6 +77,10 @@ type requestView struct {
 	// ScreenMine says this customer is the one sharing.
 	Screen     core.ScreenState `json:"screen,omitempty"`
 	ScreenMine bool             `json:"screen_mine,omitempty"`
+	// Cobrowse and CobrowseMine are the same for co-browsing of the page
+	// the widget sits on.
+	Cobrowse     core.ScreenState `json:"cobrowse,omitempty"`
+	CobrowseMine bool             `json:"cobrowse_mine,omitempty"`
 }
 
 // chatView is the answer of GET /api/widget/request and, with the token,
@@ -166,6 +170,7 @@ func viewChat(rv core.RequestView, co core.Company) chatView {
 		v.Request.ClosedAt = &t
 	}
 	v.Request.Screen, v.Request.ScreenMine = r.Screen, r.Screen == core.ScreenLive && r.ScreenBy == viewer && viewer != ""
+	v.Request.Cobrowse, v.Request.CobrowseMine = r.Cobrowse, r.Cobrowse == core.ScreenLive && r.CobrowseBy == viewer && viewer != ""
 	if r.Chat != core.ChatWaiting && r.OwnerName != "" {
 		v.Request.Technician = r.OwnerName
 		v.Request.Participants = append(v.Request.Participants, participantView{Name: r.OwnerName, Role: "technician"})

@@ -314,3 +314,26 @@ func (m *Manager) Close() {
 
 // refreshTimeout bounds one read of the session after a commit.
 const refreshTimeout = 10 * time.Second
+
+// Attach makes a live stream carry co-browsing beside what it carries
+// already: "cobrowse" frames go to m, every other frame to the receiver src
+// had (the screen share's "rtc" frames). A nil m leaves src as it is.
+func (m *Manager) Attach(src *live.Source, who Who) {
+	if m == nil {
+		return
+	}
+	prev, prevGone := src.Receive, src.Gone
+	src.Receive = func(c *live.Conn, data []byte) {
+		if IsFrame(data) {
+			m.Receive(context.Background(), who, c, data)
+		} else if prev != nil {
+			prev(c, data)
+		}
+	}
+	src.Gone = func(c *live.Conn) {
+		m.Gone(c)
+		if prevGone != nil {
+			prevGone(c)
+		}
+	}
+}

@@ -24,10 +24,11 @@ import (
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/hub"
 	"github.com/relaydesk/relaydesk/core/sqlstore"
+	"github.com/relaydesk/relaydesk/web/cobrowse"
 	"github.com/relaydesk/relaydesk/web/jsonapi"
 	"github.com/relaydesk/relaydesk/web/live"
-	"github.com/relaydesk/relaydesk/web/screen"
 	"github.com/relaydesk/relaydesk/web/ratelimit"
+	"github.com/relaydesk/relaydesk/web/screen"
 )
 
 // Store is what the console reads of the desk directly, besides what the
@@ -83,6 +84,9 @@ type Config struct {
 	// Screen carries screen shares on the live WebSocket; nil: the
 	// console cannot watch them.
 	Screen *screen.Manager
+	// Cobrowse carries co-browsing on the live WebSocket; nil: the console
+	// cannot watch a customer's page.
+	Cobrowse *cobrowse.Manager
 }
 
 // Session lifetimes: a console left alone signs out after IdleTimeout, and

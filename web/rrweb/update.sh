@@ -7,5 +7,5 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 (cd "$tmp" && npm pack "rrweb@$version" >/dev/null && tar xzf "rrweb-$version.tgz")
 sha256sum "$tmp/rrweb-$version.tgz"
-sed '/^\/\/# sourceMappingURL/d' "$tmp/package/umd/rrweb.min.js" >"$here/rrweb.min.js"
-sed '/sourceMappingURL/d' "$tmp/package/dist/style.min.css" >"$here/rrweb.css"
+cp "$tmp/package/umd/rrweb.min.js" "$here/rrweb.min.js"
+cp "$tmp/package/dist/style.min.css" "$here/rrweb.css"

@@ -195,10 +195,20 @@ func TestBrowserCobrowse(t *testing.T) {
 	)
 
 	// The replay shows the page's text.
-	const replayText = `(() => { const f = document.querySelector('#cobrowse-stage iframe');
-		return f && f.contentDocument && f.contentDocument.body ? f.contentDocument.body.innerText : ''; })()`
+	// The page is rebuilt in rrweb's iframe inside the replay document.
+	const replayDoc = `(() => { const r = document.querySelector('#cobrowse-stage iframe');
+		const f = r && r.contentDocument && r.contentDocument.querySelector('#stage iframe');
+		return f && f.contentDocument; })()`
+	const replayText = `(() => { const d = ` + replayDoc + `; return d && d.body ? d.body.innerText : ''; })()`
 	waitUntil(t, alice, "the replay shows the host page", replayText+`.includes('Acme Printers')`)
 	waitText(t, alice, "#messages", "Pat shows the page they are on")
+	// The page keeps its own styles in the replay (its document's policy
+	// allows inline styles; the console's does not).
+	waitUntil(t, alice, "the replay keeps the page's styles",
+		`getComputedStyle(`+replayDoc+`.querySelector('h1')).color === 'rgb(36, 86, 214)'`)
+	pics := screenshots(t)
+	run(alice, "screenshot the replay", shot(t, pics, "cobrowse-console"))
+	run(customer, "screenshot the customer's page", shot(t, pics, "cobrowse-customer"))
 
 	// Typed after consent: rrweb sees the input, but what it records is
 	// the mask. A change of the page after the typing marks when whatever
@@ -233,7 +243,7 @@ func TestBrowserCobrowse(t *testing.T) {
 		}
 	}
 	var replayHTML string
-	run(alice, "read the replay", chromedp.Evaluate(`document.querySelector('#cobrowse-stage iframe').contentDocument.documentElement.outerHTML`, &replayHTML))
+	run(alice, "read the replay", chromedp.Evaluate(replayDoc+`.documentElement.outerHTML`, &replayHTML))
 	for _, secret := range []string{secretBefore, secretAfter, maskedText} {
 		if strings.Contains(replayHTML, secret) {
 			t.Errorf("the replay shows %q", secret)

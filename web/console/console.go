@@ -174,6 +174,9 @@ func (h *Handler) Mount(mount func(pattern string, handler http.Handler)) {
 	m("GET /console/setup", h.setupPage)
 	m("POST /console/setup", h.setup)
 	m("GET /console/assets/{name...}", h.asset)
+	// The co-browsing replay has a policy of its own (replay.go), and the
+	// console may frame it.
+	mount("GET /console/cobrowse/replay", http.HandlerFunc(h.replayPage))
 
 	// The technician's API.
 	m("GET /console/api/me", h.api(h.me))
@@ -227,7 +230,7 @@ func (h *Handler) secure(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
 		hd.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; "+
-			"img-src 'self' blob: data:; connect-src 'self' "+h.wsOrigin(r)+"; frame-ancestors 'none'; "+
+			"img-src 'self' blob: data:; connect-src 'self' "+h.wsOrigin(r)+"; frame-src 'self'; frame-ancestors 'none'; "+
 			"base-uri 'none'; form-action 'self'")
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("Referrer-Policy", "same-origin")

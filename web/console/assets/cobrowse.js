@@ -2,22 +2,21 @@
 // the widget sits on, its owner and the invited technicians still in the
 // chat watch it here, above the chat, replayed live by rrweb from the DOM
 // changes the customer's page sends ("cobrowse" frames on the console's
-// live WebSocket). It is view-only: the replay's iframe runs no script and
-// takes no input; a click on it only shows the customer where the
-// technician points.
+// live WebSocket). The replay runs in a document of its own
+// (/console/cobrowse/replay, assets/replay.js), whose policy lets the
+// customer's page keep its inline styles. It is view-only: the rebuilt page
+// runs no script and takes no input; a click on it only shows the customer
+// where the technician points.
 import { $, state } from './state.js';
 
 let send = () => false;
-let assetURL = '';
-let styleURL = '';
 
-// view is the page being watched: {id, hidden, replayer, parts, started}.
+// view is the page being watched: {id, hidden, frame, ready, waiting,
+// parts, started}.
 let view = null;
 
 export function initCobrowse(h) {
   send = h.send;
-  assetURL = h.rrweb;
-  styleURL = h.rrwebCSS;
   $('cobrowse-hide').addEventListener('click', () => {
     if (!view) return;
     view.hidden = true;
@@ -28,18 +27,6 @@ export function initCobrowse(h) {
     if (!view) return;
     view.hidden = false;
     join();
-  });
-  // Pointing: a click on the replay is sent as a point on the customer's
-  // page (in the page's own CSS pixels); nothing else goes back.
-  $('cobrowse-stage').addEventListener('click', (e) => {
-    const frame = view?.replayer?.iframe;
-    if (!frame) return;
-    const box = frame.getBoundingClientRect();
-    const scale = box.width / (frame.offsetWidth || 1);
-    const x = (e.clientX - box.left) / scale;
-    const y = (e.clientY - box.top) / scale;
-    if (x < 0 || y < 0 || x > frame.offsetWidth || y > frame.offsetHeight) return;
-    send({ type: 'cobrowse', request: view.id, op: 'point', x: Math.round(x), y: Math.round(y) });
   });
 }
 
@@ -60,8 +47,11 @@ export function watchCobrowse(d) {
     view = null;
   }
   $('cobrowse-viewer').hidden = !id;
-  if (!id) return;
-  view = { id, hidden: false, replayer: null, parts: new Map(), started: false };
+  if (!id) {
+    $('cobrowse-stage').replaceChildren();
+    return;
+  }
+  view = { id, hidden: false, frame: null, ready: false, waiting: [], parts: new Map(), started: false };
   join();
 }
 
@@ -71,51 +61,39 @@ export function cobrowseRejoin() {
 }
 
 function join() {
-  dropReplay();
+  newReplay();
   render('Connecting…');
-  loadRecorder().then(() => {
-    if (view && !view.hidden && !send({ type: 'cobrowse', request: view.id, op: 'watch' })) {
-      render('Waiting for the live connection…');
-    }
-  }, () => render('The replay could not be loaded.'));
+  if (!send({ type: 'cobrowse', request: view.id, op: 'watch' })) render('Waiting for the live connection…');
 }
 
 function leave() {
   if (!view) return;
   send({ type: 'cobrowse', request: view.id, op: 'leave' });
-  dropReplay();
-}
-
-function dropReplay() {
-  if (!view) return;
-  if (view.replayer) {
-    try { view.replayer.destroy(); } catch { /* gone already */ }
-  }
-  view.replayer = null;
-  view.parts.clear();
+  view.frame = null;
   $('cobrowse-stage').replaceChildren();
 }
 
-let loading = null;
-
-// loadRecorder loads rrweb, served by this console (script-src 'self'),
-// the first time a page is watched.
-function loadRecorder() {
-  if (window.rrweb) return Promise.resolve();
-  if (!loading) {
-    loading = new Promise((resolve, reject) => {
-      const css = document.createElement('link');
-      css.rel = 'stylesheet';
-      css.href = styleURL;
-      document.head.append(css);
-      const s = document.createElement('script');
-      s.src = assetURL;
-      s.onload = () => resolve();
-      s.onerror = () => { loading = null; reject(new Error('rrweb')); };
-      document.head.append(s);
-    });
-  }
-  return loading;
+// newReplay frames a fresh replay document; events wait until it loaded.
+function newReplay() {
+  const v = view;
+  const frame = document.createElement('iframe');
+  frame.src = '/console/cobrowse/replay';
+  frame.title = "The customer's page (view only)";
+  frame.className = 'cobrowse-frame';
+  frame.setAttribute('data-testid', 'cobrowse-frame');
+  Object.assign(v, { frame, ready: false, waiting: [], started: false });
+  v.parts.clear();
+  frame.addEventListener('load', () => {
+    const r = frame.contentWindow && frame.contentWindow.relaydeskReplay;
+    if (v.frame !== frame || !r) return;
+    r.onPoint = (x, y) => send({ type: 'cobrowse', request: v.id, op: 'point', x, y });
+    r.onSize = (h) => { frame.style.height = h + 'px'; };
+    v.ready = true;
+    const waiting = v.waiting;
+    v.waiting = [];
+    for (const events of waiting) replay(events);
+  });
+  $('cobrowse-stage').replaceChildren(frame);
 }
 
 function render(status) {
@@ -136,7 +114,7 @@ export function cobrowseFrame(body) {
       piece(body);
       break;
     case 'ended':
-      dropReplay();
+      leave();
       render('Co-browsing has ended.');
       break;
     case 'error':
@@ -160,40 +138,15 @@ function piece(b) {
   if (Array.isArray(events)) replay(events);
 }
 
-const FULL_SNAPSHOT = 2;
-
 function replay(events) {
-  if (!view.replayer) {
-    // The replay starts at a full snapshot (and its meta event just
-    // before it); what came earlier cannot be shown.
-    const at = events.findIndex((e) => e.type === FULL_SNAPSHOT);
-    if (at < 0) return;
-    const first = at > 0 && events[at - 1].type === 4 ? at - 1 : at;
-    events = events.slice(first);
-    const stage = $('cobrowse-stage');
-    view.replayer = new window.rrweb.Replayer([], {
-      root: stage, liveMode: true, mouseTail: false, triggerFocus: false, insertStyleRules: [],
-      UNSAFE_replayCanvas: false, showWarning: false,
-    });
-    view.replayer.on('resize', () => fit());
-    // The customer's clock is not ours: time runs from their first event.
-    view.replayer.startLive(events[0].timestamp - 200);
-    view.replayer.disableInteract();
+  if (!view.frame) return;
+  if (!view.ready) {
+    view.waiting.push(events);
+    return;
+  }
+  const r = view.frame.contentWindow && view.frame.contentWindow.relaydeskReplay;
+  if (r && r.add(events) && !view.started) {
+    view.started = true;
     render('Live (view only; click to point)');
   }
-  for (const e of events) view.replayer.addEvent(e);
-  fit();
-}
-
-// fit scales the replay to the pane's width.
-function fit() {
-  const r = view?.replayer;
-  if (!r?.iframe) return;
-  const stage = $('cobrowse-stage');
-  const w = r.iframe.offsetWidth || 1;
-  const h = r.iframe.offsetHeight || 1;
-  const scale = Math.min(1, stage.clientWidth / w);
-  r.wrapper.style.transform = `scale(${scale})`;
-  r.wrapper.style.transformOrigin = '0 0';
-  stage.style.height = Math.ceil(h * scale) + 'px';
 }

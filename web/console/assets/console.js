@@ -452,7 +452,7 @@ initLive({
   reconnected: () => { screenRejoin(); cobrowseRejoin(); },
 });
 initScreen({ send: sendFrame });
-initCobrowse({ send: sendFrame, rrweb: $('cobrowse-viewer').dataset.rrweb, rrwebCSS: $('cobrowse-viewer').dataset.rrwebCss });
+initCobrowse({ send: sendFrame });
 initComposer({ refresh: refreshOpen, feedback });
 
 document.addEventListener('click', (e) => {

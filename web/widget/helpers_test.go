@@ -177,6 +177,8 @@ type (
 		Left         bool          `json:"left"`
 		Screen       string        `json:"screen"`
 		ScreenMine   bool          `json:"screen_mine"`
+		Cobrowse     string        `json:"cobrowse"`
+		CobrowseMine bool          `json:"cobrowse_mine"`
 	}
 	chat struct {
 		Token    string    `json:"token"`

@@ -187,19 +187,30 @@ func (m *Manager) join(ctx context.Context, requestID string, who Who, c *live.C
 	if (viewer && !s.MayView(who.Actor.ID)) || (!viewer && !s.MayShare(who.Actor.ID)) {
 		return errNotShown
 	}
-	ss, err := m.session(s)
-	if err != nil {
-		return err
+	var ss *session
+	var sharers []*live.Conn
+	// A session that ended between the lookup and the lock is replaced by
+	// a new one: the engine just said co-browsing is live.
+	for ss == nil {
+		if ss, err = m.session(s); err != nil {
+			return err
+		}
+		ss.mu.Lock()
+		if ss.ended {
+			ss.mu.Unlock()
+			m.drop(s.RequestID, ss)
+			ss = nil
+			continue
+		}
+		ss.policy = s
+		if viewer {
+			ss.viewers[c] = who.Actor.ID
+		} else {
+			ss.sharers[c] = who.Actor.ID
+		}
+		sharers = ss.sharerConns()
+		ss.mu.Unlock()
 	}
-	ss.mu.Lock()
-	ss.policy = s
-	if viewer {
-		ss.viewers[c] = who.Actor.ID
-	} else {
-		ss.sharers[c] = who.Actor.ID
-	}
-	sharers := ss.sharerConns()
-	ss.mu.Unlock()
 	if viewer {
 		push(c, Out{Request: requestID, Op: "watching"})
 		for _, sc := range sharers {

@@ -19,6 +19,7 @@ type session struct {
 	once  sync.Once
 
 	mu      sync.Mutex
+	ended   bool
 	policy  core.CobrowseSession
 	sharers map[*live.Conn]string // the customer's pages, by participant ID
 	viewers map[*live.Conn]string // the consoles watching, by technician ID
@@ -67,16 +68,21 @@ func (m *Manager) follow(requestID string, ss *session) {
 			continue // the next commit asks again
 		}
 		if err != nil || s.State != core.ScreenLive {
-			m.mu.Lock()
-			if m.sessions[requestID] == ss {
-				delete(m.sessions, requestID)
-			}
-			m.mu.Unlock()
+			m.drop(requestID, ss)
 			ss.end("co-browsing ended")
 			return
 		}
 		ss.apply(s)
 	}
+}
+
+// drop forgets ss as the request's session.
+func (m *Manager) drop(requestID string, ss *session) {
+	m.mu.Lock()
+	if m.sessions[requestID] == ss {
+		delete(m.sessions, requestID)
+	}
+	m.mu.Unlock()
 }
 
 // apply takes the engine's new word and drops whoever it no longer allows.
@@ -106,6 +112,7 @@ func (ss *session) apply(s core.CobrowseSession) {
 func (ss *session) end(reason string) {
 	ss.once.Do(func() { close(ss.done) })
 	ss.mu.Lock()
+	ss.ended = true
 	id := ss.policy.RequestID
 	ss.policy = core.CobrowseSession{RequestID: id}
 	var all []*live.Conn

@@ -186,6 +186,8 @@ func TestBrowserCobrowse(t *testing.T) {
 		chromedp.WaitVisible(`#details button[data-action="cobrowsestop"]`, chromedp.ByQuery),
 	)
 	waitText(t, customer, "#cobrowse-ask-text", "Alice asks to see the page you are on", in)
+	pics := screenshots(t)
+	run(customer, "screenshot the ask", shot(t, pics, "cobrowse-ask"))
 	if batches, _ := got.pages(); batches != "" {
 		t.Fatalf("the page was sent before consent: %.200s", batches)
 	}
@@ -206,7 +208,6 @@ func TestBrowserCobrowse(t *testing.T) {
 	// allows inline styles; the console's does not).
 	waitUntil(t, alice, "the replay keeps the page's styles",
 		`getComputedStyle(`+replayDoc+`.querySelector('h1')).color === 'rgb(36, 86, 214)'`)
-	pics := screenshots(t)
 	run(alice, "screenshot the replay", shot(t, pics, "cobrowse-console"))
 	run(customer, "screenshot the customer's page", shot(t, pics, "cobrowse-customer"))
 

@@ -15,24 +15,26 @@ type Action string
 
 // The actions, in the order surfaces show them.
 const (
-	ActionAssign      Action = "assign"
-	ActionJoin        Action = "join"
-	ActionEnd         Action = "end"
-	ActionScreenShare Action = "screenshare"
-	ActionScreenStop  Action = "screenstop"
-	ActionRecord      Action = "record"
-	ActionRecordStop  Action = "recordstop"
-	ActionSystemInfo  Action = "sysinfo"
-	ActionUnassign    Action = "unassign"
-	ActionTransfer    Action = "transfer"
-	ActionInvite      Action = "invite"
-	ActionLeave       Action = "leave"
-	ActionClose       Action = "close"
+	ActionAssign       Action = "assign"
+	ActionJoin         Action = "join"
+	ActionEnd          Action = "end"
+	ActionScreenShare  Action = "screenshare"
+	ActionScreenStop   Action = "screenstop"
+	ActionRecord       Action = "record"
+	ActionRecordStop   Action = "recordstop"
+	ActionSystemInfo   Action = "sysinfo"
+	ActionUnassign     Action = "unassign"
+	ActionTransfer     Action = "transfer"
+	ActionInvite       Action = "invite"
+	ActionLeave        Action = "leave"
+	ActionClose        Action = "close"
+	ActionCobrowse     Action = "cobrowse"
+	ActionCobrowseStop Action = "cobrowsestop"
 )
 
 // actions is every Action in display order.
 func actions() []Action {
-	return []Action{ActionAssign, ActionJoin, ActionEnd, ActionScreenShare, ActionScreenStop, ActionRecord, ActionRecordStop, ActionSystemInfo,
+	return []Action{ActionAssign, ActionJoin, ActionEnd, ActionScreenShare, ActionScreenStop, ActionRecord, ActionRecordStop, ActionCobrowse, ActionCobrowseStop, ActionSystemInfo,
 		ActionUnassign, ActionTransfer, ActionInvite, ActionLeave, ActionClose}
 }
 
@@ -61,6 +63,10 @@ func (a Action) Label() string {
 		return "Record"
 	case ActionRecordStop:
 		return "Stop recording"
+	case ActionCobrowse:
+		return "Request co-browsing"
+	case ActionCobrowseStop:
+		return "Stop co-browsing"
 	case ActionSystemInfo:
 		return "Request system info"
 	case ActionUnassign:
@@ -191,6 +197,8 @@ func (a Action) check(t Technician, r Request, pr Presence) error {
 			return Errorf(CodeInvalidState, "nothing of request #%d is being recorded", r.Number)
 		}
 		return nil
+	case ActionCobrowse, ActionCobrowseStop:
+		return checkCobrowse(a, t, r)
 	case ActionSystemInfo:
 		return mustOwnLive(t, r)
 	case ActionUnassign, ActionTransfer, ActionInvite:
@@ -270,6 +278,10 @@ func (e *Engine) Act(ctx context.Context, by Actor, requestID string, a Action, 
 		return e.RequestRecording(ctx, by, requestID)
 	case ActionRecordStop:
 		return e.StopRecording(ctx, by, requestID)
+	case ActionCobrowse:
+		return e.RequestCobrowse(ctx, by, requestID)
+	case ActionCobrowseStop:
+		return e.StopCobrowse(ctx, by, requestID)
 	case ActionSystemInfo:
 		return e.RequestSystemInfo(ctx, by, requestID)
 	case ActionUnassign:

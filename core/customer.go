@@ -231,6 +231,9 @@ func (e *Engine) Leave(ctx context.Context, by Actor) error {
 		if r.Screen == ScreenLive && r.ScreenBy == p.ID {
 			c.stopScreen(by, p.Name, "the customer left")
 		}
+		if r.Cobrowse != ScreenNone && r.CobrowseBy == p.ID {
+			c.stopCobrowse(by, p.Name, "the customer left")
+		}
 		return e.save(ctx, tx, c, false, func() error { return tx.UpdateParticipant(ctx, p) })
 	})
 }

@@ -182,9 +182,14 @@ type Request struct {
 	ScreenBy string
 	// Recording is where the recording of the screen share stands.
 	Recording RecordingState
-	CreatedAt time.Time
-	UpdatedAt time.Time
-	ClosedAt  time.Time // zero until completed
+	// Cobrowse is where co-browsing of the customer's page stands (the
+	// same states); CobrowseBy is the customer participant whose page is
+	// shown while it is live.
+	Cobrowse   ScreenState
+	CobrowseBy string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	ClosedAt   time.Time // zero until completed
 	// Version counts the request's events; it is the rseq of the last one and
 	// the optimistic-concurrency token of every update.
 	Version int64

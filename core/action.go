@@ -15,26 +15,28 @@ type Action string
 
 // The actions, in the order surfaces show them.
 const (
-	ActionAssign      Action = "assign"
-	ActionJoin        Action = "join"
-	ActionEnd         Action = "end"
-	ActionScreenShare Action = "screenshare"
-	ActionScreenStop  Action = "screenstop"
-	ActionRecord      Action = "record"
-	ActionRecordStop  Action = "recordstop"
-	ActionCall        Action = "call"
-	ActionCallEnd     Action = "callend"
-	ActionSystemInfo  Action = "sysinfo"
-	ActionUnassign    Action = "unassign"
-	ActionTransfer    Action = "transfer"
-	ActionInvite      Action = "invite"
-	ActionLeave       Action = "leave"
-	ActionClose       Action = "close"
+	ActionAssign       Action = "assign"
+	ActionJoin         Action = "join"
+	ActionEnd          Action = "end"
+	ActionScreenShare  Action = "screenshare"
+	ActionScreenStop   Action = "screenstop"
+	ActionRecord       Action = "record"
+	ActionRecordStop   Action = "recordstop"
+	ActionCall         Action = "call"
+	ActionCallEnd      Action = "callend"
+	ActionSystemInfo   Action = "sysinfo"
+	ActionUnassign     Action = "unassign"
+	ActionTransfer     Action = "transfer"
+	ActionInvite       Action = "invite"
+	ActionLeave        Action = "leave"
+	ActionClose        Action = "close"
+	ActionCobrowse     Action = "cobrowse"
+	ActionCobrowseStop Action = "cobrowsestop"
 )
 
 // actions is every Action in display order.
 func actions() []Action {
-	return []Action{ActionAssign, ActionJoin, ActionEnd, ActionScreenShare, ActionScreenStop, ActionRecord, ActionRecordStop, ActionCall, ActionCallEnd, ActionSystemInfo,
+	return []Action{ActionAssign, ActionJoin, ActionEnd, ActionScreenShare, ActionScreenStop, ActionRecord, ActionRecordStop, ActionCobrowse, ActionCobrowseStop, ActionCall, ActionCallEnd, ActionSystemInfo,
 		ActionUnassign, ActionTransfer, ActionInvite, ActionLeave, ActionClose}
 }
 
@@ -67,6 +69,10 @@ func (a Action) Label() string {
 		return "Start call"
 	case ActionCallEnd:
 		return "End call"
+	case ActionCobrowse:
+		return "Request co-browsing"
+	case ActionCobrowseStop:
+		return "Stop co-browsing"
 	case ActionSystemInfo:
 		return "Request system info"
 	case ActionUnassign:
@@ -219,6 +225,8 @@ func (a Action) check(t Technician, r Request, pr Presence) error {
 			return Errorf(CodeInvalidState, "request #%d has no call", r.Number)
 		}
 		return nil
+	case ActionCobrowse, ActionCobrowseStop:
+		return checkCobrowse(a, t, r)
 	case ActionSystemInfo:
 		return mustOwnLive(t, r)
 	case ActionUnassign, ActionTransfer, ActionInvite:
@@ -302,6 +310,10 @@ func (e *Engine) Act(ctx context.Context, by Actor, requestID string, a Action, 
 		return e.StartCall(ctx, by, requestID)
 	case ActionCallEnd:
 		return e.EndCall(ctx, by, requestID)
+	case ActionCobrowse:
+		return e.RequestCobrowse(ctx, by, requestID)
+	case ActionCobrowseStop:
+		return e.StopCobrowse(ctx, by, requestID)
 	case ActionSystemInfo:
 		return e.RequestSystemInfo(ctx, by, requestID)
 	case ActionUnassign:

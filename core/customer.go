@@ -234,6 +234,9 @@ func (e *Engine) Leave(ctx context.Context, by Actor) error {
 		if r.Call == CallLive && r.CallBy == p.ID {
 			c.endCall(by, p.Name, "the customer left")
 		}
+		if r.Cobrowse != ScreenNone && r.CobrowseBy == p.ID {
+			c.stopCobrowse(by, p.Name, "the customer left")
+		}
 		return e.save(ctx, tx, c, false, func() error { return tx.UpdateParticipant(ctx, p) })
 	})
 }

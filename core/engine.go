@@ -104,6 +104,7 @@ func (c *change) add(typ EventType, by Actor, aud Audience, data EventData) {
 // Tx.UpdateRequest), then runs more, then appends the events.
 func (e *Engine) save(ctx context.Context, tx Tx, c *change, insert bool, more func() error) error {
 	c.endScreen()
+	c.endCobrowse()
 	now := e.now().UTC()
 	c.r.UpdatedAt = now
 	c.r.Version = c.prev + int64(len(c.events))

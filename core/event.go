@@ -43,6 +43,10 @@ const (
 	EventSystemInfoGiven   EventType = "sysinfo.provided"
 	EventEdited            EventType = "chat.edited"    // see EditMessage
 	EventWithdrawn         EventType = "chat.withdrawn" // see WithdrawMessage
+	EventCobrowseAsked     EventType = "cobrowse.requested"
+	EventCobrowseStarted   EventType = "cobrowse.started"  // the customer consented: their page is shown
+	EventCobrowseDeclined  EventType = "cobrowse.declined" // the customer said no
+	EventCobrowseStopped   EventType = "cobrowse.stopped"  // by the customer, the owner, or the request moving on
 )
 
 // Position orders the event log. On PostgreSQL TxID is the writing

@@ -184,11 +184,16 @@ type Request struct {
 	Recording RecordingState
 	// Call is where the request's call stands; CallBy is the customer
 	// participant who answered it.
-	Call      CallState
-	CallBy    string
-	CreatedAt time.Time
-	UpdatedAt time.Time
-	ClosedAt  time.Time // zero until completed
+	Call   CallState
+	CallBy string
+	// Cobrowse is where co-browsing of the customer's page stands (the
+	// same states); CobrowseBy is the customer participant whose page is
+	// shown while it is live.
+	Cobrowse   ScreenState
+	CobrowseBy string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	ClosedAt   time.Time // zero until completed
 	// Version counts the request's events; it is the rseq of the last one and
 	// the optimistic-concurrency token of every update.
 	Version int64

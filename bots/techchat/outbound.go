@@ -296,6 +296,17 @@ func (c *Chat) line(ev core.Event) string {
 			return fmt.Sprintf("Screen sharing ended: %s.", e(d.Note))
 		}
 		return fmt.Sprintf("%s stopped screen sharing.", who)
+	case core.EventCobrowseAsked:
+		return fmt.Sprintf("%s asked the customer to show the page they are on (co-browsing).", who)
+	case core.EventCobrowseStarted:
+		return fmt.Sprintf("%s shows the page they are on: watch it in the console.", who)
+	case core.EventCobrowseDeclined:
+		return fmt.Sprintf("%s declined co-browsing.", who)
+	case core.EventCobrowseStopped:
+		if ev.Data.Note != "" {
+			return fmt.Sprintf("Co-browsing ended: %s.", e(d.Note))
+		}
+		return fmt.Sprintf("%s stopped co-browsing.", who)
 	case core.EventSystemInfoAsked:
 		return fmt.Sprintf("%s asked the customer for their system details.", who)
 	case core.EventSystemInfoGiven:

@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/relaydesk/relaydesk/web/cobrowse"
 )
 
 // version is the release, set at build time with
@@ -41,6 +43,9 @@ type Main struct {
 	// OnListen, if set, is called with the HTTP listener's address as soon
 	// as serve listens: with HTTP_ADDR=127.0.0.1:0 tests learn the port.
 	OnListen func(addr string)
+	// OnCobrowseFrame, if set, is handed every co-browsing frame a browser
+	// sent, before it is checked: tests see what reached the server.
+	OnCobrowseFrame func(who cobrowse.Who, data []byte)
 }
 
 // Exit codes. Usage errors are the caller's to fix before trying again.

@@ -11,6 +11,7 @@ import (
 
 	main "github.com/relaydesk/relaydesk/cmd/relaydesk"
 	"github.com/relaydesk/relaydesk/core/sqlstore/storetest"
+	"github.com/relaydesk/relaydesk/web/cobrowse"
 )
 
 // syncBuffer is a bytes.Buffer that goroutines of a running server may
@@ -37,6 +38,8 @@ func (s *syncBuffer) String() string {
 type program struct {
 	t   *testing.T
 	env map[string]string
+	// onCobrowse, if set, sees every co-browsing frame serve receives.
+	onCobrowse func(who cobrowse.Who, data []byte)
 }
 
 // backend names a database a CLI test runs on.
@@ -69,6 +72,8 @@ func (p *program) main(stdin string, stdout, stderr *syncBuffer) *main.Main {
 		Stderr:    stderr,
 		LookupEnv: func(k string) (string, bool) { v, ok := p.env[k]; return v, ok },
 		EnvFile:   filepath.Join(p.t.TempDir(), ".env"), // absent: no developer's .env leaks in
+
+		OnCobrowseFrame: p.onCobrowse,
 	}
 }
 

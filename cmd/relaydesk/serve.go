@@ -22,6 +22,7 @@ import (
 	"github.com/relaydesk/relaydesk/core/dispatch"
 	"github.com/relaydesk/relaydesk/web"
 	"github.com/relaydesk/relaydesk/web/clientip"
+	"github.com/relaydesk/relaydesk/web/cobrowse"
 	"github.com/relaydesk/relaydesk/web/console"
 	"github.com/relaydesk/relaydesk/web/metrics"
 	"github.com/relaydesk/relaydesk/web/screen"
@@ -71,6 +72,9 @@ func (c *call) serve(ctx context.Context) error {
 		return fmt.Errorf("WEBRTC settings: %w", err)
 	}
 	defer shares.Close(context.Background())
+	pages := cobrowse.New(cobrowse.Config{Engine: d.engine, Hub: d.store.Hub(), Logger: log.With("component", "cobrowse"),
+		Received: c.OnCobrowseFrame})
+	defer pages.Close()
 	cons := console.New(console.Config{
 		Engine: d.engine, Store: d.store, Hub: d.store.Hub(), Logger: log.With("component", "console"),
 		PublicURL: d.cfg.PublicURL, SecureCookies: strings.HasPrefix(d.cfg.PublicURL, "https://"),
@@ -79,6 +83,7 @@ func (c *call) serve(ctx context.Context) error {
 		OIDC:       d.cfg.OIDC.console(),
 		Platforms:  d.cfg.platforms(),
 		Screen:     shares,
+		Cobrowse:   pages,
 	})
 	cons.Mount(srv.Mount)
 	metrics.Live(reg, "console", cons.LiveClients)
@@ -90,6 +95,7 @@ func (c *call) serve(ctx context.Context) error {
 	wid := widget.New(widget.Config{
 		Engine: d.engine, Store: d.store, Hub: d.store.Hub(), Logger: log.With("component", "widget"),
 		PublicURL: d.cfg.PublicURL, TrustedProxies: d.cfg.TrustedProxies, Screen: shares,
+		Cobrowse: pages,
 	})
 	wid.Mount(srv.Mount)
 	metrics.Live(reg, "widget", wid.LiveClients)

@@ -39,6 +39,8 @@ type requestRow struct {
 	Recording     string `db:"recording"`
 	Call          string `db:"call_state"`
 	CallBy        string `db:"call_by"`
+	Cobrowse      string `db:"cobrowse"`
+	CobrowseBy    string `db:"cobrowse_by"`
 	ClosingNote   string `db:"closing_note"`
 	InviteHash    string `db:"invite_hash"`
 	CreatedAt     int64  `db:"created_at"`
@@ -50,7 +52,7 @@ type requestRow struct {
 const requestCols = `id, company_id, company_name, number, status, chat, owner_id, owner_name,
 	customer_id, customer_email, customer_name, subject, src_channel, src_ip, src_device, src_os,
 	src_browser, src_language, rep_device, rep_os, rep_browser, rep_language, sysinfo_asked,
-	screen, screen_by, recording, call_state, call_by, closing_note, invite_hash, created_at, updated_at, closed_at, version`
+	screen, screen_by, recording, call_state, call_by, cobrowse, cobrowse_by, closing_note, invite_hash, created_at, updated_at, closed_at, version`
 
 func toRequestRow(r core.Request) requestRow {
 	rep := r.Source.Reported
@@ -60,7 +62,8 @@ func toRequestRow(r core.Request) requestRow {
 		SrcChannel: r.Source.Channel, SrcIP: r.Source.IP, SrcDevice: r.Source.Device, SrcOS: r.Source.OS,
 		SrcBrowser: r.Source.Browser, SrcLanguage: r.Source.Language,
 		RepDevice: rep.Device, RepOS: rep.OS, RepBrowser: rep.Browser, RepLanguage: rep.Language,
-		Screen: string(r.Screen), ScreenBy: r.ScreenBy, Recording: string(r.Recording), Call: string(r.Call), CallBy: r.CallBy, ClosingNote: r.ClosingNote, InviteHash: r.InviteHash, CreatedAt: us(r.CreatedAt), UpdatedAt: us(r.UpdatedAt),
+		Screen: string(r.Screen), ScreenBy: r.ScreenBy, Recording: string(r.Recording), Call: string(r.Call), CallBy: r.CallBy,
+		Cobrowse: string(r.Cobrowse), CobrowseBy: r.CobrowseBy, ClosingNote: r.ClosingNote, InviteHash: r.InviteHash, CreatedAt: us(r.CreatedAt), UpdatedAt: us(r.UpdatedAt),
 		ClosedAt: us(r.ClosedAt), Version: r.Version}
 	if r.SystemInfoAsked {
 		row.SysinfoAsked = 1
@@ -76,7 +79,7 @@ func (r requestRow) core() core.Request {
 			Browser: r.SrcBrowser, Language: r.SrcLanguage, Reported: core.SystemInfo{Device: r.RepDevice,
 				OS: r.RepOS, Browser: r.RepBrowser, Language: r.RepLanguage}},
 		SystemInfoAsked: r.SysinfoAsked != 0, Screen: core.ScreenState(r.Screen), ScreenBy: r.ScreenBy,
-		Recording: core.RecordingState(r.Recording), Call: core.CallState(r.Call), CallBy: r.CallBy,
+		Recording: core.RecordingState(r.Recording), Call: core.CallState(r.Call), CallBy: r.CallBy, Cobrowse: core.ScreenState(r.Cobrowse), CobrowseBy: r.CobrowseBy,
 		ClosingNote: r.ClosingNote, InviteHash: r.InviteHash, CreatedAt: fromUS(r.CreatedAt),
 		UpdatedAt: fromUS(r.UpdatedAt), ClosedAt: fromUS(r.ClosedAt), Version: r.Version}
 }
@@ -151,10 +154,10 @@ func (t *txn) NextRequestNumber(ctx context.Context, companyID string) (int64, e
 func (t *txn) InsertRequest(ctx context.Context, r core.Request) error {
 	w := toRequestRow(r)
 	_, err := t.exec(ctx, "create request", `INSERT INTO requests (`+requestCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		w.ID, w.CompanyID, w.CompanyName, w.Number, w.Status, w.Chat, w.OwnerID, w.OwnerName,
 		w.CustomerID, w.CustomerEmail, w.CustomerName, w.Subject, w.SrcChannel, w.SrcIP, w.SrcDevice, w.SrcOS,
-		w.SrcBrowser, w.SrcLanguage, w.RepDevice, w.RepOS, w.RepBrowser, w.RepLanguage, w.SysinfoAsked, w.Screen, w.ScreenBy, w.Recording, w.Call, w.CallBy,
+		w.SrcBrowser, w.SrcLanguage, w.RepDevice, w.RepOS, w.RepBrowser, w.RepLanguage, w.SysinfoAsked, w.Screen, w.ScreenBy, w.Recording, w.Call, w.CallBy, w.Cobrowse, w.CobrowseBy,
 		w.ClosingNote, w.InviteHash, w.CreatedAt, w.UpdatedAt, w.ClosedAt, w.Version)
 	return err
 }
@@ -165,11 +168,11 @@ func (t *txn) UpdateRequest(ctx context.Context, r core.Request, prev int64) err
 		customer_id = ?, customer_email = ?, customer_name = ?, subject = ?, src_channel = ?, src_ip = ?,
 		src_device = ?, src_os = ?, src_browser = ?, src_language = ?, rep_device = ?, rep_os = ?,
 		rep_browser = ?, rep_language = ?, sysinfo_asked = ?, screen = ?, screen_by = ?, recording = ?, call_state = ?, call_by = ?,
-		closing_note = ?,
+		cobrowse = ?, cobrowse_by = ?, closing_note = ?,
 		invite_hash = ?, updated_at = ?, closed_at = ?, version = ? WHERE id = ? AND version = ?`,
 		row.Status, row.Chat, row.OwnerID, row.OwnerName, row.CustomerID, row.CustomerEmail, row.CustomerName,
 		row.Subject, row.SrcChannel, row.SrcIP, row.SrcDevice, row.SrcOS, row.SrcBrowser, row.SrcLanguage,
-		row.RepDevice, row.RepOS, row.RepBrowser, row.RepLanguage, row.SysinfoAsked, row.Screen, row.ScreenBy, row.Recording, row.Call, row.CallBy,
+		row.RepDevice, row.RepOS, row.RepBrowser, row.RepLanguage, row.SysinfoAsked, row.Screen, row.ScreenBy, row.Recording, row.Call, row.CallBy, row.Cobrowse, row.CobrowseBy,
 		row.ClosingNote, row.InviteHash, row.UpdatedAt, row.ClosedAt, row.Version, row.ID, prev)
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/relaydesk/relaydesk/web/richtext"
+	"github.com/relaydesk/relaydesk/web/rrweb"
 )
 
 // asset is one embedded file, with the ETag browsers revalidate it by.
@@ -35,6 +36,9 @@ func loadAssets() map[string]asset {
 	})
 	// The widget serves the same renderer of message text.
 	out["richtext.js"] = newAsset("richtext.js", richtext.Script)
+	// Co-browsing's replayer, compiled in (no CDN).
+	out["rrweb.js"] = newAsset("rrweb.js", rrweb.Script)
+	out["rrweb.css"] = newAsset("rrweb.css", rrweb.Style)
 	return out
 }
 

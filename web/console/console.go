@@ -24,6 +24,7 @@ import (
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/hub"
 	"github.com/relaydesk/relaydesk/core/sqlstore"
+	"github.com/relaydesk/relaydesk/web/cobrowse"
 	"github.com/relaydesk/relaydesk/web/jsonapi"
 	"github.com/relaydesk/relaydesk/web/live"
 	"github.com/relaydesk/relaydesk/web/ratelimit"
@@ -83,6 +84,9 @@ type Config struct {
 	// Screen carries screen shares on the live WebSocket; nil: the
 	// console cannot watch them.
 	Screen *screen.Manager
+	// Cobrowse carries co-browsing on the live WebSocket; nil: the console
+	// cannot watch a customer's page.
+	Cobrowse *cobrowse.Manager
 }
 
 // Session lifetimes: a console left alone signs out after IdleTimeout, and
@@ -170,6 +174,9 @@ func (h *Handler) Mount(mount func(pattern string, handler http.Handler)) {
 	m("GET /console/setup", h.setupPage)
 	m("POST /console/setup", h.setup)
 	m("GET /console/assets/{name...}", h.asset)
+	// The co-browsing replay has a policy of its own (replay.go), and the
+	// console may frame it.
+	mount("GET /console/cobrowse/replay", http.HandlerFunc(h.replayPage))
 
 	// The technician's API.
 	m("GET /console/api/me", h.api(h.me))
@@ -223,7 +230,7 @@ func (h *Handler) secure(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
 		hd.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; "+
-			"img-src 'self' blob: data:; media-src 'self' blob:; connect-src 'self' "+h.wsOrigin(r)+"; frame-ancestors 'none'; "+
+			"img-src 'self' blob: data:; media-src 'self' blob:; connect-src 'self' "+h.wsOrigin(r)+"; frame-src 'self'; frame-ancestors 'none'; "+
 			"base-uri 'none'; form-action 'self'")
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("Referrer-Policy", "same-origin")

@@ -11,6 +11,7 @@ import (
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/hub"
 	"github.com/relaydesk/relaydesk/core/markup"
+	"github.com/relaydesk/relaydesk/web/cobrowse"
 	"github.com/relaydesk/relaydesk/web/jsonapi"
 	"github.com/relaydesk/relaydesk/web/live"
 	"github.com/relaydesk/relaydesk/web/screen"
@@ -178,6 +179,8 @@ func (h *Handler) liveSocket(w http.ResponseWriter, r *http.Request) {
 			src.Receive = func(c *live.Conn, data []byte) { m.Receive(context.Background(), who, c, data) }
 			src.Gone = m.Gone
 		}
+		// "cobrowse" frames go to co-browsing, the rest to the screen share.
+		h.cfg.Cobrowse.Attach(&src, cobrowse.Who{Actor: v.actor})
 		return src, nil
 	})
 }

@@ -21,7 +21,7 @@ func TestPages(t *testing.T) {
 		anon := e.browser()
 		host := strings.TrimPrefix(e.srv.URL, "http://")
 		csp := "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; connect-src 'self' ws://" + host +
-			"; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+			"; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 		inlineScript := regexp.MustCompile(`<script(?:\s[^>]*)?>`)
 		pages := []struct {
 			name  string

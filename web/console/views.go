@@ -33,6 +33,9 @@ type requestJSON struct {
 	// Recording is "asked" or "on" while the share's recording is asked
 	// for or running.
 	Recording core.RecordingState `json:"recording,omitempty"`
+	// Cobrowse is "asked" or "live" while the customer is asked to show
+	// the page they are on, or shows it.
+	Cobrowse core.ScreenState `json:"cobrowse,omitempty"`
 }
 
 // rowJSON is a request as a list shows it: beside the request, the
@@ -57,7 +60,8 @@ func toRowJSON(r core.QueueRow) rowJSON {
 func toRequestJSON(r core.Request) requestJSON {
 	out := requestJSON{ID: r.ID, Number: r.Number, CompanyID: r.CompanyID, Company: r.CompanyName, Status: r.Status,
 		Chat: r.Chat, OwnerID: r.OwnerID, Owner: r.OwnerName, CustomerEmail: r.CustomerEmail, CustomerName: r.CustomerName,
-		Subject: r.Subject, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Screen: r.Screen, Recording: r.Recording}
+		Subject: r.Subject, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Screen: r.Screen, Recording: r.Recording,
+		Cobrowse: r.Cobrowse}
 	if !r.ClosedAt.IsZero() {
 		t := r.ClosedAt
 		out.ClosedAt = &t
@@ -345,6 +349,17 @@ func notice(ev core.Event) string {
 			return "Recording stopped: " + d.Note
 		}
 		return who + " stopped the recording"
+	case core.EventCobrowseAsked:
+		return who + " asked the customer to show the page they are on (co-browsing)"
+	case core.EventCobrowseStarted:
+		return who + " shows the page they are on: co-browsing is live"
+	case core.EventCobrowseDeclined:
+		return who + " declined co-browsing"
+	case core.EventCobrowseStopped:
+		if d.Note != "" {
+			return "Co-browsing ended: " + d.Note
+		}
+		return who + " stopped co-browsing"
 	case core.EventSystemInfoAsked:
 		return who + " asked the customer for system information"
 	case core.EventSystemInfoGiven:

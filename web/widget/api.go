@@ -341,6 +341,44 @@ func (h *Handler) screenAnswer(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+type cobrowseInput struct {
+	// Answer is "show", "decline" or "stop".
+	Answer string `json:"answer"`
+}
+
+// cobrowseAnswer answers POST /api/widget/cobrowse: the customer's answer
+// to a technician's ask to see the page the widget sits on, or their Stop.
+func (h *Handler) cobrowseAnswer(w http.ResponseWriter, r *http.Request) {
+	cs, ok := h.customer(w, r)
+	if !ok {
+		return
+	}
+	var in cobrowseInput
+	if err := jsonapi.Decode(w, r, &in); err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
+	ctx := r.Context()
+	var err error
+	switch in.Answer {
+	case "show", "decline":
+		if in.Answer == "show" && h.cobrowse == nil {
+			err = core.Errorf(core.CodeInvalidState, "co-browsing is not set up on this support desk")
+			break
+		}
+		_, err = h.eng.AnswerCobrowse(ctx, cs.Actor, in.Answer == "show")
+	case "stop":
+		_, err = h.eng.StopCobrowse(ctx, cs.Actor, cs.RequestID)
+	default:
+		err = core.Errorf(core.CodeInvalid, "answer must be show, decline or stop")
+	}
+	if err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
 type recordingInput struct {
 	// Answer is "allow", "decline" or "stop".
 	Answer string `json:"answer"`

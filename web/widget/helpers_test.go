@@ -178,6 +178,8 @@ type (
 		Screen       string        `json:"screen"`
 		ScreenMine   bool          `json:"screen_mine"`
 		Recording    string        `json:"recording"`
+		Cobrowse     string        `json:"cobrowse"`
+		CobrowseMine bool          `json:"cobrowse_mine"`
 	}
 	chat struct {
 		Token    string    `json:"token"`

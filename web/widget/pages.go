@@ -15,6 +15,7 @@ import (
 
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/web/richtext"
+	"github.com/relaydesk/relaydesk/web/rrweb"
 )
 
 //go:embed assets
@@ -59,6 +60,7 @@ func newSite(origin string) *site {
 	}
 	// The console serves the same renderer of message text.
 	s.assets["richtext.js"] = newAsset("richtext.js", richtext.Script)
+	s.assets["rrweb.js"] = newAsset("rrweb.js", rrweb.Script)
 	connect := "'self'"
 	if ws := wsOrigin(origin); ws != "" {
 		connect += " " + ws
@@ -134,6 +136,17 @@ func (h *Handler) script(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	w.Header().Set("Cross-Origin-Resource-Policy", "cross-origin")
 	serveAsset(w, r, "widget.js", a)
+}
+
+// recorder answers GET /widget/rrweb.js: rrweb, which the host page loads
+// from widget.js once the customer consents to co-browsing. Like widget.js
+// it is readable cross-origin; it is large, so it is loaded only then.
+func (h *Handler) recorder(w http.ResponseWriter, r *http.Request) {
+	a := h.site.assets["rrweb.js"]
+	h.site.headers(w, false)
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	w.Header().Set("Cross-Origin-Resource-Policy", "cross-origin")
+	serveAsset(w, r, "rrweb.js", a)
 }
 
 // asset answers GET /widget/assets/{name}.

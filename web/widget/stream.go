@@ -8,6 +8,7 @@ import (
 
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/hub"
+	"github.com/relaydesk/relaydesk/web/cobrowse"
 	"github.com/relaydesk/relaydesk/web/jsonapi"
 	"github.com/relaydesk/relaydesk/web/live"
 	"github.com/relaydesk/relaydesk/web/screen"
@@ -64,6 +65,8 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 			src.Receive = func(c *live.Conn, data []byte) { h.screen.Receive(context.Background(), who, c, data) }
 			src.Gone = h.screen.Gone
 		}
+		// "cobrowse" frames go to co-browsing, the rest to the screen share.
+		h.cobrowse.Attach(&src, cobrowse.Who{Actor: cs.Actor, RequestID: cs.RequestID})
 		return src, nil
 	})
 }

@@ -80,6 +80,10 @@ type requestView struct {
 	// Recording is "asked" or "on": the customer always sees that a
 	// recording is asked for or running.
 	Recording core.RecordingState `json:"recording,omitempty"`
+	// Cobrowse and CobrowseMine are the same for co-browsing of the page
+	// the widget sits on.
+	Cobrowse     core.ScreenState `json:"cobrowse,omitempty"`
+	CobrowseMine bool             `json:"cobrowse_mine,omitempty"`
 }
 
 // chatView is the answer of GET /api/widget/request and, with the token,
@@ -170,6 +174,7 @@ func viewChat(rv core.RequestView, co core.Company) chatView {
 	}
 	v.Request.Screen, v.Request.ScreenMine = r.Screen, r.Screen == core.ScreenLive && r.ScreenBy == viewer && viewer != ""
 	v.Request.Recording = r.Recording
+	v.Request.Cobrowse, v.Request.CobrowseMine = r.Cobrowse, r.Cobrowse == core.ScreenLive && r.CobrowseBy == viewer && viewer != ""
 	if r.Chat != core.ChatWaiting && r.OwnerName != "" {
 		v.Request.Technician = r.OwnerName
 		v.Request.Participants = append(v.Request.Participants, participantView{Name: r.OwnerName, Role: "technician"})

@@ -16,6 +16,7 @@ import (
 
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/hub"
+	"github.com/relaydesk/relaydesk/web/cobrowse"
 	"github.com/relaydesk/relaydesk/web/jsonapi"
 	"github.com/relaydesk/relaydesk/web/live"
 	"github.com/relaydesk/relaydesk/web/ratelimit"
@@ -58,6 +59,9 @@ type Config struct {
 	// Screen carries screen shares on the live WebSocket; nil leaves
 	// the customer's page no way to send their screen.
 	Screen *screen.Manager
+	// Cobrowse carries co-browsing of the host page on the live WebSocket;
+	// nil leaves the customer's page no way to show itself.
+	Cobrowse *cobrowse.Manager
 }
 
 // Handler serves the widget, the portal and their API.
@@ -74,6 +78,8 @@ type Handler struct {
 	// only: each relaydesk instance limits on its own.
 	limits *ratelimit.Limiter
 	screen *screen.Manager // nil: no screen sharing
+	// cobrowse is nil when co-browsing is off.
+	cobrowse *cobrowse.Manager
 }
 
 // New returns a handler over cfg. It does no I/O.
@@ -87,7 +93,7 @@ func New(cfg Config) *Handler {
 	h := &Handler{eng: cfg.Engine, store: cfg.Store, log: cfg.Logger, trusted: cfg.TrustedProxies,
 		stream: live.New(live.Config{Hub: cfg.Hub, Logger: cfg.Logger, PollWait: cfg.PollWait}),
 		origin: originOf(cfg.PublicURL), now: cfg.Now, limits: ratelimit.New(limitWindow, maxLimiterKeys),
-		screen: cfg.Screen}
+		screen: cfg.Screen, cobrowse: cfg.Cobrowse}
 	h.site = newSite(h.origin)
 	return h
 }
@@ -118,6 +124,8 @@ func (h *Handler) Mount(mount func(pattern string, handler http.Handler)) {
 		{"POST /api/widget/sysinfo", h.sysinfo},
 		{"POST /api/widget/screen", h.screenAnswer},
 		{"POST /api/widget/recording", h.recordingAnswer},
+		{"POST /api/widget/cobrowse", h.cobrowseAnswer},
+		{"GET /widget/rrweb.js", h.recorder},
 		{"GET /api/widget/events", h.events},
 		{"GET /api/widget/live", h.live},
 	}

@@ -4,7 +4,7 @@ import { api, ApiError, toast } from './common.js';
 import { loadMine, loadQueue } from './queue.js';
 import { $, availability, state } from './state.js';
 
-let hooks = { open: () => {}, rtc: () => {}, reconnected: () => {} };
+let hooks = { open: () => {}, rtc: () => {}, cobrowse: () => {}, reconnected: () => {} };
 let socket = null; // the live WebSocket while it is open
 
 // sendFrame writes a frame on the live WebSocket; false when it is down
@@ -141,6 +141,7 @@ export function connect() {
     if (fr.type === 'events') onFrame(fr);
     else if (fr.type === 'typing') showTyping(fr.typing);
     else if (fr.type === 'rtc' && fr.body) hooks.rtc(fr.body);
+    else if (fr.type === 'cobrowse' && fr.body) hooks.cobrowse(fr.body);
     else if (fr.type === 'error' && /signed out|sign in/i.test(fr.error || '')) location.assign('/console/login');
   };
   ws.onclose = () => {

@@ -12,6 +12,7 @@
 
 import { messageContent } from './richtext.js';
 import { ScreenShare } from './screen.js';
+import { Cobrowse } from './cobrowse.js';
 
 const $ = (id) => document.getElementById(id);
 const app = $('app');
@@ -91,6 +92,25 @@ const screen = new ScreenShare({
     method: 'POST', keepalive: true, credentials: 'omit',
     headers: { ...authHeaders(), 'Content-Type': 'application/json' }, body: JSON.stringify({ answer }),
   }).catch(() => {}),
+});
+
+// cobrowse is co-browsing of the page the widget sits on: the ask, the
+// banner, and the relay of the host page's events.
+const cobrowse = new Cobrowse({
+  els: {
+    ask: $('cobrowse-ask'), askText: $('cobrowse-ask-text'), show: $('cobrowse-show'), decline: $('cobrowse-decline'),
+    banner: $('cobrowse-banner'), stop: $('cobrowse-stop'),
+  },
+  post: (answer) => call('POST', 'cobrowse', { answer }),
+  send: (f) => {
+    const ws = live.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+    ws.send(JSON.stringify(f));
+    return true;
+  },
+  changed: () => update(),
+  error: (msg) => showError(msg),
+  embedded: cfg.mode === 'frame' && window.parent !== window,
 });
 
 const state = {
@@ -315,6 +335,7 @@ function clearChat() {
   el.sysinfo.hidden = true;
   screen.release();
   screen.load('', false, '', '');
+  cobrowse.load('', false, '');
 }
 
 // enterChat shows a request: its messages at once, then the event stream
@@ -339,6 +360,7 @@ function applyRequest(r) {
   state.technician = r.technician || '';
   state.policy = r.company;
   screen.load(r.screen || '', !!r.screen_mine, r.technician || '', r.recording || '');
+  cobrowse.load(r.cobrowse || '', !!r.cobrowse_mine, r.technician || '');
   const p = r.company;
   el.file.accept = p.allowed_exts.join(',');
   el.policy.textContent = `Files up to ${formatBytes(p.max_file_bytes)}${p.images_only ? ', images only' : ''}`;
@@ -384,6 +406,7 @@ function update() {
       'device type, operating system, browser and language. Allow?';
   }
   screen.render(off);
+  cobrowse.render(off);
 }
 
 // ---- rendering ---------------------------------------------------------------
@@ -826,6 +849,10 @@ function noticeText(ev) {
     case 'recording.allowed': return ev.mine ? 'You allowed the recording: it is on' : `${ev.actor_name || 'A customer'} allowed the recording`;
     case 'recording.declined': return ev.mine ? 'You declined the recording' : `${ev.actor_name || 'A customer'} declined the recording`;
     case 'recording.stopped': return 'Recording stopped';
+    case 'cobrowse.requested': return `${who} would like to see the page you are on`;
+    case 'cobrowse.started': return ev.mine ? 'You are showing this page' : `${ev.actor_name || 'A customer'} is showing their page`;
+    case 'cobrowse.declined': return ev.mine ? 'You chose not to show this page' : `${ev.actor_name || 'A customer'} chose not to show their page`;
+    case 'cobrowse.stopped': return ev.note ? `Co-browsing has ended: ${ev.note}` : 'Co-browsing has ended';
     case 'sysinfo.requested': return `${who} asks for your system information`;
     case 'sysinfo.provided': return ev.mine ? 'You shared your system information' : `${ev.actor_name || 'A customer'} shared their system information`;
   }
@@ -884,6 +911,12 @@ function applyEvent(ev) {
     case 'recording.declined':
     case 'recording.stopped':
       screen.event(ev);
+      break;
+    case 'cobrowse.requested':
+    case 'cobrowse.started':
+    case 'cobrowse.declined':
+    case 'cobrowse.stopped':
+      cobrowse.event(ev);
       break;
     case 'sysinfo.provided':
       if (ev.mine) state.sysinfoAsk = null;
@@ -1039,6 +1072,7 @@ function openSocket(gen) {
     stopPolling();
     // A screen shared before the socket dropped is sent again.
     screen.join();
+    cobrowse.join();
   });
   ws.addEventListener('message', (e) => {
     if (gen !== live.gen) return;
@@ -1047,6 +1081,7 @@ function openSocket(gen) {
     if (f.type === 'events') applyFrame(f);
     else if (f.type === 'typing') showTyping(f.typing);
     else if (f.type === 'rtc' && f.body) screen.frame(f.body);
+    else if (f.type === 'cobrowse' && f.body) cobrowse.frame(f.body);
     // An error frame is followed by the server closing the socket; the long
     // poll then says whether the token is still good.
   });

@@ -114,6 +114,14 @@
       } else if (e.data.type === 'relaydesk:unread' && !open) {
         set(badge, { display: 'block' });
         button.setAttribute('aria-label', 'Open the support chat (new message)');
+      } else if (e.data.type === 'relaydesk:cobrowse-start') {
+        cobrowse.start();
+      } else if (e.data.type === 'relaydesk:cobrowse-stop') {
+        cobrowse.stop();
+      } else if (e.data.type === 'relaydesk:cobrowse-snapshot') {
+        cobrowse.snapshot();
+      } else if (e.data.type === 'relaydesk:cobrowse-point') {
+        cobrowse.point(+e.data.x || 0, +e.data.y || 0);
       }
     });
     narrow.addEventListener ? narrow.addEventListener('change', layout) : narrow.addListener(layout);
@@ -159,6 +167,99 @@
     if (frame.contentWindow) frame.contentWindow.postMessage({ type: open ? 'relaydesk:open' : 'relaydesk:closed' }, frameOrigin);
     if (open) frame.focus();
   }
+
+  // Co-browsing: once the customer consented in the chat, the chat frame
+  // asks this script to record the page with rrweb (loaded from relaydesk
+  // only then) and posts the events, batched, to the frame, which sends
+  // them to relaydesk. Inputs are masked and never recorded; elements
+  // marked data-relaydesk-mask, and the widget's own elements, are left
+  // out whole (rrweb's block). Messages are taken from the frame alone (its
+  // origin and window), and sent to its origin alone.
+  var FLUSH_MS = 300;
+  var cobrowse = {
+    stopRec: null, buf: [], timer: 0, rr: null, loading: false,
+    start: function () {
+      var self = this;
+      if (this.stopRec) return this.snapshot();
+      this.load(function (rr) {
+        if (self.stopRec || !rr) return;
+        self.buf = [];
+        self.stopRec = rr.record({
+          emit: function (ev) { self.buf.push(ev); },
+          maskAllInputs: true,
+          // The masked value says nothing, not even its length.
+          maskInputFn: function (text) { return text ? '\u2022\u2022\u2022\u2022\u2022\u2022' : ''; },
+          blockSelector: '[data-relaydesk-mask], [data-relaydesk]',
+          maskTextSelector: '[data-relaydesk-mask]',
+          recordCanvas: false, collectFonts: false, inlineImages: false, recordCrossOriginIframes: false,
+          slimDOMOptions: 'all',
+          sampling: { mousemove: 100, scroll: 150, input: 'last' }
+        }) || null;
+        self.timer = setInterval(function () { self.flush(); }, FLUSH_MS);
+        self.flush();
+      });
+    },
+    stop: function () {
+      if (this.stopRec) this.stopRec();
+      this.stopRec = null;
+      clearInterval(this.timer);
+      this.buf = [];
+    },
+    snapshot: function () {
+      if (this.stopRec && this.rr) this.rr.record.takeFullSnapshot(true);
+      this.flush();
+    },
+    flush: function () {
+      if (!this.buf.length || !frame.contentWindow) return;
+      var events = this.buf;
+      this.buf = [];
+      frame.contentWindow.postMessage({ type: 'relaydesk:cobrowse-events', events: events }, frameOrigin);
+    },
+    // load fetches rrweb once, keeping the page's own window.rrweb, if it
+    // has one, as it was.
+    load: function (cb) {
+      var self = this;
+      if (this.rr) return cb(this.rr);
+      if (this.loading) return;
+      this.loading = true;
+      var had = Object.prototype.hasOwnProperty.call(window, 'rrweb');
+      var theirs = window.rrweb;
+      var s = document.createElement('script');
+      s.src = new URL('widget/rrweb.js', script.src).href;
+      s.async = true;
+      s.setAttribute('data-relaydesk', 'rrweb');
+      s.onload = function () {
+        self.rr = window.rrweb && window.rrweb.record ? window.rrweb : null;
+        if (had) window.rrweb = theirs;
+        else try { delete window.rrweb; } catch (err) { window.rrweb = undefined; }
+        self.loading = false;
+        cb(self.rr);
+      };
+      s.onerror = function () { self.loading = false; };
+      document.head.appendChild(s);
+    },
+    // point shows where the technician points: a ring that fades, which
+    // takes no clicks and is itself never recorded.
+    point: function (x, y) {
+      if (!this.stopRec) return;
+      // Plain inline styles, not css(): its !important 'all' would freeze
+      // the animation.
+      var ring = document.createElement('div');
+      var decl = { position: 'fixed', left: (x - 18) + 'px', top: (y - 18) + 'px', width: '36px', height: '36px',
+        margin: '0', padding: '0', 'border-radius': '50%', border: '4px solid ' + ACCENT, 'box-sizing': 'border-box',
+        'pointer-events': 'none', 'z-index': Z, display: 'block', background: 'rgba(36,86,214,.15)' };
+      for (var k in decl) ring.style.setProperty(k, decl[k]);
+      ring.setAttribute('data-relaydesk', 'point');
+      document.body.appendChild(ring);
+      var done = function () { if (ring.parentNode) ring.parentNode.removeChild(ring); };
+      if (ring.animate) {
+        ring.animate([{ transform: 'scale(.5)', opacity: 1 }, { transform: 'scale(1.6)', opacity: 0 }],
+          { duration: 900, iterations: 2 }).onfinish = done;
+      } else {
+        setTimeout(done, 1800);
+      }
+    }
+  };
 
   if (document.body) build();
   else document.addEventListener('DOMContentLoaded', build);

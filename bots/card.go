@@ -46,6 +46,10 @@ func ActionDone(a core.Action, r core.Request, colleague string) string {
 		return fmt.Sprintf("The customer of request #%d was asked to share their screen.", r.Number)
 	case core.ActionScreenStop:
 		return fmt.Sprintf("Screen sharing of request #%d stopped.", r.Number)
+	case core.ActionCall:
+		return fmt.Sprintf("The customer of request #%d is being called; the call is in the console.", r.Number)
+	case core.ActionCallEnd:
+		return fmt.Sprintf("The call of request #%d ended.", r.Number)
 	case core.ActionRecord:
 		return fmt.Sprintf("The customer of request #%d was asked to allow recording the screen share.", r.Number)
 	case core.ActionRecordStop:

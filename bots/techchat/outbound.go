@@ -287,6 +287,10 @@ func (c *Chat) line(ev core.Event) string {
 			c.m.Link(c.cfg.PublicURL+"/console?request="+url.QueryEscape(ev.RequestID), "View screen"))
 	case core.EventScreenDeclined:
 		return fmt.Sprintf("%s declined to share their screen.", who)
+	case core.EventCallAnswered:
+		return fmt.Sprintf("%s answered the call: join it in the console.", who)
+	case core.EventCallDeclined:
+		return fmt.Sprintf("%s declined the call.", who)
 	case core.EventRecordingAllowed:
 		return fmt.Sprintf("%s allowed the screen share to be recorded: recording.", who)
 	case core.EventRecordingDeclined:

@@ -12,15 +12,25 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/relaydesk/relaydesk/internal/testwait"
 )
 
-// TestBrowserScreenShare is a screen share in real browsers, with
-// Chromium's fake capture: the customer in the widget on a third-party page
-// is asked, shares, and the owner's console shows the screen moving; Stop on
-// either side ends it on both; a declined ask sends nothing.
-func TestBrowserScreenShare(t *testing.T) {
-	t.Parallel()
+// liveEnv is relaydesk with a customer in the widget on a third-party page
+// and Alice in the console, the request taken and its chat joined, in
+// Chromium with fake devices and capture.
+type liveEnv struct {
+	alice, customer context.Context
+	in              chromedp.QueryOption // inside the widget's iframe
+	run             func(ctx context.Context, what string, actions ...chromedp.Action)
+	srv             *server
+}
+
+func newLiveEnv(t *testing.T) *liveEnv {
+	t.Helper()
 	exe := chromium(t)
 	addr := freePort(t)
 	base := "http://" + addr
@@ -119,6 +129,17 @@ func TestBrowserScreenShare(t *testing.T) {
 		chromedp.Click(`#details button[data-action="join"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`#details button[data-action="screenshare"]`, chromedp.ByQuery),
 	)
+	return &liveEnv{alice: alice, customer: customer, in: in, run: run, srv: srv}
+}
+
+// TestBrowserScreenShare is a screen share in real browsers, with
+// Chromium's fake capture: the customer in the widget on a third-party page
+// is asked, shares, and the owner's console shows the screen moving; Stop on
+// either side ends it on both; a declined ask sends nothing.
+func TestBrowserScreenShare(t *testing.T) {
+	t.Parallel()
+	env := newLiveEnv(t)
+	alice, customer, in, run, srv := env.alice, env.customer, env.in, env.run, env.srv
 
 	// decoded is how many frames the console's viewer has decoded.
 	const decoded = `(() => { const v = document.querySelector('#screen-video');
@@ -210,4 +231,76 @@ func TestBrowserScreenShare(t *testing.T) {
 	if strings.Contains(srv.log.String(), "level=ERROR") {
 		t.Errorf("the server logged errors:\n%s", srv.log.String())
 	}
+}
+
+// TestBrowserCall is a call in real browsers with Chromium's fake camera
+// and microphone: Alice rings, the customer answers with video, each side
+// sees the other's video and gets the other's sound; the customer mutes;
+// hanging up ends it on both.
+func TestBrowserCall(t *testing.T) {
+	t.Parallel()
+	env := newLiveEnv(t)
+	alice, customer, in, run := env.alice, env.customer, env.in, env.run
+	run(alice, "ring the customer",
+		chromedp.Click(`#details button[data-action="call"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#details button[data-action="callend"]`, chromedp.ByQuery))
+	waitText(t, customer, "#call-ring-text", "Alice is calling you", in)
+	run(customer, "answer with video",
+		chromedp.Click("#call-video", chromedp.ByQuery, in),
+		chromedp.WaitVisible("#call-panel", chromedp.ByQuery, in))
+	// Both directions: video frames decoded and increasing, and a sound
+	// track whose packets arrive (a remote track is muted until they do).
+	flowing := `(async () => {
+		const v = document.querySelector('video[data-testid="call-remote"]');
+		if (!v || !v.srcObject || v.videoWidth === 0) return false;
+		const a = v.srcObject.getAudioTracks()[0];
+		if (!a || a.muted || a.readyState !== 'live') return false;
+		const f0 = v.getVideoPlaybackQuality().totalVideoFrames;
+		await new Promise((r) => setTimeout(r, 500));
+		return v.getVideoPlaybackQuality().totalVideoFrames > f0;
+	})()`
+	waitUntil(t, alice, "the customer's video and sound reach the console", flowing)
+	waitUntilIn(t, customer, "Alice's video and sound reach the customer", flowing)
+	waitText(t, alice, "#messages", "Pat answered the call")
+
+	run(customer, "mute", chromedp.Click("#call-mute", chromedp.ByQuery, in))
+	waitText(t, customer, "#call-mute", "Unmute", in)
+	run(customer, "hang up", chromedp.Click("#call-hangup", chromedp.ByQuery, in),
+		chromedp.WaitNotVisible("#call-panel", chromedp.ByQuery, in))
+	waitUntil(t, alice, "the console's call panel closes", `document.querySelector('#call-panel').hidden`)
+	waitText(t, alice, "#messages", "Pat ended the call")
+	waitText(t, customer, "#messages", "The call ended", in)
+}
+
+// waitUntilIn polls an expression (which may return a promise) in the
+// widget's iframe until it is true. It runs in a world of its own in that
+// frame: the page's DOM, none of its scripts' variables.
+func waitUntilIn(t *testing.T, ctx context.Context, what, expr string) {
+	t.Helper()
+	var frames []*cdp.Node
+	if err := chromedp.Run(ctx, chromedp.Nodes(`iframe[data-relaydesk="frame"]`, &frames, chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
+	testwait.Until(t, what, func() error {
+		var ok bool
+		err := chromedp.Run(ctx, chromedp.ActionFunc(func(c context.Context) error {
+			world, err := page.CreateIsolatedWorld(frames[0].FrameID).WithWorldName("test").Do(c)
+			if err != nil {
+				return err
+			}
+			res, exc, err := runtime.Evaluate(expr).WithContextID(world).WithAwaitPromise(true).WithReturnByValue(true).Do(c)
+			if err != nil {
+				return err
+			}
+			if exc != nil {
+				return fmt.Errorf("%s", exc.Text)
+			}
+			ok = string(res.Value) == "true"
+			return nil
+		}))
+		if err == nil && !ok {
+			err = fmt.Errorf("%s is false", expr)
+		}
+		return err
+	})
 }

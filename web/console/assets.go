@@ -12,6 +12,7 @@ import (
 
 	"github.com/relaydesk/relaydesk/web/richtext"
 	"github.com/relaydesk/relaydesk/web/rrweb"
+	"github.com/relaydesk/relaydesk/web/rtcpeer"
 )
 
 // asset is one embedded file, with the ETag browsers revalidate it by.
@@ -36,6 +37,7 @@ func loadAssets() map[string]asset {
 	})
 	// The widget serves the same renderer of message text.
 	out["richtext.js"] = newAsset("richtext.js", richtext.Script)
+	out["peer.js"] = newAsset("peer.js", rtcpeer.Script)
 	// Co-browsing's replayer, compiled in (no CDN).
 	out["rrweb.js"] = newAsset("rrweb.js", rrweb.Script)
 	out["rrweb.css"] = newAsset("rrweb.css", rrweb.Style)

@@ -33,6 +33,8 @@ type requestJSON struct {
 	// Recording is "asked" or "on" while the share's recording is asked
 	// for or running.
 	Recording core.RecordingState `json:"recording,omitempty"`
+	// Call is "ringing" or "live" while the request has a call.
+	Call core.CallState `json:"call,omitempty"`
 	// Cobrowse is "asked" or "live" while the customer is asked to show
 	// the page they are on, or shows it.
 	Cobrowse core.ScreenState `json:"cobrowse,omitempty"`
@@ -61,7 +63,7 @@ func toRequestJSON(r core.Request) requestJSON {
 	out := requestJSON{ID: r.ID, Number: r.Number, CompanyID: r.CompanyID, Company: r.CompanyName, Status: r.Status,
 		Chat: r.Chat, OwnerID: r.OwnerID, Owner: r.OwnerName, CustomerEmail: r.CustomerEmail, CustomerName: r.CustomerName,
 		Subject: r.Subject, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Screen: r.Screen, Recording: r.Recording,
-		Cobrowse: r.Cobrowse}
+		Cobrowse: r.Cobrowse, Call: r.Call}
 	if !r.ClosedAt.IsZero() {
 		t := r.ClosedAt
 		out.ClosedAt = &t
@@ -338,6 +340,17 @@ func notice(ev core.Event) string {
 		return who + " stopped screen sharing"
 	case core.EventScreenViewed:
 		return who + " watched the shared screen"
+	case core.EventCallStarted:
+		return who + " started a call: the customer's line is ringing"
+	case core.EventCallAnswered:
+		return who + " answered the call"
+	case core.EventCallDeclined:
+		return who + " declined the call"
+	case core.EventCallEnded:
+		if d.Note != "" {
+			return "The call ended: " + d.Note
+		}
+		return who + " ended the call"
 	case core.EventRecordingAsked:
 		return who + " asked the customer to allow recording the screen share"
 	case core.EventRecordingAllowed:

@@ -177,9 +177,11 @@ func (w Who) peerName() string {
 
 // clientFrame is what a browser sends.
 type clientFrame struct {
-	Type    string       `json:"type"`
-	Request string       `json:"request"`
-	Session string       `json:"session"` // "screen" (the default) or "call"
+	Type    string `json:"type"`
+	Request string `json:"request"`
+	Session string `json:"session"` // "screen" (the default) or "call"
+	// Publish, on a join, says the browser offers its own tracks first.
+	Publish bool         `json:"publish"`
 	Op      string       `json:"op"`
 	Msg     *sfu.Message `json:"msg,omitempty"`
 }
@@ -188,7 +190,7 @@ type clientFrame struct {
 type Out struct {
 	Request    string       `json:"request"`
 	Session    string       `json:"session,omitempty"` // "call" for a call's frames
-	Op         string       `json:"op"` // "joined", "signal" or "error"
+	Op         string       `json:"op"`                // "joined", "signal" or "error"
 	Msg        *sfu.Message `json:"msg,omitempty"`
 	ICEServers []iceJSON    `json:"ice_servers,omitempty"`
 	Error      string       `json:"error,omitempty"`
@@ -241,7 +243,7 @@ func (m *Manager) receive(ctx context.Context, who Who, c client, data []byte, m
 	var err error
 	switch f.Op {
 	case "join":
-		err = m.join(ctx, p)
+		err = m.join(ctx, p, f.Publish)
 	case "signal":
 		err = m.signal(ctx, p, f.Msg)
 	case "leave":
@@ -304,7 +306,7 @@ func publicError(err error) string {
 
 // join connects the client to the request's share: a customer to send
 // it, a technician to watch it.
-func (m *Manager) join(ctx context.Context, p peerOf) error {
+func (m *Manager) join(ctx context.Context, p peerOf, publish bool) error {
 	s, err := m.eng.LiveSession(ctx, p.kind, p.requestID)
 	if core.ErrorCode(err) == core.CodeNotFound {
 		return errNotShared
@@ -328,7 +330,11 @@ func (m *Manager) join(ctx context.Context, p peerOf) error {
 		}
 		return p.c.Push(live.Frame{Type: "rtc", Body: o})
 	})
-	if err := rm.r.Join(ctx, p.name(), send); err != nil {
+	join := rm.r.Join
+	if publish {
+		join = rm.r.JoinPublisher // it offers its own tracks first
+	}
+	if err := join(ctx, p.name(), send); err != nil {
 		return err
 	}
 	m.mu.Lock()

@@ -92,6 +92,7 @@ type browser struct {
 	ws      *websocket.Conn
 	request string
 	session string // "" (a screen share) or "call"
+	pub     bool   // it will publish: its join says so
 	wmu     sync.Mutex
 
 	mu    sync.Mutex
@@ -121,7 +122,7 @@ func dial(t *testing.T, url, token, request string) *browser {
 	if err := ws.WriteJSON(live.Hello{After: "0", Token: token}); err != nil {
 		t.Fatal(err)
 	}
-	b := &browser{t: t, ws: ws, request: request, joined: make(chan []json.RawMessage, 4),
+	b := &browser{t: t, ws: ws, request: request, pub: strings.HasPrefix(token, "c:"), joined: make(chan []json.RawMessage, 4),
 		errs: make(chan string, 16), stopped: make(chan string, 4)}
 	t.Cleanup(func() {
 		b.mu.Lock()
@@ -137,7 +138,7 @@ func dial(t *testing.T, url, token, request string) *browser {
 func (b *browser) send(op string, msg *sfu.Message) {
 	b.wmu.Lock()
 	defer b.wmu.Unlock()
-	f := map[string]any{"type": "rtc", "request": b.request, "op": op, "session": b.session}
+	f := map[string]any{"type": "rtc", "request": b.request, "op": op, "session": b.session, "publish": b.pub}
 	if msg != nil {
 		f["msg"] = msg
 	}
@@ -703,6 +704,7 @@ func TestCallCarriesEveryone(t *testing.T) {
 			t.Fatal(err)
 		}
 		customer, owner, invited := call("c:"+o.Participant.ID+":"+id), call("t:"+d.Alice.ID), call("t:"+d.Bob.ID)
+		customer.pub, owner.pub = true, true // the invited technician only listens
 		for _, b := range []*browser{customer, owner, invited} {
 			if e := b.join(); e != "" {
 				t.Fatalf("join the call: %s", e)

@@ -31,6 +31,10 @@ type peer struct {
 	senders  map[*forward]*webrtc.RTPSender
 	offering bool // the room's offer awaits its answer
 	again    bool // offer again once the current exchange is over
+	// first: the browser offers first (it publishes); the room's offers
+	// wait until that offer is answered. Pion cannot roll back an offer of
+	// its own, so the room avoids the glare instead of settling it.
+	first bool
 	early    []webrtc.ICECandidateInit
 	closed   bool // the room closed the connection
 }
@@ -124,7 +128,7 @@ func (p *peer) offerLocked() error {
 	if p.closed {
 		return nil
 	}
-	if p.offering || p.pc.SignalingState() != webrtc.SignalingStateStable {
+	if p.first || p.offering || p.pc.SignalingState() != webrtc.SignalingStateStable {
 		p.again = true
 		return nil
 	}
@@ -166,6 +170,7 @@ func (p *peer) onOffer(sdp string) error {
 		return fmt.Errorf("peer %s: set answer: %w", p.id, err)
 	}
 	p.send(Message{Kind: Answer, SDP: answer.SDP})
+	p.first = false
 	if p.again {
 		p.again = false
 		return p.offerLocked()

@@ -123,6 +123,7 @@ type client struct {
 	pliSeen   chan struct{}      // closed when this client's sent track got a keyframe request
 	pliOnce   sync.Once
 	frameCh   chan struct{} // signalled at each frame received
+	descs     chan sfu.Kind // the kind of each offer or answer the room sent, in order
 	sent      atomic.Int64  // frames the generator sent (when publishing)
 
 	byStream sync.Map // stream ID (publisher) -> *atomic.Int64 packets received
@@ -173,6 +174,21 @@ func join(tb testing.TB, api *webrtc.API, room *sfu.Room, id string) *client {
 
 func tryJoin(tb testing.TB, api *webrtc.API, room *sfu.Room, id string) (*client, error) {
 	tb.Helper()
+	return tryJoinAs(tb, api, room, id, false)
+}
+
+// joinPublisher joins as a browser that offers its own tracks first.
+func joinPublisher(tb testing.TB, api *webrtc.API, room *sfu.Room, id string) *client {
+	tb.Helper()
+	c, err := tryJoinAs(tb, api, room, id, true)
+	if err != nil {
+		tb.Fatalf("join %s: %v", id, err)
+	}
+	return c
+}
+
+func tryJoinAs(tb testing.TB, api *webrtc.API, room *sfu.Room, id string, publisher bool) (*client, error) {
+	tb.Helper()
 	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		tb.Fatal(err)
@@ -186,6 +202,7 @@ func tryJoin(tb testing.TB, api *webrtc.API, room *sfu.Room, id string) (*client
 		firstAt: make(chan time.Duration, 1),
 		pliSeen: make(chan struct{}),
 		frameCh: make(chan struct{}, 1),
+		descs:   make(chan sfu.Kind, 64),
 	}
 	tb.Cleanup(func() { _ = pc.Close() })
 	ctx := context.Background()
@@ -236,7 +253,17 @@ func tryJoin(tb testing.TB, api *webrtc.API, room *sfu.Room, id string) (*client
 		}
 	})
 	c.firstFrom = time.Now()
-	if err := room.Join(ctx, id, sfu.SenderFunc(func(_ context.Context, m sfu.Message) error {
+	joinRoom := room.Join
+	if publisher {
+		joinRoom = room.JoinPublisher
+	}
+	if err := joinRoom(ctx, id, sfu.SenderFunc(func(_ context.Context, m sfu.Message) error {
+		if m.Kind == sfu.Offer || m.Kind == sfu.Answer {
+			select {
+			case c.descs <- m.Kind:
+			default:
+			}
+		}
 		c.in <- m
 		return nil
 	})); err != nil {

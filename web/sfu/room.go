@@ -66,6 +66,17 @@ func (r *Room) Reason() string {
 // offers its own tracks, or waits for the room's offer of the tracks it may
 // receive.
 func (r *Room) Join(ctx context.Context, id string, out Sender) error {
+	return r.join(ctx, id, out, false)
+}
+
+// JoinPublisher is Join for a browser that offers its own tracks first (a
+// sharer, anyone in a call): the room offers what it may receive only once
+// that first offer is answered, so the two never offer at once.
+func (r *Room) JoinPublisher(ctx context.Context, id string, out Sender) error {
+	return r.join(ctx, id, out, true)
+}
+
+func (r *Room) join(ctx context.Context, id string, out Sender, publisher bool) error {
 	if id == "" || out == nil {
 		return errors.New("sfu: join needs a peer ID and a sender")
 	}
@@ -77,6 +88,7 @@ func (r *Room) Join(ctx context.Context, id string, out Sender) error {
 		return fmt.Errorf("join room %s as %s: %w", r.id, id, err)
 	}
 	p := newPeer(r, id, pc, out)
+	p.first = publisher
 
 	r.mu.Lock()
 	if r.closed {

@@ -491,3 +491,33 @@ func TestMessageJSON(t *testing.T) {
 		})
 	}
 }
+
+// TestPublisherOffersFirst: a browser that joins to publish (a call) offers
+// first; the room, which already has tracks for it, sends its own offer
+// only once it has answered, so the two never offer at once (Pion cannot
+// roll an offer back).
+func TestPublisherOffersFirst(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	api := clientAPI(t)
+	pol := newPolicy().allow("customer", "tech")
+	pol.allow("tech", "customer")
+	room := newServer(t).NewRoom("r1", pol)
+	defer room.Close(ctx, "test over")
+
+	cust := joinPublisher(t, api, room, "customer")
+	cust.publish(ctx, 1000, 0)
+	if k := waitFor(t, cust.descs, "the room's answer"); k != sfu.Answer {
+		t.Fatalf("the room sent the customer an %s first", k)
+	}
+	tech := joinPublisher(t, api, room, "tech")
+	tech.publish(ctx, 1000, 0)
+	if k := waitFor(t, tech.descs, "the room's first description"); k != sfu.Answer {
+		t.Fatalf("the room offered before answering the technician's offer (%s)", k)
+	}
+	if k := waitFor(t, tech.descs, "the room's offer of the customer's track"); k != sfu.Offer {
+		t.Fatalf("then %s", k)
+	}
+	tech.waitFrames(t, 30, within)
+	cust.waitFrames(t, 30, within)
+}

@@ -411,3 +411,41 @@ func (h *Handler) recordingAnswer(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
+
+type callInput struct {
+	// Answer is "accept", "decline" or "end".
+	Answer string `json:"answer"`
+}
+
+// callAnswer answers POST /api/widget/call: the customer answers or
+// declines a technician's call, or hangs up. The page accepts only once
+// the browser gave it a microphone.
+func (h *Handler) callAnswer(w http.ResponseWriter, r *http.Request) {
+	cs, ok := h.customer(w, r)
+	if !ok {
+		return
+	}
+	var in callInput
+	if err := jsonapi.Decode(w, r, &in); err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
+	var err error
+	switch in.Answer {
+	case "accept", "decline":
+		if in.Answer == "accept" && h.screen == nil {
+			err = core.Errorf(core.CodeInvalidState, "calls are not set up on this support desk")
+			break
+		}
+		_, err = h.eng.AnswerCall(r.Context(), cs.Actor, in.Answer == "accept")
+	case "end":
+		_, err = h.eng.EndCall(r.Context(), cs.Actor, cs.RequestID)
+	default:
+		err = core.Errorf(core.CodeInvalid, "answer must be accept, decline or end")
+	}
+	if err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

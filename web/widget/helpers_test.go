@@ -178,6 +178,8 @@ type (
 		Screen       string        `json:"screen"`
 		ScreenMine   bool          `json:"screen_mine"`
 		Recording    string        `json:"recording"`
+		Call         string        `json:"call"`
+		CallMine     bool          `json:"call_mine"`
 		Cobrowse     string        `json:"cobrowse"`
 		CobrowseMine bool          `json:"cobrowse_mine"`
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/web/richtext"
 	"github.com/relaydesk/relaydesk/web/rrweb"
+	"github.com/relaydesk/relaydesk/web/rtcpeer"
 )
 
 //go:embed assets
@@ -60,6 +61,7 @@ func newSite(origin string) *site {
 	}
 	// The console serves the same renderer of message text.
 	s.assets["richtext.js"] = newAsset("richtext.js", richtext.Script)
+	s.assets["peer.js"] = newAsset("peer.js", rtcpeer.Script)
 	s.assets["rrweb.js"] = newAsset("rrweb.js", rrweb.Script)
 	connect := "'self'"
 	if ws := wsOrigin(origin); ws != "" {

@@ -204,3 +204,39 @@ func TestRecordingAnswer(t *testing.T) {
 		t.Fatalf("the chat says recording %q once stopped", v.Recording)
 	}
 }
+
+// TestCallAnswer: the customer answers, declines or ends a call; out of
+// turn it is refused and changes nothing.
+func TestCallAnswer(t *testing.T) {
+	t.Parallel()
+	d := storetest.NewDesk(t, storetest.SQLite(t))
+	e := newEnvOn(t, d, withScreen(t, d))
+	alice := storetest.Actor(d.Alice)
+	c := e.open(t, d.Acme, "pat@example.com", "help")
+	r := e.requestOf(t, c.Token)
+	must[core.Request](t)(d.Engine.AssignToMe(ctx, alice, r.ID))
+	must[core.Request](t)(d.Engine.JoinChat(ctx, alice, r.ID))
+	answer := func(a string) response {
+		return e.json(t, "POST", "/api/widget/call", c.Token, map[string]string{"answer": a})
+	}
+	before := storetest.Snapshot(t, d.Store)
+	mustCode(t, answer("accept"), http.StatusConflict)
+	mustCode(t, answer("end"), http.StatusConflict)
+	mustCode(t, answer("pick up"), http.StatusBadRequest)
+	mustCode(t, e.json(t, "POST", "/api/widget/call", "", map[string]string{"answer": "accept"}), http.StatusUnauthorized)
+	if storetest.Snapshot(t, d.Store) != before {
+		t.Fatal("refused answers changed the database")
+	}
+	must[core.Request](t)(d.Engine.StartCall(ctx, alice, r.ID))
+	if v := e.chatOf(t, c.Token).Request; v.Call != "ringing" || v.CallMine {
+		t.Fatalf("ringing: the chat says %q mine %v", v.Call, v.CallMine)
+	}
+	mustCode(t, answer("accept"), http.StatusNoContent)
+	if v := e.chatOf(t, c.Token).Request; v.Call != "live" || !v.CallMine {
+		t.Fatalf("answered: the chat says %q mine %v", v.Call, v.CallMine)
+	}
+	mustCode(t, answer("end"), http.StatusNoContent)
+	if v := e.chatOf(t, c.Token).Request; v.Call != "" {
+		t.Fatalf("ended: the chat says %q", v.Call)
+	}
+}

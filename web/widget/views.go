@@ -80,6 +80,9 @@ type requestView struct {
 	// Recording is "asked" or "on": the customer always sees that a
 	// recording is asked for or running.
 	Recording core.RecordingState `json:"recording,omitempty"`
+	// Call is "ringing" or "live"; CallMine says this customer answered.
+	Call     core.CallState `json:"call,omitempty"`
+	CallMine bool           `json:"call_mine,omitempty"`
 	// Cobrowse and CobrowseMine are the same for co-browsing of the page
 	// the widget sits on.
 	Cobrowse     core.ScreenState `json:"cobrowse,omitempty"`
@@ -174,6 +177,7 @@ func viewChat(rv core.RequestView, co core.Company) chatView {
 	}
 	v.Request.Screen, v.Request.ScreenMine = r.Screen, r.Screen == core.ScreenLive && r.ScreenBy == viewer && viewer != ""
 	v.Request.Recording = r.Recording
+	v.Request.Call, v.Request.CallMine = r.Call, r.Call == core.CallLive && r.CallBy == viewer && viewer != ""
 	v.Request.Cobrowse, v.Request.CobrowseMine = r.Cobrowse, r.Cobrowse == core.ScreenLive && r.CobrowseBy == viewer && viewer != ""
 	if r.Chat != core.ChatWaiting && r.OwnerName != "" {
 		v.Request.Technician = r.OwnerName

@@ -124,6 +124,7 @@ func (h *Handler) Mount(mount func(pattern string, handler http.Handler)) {
 		{"POST /api/widget/sysinfo", h.sysinfo},
 		{"POST /api/widget/screen", h.screenAnswer},
 		{"POST /api/widget/recording", h.recordingAnswer},
+		{"POST /api/widget/call", h.callAnswer},
 		{"POST /api/widget/cobrowse", h.cobrowseAnswer},
 		{"GET /widget/rrweb.js", h.recorder},
 		{"GET /api/widget/events", h.events},

@@ -9,6 +9,7 @@ import { atChatEnd, initTimeline, renderTimeline, shownUpTo } from './timeline.j
 import { attention, wireSound } from './attention.js';
 import { availabilityBanner, banner, connect, initLive, renderTyping, sendFrame } from './live.js';
 import { initScreen, screenFrame, screenRejoin, watchScreen } from './screen.js';
+import { callFrame, callRejoin, initCall, watchCall } from './call.js';
 import { cobrowseFrame, cobrowseRejoin, initCobrowse, watchCobrowse } from './cobrowse.js';
 
 // ---------- The open request ----------
@@ -45,6 +46,7 @@ function closeDetail() {
   state.openId = null;
   state.detail = null;
   watchScreen(null);
+  watchCall(null);
   watchCobrowse(null);
   $('details').hidden = true;
   $('details-empty').hidden = false;
@@ -111,7 +113,7 @@ function renderDetail(d) {
   }
   // The primary action leads; the others keep their order.
   const bar = document.querySelector('#details .actions');
-  const order = ['assign', 'join', 'end', 'leave', 'screenshare', 'screenstop', 'record', 'recordstop', 'cobrowse', 'cobrowsestop', 'sysinfo', 'close'];
+  const order = ['assign', 'join', 'end', 'leave', 'call', 'callend', 'screenshare', 'screenstop', 'record', 'recordstop', 'cobrowse', 'cobrowsestop', 'sysinfo', 'close'];
   const rank = (b) => (b.dataset.action === primary ? -1 : order.indexOf(b.dataset.action));
   const sorted = [...bar.children].sort((a, b) => rank(a) - rank(b));
   if (sorted.some((b, i) => bar.children[i] !== b)) bar.append(...sorted);
@@ -143,6 +145,7 @@ function renderDetail(d) {
   $('d-closing-note').textContent = d.closing_note ? 'Closing note: ' + d.closing_note : '';
 
   watchScreen(d);
+  watchCall(d);
   watchCobrowse(d);
   renderTimeline(d.timeline, first, d.read_rseq);
   renderComposer(d, first);
@@ -196,6 +199,7 @@ const actionDone = {
   close: 'Request closed', transfer: 'Request transferred', invite: 'Technician invited', leave: 'You left the chat',
   screenshare: 'Screen sharing requested: the customer is asked', screenstop: 'Screen sharing stopped',
   record: 'Recording requested: the customer is asked', recordstop: 'Recording stopped; the file follows in the chat',
+  call: 'Calling the customer…', callend: 'Call ended',
   cobrowse: 'Co-browsing requested: the customer is asked', cobrowsestop: 'Co-browsing stopped',
   sysinfo: 'System information requested',
 };
@@ -449,10 +453,12 @@ initQueue({
 });
 initTimeline({ refresh: refreshOpen, seen: markRead });
 initLive({
-  open: (id, opts) => openRequest(id, opts), rtc: (body) => screenFrame(body), cobrowse: (body) => cobrowseFrame(body),
-  reconnected: () => { screenRejoin(); cobrowseRejoin(); },
+  open: (id, opts) => openRequest(id, opts), rtc: (body) => (body.session === 'call' ? callFrame : screenFrame)(body),
+  cobrowse: (body) => cobrowseFrame(body),
+  reconnected: () => { screenRejoin(); cobrowseRejoin(); callRejoin(); },
 });
 initScreen({ send: sendFrame });
+initCall({ send: sendFrame });
 initCobrowse({ send: sendFrame });
 initComposer({ refresh: refreshOpen, feedback });
 

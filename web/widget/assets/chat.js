@@ -12,6 +12,7 @@
 
 import { messageContent } from './richtext.js';
 import { ScreenShare } from './screen.js';
+import { Call } from './call.js';
 import { Cobrowse } from './cobrowse.js';
 
 const $ = (id) => document.getElementById(id);
@@ -68,6 +69,24 @@ const el = {
   hideChat: $('hide-chat'),
   composerError: $('composer-error'),
 };
+
+// phone is a call: the ringing card, the call panel, the media.
+const phone = new Call({
+  els: {
+    ring: $('call-ring'), ringText: $('call-ring-text'), video: $('call-video'), audio: $('call-audio'),
+    decline: $('call-decline'), panel: $('call-panel'), remote: $('call-remote'), local: $('call-local'),
+    mute: $('call-mute'), camera: $('call-camera'), hangup: $('call-hangup'), status: $('call-status'),
+  },
+  post: (answer) => call('POST', 'call', { answer }),
+  send: (f) => {
+    const ws = live.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+    ws.send(JSON.stringify(f));
+    return true;
+  },
+  changed: () => update(),
+  error: (msg) => showError(msg),
+});
 
 // screen is the screen share: the ask, the banner, the media.
 const screen = new ScreenShare({
@@ -335,6 +354,8 @@ function clearChat() {
   el.sysinfo.hidden = true;
   screen.release();
   screen.load('', false, '', '');
+  phone.release();
+  phone.load('', false, '');
   cobrowse.load('', false, '');
 }
 
@@ -360,6 +381,7 @@ function applyRequest(r) {
   state.technician = r.technician || '';
   state.policy = r.company;
   screen.load(r.screen || '', !!r.screen_mine, r.technician || '', r.recording || '');
+  phone.load(r.call || '', !!r.call_mine, r.technician || '');
   cobrowse.load(r.cobrowse || '', !!r.cobrowse_mine, r.technician || '');
   const p = r.company;
   el.file.accept = p.allowed_exts.join(',');
@@ -406,6 +428,7 @@ function update() {
       'device type, operating system, browser and language. Allow?';
   }
   screen.render(off);
+  phone.render(off);
   cobrowse.render(off);
 }
 
@@ -849,6 +872,10 @@ function noticeText(ev) {
     case 'recording.allowed': return ev.mine ? 'You allowed the recording: it is on' : `${ev.actor_name || 'A customer'} allowed the recording`;
     case 'recording.declined': return ev.mine ? 'You declined the recording' : `${ev.actor_name || 'A customer'} declined the recording`;
     case 'recording.stopped': return 'Recording stopped';
+    case 'call.started': return `${who} is calling you`;
+    case 'call.answered': return ev.mine ? 'You answered the call' : `${ev.actor_name || 'A customer'} answered the call`;
+    case 'call.declined': return ev.mine ? 'You declined the call' : `${ev.actor_name || 'A customer'} declined the call`;
+    case 'call.ended': return 'The call ended';
     case 'cobrowse.requested': return `${who} would like to see the page you are on`;
     case 'cobrowse.started': return ev.mine ? 'You are showing this page' : `${ev.actor_name || 'A customer'} is showing their page`;
     case 'cobrowse.declined': return ev.mine ? 'You chose not to show this page' : `${ev.actor_name || 'A customer'} chose not to show their page`;
@@ -859,7 +886,7 @@ function noticeText(ev) {
   return '';
 }
 
-const importantNotices = new Set(['chat.joined', 'chat.ended', 'request.closed', 'sysinfo.requested', 'screenshare.requested']);
+const importantNotices = new Set(['chat.joined', 'chat.ended', 'request.closed', 'sysinfo.requested', 'screenshare.requested', 'call.started']);
 
 function renderNotice(ev) {
   const text = noticeText(ev);
@@ -901,6 +928,12 @@ function applyEvent(ev) {
       break;
     case 'sysinfo.requested':
       state.sysinfoAsk = ev;
+      break;
+    case 'call.started':
+    case 'call.answered':
+    case 'call.declined':
+    case 'call.ended':
+      phone.event(ev);
       break;
     case 'screenshare.requested':
     case 'screenshare.started':
@@ -1072,6 +1105,7 @@ function openSocket(gen) {
     stopPolling();
     // A screen shared before the socket dropped is sent again.
     screen.join();
+    phone.join();
     cobrowse.join();
   });
   ws.addEventListener('message', (e) => {
@@ -1080,7 +1114,7 @@ function openSocket(gen) {
     try { f = JSON.parse(e.data); } catch { return; }
     if (f.type === 'events') applyFrame(f);
     else if (f.type === 'typing') showTyping(f.typing);
-    else if (f.type === 'rtc' && f.body) screen.frame(f.body);
+    else if (f.type === 'rtc' && f.body) (f.body.session === 'call' ? phone : screen).frame(f.body);
     else if (f.type === 'cobrowse' && f.body) cobrowse.frame(f.body);
     // An error frame is followed by the server closing the socket; the long
     // poll then says whether the token is still good.

@@ -214,7 +214,7 @@ export class ScreenShare {
   join() {
     if (!this.stream) return;
     this.closePC();
-    this.send({ type: 'rtc', op: 'join' });
+    this.send({ type: 'rtc', op: 'join', publish: true });
     // No answer (the process holding the share went away): ask again.
     clearTimeout(this.joinTimer);
     this.joinTimer = setTimeout(() => this.join(), joinRetry);

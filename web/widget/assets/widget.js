@@ -82,7 +82,7 @@
     frame.src = frameURL.href;
     frame.setAttribute('data-relaydesk', 'frame');
     frame.setAttribute('referrerpolicy', 'no-referrer');
-    frame.setAttribute('allow', 'clipboard-write; display-capture');
+    frame.setAttribute('allow', 'clipboard-write; display-capture; microphone; camera; autoplay');
 
     button = document.createElement('button');
     button.type = 'button';

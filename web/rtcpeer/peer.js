@@ -1,0 +1,64 @@
+// RoomPeer is one browser's connection to relaydesk's media room for a live
+// session (a call). It offers when its own tracks change and answers the
+// room's offers when others' tracks come or go; when both offer at once it
+// ignores the room's offer, which the room rolls back and sends again.
+export class RoomPeer {
+  // send(msg) carries a signalling message to the room; onTrack(track,
+  // stream) and onState(connectionState) tell the page.
+  constructor({ iceServers, send, onTrack, onState }) {
+    const pc = new RTCPeerConnection({ iceServers });
+    this.pc = pc;
+    this.send = send;
+    this.makingOffer = false;
+    this.early = [];
+    pc.addEventListener('negotiationneeded', async () => {
+      try {
+        this.makingOffer = true;
+        await pc.setLocalDescription();
+        send({ kind: 'offer', sdp: pc.localDescription.sdp });
+      } catch { /* closed meanwhile */ } finally {
+        this.makingOffer = false;
+      }
+    });
+    pc.addEventListener('icecandidate', (e) => {
+      if (e.candidate) send({ kind: 'candidate', candidate: e.candidate.toJSON() });
+    });
+    pc.addEventListener('track', (e) => onTrack(e.track, e.streams[0] || new MediaStream([e.track])));
+    pc.addEventListener('connectionstatechange', () => onState(pc.connectionState));
+  }
+
+  addTrack(track, stream) {
+    this.pc.addTrack(track, stream);
+  }
+
+  // signal acts on a message from the room.
+  async signal(msg) {
+    const pc = this.pc;
+    switch (msg.kind) {
+      case 'offer':
+        if (this.makingOffer || pc.signalingState !== 'stable') return;
+        await pc.setRemoteDescription({ type: 'offer', sdp: msg.sdp });
+        await this.flush();
+        await pc.setLocalDescription();
+        this.send({ kind: 'answer', sdp: pc.localDescription.sdp });
+        break;
+      case 'answer':
+        if (pc.signalingState !== 'have-local-offer') return;
+        await pc.setRemoteDescription({ type: 'answer', sdp: msg.sdp });
+        await this.flush();
+        break;
+      case 'candidate':
+        if (!pc.remoteDescription) this.early.push(msg.candidate);
+        else await pc.addIceCandidate(msg.candidate).catch(() => {});
+        break;
+    }
+  }
+
+  async flush() {
+    for (const c of this.early.splice(0)) await this.pc.addIceCandidate(c).catch(() => {});
+  }
+
+  close() {
+    this.pc.close();
+  }
+}

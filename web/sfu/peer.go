@@ -34,9 +34,9 @@ type peer struct {
 	// first: the browser offers first (it publishes); the room's offers
 	// wait until that offer is answered. Pion cannot roll back an offer of
 	// its own, so the room avoids the glare instead of settling it.
-	first bool
-	early    []webrtc.ICECandidateInit
-	closed   bool // the room closed the connection
+	first  bool
+	early  []webrtc.ICECandidateInit
+	closed bool // the room closed the connection
 }
 
 func newPeer(r *Room, id string, pc *webrtc.PeerConnection, s Sender) *peer {

@@ -38,23 +38,13 @@ func (e *Engine) StartCall(ctx context.Context, by Actor, id string) (Request, e
 
 // AnswerCall is the customer's answer to a ringing call.
 func (e *Engine) AnswerCall(ctx context.Context, by Actor, accept bool) (Request, error) {
-	var out Request
-	err := e.update(ctx, func(tx Tx) error {
-		p, r, err := customerRequest(ctx, tx, by)
-		if err != nil {
-			return err
-		}
+	return e.customerAction(ctx, by, "", true, func(p Participant, r *Request, c *change) error {
 		switch {
-		case r.Status == StatusCompleted:
-			return Errorf(CodeInvalidState, "request #%d is closed", r.Number)
-		case !p.Active():
-			return Errorf(CodeInvalidState, "you left this chat")
 		case r.Call == CallLive:
 			return Errorf(CodeInvalidState, "the call was answered already")
 		case r.Call != CallRinging:
 			return Errorf(CodeInvalidState, "nobody is calling you")
 		}
-		c := e.begin(&r)
 		if accept {
 			r.Call, r.CallBy = CallLive, p.ID
 			c.add(EventCallAnswered, by, AudienceAll, EventData{ParticipantID: p.ID, ActorName: p.Name})
@@ -62,11 +52,8 @@ func (e *Engine) AnswerCall(ctx context.Context, by Actor, accept bool) (Request
 			r.Call = CallNone
 			c.add(EventCallDeclined, by, AudienceAll, EventData{ParticipantID: p.ID, ActorName: p.Name})
 		}
-		err = e.save(ctx, tx, c, false, nil)
-		out = r
-		return err
+		return nil
 	})
-	return out, err
 }
 
 // EndCall hangs up (or stops ringing): the owner (ActionCallEnd) or the
@@ -81,25 +68,13 @@ func (e *Engine) EndCall(ctx context.Context, by Actor, id string) (Request, err
 			return nil, nil
 		})
 	}
-	var out Request
-	err := e.update(ctx, func(tx Tx) error {
-		p, r, err := customerRequest(ctx, tx, by)
-		if err != nil {
-			return err
-		}
-		if id != "" && id != r.ID {
-			return ErrRequestNotFound
-		}
+	return e.customerAction(ctx, by, id, false, func(p Participant, r *Request, c *change) error {
 		if r.Call == CallNone {
 			return Errorf(CodeInvalidState, "there is no call")
 		}
-		c := e.begin(&r)
 		c.endCall(by, p.Name, "")
-		err = e.save(ctx, tx, c, false, nil)
-		out = r
-		return err
+		return nil
 	})
-	return out, err
 }
 
 func (c *change) endCall(by Actor, name, reason string) {

@@ -59,23 +59,13 @@ func (e *Engine) RequestCobrowse(ctx context.Context, by Actor, id string) (Requ
 // AnswerCobrowse is the customer's answer to the owner's ask: show the
 // page or not. It is refused when nobody asked, or it is shown already.
 func (e *Engine) AnswerCobrowse(ctx context.Context, by Actor, show bool) (Request, error) {
-	var out Request
-	err := e.update(ctx, func(tx Tx) error {
-		p, r, err := customerRequest(ctx, tx, by)
-		if err != nil {
-			return err
-		}
+	return e.customerAction(ctx, by, "", true, func(p Participant, r *Request, c *change) error {
 		switch {
-		case r.Status == StatusCompleted:
-			return Errorf(CodeInvalidState, "request #%d is closed", r.Number)
-		case !p.Active():
-			return Errorf(CodeInvalidState, "you left this chat")
 		case r.Cobrowse == ScreenLive:
 			return Errorf(CodeInvalidState, "your page is shown already")
 		case r.Cobrowse != ScreenAsked:
 			return Errorf(CodeInvalidState, "no technician has asked to see this page; it is shown only when they ask")
 		}
-		c := e.begin(&r)
 		if show {
 			r.Cobrowse, r.CobrowseBy = ScreenLive, p.ID
 			c.add(EventCobrowseStarted, by, AudienceAll, EventData{ParticipantID: p.ID, ActorName: p.Name})
@@ -83,11 +73,8 @@ func (e *Engine) AnswerCobrowse(ctx context.Context, by Actor, show bool) (Reque
 			r.Cobrowse = ScreenNone
 			c.add(EventCobrowseDeclined, by, AudienceAll, EventData{ParticipantID: p.ID, ActorName: p.Name})
 		}
-		err = e.save(ctx, tx, c, false, nil)
-		out = r
-		return err
+		return nil
 	})
-	return out, err
 }
 
 // StopCobrowse ends co-browsing, or withdraws the ask: by the customer, or
@@ -102,25 +89,13 @@ func (e *Engine) StopCobrowse(ctx context.Context, by Actor, id string) (Request
 			return nil, nil
 		})
 	}
-	var out Request
-	err := e.update(ctx, func(tx Tx) error {
-		p, r, err := customerRequest(ctx, tx, by)
-		if err != nil {
-			return err
-		}
-		if id != "" && id != r.ID {
-			return ErrRequestNotFound
-		}
+	return e.customerAction(ctx, by, id, false, func(p Participant, r *Request, c *change) error {
 		if r.Cobrowse == ScreenNone {
 			return Errorf(CodeInvalidState, "your page is not shown")
 		}
-		c := e.begin(&r)
 		c.stopCobrowse(by, p.Name, "")
-		err = e.save(ctx, tx, c, false, nil)
-		out = r
-		return err
+		return nil
 	})
-	return out, err
 }
 
 // stopCobrowse ends co-browsing (or the ask) as part of c; reason says why

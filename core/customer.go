@@ -214,6 +214,37 @@ func customerRequest(ctx context.Context, q Queries, by Actor) (Participant, Req
 	return p, r, err
 }
 
+// customerAction runs a customer's answer (open: the request must be open
+// and the customer still in it) or Stop on their own request (requestID ""
+// or theirs): act changes the request through c, or refuses, and the
+// change is saved with its events.
+func (e *Engine) customerAction(ctx context.Context, by Actor, requestID string, open bool,
+	act func(p Participant, r *Request, c *change) error) (Request, error) {
+	var out Request
+	err := e.update(ctx, func(tx Tx) error {
+		p, r, err := customerRequest(ctx, tx, by)
+		if err != nil {
+			return err
+		}
+		switch {
+		case requestID != "" && requestID != r.ID:
+			return ErrRequestNotFound
+		case open && r.Status == StatusCompleted:
+			return Errorf(CodeInvalidState, "request #%d is closed", r.Number)
+		case open && !p.Active():
+			return Errorf(CodeInvalidState, "you left this chat")
+		}
+		c := e.begin(&r)
+		if err := act(p, &r, c); err != nil {
+			return err
+		}
+		err = e.save(ctx, tx, c, false, nil)
+		out = r
+		return err
+	})
+	return out, err
+}
+
 // Leave takes the customer out of the request. Only technicians end chats
 // and close requests; the request itself is unchanged.
 func (e *Engine) Leave(ctx context.Context, by Actor) error {
@@ -253,28 +284,14 @@ func (e *Engine) ProvideSystemInfo(ctx context.Context, by Actor, info SystemInf
 	if err != nil {
 		return Request{}, err
 	}
-	var out Request
-	err = e.update(ctx, func(tx Tx) error {
-		p, r, err := customerRequest(ctx, tx, by)
-		if err != nil {
-			return err
-		}
-		switch {
-		case r.Status == StatusCompleted:
-			return Errorf(CodeInvalidState, "request #%d is closed", r.Number)
-		case !p.Active():
-			return Errorf(CodeInvalidState, "you left this chat")
-		case !r.SystemInfoAsked:
+	return e.customerAction(ctx, by, "", true, func(p Participant, r *Request, c *change) error {
+		if !r.SystemInfoAsked {
 			return Errorf(CodeInvalidState, "no technician has asked for your system information; it is sent only in answer to their request")
 		}
 		r.Source.Reported, r.SystemInfoAsked = info, false
-		c := e.begin(&r)
 		c.add(EventSystemInfoGiven, by, AudienceAll, EventData{Source: &Source{Reported: info}, ActorName: p.Name})
-		err = e.save(ctx, tx, c, false, nil)
-		out = r
-		return err
+		return nil
 	})
-	return out, err
 }
 
 // cleanSystemInfo checks what a browser reports of itself.

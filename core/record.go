@@ -42,21 +42,10 @@ func (e *Engine) RequestRecording(ctx context.Context, by Actor, id string) (Req
 
 // AnswerRecording is the customer's answer to the ask to record.
 func (e *Engine) AnswerRecording(ctx context.Context, by Actor, allow bool) (Request, error) {
-	var out Request
-	err := e.update(ctx, func(tx Tx) error {
-		p, r, err := customerRequest(ctx, tx, by)
-		if err != nil {
-			return err
-		}
-		switch {
-		case r.Status == StatusCompleted:
-			return Errorf(CodeInvalidState, "request #%d is closed", r.Number)
-		case !p.Active():
-			return Errorf(CodeInvalidState, "you left this chat")
-		case r.Recording != RecordingAsked:
+	return e.customerAction(ctx, by, "", true, func(p Participant, r *Request, c *change) error {
+		if r.Recording != RecordingAsked {
 			return Errorf(CodeInvalidState, "nobody asks to record your screen now")
 		}
-		c := e.begin(&r)
 		if allow {
 			r.Recording = RecordingOn
 			c.add(EventRecordingAllowed, by, AudienceAll, EventData{ParticipantID: p.ID, ActorName: p.Name})
@@ -64,11 +53,8 @@ func (e *Engine) AnswerRecording(ctx context.Context, by Actor, allow bool) (Req
 			r.Recording = RecordingNone
 			c.add(EventRecordingDeclined, by, AudienceAll, EventData{ParticipantID: p.ID, ActorName: p.Name})
 		}
-		err = e.save(ctx, tx, c, false, nil)
-		out = r
-		return err
+		return nil
 	})
-	return out, err
 }
 
 // StopRecording stops the recording (or withdraws the ask): by the owner
@@ -83,25 +69,13 @@ func (e *Engine) StopRecording(ctx context.Context, by Actor, id string) (Reques
 			return nil, nil
 		})
 	}
-	var out Request
-	err := e.update(ctx, func(tx Tx) error {
-		p, r, err := customerRequest(ctx, tx, by)
-		if err != nil {
-			return err
-		}
-		if id != "" && id != r.ID {
-			return ErrRequestNotFound
-		}
+	return e.customerAction(ctx, by, id, false, func(p Participant, r *Request, c *change) error {
 		if r.Recording == RecordingNone {
 			return Errorf(CodeInvalidState, "nothing is being recorded")
 		}
-		c := e.begin(&r)
 		c.stopRecording(by, p.Name, "")
-		err = e.save(ctx, tx, c, false, nil)
-		out = r
-		return err
+		return nil
 	})
-	return out, err
 }
 
 func (c *change) stopRecording(by Actor, name, reason string) {

@@ -60,17 +60,8 @@ func (e *Engine) AnswerScreenShare(ctx context.Context, by Actor, share bool, in
 	if err != nil {
 		return Request{}, err
 	}
-	var out Request
-	err = e.update(ctx, func(tx Tx) error {
-		p, r, err := customerRequest(ctx, tx, by)
-		if err != nil {
-			return err
-		}
+	return e.customerAction(ctx, by, "", true, func(p Participant, r *Request, c *change) error {
 		switch {
-		case r.Status == StatusCompleted:
-			return Errorf(CodeInvalidState, "request #%d is closed", r.Number)
-		case !p.Active():
-			return Errorf(CodeInvalidState, "you left this chat")
 		case r.Screen == ScreenLive:
 			return Errorf(CodeInvalidState, "a screen is shared already")
 		case r.Screen != ScreenAsked:
@@ -78,7 +69,6 @@ func (e *Engine) AnswerScreenShare(ctx context.Context, by Actor, share bool, in
 		case share && r.Source.IsMobile():
 			return errDesktopOnly
 		}
-		c := e.begin(&r)
 		if share {
 			r.Screen, r.ScreenBy = ScreenLive, p.ID
 			c.add(EventScreenStarted, by, AudienceAll, EventData{ParticipantID: p.ID, ActorName: p.Name, Screen: &info})
@@ -86,11 +76,8 @@ func (e *Engine) AnswerScreenShare(ctx context.Context, by Actor, share bool, in
 			r.Screen = ScreenNone
 			c.add(EventScreenDeclined, by, AudienceAll, EventData{ParticipantID: p.ID, ActorName: p.Name})
 		}
-		err = e.save(ctx, tx, c, false, nil)
-		out = r
-		return err
+		return nil
 	})
-	return out, err
 }
 
 var errDesktopOnly = Errorf(CodeInvalidState, "screen sharing needs a customer on a desktop web browser")
@@ -107,25 +94,13 @@ func (e *Engine) StopScreenShare(ctx context.Context, by Actor, id string) (Requ
 			return nil, nil
 		})
 	}
-	var out Request
-	err := e.update(ctx, func(tx Tx) error {
-		p, r, err := customerRequest(ctx, tx, by)
-		if err != nil {
-			return err
-		}
-		if id != "" && id != r.ID {
-			return ErrRequestNotFound
-		}
+	return e.customerAction(ctx, by, id, false, func(p Participant, r *Request, c *change) error {
 		if r.Screen == ScreenNone {
 			return Errorf(CodeInvalidState, "your screen is not shared")
 		}
-		c := e.begin(&r)
 		c.stopScreen(by, p.Name, "")
-		err = e.save(ctx, tx, c, false, nil)
-		out = r
-		return err
+		return nil
 	})
-	return out, err
 }
 
 // ScreenViewed records that a technician's viewer received the share: who

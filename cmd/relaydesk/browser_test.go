@@ -140,23 +140,7 @@ func TestBrowser(t *testing.T) {
 	}
 
 	// One browser per person: separate cookie jars, as on three machines.
-	tab := func() context.Context {
-		alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-			chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.UserDataDir(t.TempDir()),
-			chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-			chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-			chromedp.WindowSize(1280, 900))...)
-		t.Cleanup(cancelAlloc)
-		ctx, cancel := chromedp.NewContext(alloc)
-		t.Cleanup(cancel)
-		ctx, cancelDeadline := context.WithTimeout(ctx, 3*time.Minute)
-		t.Cleanup(cancelDeadline)
-		if err := chromedp.Run(ctx); err != nil {
-			t.Fatalf("start Chromium: %v", err)
-		}
-		return ctx
-	}
-	alice, carol, customer := tab(), tab(), tab()
+	alice, carol, customer := browserFor(t, exe), browserFor(t, exe), browserFor(t, exe)
 	run := func(ctx context.Context, what string, actions ...chromedp.Action) {
 		t.Helper()
 		if err := chromedp.Run(ctx, actions...); err != nil {
@@ -164,28 +148,8 @@ func TestBrowser(t *testing.T) {
 		}
 	}
 
-	signIn := func(ctx context.Context, email, password string) {
-		run(ctx, "sign in as "+email,
-			chromedp.Navigate(base+"/console/login"),
-			chromedp.WaitVisible("#email", chromedp.ByQuery),
-			chromedp.SendKeys("#email", email, chromedp.ByQuery),
-			chromedp.SendKeys("#password", password, chromedp.ByQuery),
-			chromedp.Click("#login", chromedp.ByQuery),
-			chromedp.WaitVisible("#requests", chromedp.ByQuery),
-		)
-		// Pick "available" in the header as a person would, until the server
-		// has it (the page's script may still be loading at first).
-		waitUntil(t, ctx, "the availability is saved", `fetch('/console/api/me').then(r => r.json()).then(m => {
-			if (m.availability === 'available') return true;
-			const s = document.querySelector('#availability');
-			s.value = 'available';
-			s.dispatchEvent(new Event('change', {bubbles: true}));
-			return false;
-		})`)
-		run(ctx, "open the New view", chromedp.Click("#view-new", chromedp.ByQuery))
-	}
-	signIn(alice, "alice@acme.test", "alice-password-1")
-	signIn(carol, "carol@globex.test", "carol-password-1")
+	signInAvailable(t, alice, base, "alice@acme.test", "alice-password-1", run)
+	signInAvailable(t, carol, base, "carol@globex.test", "carol-password-1", run)
 
 	// The customer opens the widget on the host page and asks for help.
 	var frames []*cdp.Node
@@ -324,6 +288,55 @@ func TestBrowser(t *testing.T) {
 	if strings.Contains(html, reqID) || strings.Contains(html, "customer@example.com") {
 		t.Fatal("Carol's console shows Acme's request")
 	}
+}
+
+// browserFor starts a Chromium of its own for one person (its own cookie
+// jar, as on another machine), with the fake camera, microphone and screen
+// capture, closed when t ends.
+func browserFor(t *testing.T, exe string) context.Context {
+	t.Helper()
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		// The picker chooses the screen without a dialog; the devices are
+		// moving test patterns and a tone.
+		chromedp.Flag("use-fake-ui-for-media-stream", true), chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.Flag("auto-select-desktop-capture-source", "Entire screen"),
+		chromedp.WindowSize(1280, 900))...)
+	t.Cleanup(cancelAlloc)
+	ctx, cancel := chromedp.NewContext(alloc)
+	t.Cleanup(cancel)
+	ctx, cancelDeadline := context.WithTimeout(ctx, 3*time.Minute)
+	t.Cleanup(cancelDeadline)
+	if err := chromedp.Run(ctx); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	return ctx
+}
+
+// signInAvailable signs a technician in to the console, sets them
+// Available as a person would (until the server has it: the page's script
+// may still be loading at first) and opens the New view.
+func signInAvailable(t *testing.T, ctx context.Context, base, email, password string,
+	run func(ctx context.Context, what string, actions ...chromedp.Action)) {
+	t.Helper()
+	run(ctx, "sign in as "+email,
+		chromedp.Navigate(base+"/console/login"),
+		chromedp.WaitVisible("#email", chromedp.ByQuery),
+		chromedp.SendKeys("#email", email, chromedp.ByQuery),
+		chromedp.SendKeys("#password", password, chromedp.ByQuery),
+		chromedp.Click("#login", chromedp.ByQuery),
+		chromedp.WaitVisible("#requests", chromedp.ByQuery),
+	)
+	waitUntil(t, ctx, "the availability is saved", `fetch('/console/api/me').then(r => r.json()).then(m => {
+		if (m.availability === 'available') return true;
+		const s = document.querySelector('#availability');
+		s.value = 'available';
+		s.dispatchEvent(new Event('change', {bubbles: true}));
+		return false;
+	})`)
+	run(ctx, "open the New view", chromedp.Click("#view-new", chromedp.ByQuery))
 }
 
 // waitText polls until the element's text contains want: a condition with

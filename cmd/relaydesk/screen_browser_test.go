@@ -58,50 +58,14 @@ func newLiveEnv(t *testing.T) *liveEnv {
 	}))
 	defer host.Close()
 
-	// Chromium's fake devices and capture: the picker chooses the screen
-	// without a dialog, and the screen is a moving test pattern.
-	tab := func() context.Context {
-		alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-			chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.UserDataDir(t.TempDir()),
-			chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-			chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-			chromedp.Flag("use-fake-ui-for-media-stream", true), chromedp.Flag("use-fake-device-for-media-stream", true),
-			chromedp.Flag("auto-select-desktop-capture-source", "Entire screen"),
-			chromedp.Flag("auto-accept-this-tab-capture", true),
-			chromedp.WindowSize(1280, 900))...)
-		t.Cleanup(cancelAlloc)
-		ctx, cancel := chromedp.NewContext(alloc)
-		t.Cleanup(cancel)
-		ctx, cancelDeadline := context.WithTimeout(ctx, 3*time.Minute)
-		t.Cleanup(cancelDeadline)
-		if err := chromedp.Run(ctx); err != nil {
-			t.Fatalf("start Chromium: %v", err)
-		}
-		return ctx
-	}
-	alice, customer := tab(), tab()
+	alice, customer := browserFor(t, exe), browserFor(t, exe)
 	run := func(ctx context.Context, what string, actions ...chromedp.Action) {
 		t.Helper()
 		if err := chromedp.Run(ctx, actions...); err != nil {
 			t.Fatalf("%s: %v\nserver log:\n%s", what, err, srv.log.String())
 		}
 	}
-	run(alice, "sign in",
-		chromedp.Navigate(base+"/console/login"),
-		chromedp.WaitVisible("#email", chromedp.ByQuery),
-		chromedp.SendKeys("#email", "alice@acme.test", chromedp.ByQuery),
-		chromedp.SendKeys("#password", "alice-password-1", chromedp.ByQuery),
-		chromedp.Click("#login", chromedp.ByQuery),
-		chromedp.WaitVisible("#requests", chromedp.ByQuery),
-	)
-	waitUntil(t, alice, "Alice is available", `fetch('/console/api/me').then(r => r.json()).then(m => {
-		if (m.availability === 'available') return true;
-		const s = document.querySelector('#availability');
-		s.value = 'available';
-		s.dispatchEvent(new Event('change', {bubbles: true}));
-		return false;
-	})`)
-	run(alice, "open the New view", chromedp.Click("#view-new", chromedp.ByQuery))
+	signInAvailable(t, alice, base, "alice@acme.test", "alice-password-1", run)
 
 	var frames []*cdp.Node
 	run(customer, "open a request in the widget",

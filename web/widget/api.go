@@ -300,152 +300,130 @@ func (h *Handler) sysinfo(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-type screenInput struct {
-	// Answer is "share" (with Screen), "decline" or "stop".
+// answerInput is a customer's answer to a technician's ask: to share the
+// screen (with what the browser says of it), to show the page, to allow a
+// recording, to take a call; or their Stop.
+type answerInput struct {
 	Answer string          `json:"answer"`
 	Screen core.ScreenInfo `json:"screen"`
 }
 
-// screenAnswer answers POST /api/widget/screen: the customer's answer to a
-// technician's ask to see their screen, or their Stop. The page calls it
-// with "share" once the browser's picker has given it a screen, so a
-// consent never stands without one.
-func (h *Handler) screenAnswer(w http.ResponseWriter, r *http.Request) {
-	cs, ok := h.customer(w, r)
-	if !ok {
-		return
-	}
-	var in screenInput
-	if err := jsonapi.Decode(w, r, &in); err != nil {
-		jsonapi.Fail(w, r, h.log, err)
-		return
-	}
-	ctx := r.Context()
-	var err error
-	switch in.Answer {
-	case "share", "decline":
-		if in.Answer == "share" && h.screen == nil {
-			err = core.Errorf(core.CodeInvalidState, "screen sharing is not set up on this support desk")
-			break
+// answer is one answer an answers route takes.
+type answer func(ctx context.Context, cs core.CustomerSession, in answerInput) error
+
+// answers serves a route of the customer's answers: POST {"answer": ...}
+// picks one of acts (usage names them); → 204, or the engine's refusal.
+func (h *Handler) answers(usage string, acts map[string]answer) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		cs, ok := h.customer(w, r)
+		if !ok {
+			return
 		}
-		_, err = h.eng.AnswerScreenShare(ctx, cs.Actor, in.Answer == "share", in.Screen)
-	case "stop":
-		_, err = h.eng.StopScreenShare(ctx, cs.Actor, cs.RequestID)
-	default:
-		err = core.Errorf(core.CodeInvalid, "answer must be share, decline or stop")
-	}
-	if err != nil {
-		jsonapi.Fail(w, r, h.log, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
-type cobrowseInput struct {
-	// Answer is "show", "decline" or "stop".
-	Answer string `json:"answer"`
-}
-
-// cobrowseAnswer answers POST /api/widget/cobrowse: the customer's answer
-// to a technician's ask to see the page the widget sits on, or their Stop.
-func (h *Handler) cobrowseAnswer(w http.ResponseWriter, r *http.Request) {
-	cs, ok := h.customer(w, r)
-	if !ok {
-		return
-	}
-	var in cobrowseInput
-	if err := jsonapi.Decode(w, r, &in); err != nil {
-		jsonapi.Fail(w, r, h.log, err)
-		return
-	}
-	ctx := r.Context()
-	var err error
-	switch in.Answer {
-	case "show", "decline":
-		if in.Answer == "show" && h.cobrowse == nil {
-			err = core.Errorf(core.CodeInvalidState, "co-browsing is not set up on this support desk")
-			break
+		var in answerInput
+		if err := jsonapi.Decode(w, r, &in); err != nil {
+			jsonapi.Fail(w, r, h.log, err)
+			return
 		}
-		_, err = h.eng.AnswerCobrowse(ctx, cs.Actor, in.Answer == "show")
-	case "stop":
-		_, err = h.eng.StopCobrowse(ctx, cs.Actor, cs.RequestID)
-	default:
-		err = core.Errorf(core.CodeInvalid, "answer must be show, decline or stop")
-	}
-	if err != nil {
-		jsonapi.Fail(w, r, h.log, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
-type recordingInput struct {
-	// Answer is "allow", "decline" or "stop".
-	Answer string `json:"answer"`
-}
-
-// recordingAnswer answers POST /api/widget/recording: the customer's
-// answer to a technician's ask to record the screen share, or their Stop.
-func (h *Handler) recordingAnswer(w http.ResponseWriter, r *http.Request) {
-	cs, ok := h.customer(w, r)
-	if !ok {
-		return
-	}
-	var in recordingInput
-	if err := jsonapi.Decode(w, r, &in); err != nil {
-		jsonapi.Fail(w, r, h.log, err)
-		return
-	}
-	var err error
-	switch in.Answer {
-	case "allow", "decline":
-		_, err = h.eng.AnswerRecording(r.Context(), cs.Actor, in.Answer == "allow")
-	case "stop":
-		_, err = h.eng.StopRecording(r.Context(), cs.Actor, cs.RequestID)
-	default:
-		err = core.Errorf(core.CodeInvalid, "answer must be allow, decline or stop")
-	}
-	if err != nil {
-		jsonapi.Fail(w, r, h.log, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
-type callInput struct {
-	// Answer is "accept", "decline" or "end".
-	Answer string `json:"answer"`
-}
-
-// callAnswer answers POST /api/widget/call: the customer answers or
-// declines a technician's call, or hangs up. The page accepts only once
-// the browser gave it a microphone.
-func (h *Handler) callAnswer(w http.ResponseWriter, r *http.Request) {
-	cs, ok := h.customer(w, r)
-	if !ok {
-		return
-	}
-	var in callInput
-	if err := jsonapi.Decode(w, r, &in); err != nil {
-		jsonapi.Fail(w, r, h.log, err)
-		return
-	}
-	var err error
-	switch in.Answer {
-	case "accept", "decline":
-		if in.Answer == "accept" && h.screen == nil {
-			err = core.Errorf(core.CodeInvalidState, "calls are not set up on this support desk")
-			break
+		act, ok := acts[in.Answer]
+		if !ok {
+			jsonapi.Fail(w, r, h.log, core.Errorf(core.CodeInvalid, "answer must be %s", usage))
+			return
 		}
-		_, err = h.eng.AnswerCall(r.Context(), cs.Actor, in.Answer == "accept")
-	case "end":
-		_, err = h.eng.EndCall(r.Context(), cs.Actor, cs.RequestID)
-	default:
-		err = core.Errorf(core.CodeInvalid, "answer must be accept, decline or end")
+		if err := act(r.Context(), cs, in); err != nil {
+			jsonapi.Fail(w, r, h.log, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
 	}
-	if err != nil {
-		jsonapi.Fail(w, r, h.log, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+}
+
+// notSetUp refuses what this desk does not carry (a handler built without
+// its manager, in tests of other things).
+func notSetUp(what string) error {
+	return core.Errorf(core.CodeInvalidState, "%s is not set up on this support desk", what)
+}
+
+// screenAnswers is POST /api/widget/screen. The page answers "share" only
+// once the browser's picker gave it a screen, so a consent never stands
+// without one.
+func (h *Handler) screenAnswers() http.HandlerFunc {
+	return h.answers("share, decline or stop", map[string]answer{
+		"share": func(ctx context.Context, cs core.CustomerSession, in answerInput) error {
+			if h.screen == nil {
+				return notSetUp("screen sharing")
+			}
+			_, err := h.eng.AnswerScreenShare(ctx, cs.Actor, true, in.Screen)
+			return err
+		},
+		"decline": func(ctx context.Context, cs core.CustomerSession, in answerInput) error {
+			_, err := h.eng.AnswerScreenShare(ctx, cs.Actor, false, in.Screen)
+			return err
+		},
+		"stop": func(ctx context.Context, cs core.CustomerSession, _ answerInput) error {
+			_, err := h.eng.StopScreenShare(ctx, cs.Actor, cs.RequestID)
+			return err
+		},
+	})
+}
+
+// recordingAnswers is POST /api/widget/recording.
+func (h *Handler) recordingAnswers() http.HandlerFunc {
+	return h.answers("allow, decline or stop", map[string]answer{
+		"allow": func(ctx context.Context, cs core.CustomerSession, _ answerInput) error {
+			_, err := h.eng.AnswerRecording(ctx, cs.Actor, true)
+			return err
+		},
+		"decline": func(ctx context.Context, cs core.CustomerSession, _ answerInput) error {
+			_, err := h.eng.AnswerRecording(ctx, cs.Actor, false)
+			return err
+		},
+		"stop": func(ctx context.Context, cs core.CustomerSession, _ answerInput) error {
+			_, err := h.eng.StopRecording(ctx, cs.Actor, cs.RequestID)
+			return err
+		},
+	})
+}
+
+// callAnswers is POST /api/widget/call. The page accepts only once the
+// browser gave it a microphone.
+func (h *Handler) callAnswers() http.HandlerFunc {
+	return h.answers("accept, decline or end", map[string]answer{
+		"accept": func(ctx context.Context, cs core.CustomerSession, _ answerInput) error {
+			if h.screen == nil {
+				return notSetUp("calling")
+			}
+			_, err := h.eng.AnswerCall(ctx, cs.Actor, true)
+			return err
+		},
+		"decline": func(ctx context.Context, cs core.CustomerSession, _ answerInput) error {
+			_, err := h.eng.AnswerCall(ctx, cs.Actor, false)
+			return err
+		},
+		"end": func(ctx context.Context, cs core.CustomerSession, _ answerInput) error {
+			_, err := h.eng.EndCall(ctx, cs.Actor, cs.RequestID)
+			return err
+		},
+	})
+}
+
+// cobrowseAnswers is POST /api/widget/cobrowse: to show the page the widget
+// sits on, or not, or to stop.
+func (h *Handler) cobrowseAnswers() http.HandlerFunc {
+	return h.answers("show, decline or stop", map[string]answer{
+		"show": func(ctx context.Context, cs core.CustomerSession, _ answerInput) error {
+			if h.cobrowse == nil {
+				return notSetUp("co-browsing")
+			}
+			_, err := h.eng.AnswerCobrowse(ctx, cs.Actor, true)
+			return err
+		},
+		"decline": func(ctx context.Context, cs core.CustomerSession, _ answerInput) error {
+			_, err := h.eng.AnswerCobrowse(ctx, cs.Actor, false)
+			return err
+		},
+		"stop": func(ctx context.Context, cs core.CustomerSession, _ answerInput) error {
+			_, err := h.eng.StopCobrowse(ctx, cs.Actor, cs.RequestID)
+			return err
+		},
+	})
 }

@@ -187,8 +187,8 @@ func (a Action) check(t Technician, r Request, pr Presence) error {
 			return err
 		}
 		switch {
-		case r.Screen != ScreenLive:
-			return Errorf(CodeInvalidState, "only a live screen share is recorded: the customer of request #%d shares nothing", r.Number)
+		case r.recorded() == "":
+			return Errorf(CodeInvalidState, "only a live screen share or call is recorded: request #%d has neither", r.Number)
 		case r.Recording == RecordingAsked:
 			return Errorf(CodeInvalidState, "you asked to record request #%d already; the customer has not answered yet", r.Number)
 		case r.Recording == RecordingOn:

@@ -78,6 +78,9 @@ func (e *Engine) EndCall(ctx context.Context, by Actor, id string) (Request, err
 }
 
 func (c *change) endCall(by Actor, name, reason string) {
+	if c.r.Recording != RecordingNone && c.r.Screen != ScreenLive {
+		c.stopRecording(by, name, "the call ended")
+	}
 	c.r.Call, c.r.CallBy = CallNone, ""
 	c.add(EventCallEnded, by, AudienceAll, EventData{ActorName: name, Note: reason})
 }

@@ -93,3 +93,33 @@ func TestCallNeedsACustomer(t *testing.T) {
 		t.Fatalf("a call with nobody to answer: %v", err)
 	}
 }
+
+// TestCallRecording: a live call is recorded with the customer's consent,
+// and the recording stops with the call.
+func TestCallRecording(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := storetest.NewDesk(t, storetest.SQLite(t))
+	e := d.Engine
+	alice := storetest.Actor(d.Alice)
+	o := d.Live(t)
+	id, cust := o.Request.ID, core.CustomerActor(o.Participant.ID)
+	try(e.StartCall(ctx, alice, id)).must(t)
+	try(e.AnswerCall(ctx, cust, true)).must(t)
+	try(e.RequestRecording(ctx, alice, id)).must(t)
+	try(e.AnswerRecording(ctx, cust, true)).must(t)
+	if s := try(e.CallSession(ctx, id)).must(t); !s.Recording {
+		t.Fatal("the call is not recorded")
+	}
+	if s := try(e.ScreenSession(ctx, id)).must(t); s.Recording {
+		t.Fatal("a share nobody started is recorded")
+	}
+	r := try(e.EndCall(ctx, cust, "")).must(t)
+	if r.Recording != core.RecordingNone {
+		t.Fatalf("recording %q after the call", r.Recording)
+	}
+	evs := try(e.Events(ctx, alice, id, r.Version-2, 0)).must(t)
+	if len(evs) != 2 || evs[0].Type != core.EventRecordingStopped || evs[0].Data.Note != "the call ended" || evs[1].Type != core.EventCallEnded {
+		t.Fatalf("events %v", eventTypes(evs))
+	}
+}

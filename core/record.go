@@ -12,6 +12,18 @@ import (
 // request's Recording is on and stores the file with StoreRecording, a
 // private file of the request: technicians only.
 
+// recorded is the live session a recording of r is of: its call while one
+// is live, else its screen share while one is live, else none.
+func (r Request) recorded() LiveKind {
+	switch {
+	case r.Call == CallLive:
+		return LiveCall
+	case r.Screen == ScreenLive:
+		return LiveScreen
+	}
+	return ""
+}
+
 // RecordingState is where a request's recording stands.
 type RecordingState string
 
@@ -27,8 +39,8 @@ const (
 // relaydesk's own, not an upload.
 const MaxRecordingBytes int64 = 4 << 30
 
-// RequestRecording asks the customer to allow the live screen share to be
-// recorded.
+// RequestRecording asks the customer to allow the live call, or else the
+// live screen share, to be recorded.
 func (e *Engine) RequestRecording(ctx context.Context, by Actor, id string) (Request, error) {
 	return e.requestAction(ctx, by, id, func(tx Tx, t Technician, c *change) (func() error, error) {
 		if err := ActionRecord.check(t, *c.r, Presence{}); err != nil {

@@ -120,7 +120,7 @@ func (e *Engine) ScreenViewed(ctx context.Context, by Actor, id string) error {
 // stopScreen ends the share (or the ask) as part of c; reason says why
 // when nobody pressed Stop.
 func (c *change) stopScreen(by Actor, name, reason string) {
-	if c.r.Recording != RecordingNone {
+	if c.r.Recording != RecordingNone && c.r.Call != CallLive {
 		c.stopRecording(by, name, "screen sharing ended")
 	}
 	c.r.Screen, c.r.ScreenBy = ScreenNone, ""
@@ -216,10 +216,10 @@ func (e *Engine) liveSession(ctx context.Context, kind LiveKind, requestID strin
 	switch kind {
 	case LiveScreen:
 		s.Live, customer = r.Screen == ScreenLive, r.ScreenBy
-		s.Recording = s.Live && r.Recording == RecordingOn
 	case LiveCall:
 		s.Live, customer = r.Call == CallLive, r.CallBy
 	}
+	s.Recording = s.Live && r.Recording == RecordingOn && r.recorded() == kind
 	if !s.Live {
 		return s, nil
 	}

@@ -227,6 +227,23 @@ func TestBrowserCall(t *testing.T) {
 	waitUntilIn(t, customer, "Alice's video and sound reach the customer", flowing)
 	waitText(t, alice, "#messages", "Pat answered the call")
 
+	// Recorded with the customer's consent: a WebM of the call plays in
+	// the console's chat.
+	run(alice, "ask to record the call",
+		chromedp.Click(`#details button[data-action="record"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#details button[data-action="recordstop"]`, chromedp.ByQuery))
+	waitText(t, customer, "#record-ask-text", "asks to record this call", in)
+	run(customer, "allow", chromedp.Click("#record-allow", chromedp.ByQuery, in))
+	run(alice, "the console shows it records", chromedp.WaitVisible("#call-recording", chromedp.ByQuery))
+	waitText(t, customer, "#call-status", "Recording", in)
+	waitUntil(t, alice, "a second or two of the call", flowing)
+	waitUntil(t, alice, "a second or two of the call", flowing)
+	run(alice, "stop recording", chromedp.Click(`#details button[data-action="recordstop"]`, chromedp.ByQuery))
+	waitUntil(t, alice, "the call's recording plays in the chat", `(() => {
+		const v = document.querySelector('#messages video[data-testid="recording"]');
+		return !!v && v.readyState >= 1 && v.duration > 0.5;
+	})()`)
+
 	run(customer, "mute", chromedp.Click("#call-mute", chromedp.ByQuery, in))
 	waitText(t, customer, "#call-mute", "Unmute", in)
 	run(customer, "hang up", chromedp.Click("#call-hangup", chromedp.ByQuery, in),

@@ -162,7 +162,7 @@ func (m *Manager) finishRecording(requestID string, number int64, rm *room) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
-	name := fmt.Sprintf("screen-recording-%d-%s.webm", number, m.now().UTC().Format("20060102-150405"))
+	name := fmt.Sprintf("%s-recording-%d-%s.webm", rm.policy.kind(), number, m.now().UTC().Format("20060102-150405"))
 	_, file, err := m.eng.StoreRecording(ctx, requestID, name, f)
 	switch {
 	case core.ErrorCode(err) == core.CodeInvalid:

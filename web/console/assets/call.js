@@ -34,6 +34,7 @@ export function watchCall(d) {
     call = null;
   }
   $('call-panel').hidden = !id;
+  $('call-recording').hidden = !(id && r.call === 'live' && r.recording === 'on');
   if (!id) return;
   if (!call) call = { id, peer: null, stream: null, joined: false, auto: r.owner_id === state.me };
   if (r.call === 'live' && call.auto && !call.joined) {

@@ -8,8 +8,9 @@ import { RoomPeer } from './peer.js';
 export class Call {
   // post(answer) calls POST /api/widget/call; send(frame) writes on the
   // live WebSocket; changed() redraws; error(msg) shows a problem.
-  constructor({ els, post, send, changed, error }) {
-    Object.assign(this, { els, post, send, changed, error });
+  // recording() says the call is being recorded.
+  constructor({ els, post, send, changed, error, recording }) {
+    Object.assign(this, { els, post, send, changed, error, recording });
     this.state = ''; // '', 'ringing', 'live'
     this.mine = false; // this customer answered
     this.caller = '';
@@ -73,7 +74,7 @@ export class Call {
       els.mute.setAttribute('aria-pressed', String(!!a && !a.enabled));
       els.camera.hidden = !v;
       els.camera.textContent = v && !v.enabled ? 'Camera on' : 'Camera off';
-      els.status.textContent = this.stream ? '' : 'Answered in another window';
+      els.status.textContent = (this.recording() ? '● Recording. ' : '') + (this.stream ? '' : 'Answered in another window');
     }
   }
 

@@ -86,6 +86,7 @@ const phone = new Call({
   },
   changed: () => update(),
   error: (msg) => showError(msg),
+  recording: () => screen.recording === 'on',
 });
 
 // screen is the screen share: the ask, the banner, the media.
@@ -106,6 +107,7 @@ const screen = new ScreenShare({
   },
   changed: () => update(),
   info: () => systemInfo(),
+  inCall: () => phone.state === 'live' && phone.mine,
   error: (msg) => showError(msg),
   keepalive: (answer) => fetch(api('screen'), {
     method: 'POST', keepalive: true, credentials: 'omit',

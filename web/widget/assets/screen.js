@@ -20,8 +20,9 @@ export class ScreenShare {
   // a frame on the live WebSocket and reports false when it is down;
   // changed() redraws; info() says the browser and OS; error(msg) shows a
   // problem; keepalive(answer) sends the answer as the page goes away.
-  constructor({ els, post, postRecording, send, changed, info, error, keepalive }) {
-    Object.assign(this, { els, post, postRecording, send, changed, info, error, keepalive });
+  // inCall() says this customer is in a call, which may be recorded too.
+  constructor({ els, post, postRecording, send, changed, info, error, keepalive, inCall }) {
+    Object.assign(this, { els, post, postRecording, send, changed, info, error, keepalive, inCall });
     this.recording = ''; // '', 'asked' (the customer is asked) or 'on'
     this.ask = null; // who asks, while an ask waits for the answer: {name}
     this.live = false; // the server says a screen of this customer is shared
@@ -108,9 +109,10 @@ export class ScreenShare {
       els.bannerText.textContent = this.stream ? 'You are sharing your screen' : 'Your screen is shared from another window';
     }
     // The customer always sees that recording is asked for or on.
-    els.recordAsk.hidden = !(sharing && this.recording === 'asked');
+    const calling = this.inCall() && !off;
+    els.recordAsk.hidden = !((sharing || calling) && this.recording === 'asked');
     if (!els.recordAsk.hidden) {
-      els.recordAskText.textContent = `${this.recordAsker || 'Your technician'} asks to record your shared screen. ` +
+      els.recordAskText.textContent = `${this.recordAsker || 'Your technician'} asks to record ${calling ? 'this call' : 'your shared screen'}. ` +
         'The recording is kept with your request for the support team. Allow?';
     }
     els.recordBadge.hidden = !(sharing && this.recording === 'on');

@@ -126,7 +126,7 @@ func TestRoutes(t *testing.T) {
 				var dt detail
 				res.json(t, &dt)
 				if dt.Request.Chat != "live" || !dt.CanMessage ||
-					!slices.Equal(dt.Actions, []string{"end", "screenshare", "cobrowse", "sysinfo", "unassign", "transfer", "invite", "close"}) {
+					!slices.Equal(dt.Actions, []string{"end", "screenshare", "cobrowse", "call", "sysinfo", "unassign", "transfer", "invite", "close"}) {
 					t.Fatalf("%+v", dt)
 				}
 			}},

@@ -393,7 +393,7 @@ func TestWorkspaceAway(t *testing.T) {
 	tab.Viewport(1280, 800)
 	signIn(tab, e, d.Dave) // away
 	for _, view := range []string{"new", "all"} {
-		tab.Run("open "+view, chromedp.WaitVisible("#view-"+view, chromedp.ByQuery), chromedp.Click("#view-"+view, chromedp.ByQuery))
+		tab.Run("open "+view, clickRow("#view-"+view))
 		tab.WaitUntil(view+" says why New requests are missing", `document.querySelector('#view-`+view+`[aria-current="page"]') !== null && !document.querySelector('#view-note').hidden && document.querySelector('#view-note').textContent.startsWith('You are away: New requests are hidden.')`)
 		var shown bool
 		if err := tab.Eval(`!!document.querySelector('#requests li[data-id="`+n+`"]') || /403|forbidden/i.test(document.querySelector('#queue').textContent)`, &shown); err != nil {

@@ -1,7 +1,8 @@
 // RoomPeer is one browser's connection to relaydesk's media room for a live
 // session (a call). It offers when its own tracks change and answers the
 // room's offers when others' tracks come or go; when both offer at once it
-// ignores the room's offer, which the room rolls back and sends again.
+// is the polite side: it rolls its own offer back, answers the room's, and
+// offers again (relaydesk's media server cannot roll back).
 export class RoomPeer {
   // send(msg) carries a signalling message to the room; onTrack(track,
   // stream) and onState(connectionState) tell the page.
@@ -36,7 +37,8 @@ export class RoomPeer {
     const pc = this.pc;
     switch (msg.kind) {
       case 'offer':
-        if (this.makingOffer || pc.signalingState !== 'stable') return;
+        // In have-local-offer this rolls our offer back (implicit rollback);
+        // negotiationneeded then fires again for what it carried.
         await pc.setRemoteDescription({ type: 'offer', sdp: msg.sdp });
         await this.flush();
         await pc.setLocalDescription();

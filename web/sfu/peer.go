@@ -14,9 +14,9 @@ import (
 const maxEarlyCandidates = 64
 
 // peer is one browser's PeerConnection in a room. Negotiation follows the
-// "perfect negotiation" pattern with the room as the polite side: when both
-// sides offer at once, the room rolls its offer back, answers the browser's
-// and offers again afterwards.
+// "perfect negotiation" pattern with the room as the impolite side: when
+// both sides offer at once, the room's offer stands and the browser rolls
+// its own back (Pion cannot roll back an offer of its own).
 type peer struct {
 	id   string
 	room *Room
@@ -151,12 +151,12 @@ func (p *peer) onOffer(sdp string) error {
 		return fmt.Errorf("peer %s: %w", p.id, ErrClosed)
 	}
 	if p.offering {
-		// Both sides offered: the browser's offer wins, ours comes again.
-		if err := p.pc.SetLocalDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeRollback}); err != nil {
-			return fmt.Errorf("peer %s: roll back offer: %w", p.id, err)
-		}
-		p.offering = false
-		p.again = true
+		// Both sides offered. Pion cannot roll an offer of its own back, so
+		// ours stands: the browser, the polite side, rolls its own back,
+		// answers ours, and offers again. (JoinPublisher keeps a publisher's
+		// first offer from ever meeting one of ours.)
+		p.room.log.Info("offer ignored: the room's own is out", "peer", p.id)
+		return nil
 	}
 	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
 		return fmt.Errorf("peer %s: offer: %w", p.id, err)

@@ -109,6 +109,7 @@ type client struct {
 	mu       sync.Mutex
 	offering bool
 	again    bool // offer again when the answer comes
+	hold     bool // add tracks without offering yet (publishAV)
 	early    []webrtc.ICECandidateInit
 
 	packets   atomic.Int64  // RTP packets received
@@ -421,6 +422,9 @@ func (c *client) offer(ctx context.Context) {
 
 // offerLocked offers now, or once the exchange under way is over.
 func (c *client) offerLocked(ctx context.Context) error {
+	if c.hold {
+		return nil // publishAV offers once, with every track
+	}
 	if c.offering || c.pc.SignalingState() != webrtc.SignalingStateStable {
 		c.again = true
 		return nil
@@ -507,5 +511,24 @@ func (c *client) waitFrames(tb testing.TB, n int64, within time.Duration) {
 		case <-timer.C:
 			tb.Fatalf("%s: %d frames within %v, want %d", c.id, c.frames.Load(), within, target)
 		}
+	}
+}
+
+// publishAV publishes a screen and a microphone in one offer, as a browser
+// in a call does: one exchange, so it never meets an offer of the room's
+// (neither side of two Pion peers can roll an offer back).
+func (c *client) publishAV(ctx context.Context) {
+	c.tb.Helper()
+	c.mu.Lock()
+	c.hold = true
+	c.mu.Unlock()
+	c.publish(ctx, 1000, 0)
+	c.publishAudio(ctx)
+	c.mu.Lock()
+	c.hold = false
+	err := c.offerLocked(ctx)
+	c.mu.Unlock()
+	if err != nil {
+		c.tb.Fatal(err)
 	}
 }

@@ -37,7 +37,7 @@ func TestForwardsPublisherToAllowedViewer(t *testing.T) {
 	room := newServer(t).NewRoom("r1", newPolicy().allow("customer", "tech"))
 	defer room.Close(ctx, "test over")
 
-	pub := join(t, api, room, "customer")
+	pub := joinPublisher(t, api, room, "customer")
 	pub.publish(ctx, 1000, 0)
 	viewer := join(t, api, room, "tech")
 
@@ -63,7 +63,7 @@ func TestRefusedPeersGetNothing(t *testing.T) {
 	if _, err := tryJoin(t, api, room, "stranger"); !errors.Is(err, sfu.ErrRefused) {
 		t.Fatalf("stranger joined: err %v, want ErrRefused", err)
 	}
-	pub := join(t, api, room, "customer")
+	pub := joinPublisher(t, api, room, "customer")
 	pub.publish(ctx, 1000, 0)
 	early := join(t, api, room, "early") // before the track exists
 	owner := join(t, api, room, "owner")
@@ -94,9 +94,9 @@ func TestRefusedPublisherIsNotForwarded(t *testing.T) {
 	room := newServer(t).NewRoom("r1", pol)
 	defer room.Close(ctx, "test over")
 
-	cust := join(t, api, room, "customer")
+	cust := joinPublisher(t, api, room, "customer")
 	cust.publish(ctx, 1000, 1)
-	tech := join(t, api, room, "tech")
+	tech := joinPublisher(t, api, room, "tech")
 	tech.publish(ctx, 1000, 2) // not allowed: no consent to forward it
 
 	tech.waitFrames(t, 30, within)
@@ -113,7 +113,7 @@ func TestRecheckStopsMediaAtOnce(t *testing.T) {
 	room := newServer(t).NewRoom("r1", pol)
 	defer room.Close(ctx, "test over")
 
-	pub := join(t, api, room, "customer")
+	pub := joinPublisher(t, api, room, "customer")
 	pub.publish(ctx, 1000, 0)
 	owner := join(t, api, room, "owner")
 	invited := join(t, api, room, "invited")
@@ -147,7 +147,7 @@ func TestRecheckRemovesPeerNoLongerAllowed(t *testing.T) {
 	room := newServer(t).NewRoom("r1", pol)
 	defer room.Close(ctx, "test over")
 
-	pub := join(t, api, room, "customer")
+	pub := joinPublisher(t, api, room, "customer")
 	pub.publish(ctx, 1000, 0)
 	invited := join(t, api, room, "invited")
 	invited.waitFrames(t, 10, within)
@@ -202,7 +202,7 @@ func TestRoomsDoNotLeak(t *testing.T) {
 		// Same peer names in both rooms: only the room tells them apart.
 		room := srv.NewRoom(string(rune('a'+i)), newPolicy().allow("customer", "tech"))
 		defer room.Close(ctx, "test over")
-		pub := join(t, api, room, "customer")
+		pub := joinPublisher(t, api, room, "customer")
 		pub.publish(ctx, 1000, tag)
 		v := join(t, api, room, "tech")
 		v.tag.Store(uint32(tag))
@@ -222,7 +222,7 @@ func TestFirstFrameSoonAfterJoin(t *testing.T) {
 	api := clientAPI(t)
 	room := newServer(t).NewRoom("r1", newPolicy().allow("customer", "tech"))
 	defer room.Close(ctx, "test over")
-	pub := join(t, api, room, "customer")
+	pub := joinPublisher(t, api, room, "customer")
 	pub.publish(ctx, 6000, 0)
 	tech := join(t, api, room, "tech")
 	d := waitFor(t, tech.firstAt, "first frame")
@@ -356,13 +356,12 @@ func TestCallCarriesBothDirections(t *testing.T) {
 	room := newServer(t).NewRoom("r1", pol)
 	defer room.Close(ctx, "test over")
 
-	cust := join(t, api, room, "customer")
-	tech := join(t, api, room, "tech")
-	// Both offer at about the same time: the room must settle the glare.
-	cust.publish(ctx, 1000, 0)
-	tech.publish(ctx, 1000, 0)
-	cust.publishAudio(ctx)
-	tech.publishAudio(ctx)
+	// Both publish at about the same time, each offering first: the room
+	// answers each before offering it the other's tracks.
+	cust := joinPublisher(t, api, room, "customer")
+	tech := joinPublisher(t, api, room, "tech")
+	cust.publishAV(ctx)
+	tech.publishAV(ctx)
 	for _, c := range []*client{cust, tech} {
 		c.waitFrames(t, 30, within)
 		kinds := map[string]bool{}
@@ -388,9 +387,9 @@ func TestRemovedPublisherEndsItsTracksOnly(t *testing.T) {
 	room := newServer(t).NewRoom("r1", pol)
 	defer room.Close(ctx, "test over")
 
-	cust := join(t, api, room, "customer")
+	cust := joinPublisher(t, api, room, "customer")
 	cust.publish(ctx, 1000, 0)
-	invited := join(t, api, room, "invited")
+	invited := joinPublisher(t, api, room, "invited")
 	invited.publish(ctx, 1000, 0)
 	owner := join(t, api, room, "owner")
 	owner.waitFrames(t, 60, within)
@@ -430,7 +429,7 @@ func TestCloseEndsSessionForEveryone(t *testing.T) {
 	defer cancel()
 	api := clientAPI(t)
 	room := newServer(t).NewRoom("r1", newPolicy().allow("customer", "owner", "invited"))
-	pub := join(t, api, room, "customer")
+	pub := joinPublisher(t, api, room, "customer")
 	pub.publish(ctx, 1000, 0)
 	viewers := []*client{join(t, api, room, "owner"), join(t, api, room, "invited")}
 	for _, v := range viewers {

@@ -84,6 +84,12 @@ var notices = Catalog{
 		"fr": "%s demande à voir votre écran. Le partage d'écran ne fonctionne que depuis un ordinateur : ouvrez le lien dans un navigateur sur votre ordinateur.",
 		"es": "%s pide ver su pantalla. Compartir la pantalla solo funciona desde un ordenador: abra el enlace en un navegador de su ordenador.",
 	},
+	"call": {
+		"en": "%s is calling you. Calls take place in a web browser: open the link to answer.",
+		"de": "%s ruft Sie an. Anrufe finden im Browser statt: Öffnen Sie den Link, um anzunehmen.",
+		"fr": "%s vous appelle. Les appels ont lieu dans un navigateur : ouvrez le lien pour répondre.",
+		"es": "%s le está llamando. Las llamadas se hacen en un navegador: abra el enlace para contestar.",
+	},
 	"sysinfo": {
 		"en": "%s asks for details of your device: which operating system and version you use. Please answer here.",
 		"de": "%s bittet um Angaben zu Ihrem Gerät: welches Betriebssystem in welcher Version Sie verwenden. Bitte antworten Sie hier.",
@@ -128,6 +134,8 @@ func Notice(ev core.Event, lang string) (string, bool) {
 		return notices.Text(lang, "unassigned"), true
 	case core.EventScreenShareAsked:
 		return notices.Text(lang, "screenshare", who), true
+	case core.EventCallStarted:
+		return notices.Text(lang, "call", who), true
 	case core.EventSystemInfoAsked:
 		return notices.Text(lang, "sysinfo", who), true
 	}

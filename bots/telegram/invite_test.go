@@ -56,7 +56,17 @@ func TestInviteDeepLink(t *testing.T) {
 		t.Errorf("the link's token stands for %+v, %v; want Tess in session #1001", cs, err)
 	}
 
-	want := []string{"You joined support session #1001", "Alice: Hello both of you", "Webby: I am on the web", "Alice asks to see your screen"}
+	// A call rings on Telegram too, with a button to answer it in the
+	// browser.
+	must[core.Request](t)(e.StartCall(ctx, alice, inv.Request.ID))
+	ring := h.waitSent("Alice is calling you. Calls take place in a web browser")
+	if !strings.Contains(ring.Fields["reply_markup"], `"text":"Answer in the browser"`) ||
+		!strings.Contains(ring.Fields["reply_markup"], `"url":"https://help.example.com/c/acme#token=`) {
+		t.Errorf("call button %s", ring.Fields["reply_markup"])
+	}
+
+	want := []string{"You joined support session #1001", "Alice: Hello both of you", "Webby: I am on the web", "Alice asks to see your screen",
+		"Alice is calling you"}
 	got := h.sentTexts(chat)
 	if len(got) != len(want) {
 		t.Fatalf("Tess got %q", got)

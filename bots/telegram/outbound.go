@@ -30,7 +30,7 @@ const (
 var shown = map[core.EventType]bool{
 	core.EventMessage: true, core.EventFile: true, core.EventJoined: true, core.EventInvited: true,
 	core.EventCustomerJoined: true, core.EventCustomerLeft: true, core.EventTechnicianLeft: true, core.EventEnded: true, core.EventClosed: true,
-	core.EventTransferred: true, core.EventUnassigned: true, core.EventScreenShareAsked: true,
+	core.EventTransferred: true, core.EventUnassigned: true, core.EventScreenShareAsked: true, core.EventCallStarted: true,
 	core.EventSystemInfoAsked: true, core.EventEdited: true, core.EventWithdrawn: true,
 }
 
@@ -191,12 +191,16 @@ func (a *Adapter) deliverTo(ctx context.Context, d *dispatch.Delivery, ev core.E
 		return a.relayEdit(ctx, d, ev, rc.chat, lang)
 	case core.EventWithdrawn:
 		return a.withdraw(ctx, d, ev, rc.chat, lang)
-	case core.EventScreenShareAsked:
+	case core.EventScreenShareAsked, core.EventCallStarted:
 		if d.Sent(tag) {
 			return nil
 		}
 		text, _ := bots.Notice(ev, lang)
-		button, err := a.shareButton(ctx, r, rc.p, lang, &text)
+		label := "shareButton"
+		if ev.Type == core.EventCallStarted {
+			label = "callButton"
+		}
+		button, err := a.webButton(ctx, r, rc.p, lang, label, &text)
 		if err != nil {
 			return err
 		}
@@ -209,12 +213,12 @@ func (a *Adapter) deliverTo(ctx context.Context, d *dispatch.Delivery, ev core.E
 	return a.sendText(ctx, d, tag, rc.chat, text, nil)
 }
 
-// shareButton opens this customer's request in the company's web portal,
-// where screens are shared: the link carries a web token of the
+// webButton opens this customer's request in the company's web portal,
+// where screens are shared and calls taken: the link carries a web token of the
 // customer's own, in the fragment, which browsers never send to a server
 // (nor to its logs). Telegram accepts only https links in buttons: without
 // one the link goes into the text.
-func (a *Adapter) shareButton(ctx context.Context, r core.Request, p core.Participant, lang string, text *string) (models.ReplyMarkup, error) {
+func (a *Adapter) webButton(ctx context.Context, r core.Request, p core.Participant, lang, label string, text *string) (models.ReplyMarkup, error) {
 	if a.cfg.PublicURL == "" {
 		return nil, nil
 	}
@@ -234,7 +238,7 @@ func (a *Adapter) shareButton(ctx context.Context, r core.Request, p core.Partic
 		return nil, nil
 	}
 	return &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{
-		{Text: texts.Text(lang, "shareButton"), URL: link}}}}, nil
+		{Text: texts.Text(lang, label), URL: link}}}}, nil
 }
 
 // sendFile sends a technician's file with the bytes relaydesk stored,

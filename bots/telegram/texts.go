@@ -171,6 +171,12 @@ var texts = bots.Catalog{
 		"fr": "Partager mon écran",
 		"es": "Compartir mi pantalla",
 	},
+	"callButton": {
+		"en": "Answer in the browser",
+		"de": "Im Browser annehmen",
+		"fr": "Répondre dans le navigateur",
+		"es": "Contestar en el navegador",
+	},
 	"fileTooBigToSend": {
 		"en": "%s sent %s (%s), which is larger than Telegram lets bots send. Ask them for another way to get it.",
 		"de": "%s hat %s (%s) gesendet; die Datei ist größer, als Telegram Bots senden lässt. Fragen Sie nach einem anderen Weg.",

@@ -139,7 +139,10 @@ export class Call {
   join() {
     if (!this.stream) return;
     this.closePeer();
-    this.send({ type: 'rtc', session: 'call', op: 'join', publish: true });
+    if (!this.send({ type: 'rtc', session: 'call', op: 'join', publish: true })) {
+      // Long polling carries no media set-up: the socket's return joins.
+      this.error('The call connects once the live connection is back.');
+    }
   }
 
   async frame(body) {

@@ -216,7 +216,10 @@ export class ScreenShare {
   join() {
     if (!this.stream) return;
     this.closePC();
-    this.send({ type: 'rtc', op: 'join', publish: true });
+    if (!this.send({ type: 'rtc', op: 'join', publish: true })) {
+      // Long polling carries no media set-up: the socket's return joins.
+      this.error('Your screen will reach the technician once the live connection is back.');
+    }
     // No answer (the process holding the share went away): ask again.
     clearTimeout(this.joinTimer);
     this.joinTimer = setTimeout(() => this.join(), joinRetry);

@@ -24,6 +24,7 @@ import (
 	"github.com/relaydesk/relaydesk/web/clientip"
 	"github.com/relaydesk/relaydesk/web/cobrowse"
 	"github.com/relaydesk/relaydesk/web/console"
+	"github.com/relaydesk/relaydesk/web/liveroute"
 	"github.com/relaydesk/relaydesk/web/metrics"
 	"github.com/relaydesk/relaydesk/web/screen"
 	"github.com/relaydesk/relaydesk/web/widget"
@@ -62,10 +63,12 @@ func (c *call) serve(ctx context.Context) error {
 	rtc := d.cfg.WebRTC
 	shareCfg := screen.Config{Engine: d.engine, Hub: d.store.Hub(), SFU: rtc.sfu(),
 		ICEServers: rtc.ICEServers, TURNSecret: string(rtc.TURNSecret), Logger: log.With("component", "screen")}
+	var router *liveroute.Router
 	if d.store.Dialect() == "postgres" {
-		// Several processes may serve one database: a share's signalling
-		// reaches the process holding its media through the store.
-		shareCfg.Relay = d.store
+		// Several processes may serve one database: a live session's
+		// frames reach the process holding it through the store.
+		router = liveroute.New(d.store, log.With("component", "liveroute"))
+		shareCfg.Router = router
 	}
 	shares, err := screen.New(shareCfg)
 	if err != nil {
@@ -73,7 +76,7 @@ func (c *call) serve(ctx context.Context) error {
 	}
 	defer shares.Close(context.Background())
 	pages := cobrowse.New(cobrowse.Config{Engine: d.engine, Hub: d.store.Hub(), Logger: log.With("component", "cobrowse"),
-		Received: c.OnCobrowseFrame})
+		Received: c.OnCobrowseFrame, Router: router})
 	defer pages.Close()
 	cons := console.New(console.Config{
 		Engine: d.engine, Store: d.store, Hub: d.store.Hub(), Logger: log.With("component", "console"),
@@ -164,7 +167,9 @@ func (c *call) serve(ctx context.Context) error {
 	run("http server", func(ctx context.Context) error { return srv.Serve(ctx, ln) })
 	// Finds the identity provider, retrying while it cannot be reached.
 	run("console", cons.Run)
-	run("screen sharing", shares.Run)
+	if router != nil {
+		run("live session router", router.Run)
+	}
 	for _, a := range adapters {
 		wg.Go(func() { supervise(ctx, log, a) })
 	}

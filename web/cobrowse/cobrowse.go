@@ -34,12 +34,14 @@ import (
 	"encoding/json"
 	"log/slog"
 	"math"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/hub"
 	"github.com/relaydesk/relaydesk/web/live"
+	"github.com/relaydesk/relaydesk/web/liveroute"
 )
 
 // Engine is what the manager asks of the engine.
@@ -56,6 +58,9 @@ type Config struct {
 	// Received, when set, is handed every frame a client sent before it is
 	// checked: tests assert on what reached the server.
 	Received func(who Who, data []byte)
+	// Router passes frames between processes on one PostgreSQL database;
+	// nil: this process is the only one.
+	Router *liveroute.Router
 }
 
 // Who is the authenticated client a frame came from: a technician, or a
@@ -72,10 +77,27 @@ type Manager struct {
 	log      *slog.Logger
 	received func(Who, []byte)
 
+	router *liveroute.Router // nil: one process
+
 	mu       sync.Mutex
 	sessions map[string]*session // by request ID
 	closed   bool
+	// remote names, for this process's clients in a session another
+	// process holds, that process: by client, then request ID.
+	remote map[client]map[string]string
 }
+
+// client is a browser's live stream: here (a *live.Conn) or in another
+// process (a liveroute.Remote).
+type client interface {
+	Push(live.Frame) error
+}
+
+// topic is this manager's mail (package liveroute).
+const topic = "cobrowse"
+
+// roomKey names a request's co-browsing session among the processes.
+func roomKey(requestID string) string { return "cobrowse:" + requestID }
 
 // New returns a manager; it does no I/O.
 func New(cfg Config) *Manager {
@@ -83,7 +105,27 @@ func New(cfg Config) *Manager {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Manager{eng: cfg.Engine, hub: cfg.Hub, log: log, received: cfg.Received, sessions: make(map[string]*session)}
+	m := &Manager{eng: cfg.Engine, hub: cfg.Hub, log: log, received: cfg.Received, router: cfg.Router,
+		sessions: make(map[string]*session), remote: make(map[client]map[string]string)}
+	if m.router != nil {
+		m.router.Register(topic, liveroute.Topic{
+			Frame: func(ctx context.Context, ml liveroute.Mail, rc *liveroute.Remote) {
+				actor, requestID := ml.Who()
+				m.receive(ctx, Who{Actor: actor, RequestID: requestID}, rc, ml.Data, true)
+			},
+			Gone: func(rc *liveroute.Remote) { m.leaveAll(rc) },
+			Held: func() []string {
+				m.mu.Lock()
+				defer m.mu.Unlock()
+				keys := make([]string, 0, len(m.sessions))
+				for id := range m.sessions {
+					keys = append(keys, roomKey(id))
+				}
+				return keys
+			},
+		})
+	}
+	return m
 }
 
 // IsFrame reports whether a client's frame is a co-browsing one, so that a
@@ -121,7 +163,7 @@ type Out struct {
 	Error   string  `json:"error,omitempty"`
 }
 
-func push(c *live.Conn, o Out) { _ = c.Push(live.Frame{Type: "cobrowse", Body: o}) }
+func push(c client, o Out) { _ = c.Push(live.Frame{Type: "cobrowse", Body: o}) }
 
 // errNotShown is what a client is told when the page it asks for is not
 // shown, or not to it: the same words for both.
@@ -133,7 +175,13 @@ const maxParts = 100
 // Receive acts on one frame a client sent on its live stream. Mistakes are
 // answered on the client's own stream and change nothing.
 func (m *Manager) Receive(ctx context.Context, who Who, c *live.Conn, data []byte) {
-	if m.received != nil {
+	m.receive(ctx, who, c, data, false)
+}
+
+// receive acts on a client's frame; one that came by mail is acted on
+// here: this process holds its session.
+func (m *Manager) receive(ctx context.Context, who Who, c client, data []byte, mailed bool) {
+	if m.received != nil && !mailed {
 		m.received(who, data)
 	}
 	var f clientFrame
@@ -152,6 +200,16 @@ func (m *Manager) Receive(ctx context.Context, who Who, c *live.Conn, data []byt
 	if requestID == "" {
 		push(c, Out{Op: "error", Error: "say which request: \"request\": ID"})
 		return
+	}
+	if lc, ok := c.(*live.Conn); ok && !mailed && m.router != nil {
+		done, err := m.route(ctx, who, lc, requestID, f.Op, data)
+		if err != nil {
+			m.log.WarnContext(ctx, "co-browsing frame not passed on", "request", requestID, "op", f.Op, "err", err)
+			push(c, Out{Request: requestID, Op: "error", Error: "co-browsing could not be reached; try again"})
+		}
+		if done || err != nil {
+			return
+		}
 	}
 	var err error
 	switch {
@@ -177,7 +235,7 @@ func (m *Manager) Receive(ctx context.Context, who Who, c *live.Conn, data []byt
 // join adds the client to the request's session: a customer's page to
 // send it, a technician's console to watch it. A viewer's arrival asks the
 // customer's page for a full snapshot.
-func (m *Manager) join(ctx context.Context, requestID string, who Who, c *live.Conn, viewer bool) error {
+func (m *Manager) join(ctx context.Context, requestID string, who Who, c client, viewer bool) error {
 	s, err := m.eng.CobrowseSession(ctx, requestID)
 	if core.ErrorCode(err) == core.CodeNotFound {
 		return errNotShown
@@ -188,7 +246,7 @@ func (m *Manager) join(ctx context.Context, requestID string, who Who, c *live.C
 		return errNotShown
 	}
 	var ss *session
-	var sharers []*live.Conn
+	var sharers []client
 	// A session that ended between the lookup and the lock is replaced by
 	// a new one: the engine just said co-browsing is live.
 	for ss == nil {
@@ -224,7 +282,7 @@ func (m *Manager) join(ctx context.Context, requestID string, who Who, c *live.C
 }
 
 // data forwards a piece of the customer's page to the viewers.
-func (m *Manager) data(requestID string, c *live.Conn, f clientFrame) error {
+func (m *Manager) data(requestID string, c client, f clientFrame) error {
 	if f.Parts < 1 || f.Parts > maxParts || f.Part < 0 || f.Part >= f.Parts || f.Data == "" {
 		return core.Errorf(core.CodeInvalid, "a data frame needs 0 <= part < parts <= %d and data", maxParts)
 	}
@@ -249,7 +307,7 @@ func (m *Manager) data(requestID string, c *live.Conn, f clientFrame) error {
 
 // point shows the customer where the technician points: a highlight, never
 // an input.
-func (m *Manager) point(requestID string, c *live.Conn, f clientFrame) error {
+func (m *Manager) point(requestID string, c client, f clientFrame) error {
 	if math.IsNaN(f.X) || math.IsNaN(f.Y) || math.Abs(f.X) > 1e6 || math.Abs(f.Y) > 1e6 {
 		return core.Errorf(core.CodeInvalid, "x and y are page coordinates in CSS pixels")
 	}
@@ -272,7 +330,7 @@ func (m *Manager) point(requestID string, c *live.Conn, f clientFrame) error {
 }
 
 // leave takes the client out of the request's session; it goes on.
-func (m *Manager) leave(requestID string, c *live.Conn) {
+func (m *Manager) leave(requestID string, c client) {
 	if ss := m.get(requestID); ss != nil {
 		ss.mu.Lock()
 		delete(ss.viewers, c)
@@ -284,6 +342,23 @@ func (m *Manager) leave(requestID string, c *live.Conn) {
 // Gone takes a client that went away out of every session: its browser
 // starts again when it reconnects.
 func (m *Manager) Gone(c *live.Conn) {
+	m.mu.Lock()
+	var processes []string
+	for _, p := range m.remote[c] {
+		if !slices.Contains(processes, p) {
+			processes = append(processes, p)
+		}
+	}
+	delete(m.remote, c)
+	m.mu.Unlock()
+	if m.router != nil {
+		m.router.Gone(topic, c, processes)
+	}
+	m.leaveAll(c)
+}
+
+// leaveAll takes c out of every session here.
+func (m *Manager) leaveAll(c client) {
 	m.mu.Lock()
 	all := make([]*session, 0, len(m.sessions))
 	for _, ss := range m.sessions {
@@ -347,4 +422,41 @@ func (m *Manager) Attach(src *live.Source, who Who) {
 			prevGone(c)
 		}
 	}
+}
+
+// route passes a frame to the process holding its session, if that is not
+// this one; done says it went. Joining (share, watch) claims the session
+// for this process when nobody holds it.
+func (m *Manager) route(ctx context.Context, who Who, c *live.Conn, requestID, op string, data []byte) (done bool, err error) {
+	var owner string
+	switch op {
+	case "share", "watch":
+		if owner, err = m.router.Claim(ctx, roomKey(requestID)); err != nil {
+			return true, err
+		}
+		m.mu.Lock()
+		if owner == m.router.Process() {
+			delete(m.remote[c], requestID)
+		} else {
+			if m.remote[c] == nil {
+				m.remote[c] = map[string]string{}
+			}
+			m.remote[c][requestID] = owner
+		}
+		m.mu.Unlock()
+	default:
+		m.mu.Lock()
+		owner = m.remote[c][requestID]
+		if op == "leave" {
+			delete(m.remote[c], requestID)
+		}
+		m.mu.Unlock()
+		if owner == "" {
+			return false, nil
+		}
+	}
+	if owner == m.router.Process() {
+		return false, nil
+	}
+	return true, m.router.Forward(ctx, topic, owner, c, who.Actor, who.RequestID, data)
 }

@@ -12,11 +12,13 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/relaydesk/relaydesk/core"
+	"github.com/relaydesk/relaydesk/core/hub"
 	"github.com/relaydesk/relaydesk/core/sqlstore"
 	"github.com/relaydesk/relaydesk/core/sqlstore/storetest"
 	"github.com/relaydesk/relaydesk/internal/testwait"
 	"github.com/relaydesk/relaydesk/web/cobrowse"
 	"github.com/relaydesk/relaydesk/web/live"
+	"github.com/relaydesk/relaydesk/web/liveroute"
 )
 
 // desk is a support desk whose live streams carry co-browsing, as the
@@ -33,7 +35,14 @@ func newDesk(t *testing.T, store *sqlstore.Store) *desk {
 	d := &desk{Desk: storetest.NewDesk(t, store)}
 	d.m = cobrowse.New(cobrowse.Config{Engine: d.Engine, Hub: store.Hub()})
 	t.Cleanup(d.m.Close)
-	streams := live.New(live.Config{Hub: store.Hub()})
+	d.url = serve(t, store.Hub(), d.m)
+	return d
+}
+
+// serve serves live streams that carry m's frames on loopback.
+func serve(t *testing.T, h *hub.Hub, m *cobrowse.Manager) string {
+	t.Helper()
+	streams := live.New(live.Config{Hub: h})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		streams.ServeSource(w, r, func(*http.Request) bool { return true },
 			func(ctx context.Context, h live.Hello, follow live.Follow) (live.Source, error) {
@@ -46,14 +55,13 @@ func newDesk(t *testing.T, store *sqlstore.Store) *desk {
 				}
 				return live.Source{
 					Fetch:   func(context.Context, string) ([]any, string, bool, error) { return nil, "0", false, nil },
-					Receive: func(c *live.Conn, data []byte) { d.m.Receive(context.Background(), who, c, data) },
-					Gone:    d.m.Gone,
+					Receive: func(c *live.Conn, data []byte) { m.Receive(context.Background(), who, c, data) },
+					Gone:    m.Gone,
 				}, nil
 			})
 	}))
 	t.Cleanup(srv.Close)
-	d.url = "ws" + strings.TrimPrefix(srv.URL, "http")
-	return d
+	return "ws" + strings.TrimPrefix(srv.URL, "http")
 }
 
 // client is a browser on a live stream: it sends frames and keeps the
@@ -68,7 +76,13 @@ type client struct {
 
 func (d *desk) client(t *testing.T, token string) *client {
 	t.Helper()
-	ws, _, err := websocket.DefaultDialer.Dial(d.url, nil)
+	return dial(t, d.url, token)
+}
+
+// dial opens a live stream at url as the client token names.
+func dial(t *testing.T, url, token string) *client {
+	t.Helper()
+	ws, _, err := websocket.DefaultDialer.Dial(url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,5 +254,73 @@ func TestCobrowseChunks(t *testing.T) {
 	viewer.waitFor("data", 3)
 	if _, data := viewer.count("data"); strings.Join(data, "") != big {
 		t.Fatalf("reassembled %d bytes, want %d", len(strings.Join(data, "")), len(big))
+	}
+}
+
+// TestCobrowseAcrossProcesses: two relaydesk processes on one PostgreSQL
+// database, the customer's page on one, the technician's console on the
+// other: the page reaches the console, the pointer reaches the page, and
+// the end reaches both.
+func TestCobrowseAcrossProcesses(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	url := storetest.PostgresURL(t)
+	a, b := storetest.Open(t, url), storetest.Open(t, url)
+	storetest.Listen(t, a)
+	storetest.Listen(t, b)
+	d := storetest.NewDesk(t, a)
+	engB := core.NewEngine(core.Config{Store: b, Blobs: d.Blobs})
+	manager := func(e cobrowse.Engine, s *sqlstore.Store) *cobrowse.Manager {
+		router := liveroute.New(s, nil)
+		m := cobrowse.New(cobrowse.Config{Engine: e, Hub: s.Hub(), Router: router})
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if err := router.Run(ctx); err != nil {
+				t.Error(err)
+			}
+		}()
+		t.Cleanup(func() { cancel(); <-done; m.Close() })
+		return m
+	}
+	ma, mb := manager(d.Engine, a), manager(engB, b)
+	urlA, urlB := serve(t, a.Hub(), ma), serve(t, b.Hub(), mb)
+
+	alice := storetest.Actor(d.Alice)
+	o := d.Live(t)
+	id, cust := o.Request.ID, core.CustomerActor(o.Participant.ID)
+	if _, err := d.Engine.RequestCobrowse(ctx, alice, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Engine.AnswerCobrowse(ctx, cust, true); err != nil {
+		t.Fatal(err)
+	}
+	page := dial(t, urlA, "c:"+o.Participant.ID+":"+id)
+	page.send(map[string]any{"op": "share"})
+	page.waitFor("sharing", 1)
+	console := dial(t, urlB, "t:"+d.Alice.ID)
+	console.send(map[string]any{"op": "watch", "request": id})
+	console.waitFor("watching", 1)
+	page.waitFor("snapshot", 1) // asked for across the processes
+	page.send(map[string]any{"op": "data", "seq": 1, "parts": 1, "data": `[{"type":2,"text":"Acme Printers"}]`})
+	console.waitFor("data", 1)
+	console.send(map[string]any{"op": "point", "request": id, "x": 1, "y": 2})
+	page.waitFor("point", 1)
+	if ma.Sessions() != 1 || mb.Sessions() != 0 {
+		t.Errorf("sessions: %d in the page's process, %d in the console's; want 1 and 0", ma.Sessions(), mb.Sessions())
+	}
+	// Another company's technician is refused there too.
+	carol := dial(t, urlB, "t:"+d.Carol.ID)
+	carol.send(map[string]any{"op": "watch", "request": id})
+	carol.waitFor("error", 1)
+
+	if _, err := engB.StopCobrowse(ctx, alice, id); err != nil {
+		t.Fatal(err)
+	}
+	console.waitFor("ended", 1)
+	page.waitFor("ended", 1)
+	if _, data := console.count("data"); len(data) != 1 || !strings.Contains(data[0], "Acme Printers") {
+		t.Errorf("the console got %q", data)
 	}
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/hub"
-	"github.com/relaydesk/relaydesk/web/live"
 )
 
 // session is one live co-browsing: the clients in it and the engine's
@@ -21,8 +20,8 @@ type session struct {
 	mu      sync.Mutex
 	ended   bool
 	policy  core.CobrowseSession
-	sharers map[*live.Conn]string // the customer's pages, by participant ID
-	viewers map[*live.Conn]string // the consoles watching, by technician ID
+	sharers map[client]string // the customer's pages, by participant ID
+	viewers map[client]string // the consoles watching, by technician ID
 }
 
 // session returns the request's session, opening it for a live one.
@@ -36,7 +35,7 @@ func (m *Manager) session(s core.CobrowseSession) (*session, error) {
 		return ss, nil
 	}
 	ss := &session{policy: s, wake: make(chan struct{}, 1), done: make(chan struct{}),
-		sharers: make(map[*live.Conn]string), viewers: make(map[*live.Conn]string)}
+		sharers: make(map[client]string), viewers: make(map[client]string)}
 	ss.watch = m.hub.Watch(func() {
 		select {
 		case ss.wake <- struct{}{}:
@@ -79,17 +78,21 @@ func (m *Manager) follow(requestID string, ss *session) {
 // drop forgets ss as the request's session.
 func (m *Manager) drop(requestID string, ss *session) {
 	m.mu.Lock()
-	if m.sessions[requestID] == ss {
+	dropped := m.sessions[requestID] == ss
+	if dropped {
 		delete(m.sessions, requestID)
 	}
 	m.mu.Unlock()
+	if dropped && m.router != nil {
+		m.router.Release(roomKey(requestID))
+	}
 }
 
 // apply takes the engine's new word and drops whoever it no longer allows.
 func (ss *session) apply(s core.CobrowseSession) {
 	ss.mu.Lock()
 	ss.policy = s
-	var out []*live.Conn
+	var out []client
 	for c, p := range ss.sharers {
 		if !s.MayShare(p) {
 			delete(ss.sharers, c)
@@ -115,7 +118,7 @@ func (ss *session) end(reason string) {
 	ss.ended = true
 	id := ss.policy.RequestID
 	ss.policy = core.CobrowseSession{RequestID: id}
-	var all []*live.Conn
+	var all []client
 	for c := range ss.sharers {
 		all = append(all, c)
 	}
@@ -131,16 +134,16 @@ func (ss *session) end(reason string) {
 }
 
 // sharerConns and viewerConns copy the clients out; ss.mu is held.
-func (ss *session) sharerConns() []*live.Conn {
-	out := make([]*live.Conn, 0, len(ss.sharers))
+func (ss *session) sharerConns() []client {
+	out := make([]client, 0, len(ss.sharers))
 	for c := range ss.sharers {
 		out = append(out, c)
 	}
 	return out
 }
 
-func (ss *session) viewerConns() []*live.Conn {
-	out := make([]*live.Conn, 0, len(ss.viewers))
+func (ss *session) viewerConns() []client {
+	out := make([]client, 0, len(ss.viewers))
 	for c := range ss.viewers {
 		out = append(out, c)
 	}

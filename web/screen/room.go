@@ -80,12 +80,8 @@ func (m *Manager) follow(kind core.LiveKind, requestID string, rm *room) {
 			delete(m.rooms, key)
 		}
 		m.mu.Unlock()
-		if m.relay != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), mailTimeout)
-			if err := m.relay.ReleaseRoom(ctx, key); err != nil {
-				m.log.Warn("screen share room not released", "request", requestID, "err", err)
-			}
-			cancel()
+		if m.router != nil {
+			m.router.Release(key)
 		}
 		m.log.Info("live session room closed", "kind", kind, "request", requestID, "reason", rm.r.Reason())
 	}()

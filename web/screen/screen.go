@@ -37,6 +37,7 @@ import (
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/hub"
 	"github.com/relaydesk/relaydesk/web/live"
+	"github.com/relaydesk/relaydesk/web/liveroute"
 	"github.com/relaydesk/relaydesk/web/sfu"
 )
 
@@ -62,9 +63,9 @@ type Config struct {
 	Logger     *slog.Logger
 	// Now is the clock TURN credentials expire by; default time.Now.
 	Now func() time.Time
-	// Relay passes signalling between processes on one PostgreSQL
-	// database (the store); nil: this process is the only one.
-	Relay Relay
+	// Router passes signalling between processes on one PostgreSQL
+	// database; nil: this process is the only one.
+	Router *liveroute.Router
 }
 
 // Manager runs the rooms of this process's live shares.
@@ -77,8 +78,7 @@ type Manager struct {
 	now func() time.Time
 	log *slog.Logger
 
-	relay  Relay     // nil: one process
-	mailed chan bool // a wake-up of the mail reader
+	router *liveroute.Router // nil: one process
 
 	follows sync.WaitGroup // the rooms' follow goroutines
 
@@ -86,10 +86,6 @@ type Manager struct {
 	rooms   map[string]*room    // by request ID
 	conns   map[client][]member // the peers each client joined as
 	closed  bool
-	lastID  uint64
-	ids     map[*live.Conn]string    // this process's clients that other processes serve
-	byID    map[string]*live.Conn    // the same, by ID
-	remotes map[string]*remoteClient // other processes' clients this one serves, by process/ID
 }
 
 // client is a browser's live stream: here (a *live.Conn) or in another
@@ -121,11 +117,12 @@ func New(cfg Config) (*Manager, error) {
 		return nil, err
 	}
 	m := &Manager{eng: cfg.Engine, hub: cfg.Hub, sfu: srv, log: log, ice: cfg.ICEServers, key: []byte(cfg.TURNSecret),
-		now: cfg.Now, relay: cfg.Relay, mailed: make(chan bool, 1), rooms: make(map[string]*room),
-		conns: make(map[client][]member), ids: make(map[*live.Conn]string), byID: make(map[string]*live.Conn),
-		remotes: make(map[string]*remoteClient)}
+		now: cfg.Now, router: cfg.Router, rooms: make(map[string]*room), conns: make(map[client][]member)}
 	if m.now == nil {
 		m.now = time.Now
+	}
+	if m.router != nil {
+		m.register()
 	}
 	return m, nil
 }
@@ -231,7 +228,7 @@ func (m *Manager) receive(ctx context.Context, who Who, c client, data []byte, m
 		p.out(Out{Op: "error", Error: "say which request's screen share: \"request\": ID"})
 		return
 	}
-	if !mailed && m.relay != nil {
+	if !mailed && m.router != nil {
 		if done, err := m.route(ctx, p, f.Op, data); done || err != nil {
 			if err != nil {
 				m.log.WarnContext(ctx, "screen share frame not passed on", "request", p.requestID, "op", f.Op, "err", err)
@@ -375,13 +372,9 @@ func (m *Manager) leave(ctx context.Context, p peerOf) {
 // browser joins again when it reconnects.
 func (m *Manager) Gone(c *live.Conn) {
 	remote := m.gone(c)
-	m.mu.Lock()
-	id := m.ids[c]
-	delete(m.ids, c)
-	delete(m.byID, id)
-	m.mu.Unlock()
-	for _, process := range remote {
-		m.mailTo(context.Background(), process, mail{Kind: mailGone, Conn: id})
+	if m.router != nil {
+		m.router.Gone(topic, c, remote)
+		m.router.Forget(c) // the last of a stream's managers to hear of its end
 	}
 }
 

@@ -29,6 +29,7 @@ import (
 	"github.com/relaydesk/relaydesk/core/sqlstore/storetest"
 	"github.com/relaydesk/relaydesk/internal/testwait"
 	"github.com/relaydesk/relaydesk/web/live"
+	"github.com/relaydesk/relaydesk/web/liveroute"
 	"github.com/relaydesk/relaydesk/web/screen"
 	"github.com/relaydesk/relaydesk/web/sfu"
 )
@@ -495,14 +496,15 @@ func TestShareAcrossProcesses(t *testing.T) {
 	d := storetest.NewDesk(t, a)
 	engB := core.NewEngine(core.Config{Store: b, Blobs: d.Blobs})
 	manager := func(e screen.Engine, s *sqlstore.Store) *screen.Manager {
-		m, err := screen.New(screen.Config{Engine: e, Hub: s.Hub(), SFU: sfu.Config{IncludeLoopback: true}, Relay: s})
+		router := liveroute.New(s, nil)
+		m, err := screen.New(screen.Config{Engine: e, Hub: s.Hub(), SFU: sfu.Config{IncludeLoopback: true}, Router: router})
 		if err != nil {
 			t.Fatal(err)
 		}
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			if err := m.Run(ctx); err != nil {
+			if err := router.Run(ctx); err != nil {
 				t.Error(err)
 			}
 		}()

@@ -88,10 +88,20 @@ func (m *Manager) follow(kind core.LiveKind, requestID string, rm *room) {
 	var number int64
 	defer func() { m.finishRecording(requestID, number, rm) }()
 	for {
+		var late <-chan struct{}
+		if rm.rec != nil {
+			late = rm.rec.Late()
+		}
 		select {
 		case <-rm.r.Done():
 			return
 		case <-rm.wake:
+		case <-late:
+			// A track this file cannot hold: it is stored as it is and
+			// the recording goes on in a new file, with every track.
+			m.finishRecording(requestID, number, rm)
+			m.startRecording(requestID, rm)
+			continue
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), refreshTimeout)
 		s, err := m.eng.LiveSession(ctx, kind, requestID)

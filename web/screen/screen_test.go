@@ -738,3 +738,65 @@ func TestCallCarriesEveryone(t *testing.T) {
 		testwait.Eventually(t, "the room to close", func() bool { return d.m.Rooms() == 0 })
 	})
 }
+
+// TestRecordingTakesLateTracks: a track that starts while a call is being
+// recorded (an invited technician joining) cannot join the file under way:
+// that file is stored, and the recording goes on in a second one that
+// holds every track.
+func TestRecordingTakesLateTracks(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	d := newDesk(t, storetest.SQLite(t))
+	e := d.Engine
+	alice := storetest.Actor(d.Alice)
+	o := d.Live(t)
+	id, cust := o.Request.ID, core.CustomerActor(o.Participant.ID)
+	for _, step := range []func() (core.Request, error){
+		func() (core.Request, error) { return e.InviteTechnician(ctx, alice, id, d.Bob.ID) },
+		func() (core.Request, error) { return e.StartCall(ctx, alice, id) },
+		func() (core.Request, error) { return e.AnswerCall(ctx, cust, true) },
+	} {
+		if _, err := step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	call := func(token string) *browser {
+		b := d.browser(t, token, id)
+		b.session, b.pub = "call", true
+		if e := b.join(); e != "" {
+			t.Fatal(e)
+		}
+		b.publish(ctx)
+		return b
+	}
+	customer, owner := call("c:"+o.Participant.ID+":"+id), call("t:"+d.Alice.ID)
+	owner.waitPackets("the customer at the owner", 30)
+	if _, err := e.RequestRecording(ctx, alice, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.AnswerRecording(ctx, cust, true); err != nil {
+		t.Fatal(err)
+	}
+	owner.waitPackets("the customer while recording", 150) // the file has begun
+	call("t:" + d.Bob.ID)                                  // a late track
+	files := func() int {
+		evs, err := e.Events(ctx, alice, id, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, ev := range evs {
+			if ev.Type == core.EventFile {
+				n++
+			}
+		}
+		return n
+	}
+	testwait.Eventually(t, "the first file to be stored", func() bool { return files() == 1 })
+	customer.waitPackets("the call at the customer", 150)
+	if _, err := e.StopRecording(ctx, alice, id); err != nil {
+		t.Fatal(err)
+	}
+	testwait.Eventually(t, "the second file to be stored", func() bool { return files() == 2 })
+}

@@ -29,6 +29,12 @@ type Recording struct {
 	once    sync.Once
 	err     error
 	dropped atomic.Int64
+	// headed is set once the file's header (its list of tracks) is
+	// written; late is closed when a track comes after it, which this file
+	// cannot hold.
+	headed   atomic.Bool
+	late     chan struct{}
+	lateOnce sync.Once
 
 	// Owned by run's goroutine (and add, under room.mu, before it is seen).
 	mu     sync.Mutex
@@ -73,6 +79,7 @@ func (r *Room) Record(w io.Writer) (*Recording, error) {
 		in:      make(chan recPacket, 4096),
 		stop:    make(chan struct{}),
 		ended:   make(chan struct{}),
+		late:    make(chan struct{}),
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -107,6 +114,9 @@ func (rec *Recording) add(f *forward) {
 	rec.mu.Lock()
 	rec.tracks = append(rec.tracks, t)
 	rec.mu.Unlock()
+	if rec.headed.Load() {
+		rec.lateOnce.Do(func() { close(rec.late) })
+	}
 	var sinks []*recTrack
 	if old := f.sinks.Load(); old != nil {
 		sinks = append(sinks, *old...)
@@ -126,6 +136,11 @@ func (t *recTrack) push(pkt *rtp.Packet) {
 		t.rec.dropped.Add(1)
 	}
 }
+
+// Late is closed when a track is published after the file's header was
+// written (a camera turned on, someone joining a call): this file cannot
+// hold it, and the caller may start another recording, which will.
+func (rec *Recording) Late() <-chan struct{} { return rec.late }
 
 // Dropped is how many packets the recording lost because writing lagged.
 func (rec *Recording) Dropped() int64 { return rec.dropped.Load() }
@@ -257,6 +272,7 @@ func (rec *Recording) writeHeader() error {
 		return fmt.Errorf("start recording: %w", err)
 	}
 	rec.webm = m
+	rec.headed.Store(true)
 	return nil
 }
 

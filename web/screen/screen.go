@@ -82,10 +82,10 @@ type Manager struct {
 
 	follows sync.WaitGroup // the rooms' follow goroutines
 
-	mu      sync.Mutex
-	rooms   map[string]*room    // by request ID
-	conns   map[client][]member // the peers each client joined as
-	closed  bool
+	mu     sync.Mutex
+	rooms  map[string]*room    // by request ID
+	conns  map[client][]member // the peers each client joined as
+	closed bool
 }
 
 // client is a browser's live stream: here (a *live.Conn) or in another

@@ -151,6 +151,7 @@ func TestMetricsNames(t *testing.T) {
 	storetest.NewDesk(t, st).Live(t)
 	srv, m, reg := newServerReg(t, st)
 	metrics.Live(reg, "widget", func() (int64, int64) { return 3, 1 })
+	metrics.Sessions(reg, "media", func() int { return 2 })
 	metrics.Requests(reg, st.RequestCounts)
 	h := srv.Handler()
 	m.Delivered("slack:T1", core.Event{}, 1, 30*time.Millisecond)
@@ -168,6 +169,7 @@ func TestMetricsNames(t *testing.T) {
 		`relaydesk_dispatch_failures_total{destination="telegram",kind="permanent"} 1`,
 		`relaydesk_live_clients{surface="widget",transport="websocket"} 3`,
 		`relaydesk_live_clients{surface="widget",transport="poll"} 1`,
+		`relaydesk_live_sessions{kind="media"} 2`,
 		`relaydesk_requests{status="active"} 1`,
 		`relaydesk_requests{status="new"} 0`,
 		`relaydesk_dispatch_lag_seconds_count{destination="slack:T1"} 1`,

@@ -102,6 +102,8 @@ func (c *call) serve(ctx context.Context) error {
 	})
 	wid.Mount(srv.Mount)
 	metrics.Live(reg, "widget", wid.LiveClients)
+	metrics.Sessions(reg, "media", shares.Rooms)
+	metrics.Sessions(reg, "cobrowse", pages.Sessions)
 	srv.OnShutdown(wid.Shutdown)
 	adapters, err := startAdapters(ctx, d, disp, srv)
 	if err != nil {

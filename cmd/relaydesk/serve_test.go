@@ -57,7 +57,8 @@ func TestServe(t *testing.T) {
 			}
 			for _, name := range []string{"relaydesk_build_info", "relaydesk_http_requests_total", "go_goroutines",
 				`relaydesk_requests{status="new"}`, `relaydesk_live_clients{surface="console",transport="websocket"}`,
-				`relaydesk_live_clients{surface="widget",transport="poll"}`, `go_sql_in_use_connections{db_name="relaydesk"}`} {
+				`relaydesk_live_clients{surface="widget",transport="poll"}`, `go_sql_in_use_connections{db_name="relaydesk"}`,
+				`relaydesk_live_sessions{kind="media"} 0`, `relaydesk_live_sessions{kind="cobrowse"} 0`} {
 				if !strings.Contains(body, name) {
 					t.Errorf("/metrics lacks %s", name)
 				}

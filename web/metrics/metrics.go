@@ -102,6 +102,18 @@ func Live(reg prometheus.Registerer, surface string, clients func() (sockets, po
 	}
 }
 
+// Sessions registers relaydesk_live_sessions{kind}: the live sessions
+// this process holds now, screen shares and calls (their media rooms) or
+// co-browsing, so an operator sees what a process carries before
+// restarting it.
+func Sessions(reg prometheus.Registerer, kind string, count func() int) {
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name:        "relaydesk_live_sessions",
+		Help:        "Live sessions this process holds now: media rooms (screen shares and calls) or co-browsing.",
+		ConstLabels: prometheus.Labels{"kind": kind},
+	}, func() float64 { return float64(count()) }))
+}
+
 // Requests reports the desk's requests by status at each scrape, as count
 // says (the whole desk's, so every process reports the same: aggregate with
 // max, not sum). A count that fails or takes over two seconds reports

@@ -24,6 +24,7 @@ func TestDeployQueriesNameRealMetrics(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	m := metrics.New(reg, "test")
 	metrics.Live(reg, "widget", func() (int64, int64) { return 0, 0 })
+	metrics.Sessions(reg, "media", func() int { return 0 })
 	metrics.Requests(reg, func(context.Context) (map[core.Status]int, error) { return nil, nil })
 	metrics.Platform(reg, "slack", func() bool { return true })
 	reg.MustRegister(collectors.NewDBStatsCollector(storetest.SQLite(t).DB().DB, "relaydesk"))

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -76,26 +74,8 @@ func (r *received) pages() (batches, raw string) {
 func TestBrowserCobrowse(t *testing.T) {
 	t.Parallel()
 	exe := chromium(t)
-	addr := freePort(t)
-	base := "http://" + addr
-	p := newProgram(t, "sqlite:"+filepath.Join(t.TempDir(), "relaydesk.db"))
-	p.env["HTTP_ADDR"] = addr
-	p.env["PUBLIC_URL"] = base
 	got := &received{}
-	p.onCobrowse = got.add
-	admin := func(stdin string, args ...string) string {
-		t.Helper()
-		code, out, errs := p.run(stdin, append([]string{"admin"}, args...)...)
-		if code != 0 {
-			t.Fatalf("admin %v: exit %d\n%s", args, code, errs)
-		}
-		return out
-	}
-	admin("", "company", "create", "--name", "Acme", "--slug", "acme")
-	admin("alice-password-1\n", "tech", "create", "--email", "alice@acme.test", "--name", "Alice", "--password-stdin")
-	admin("", "access", "grant", "--tech", "alice@acme.test", "--company", "acme")
-	key := regexp.MustCompile(`pk_[0-9a-z]+`).FindString(admin("", "company", "key", "acme"))
-	srv := p.serve()
+	base, key, srv := newAcme(t, func(p *program) { p.onCobrowse = got.add })
 
 	const (
 		secretBefore = "hunter2-BEFORE"

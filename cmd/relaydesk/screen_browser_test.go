@@ -19,6 +19,35 @@ import (
 	"github.com/relaydesk/relaydesk/internal/testwait"
 )
 
+// newAcme runs relaydesk on a SQLite desk with a company Acme and its
+// technician Alice (alice@acme.test, alice-password-1), after configure
+// has had its say on the program; it returns the desk's URL, Acme's portal
+// key and the server.
+func newAcme(t *testing.T, configure func(*program)) (base, key string, srv *server) {
+	t.Helper()
+	addr := freePort(t)
+	base = "http://" + addr
+	p := newProgram(t, "sqlite:"+filepath.Join(t.TempDir(), "relaydesk.db"))
+	p.env["HTTP_ADDR"] = addr
+	p.env["PUBLIC_URL"] = base
+	if configure != nil {
+		configure(p)
+	}
+	admin := func(stdin string, args ...string) string {
+		t.Helper()
+		code, out, errs := p.run(stdin, append([]string{"admin"}, args...)...)
+		if code != 0 {
+			t.Fatalf("admin %v: exit %d\n%s", args, code, errs)
+		}
+		return out
+	}
+	admin("", "company", "create", "--name", "Acme", "--slug", "acme")
+	admin("alice-password-1\n", "tech", "create", "--email", "alice@acme.test", "--name", "Alice", "--password-stdin")
+	admin("", "access", "grant", "--tech", "alice@acme.test", "--company", "acme")
+	key = regexp.MustCompile(`pk_[0-9a-z]+`).FindString(admin("", "company", "key", "acme"))
+	return base, key, p.serve()
+}
+
 // liveEnv is relaydesk with a customer in the widget on a third-party page
 // and Alice in the console, the request taken and its chat joined, in
 // Chromium with fake devices and capture.
@@ -32,31 +61,14 @@ type liveEnv struct {
 func newLiveEnv(t *testing.T) *liveEnv {
 	t.Helper()
 	exe := chromium(t)
-	addr := freePort(t)
-	base := "http://" + addr
-	p := newProgram(t, "sqlite:"+filepath.Join(t.TempDir(), "relaydesk.db"))
-	p.env["HTTP_ADDR"] = addr
-	p.env["PUBLIC_URL"] = base
-	admin := func(stdin string, args ...string) string {
-		t.Helper()
-		code, out, errs := p.run(stdin, append([]string{"admin"}, args...)...)
-		if code != 0 {
-			t.Fatalf("admin %v: exit %d\n%s", args, code, errs)
-		}
-		return out
-	}
-	admin("", "company", "create", "--name", "Acme", "--slug", "acme")
-	admin("alice-password-1\n", "tech", "create", "--email", "alice@acme.test", "--name", "Alice", "--password-stdin")
-	admin("", "access", "grant", "--tech", "alice@acme.test", "--company", "acme")
-	key := regexp.MustCompile(`pk_[0-9a-z]+`).FindString(admin("", "company", "key", "acme"))
-	srv := p.serve()
+	base, key, srv := newAcme(t, nil)
 
 	host := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprintf(w, `<!doctype html><html><head><title>Acme Printers</title></head><body>
 <h1>Acme Printers</h1><script src="%s/widget.js" data-key="%s" async></script></body></html>`, base, key)
 	}))
-	defer host.Close()
+	t.Cleanup(host.Close)
 
 	alice, customer := browserFor(t, exe), browserFor(t, exe)
 	run := func(ctx context.Context, what string, actions ...chromedp.Action) {

@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -304,6 +305,7 @@ const (
 	AuditTechDeactivate   = "technician.deactivate"
 	AuditTechReactivate   = "technician.reactivate"
 	AuditTechRole         = "technician.role"
+	AuditTechRequeue      = "technician.requeue"
 	AuditAccessGrant      = "access.grant"
 	AuditAccessRevoke     = "access.revoke"
 )
@@ -392,6 +394,57 @@ func loadCompany(ctx context.Context, q Queries, id string) (Company, error) {
 // active admin.
 func (e *Engine) DeactivateTechnician(ctx context.Context, by Actor, id string) (Technician, error) {
 	return e.setActive(ctx, by, id, false)
+}
+
+// ReturnRequests puts back in the queue (New, for any available technician
+// with access) the open requests of a deactivated technician, who can no
+// longer act on them. Each is unassigned in a transaction of its own, as if
+// its owner had unassigned it: the customer reads that they left. Admins
+// only. It returns how many went back.
+func (e *Engine) ReturnRequests(ctx context.Context, by Actor, technicianID string) (int, error) {
+	t, err := loadTechnician(ctx, e.store, technicianID)
+	if err != nil {
+		return 0, err
+	}
+	if err := mustAdmin(ctx, e.store, by); err != nil {
+		return 0, err
+	}
+	if t.Active() {
+		return 0, Errorf(CodeInvalidState, "%s is active: they unassign or transfer their own requests", t.Name)
+	}
+	ids, err := e.store.OpenRequestsOf(ctx, t.ID)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, id := range ids {
+		done := false
+		err := e.update(ctx, func(tx Tx) error {
+			done = false
+			r, err := tx.Request(ctx, id)
+			if err != nil {
+				return err
+			}
+			if r.OwnerID != t.ID || r.Status == StatusCompleted {
+				return nil // taken or closed meanwhile
+			}
+			c := e.begin(&r)
+			r.Status, r.OwnerID, r.OwnerName, r.Chat = StatusNew, "", "", ChatWaiting
+			c.add(EventUnassigned, by, AudienceAll, EventData{ActorName: t.Name, Note: "returned to the queue by an admin"})
+			if err := e.save(ctx, tx, c, false, nil); err != nil {
+				return err
+			}
+			done = true
+			return e.audit(ctx, tx, by, AuditTechRequeue, "technician", t.ID, t.Name, fmt.Sprintf("request #%d", r.Number))
+		})
+		if err != nil {
+			return n, err
+		}
+		if done {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // ReactivateTechnician lets a deactivated technician sign in again. Their

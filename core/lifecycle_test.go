@@ -1,6 +1,7 @@
 package core_test
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -256,6 +257,57 @@ func TestLastAdminRace(t *testing.T) {
 			if ok != 1 || refused != 1 || admins != 1 {
 				t.Fatalf("round %d: %d done, %d refused, %d active admins left", round, ok, refused, admins)
 			}
+		}
+	})
+}
+
+// TestReturnRequests: an admin puts a deactivated technician's open
+// requests back in the queue; the customer reads that the technician
+// left; nobody else may, and an active technician's stay theirs.
+func TestReturnRequests(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
+		ctx := context.Background()
+		d := storetest.NewDesk(t, newStore(t))
+		e := d.Engine
+		bob, admin := storetest.Actor(d.Bob), storetest.Actor(d.Admin)
+		var ids []string
+		for _, msg := range []string{"printer", "scanner", "closed one"} {
+			o := d.Open(t, d.Acme, "c@example.com", msg)
+			try(e.AssignToMe(ctx, bob, o.Request.ID)).must(t)
+			ids = append(ids, o.Request.ID)
+		}
+		try(e.JoinChat(ctx, bob, ids[0])).must(t)
+		try(e.Close(ctx, bob, ids[2], "")).must(t)
+
+		if _, err := e.ReturnRequests(ctx, admin, d.Bob.ID); core.ErrorCode(err) != core.CodeInvalidState {
+			t.Fatalf("an active technician's requests: %v", err)
+		}
+		try(e.DeactivateTechnician(ctx, admin, d.Bob.ID)).must(t)
+		if _, err := e.ReturnRequests(ctx, storetest.Actor(d.Alice), d.Bob.ID); core.ErrorCode(err) != core.CodeForbidden {
+			t.Fatalf("a technician returned them: %v", err)
+		}
+		if n := try(e.ReturnRequests(ctx, admin, d.Bob.ID)).must(t); n != 2 {
+			t.Fatalf("returned %d, want 2 (the closed one stays)", n)
+		}
+		for i, id := range ids {
+			r := try(e.ViewRequest(ctx, admin, id)).must(t).Request
+			wantNew := i < 2
+			if (r.Status == core.StatusNew) != wantNew || (wantNew && (r.OwnerID != "" || r.Chat != core.ChatWaiting)) {
+				t.Fatalf("request %d: %s owned by %q, chat %s", i, r.Status, r.OwnerID, r.Chat)
+			}
+		}
+		evs := try(e.Events(ctx, admin, ids[0], 0, 0)).must(t)
+		last := evs[len(evs)-1]
+		if last.Type != core.EventUnassigned || last.Actor != admin || last.Data.ActorName != "Bob" {
+			t.Fatalf("last event %s by %v named %q", last.Type, last.Actor, last.Data.ActorName)
+		}
+		if n := try(e.ReturnRequests(ctx, admin, d.Bob.ID)).must(t); n != 0 {
+			t.Fatalf("returned %d the second time", n)
+		}
+		log := try(e.AdminLog(ctx, admin, 10)).must(t)
+		if len(log) < 2 || log[0].Action != core.AuditTechRequeue {
+			t.Fatalf("admin log %+v", log)
 		}
 	})
 }

@@ -83,6 +83,8 @@ type Queries interface {
 	AdminLog(ctx context.Context, limit int) ([]AdminEntry, error)
 	// OpenOwned counts the open requests of each owner, by technician ID.
 	OpenOwned(ctx context.Context) (map[string]int, error)
+	// OpenRequestsOf lists the open requests technicianID owns, oldest first.
+	OpenRequestsOf(ctx context.Context, technicianID string) ([]string, error)
 	// DeskState counts what the first-run checklist asks about.
 	DeskState(ctx context.Context) (DeskState, error)
 }

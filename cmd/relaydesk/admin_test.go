@@ -208,7 +208,7 @@ func TestHelp(t *testing.T) {
 		{"admin company create", []string{"--name NAME", "--slug SLUG", "--allow EXTENSIONS", "--max-file-mb MB", "(default 25)"}},
 		{"admin company list", []string{"Usage: relaydesk admin company list"}},
 		{"admin company key", []string{"Usage: relaydesk admin company key <slug-or-id>"}},
-		{"admin tech", []string{"create", "list", "deactivate", "reactivate", "role"}},
+		{"admin tech", []string{"create", "list", "deactivate", "reactivate", "return-requests", "role"}},
 		{"admin tech deactivate", []string{"--email EMAIL", "sessions end at once", "last active admin"}},
 		{"admin tech reactivate", []string{"--email EMAIL"}},
 		{"admin tech role", []string{"--email EMAIL", "--role ROLE"}},

@@ -31,9 +31,16 @@ func techLifecycleCommands() []*command {
 			usage: "--email EMAIL",
 			about: "Deactivate a technician: their console sessions end at once, they cannot sign in,\n" +
 				"their Slack and Discord links are removed and they are offered to nobody as a\n" +
-				"colleague. Requests they own stay theirs for an admin to close; their messages\n" +
-				"stay. The last active admin cannot be deactivated.",
+				"colleague. Requests they own stay theirs until an admin returns them to the\n" +
+				"queue (return-requests) or closes them; their messages stay. The last active\n" +
+				"admin cannot be deactivated.",
 			setup: techActive(false)},
+		{name: "return-requests", summary: "put a deactivated technician's open requests back in the queue",
+			usage: "--email EMAIL",
+			about: "Return a deactivated technician's open requests to the queue: each becomes New,\n" +
+				"for any available technician with access to take; its customer reads that the\n" +
+				"technician left.",
+			setup: techReturn},
 		{name: "reactivate", summary: "let a deactivated technician sign in again",
 			usage: "--email EMAIL",
 			about: "Reactivate a technician. They sign in as before; chat platform accounts must be\n" +
@@ -43,6 +50,27 @@ func techLifecycleCommands() []*command {
 			usage: "--email EMAIL --role admin|technician",
 			about: "Change a technician's role. The last active admin stays an admin.",
 			setup: techRole},
+	}
+}
+
+func techReturn(fs *flag.FlagSet) action {
+	email := fs.String("email", "", "the technician's `email` address (required)")
+	return func(ctx context.Context, c *call) error {
+		if strings.TrimSpace(*email) == "" {
+			return usagef("--email is required")
+		}
+		return c.withDesk(ctx, func(d *desk) error {
+			t, err := findTechnician(ctx, d, *email)
+			if err != nil {
+				return err
+			}
+			n, err := d.engine.ReturnRequests(ctx, core.SystemActor(), t.ID)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(c.Stdout, "%d open request(s) of %s are back in the queue\n", n, t.Email)
+			return nil
+		})
 	}
 }
 
@@ -90,7 +118,7 @@ func techActive(active bool) func(fs *flag.FlagSet) action {
 					return fmt.Errorf("count their requests: %w", err)
 				}
 				if n := owned[t.ID]; n > 0 {
-					fmt.Fprintf(c.Stdout, "note: %s still owns %d open request(s); an admin can close them\n", t.Email, n)
+					fmt.Fprintf(c.Stdout, "note: %s still owns %d open request(s): relaydesk admin tech return-requests --email %s puts them back in the queue\n", t.Email, n, t.Email)
 				}
 				return nil
 			})

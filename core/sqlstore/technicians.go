@@ -121,6 +121,14 @@ func (t *txn) EndTechnicianAccess(ctx context.Context, technicianID string) erro
 	return err
 }
 
+// OpenRequestsOf lists the open requests technicianID owns, oldest first.
+func (q queries) OpenRequestsOf(ctx context.Context, technicianID string) ([]string, error) {
+	var ids []string
+	err := q.sel(ctx, &ids, "owned requests", `SELECT id FROM requests
+		WHERE owner_id = ? AND status <> 'completed' ORDER BY created_at, id`, technicianID)
+	return ids, err
+}
+
 // OpenOwned counts the open requests each technician owns.
 func (q queries) OpenOwned(ctx context.Context) (map[string]int, error) {
 	var rows []struct {

@@ -361,6 +361,17 @@ func (h *Handler) deactivate(w http.ResponseWriter, r *http.Request, v *visitor)
 	jsonapi.Write(w, http.StatusOK, adminTechnician(t))
 }
 
+// returnRequests puts a deactivated technician's open requests back in the
+// queue.
+func (h *Handler) returnRequests(w http.ResponseWriter, r *http.Request, v *visitor) {
+	n, err := h.eng.ReturnRequests(r.Context(), v.actor, r.PathValue("id"))
+	if err != nil {
+		jsonapi.Fail(w, r, h.log, err)
+		return
+	}
+	jsonapi.Write(w, http.StatusOK, map[string]int{"returned": n})
+}
+
 func (h *Handler) reactivate(w http.ResponseWriter, r *http.Request, v *visitor) {
 	t, err := h.eng.ReactivateTechnician(r.Context(), v.actor, r.PathValue("id"))
 	if err != nil {

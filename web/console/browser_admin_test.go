@@ -97,11 +97,21 @@ func TestBrowserAdmin(t *testing.T) {
 	tab.WaitUntil("Bob's row says he is an admin", status(bob)+` === 'Bob is now an admin.'`)
 
 	alice := row("technicians-table", d.Alice.ID)
+	open := liveFor(t, d, d.Alice, "pat@example.com").Request.ID
+	tab.Run("reload with Alice's open request counted", chromedp.Reload(), chromedp.WaitVisible(alice, chromedp.ByQuery))
 	tab.Run("deactivate Alice: the first click asks", chromedp.Click(alice+` [data-deactivate]`, chromedp.ByQuery))
 	tab.WaitUntil("the button asks again", `document.querySelector('`+alice+` [data-deactivate]').textContent === 'Really deactivate Alice?'`)
 	tab.Run("deactivate Alice: the second click does it", chromedp.Click(alice+` [data-deactivate]`, chromedp.ByQuery))
 	tab.WaitUntil("Alice's row shows her deactivated", status(alice)+`.startsWith('Alice is deactivated') &&
 		document.querySelector('`+alice+`').classList.contains('deactivated') && !!document.querySelector('`+alice+` [data-reactivate]')`)
+	// Her open request goes back to the queue, for anyone to take.
+	tab.Run("return Alice's requests: the first click asks", chromedp.Click(alice+` [data-return-requests]`, chromedp.ByQuery))
+	tab.Run("the second click does it", chromedp.Click(alice+` [data-return-requests]`, chromedp.ByQuery))
+	tab.WaitUntil("the row says so and counts none", status(alice)+`.startsWith('1 request(s) of Alice are back in the queue') &&
+		document.querySelector('`+alice+` td.num').textContent === '0' && !document.querySelector('`+alice+` [data-return-requests]')`)
+	if r, err := e.store.Request(ctx, open); err != nil || r.Status != core.StatusNew || r.OwnerID != "" {
+		t.Fatalf("Alice's request after the return: %+v %v", r, err)
+	}
 
 	acme := row("companies-table", d.Acme.ID)
 	tab.Run("rename Acme",

@@ -210,6 +210,7 @@ func (h *Handler) Mount(mount func(pattern string, handler http.Handler)) {
 	m("POST /console/api/admin/technicians/{id}/clear-sign-ins", h.admin(h.clearSignIns))
 	m("POST /console/api/admin/technicians/{id}/deactivate", h.admin(h.deactivate))
 	m("POST /console/api/admin/technicians/{id}/reactivate", h.admin(h.reactivate))
+	m("POST /console/api/admin/technicians/{id}/return-requests", h.admin(h.returnRequests))
 	m("POST /console/api/admin/technicians/{id}/role", h.admin(h.setRole))
 	m("POST /console/api/admin/companies/{id}/rename", h.admin(h.renameCompany))
 	m("POST /console/api/admin/companies/{id}/archive", h.admin(h.archiveCompany(true)))

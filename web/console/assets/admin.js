@@ -156,8 +156,12 @@ document.addEventListener('click', (e) => {
   } else if (d.deactivate) {
     if (!confirmed(b, `Really deactivate ${d.name}?`)) return;
     run(b, (t) => `${t.name} is deactivated: signed out everywhere, chat accounts unlinked.` +
-      (Number(b.closest('tr').querySelector('td.num')?.textContent) > 0 ? ' Their open requests stay theirs until an admin closes them.' : ''),
+      (Number(b.closest('tr').querySelector('td.num')?.textContent) > 0 ? ' Their open requests stay theirs until an admin returns them to the queue or closes them.' : ''),
     () => api('POST', path('technicians', d.deactivate, '/deactivate')));
+  } else if (d.returnRequests) {
+    if (!confirmed(b, `Really put ${d.name}'s open requests back in the queue?`)) return;
+    run(b, (res) => `${res.returned} request(s) of ${d.name} are back in the queue, New for anyone available to take.`, () =>
+      api('POST', path('technicians', d.returnRequests, '/return-requests')));
   } else if (d.reactivate) {
     run(b, (t) => `${t.name} can sign in again; chat accounts must be linked again.`, () =>
       api('POST', path('technicians', d.reactivate, '/reactivate')));

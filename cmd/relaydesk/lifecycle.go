@@ -32,8 +32,8 @@ func techLifecycleCommands() []*command {
 			about: "Deactivate a technician: their console sessions end at once, they cannot sign in,\n" +
 				"their Slack and Discord links are removed and they are offered to nobody as a\n" +
 				"colleague. Requests they own stay theirs until an admin returns them to the\n" +
-				"queue (return-requests) or closes them; their messages stay. The last active\n" +
-				"admin cannot be deactivated.",
+				"queue (return-requests) or closes them; their messages stay.\n" +
+				"The last active admin cannot be deactivated.",
 			setup: techActive(false)},
 		{name: "return-requests", summary: "put a deactivated technician's open requests back in the queue",
 			usage: "--email EMAIL",

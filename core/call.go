@@ -59,22 +59,8 @@ func (e *Engine) AnswerCall(ctx context.Context, by Actor, accept bool) (Request
 // EndCall hangs up (or stops ringing): the owner (ActionCallEnd) or the
 // customer.
 func (e *Engine) EndCall(ctx context.Context, by Actor, id string) (Request, error) {
-	if by.Kind == ActorTechnician {
-		return e.requestAction(ctx, by, id, func(tx Tx, t Technician, c *change) (func() error, error) {
-			if err := ActionCallEnd.check(t, *c.r, Presence{}); err != nil {
-				return nil, err
-			}
-			c.endCall(by, t.Name, "")
-			return nil, nil
-		})
-	}
-	return e.customerAction(ctx, by, id, false, func(p Participant, r *Request, c *change) error {
-		if r.Call == CallNone {
-			return Errorf(CodeInvalidState, "there is no call")
-		}
-		c.endCall(by, p.Name, "")
-		return nil
-	})
+	return e.stopBy(ctx, by, id, ActionCallEnd, func(r Request) bool { return r.Call != CallNone },
+		"there is no call", func(c *change, by Actor, name string) { c.endCall(by, name, "") })
 }
 
 func (c *change) endCall(by Actor, name, reason string) {

@@ -46,13 +46,9 @@ func checkCobrowse(a Action, t Technician, r Request) error {
 
 // RequestCobrowse asks the customer to show the page the widget sits on.
 func (e *Engine) RequestCobrowse(ctx context.Context, by Actor, id string) (Request, error) {
-	return e.requestAction(ctx, by, id, func(tx Tx, t Technician, c *change) (func() error, error) {
-		if err := ActionCobrowse.check(t, *c.r, Presence{}); err != nil {
-			return nil, err
-		}
+	return e.ownerAsk(ctx, by, id, ActionCobrowse, func(c *change, t Technician) {
 		c.r.Cobrowse = ScreenAsked
 		c.add(EventCobrowseAsked, by, AudienceAll, EventData{ActorName: t.Name})
-		return nil, nil
 	})
 }
 
@@ -80,22 +76,8 @@ func (e *Engine) AnswerCobrowse(ctx context.Context, by Actor, show bool) (Reque
 // StopCobrowse ends co-browsing, or withdraws the ask: by the customer, or
 // by the owner (ActionCobrowseStop).
 func (e *Engine) StopCobrowse(ctx context.Context, by Actor, id string) (Request, error) {
-	if by.Kind == ActorTechnician {
-		return e.requestAction(ctx, by, id, func(tx Tx, t Technician, c *change) (func() error, error) {
-			if err := ActionCobrowseStop.check(t, *c.r, Presence{}); err != nil {
-				return nil, err
-			}
-			c.stopCobrowse(by, t.Name, "")
-			return nil, nil
-		})
-	}
-	return e.customerAction(ctx, by, id, false, func(p Participant, r *Request, c *change) error {
-		if r.Cobrowse == ScreenNone {
-			return Errorf(CodeInvalidState, "your page is not shown")
-		}
-		c.stopCobrowse(by, p.Name, "")
-		return nil
-	})
+	return e.stopBy(ctx, by, id, ActionCobrowseStop, func(r Request) bool { return r.Cobrowse != ScreenNone },
+		"your page is not shown", func(c *change, by Actor, name string) { c.stopCobrowse(by, name, "") })
 }
 
 // stopCobrowse ends co-browsing (or the ask) as part of c; reason says why

@@ -245,6 +245,37 @@ func (e *Engine) customerAction(ctx context.Context, by Actor, requestID string,
 	return out, err
 }
 
+// ownerAsk is the owner's ask that starts a live session's consent (share
+// the screen, record, show the page): action a's rule, then ask changes
+// the request and says what happened.
+func (e *Engine) ownerAsk(ctx context.Context, by Actor, id string, a Action, ask func(c *change, t Technician)) (Request, error) {
+	return e.requestAction(ctx, by, id, func(tx Tx, t Technician, c *change) (func() error, error) {
+		if err := a.check(t, *c.r, Presence{}); err != nil {
+			return nil, err
+		}
+		ask(c, t)
+		return nil, nil
+	})
+}
+
+// stopBy ends a live session's part (a share, a recording, a call,
+// co-browsing) or withdraws its ask: by the owner, under action a's rule,
+// or by the customer while running says there is something to end (else
+// they are told none). stop records it in the change.
+func (e *Engine) stopBy(ctx context.Context, by Actor, id string, a Action, running func(Request) bool, none string,
+	stop func(c *change, by Actor, name string)) (Request, error) {
+	if by.Kind == ActorTechnician {
+		return e.ownerAsk(ctx, by, id, a, func(c *change, t Technician) { stop(c, by, t.Name) })
+	}
+	return e.customerAction(ctx, by, id, false, func(p Participant, r *Request, c *change) error {
+		if !running(*r) {
+			return Errorf(CodeInvalidState, "%s", none)
+		}
+		stop(c, by, p.Name)
+		return nil
+	})
+}
+
 // Leave takes the customer out of the request. Only technicians end chats
 // and close requests; the request itself is unchanged.
 func (e *Engine) Leave(ctx context.Context, by Actor) error {

@@ -42,13 +42,9 @@ const MaxRecordingBytes int64 = 4 << 30
 // RequestRecording asks the customer to allow the live call, or else the
 // live screen share, to be recorded.
 func (e *Engine) RequestRecording(ctx context.Context, by Actor, id string) (Request, error) {
-	return e.requestAction(ctx, by, id, func(tx Tx, t Technician, c *change) (func() error, error) {
-		if err := ActionRecord.check(t, *c.r, Presence{}); err != nil {
-			return nil, err
-		}
+	return e.ownerAsk(ctx, by, id, ActionRecord, func(c *change, t Technician) {
 		c.r.Recording = RecordingAsked
 		c.add(EventRecordingAsked, by, AudienceAll, EventData{ActorName: t.Name})
-		return nil, nil
 	})
 }
 
@@ -72,22 +68,8 @@ func (e *Engine) AnswerRecording(ctx context.Context, by Actor, allow bool) (Req
 // StopRecording stops the recording (or withdraws the ask): by the owner
 // (ActionRecordStop) or by the customer.
 func (e *Engine) StopRecording(ctx context.Context, by Actor, id string) (Request, error) {
-	if by.Kind == ActorTechnician {
-		return e.requestAction(ctx, by, id, func(tx Tx, t Technician, c *change) (func() error, error) {
-			if err := ActionRecordStop.check(t, *c.r, Presence{}); err != nil {
-				return nil, err
-			}
-			c.stopRecording(by, t.Name, "")
-			return nil, nil
-		})
-	}
-	return e.customerAction(ctx, by, id, false, func(p Participant, r *Request, c *change) error {
-		if r.Recording == RecordingNone {
-			return Errorf(CodeInvalidState, "nothing is being recorded")
-		}
-		c.stopRecording(by, p.Name, "")
-		return nil
-	})
+	return e.stopBy(ctx, by, id, ActionRecordStop, func(r Request) bool { return r.Recording != RecordingNone },
+		"nothing is being recorded", func(c *change, by Actor, name string) { c.stopRecording(by, name, "") })
 }
 
 func (c *change) stopRecording(by Actor, name, reason string) {

@@ -42,13 +42,9 @@ func cleanScreenInfo(in ScreenInfo) (ScreenInfo, error) {
 
 // RequestScreenShare asks a desktop customer to share their screen.
 func (e *Engine) RequestScreenShare(ctx context.Context, by Actor, id string) (Request, error) {
-	return e.requestAction(ctx, by, id, func(tx Tx, t Technician, c *change) (func() error, error) {
-		if err := ActionScreenShare.check(t, *c.r, Presence{}); err != nil {
-			return nil, err
-		}
+	return e.ownerAsk(ctx, by, id, ActionScreenShare, func(c *change, t Technician) {
 		c.r.Screen = ScreenAsked
 		c.add(EventScreenShareAsked, by, AudienceAll, EventData{ActorName: t.Name})
-		return nil, nil
 	})
 }
 
@@ -85,22 +81,8 @@ var errDesktopOnly = Errorf(CodeInvalidState, "screen sharing needs a customer o
 // StopScreenShare ends the request's screen share, or withdraws the ask:
 // by the customer, or by the owner (ActionScreenStop).
 func (e *Engine) StopScreenShare(ctx context.Context, by Actor, id string) (Request, error) {
-	if by.Kind == ActorTechnician {
-		return e.requestAction(ctx, by, id, func(tx Tx, t Technician, c *change) (func() error, error) {
-			if err := ActionScreenStop.check(t, *c.r, Presence{}); err != nil {
-				return nil, err
-			}
-			c.stopScreen(by, t.Name, "")
-			return nil, nil
-		})
-	}
-	return e.customerAction(ctx, by, id, false, func(p Participant, r *Request, c *change) error {
-		if r.Screen == ScreenNone {
-			return Errorf(CodeInvalidState, "your screen is not shared")
-		}
-		c.stopScreen(by, p.Name, "")
-		return nil
-	})
+	return e.stopBy(ctx, by, id, ActionScreenStop, func(r Request) bool { return r.Screen != ScreenNone },
+		"your screen is not shared", func(c *change, by Actor, name string) { c.stopScreen(by, name, "") })
 }
 
 // ScreenViewed records that a technician's viewer received the share: who

@@ -64,3 +64,18 @@ export class RoomPeer {
     this.pc.close();
   }
 }
+
+// showStream puts a remote stream in box as a playing video, once, and
+// takes it away when its tracks are withdrawn (a browser fires no "ended"
+// for a remote track the other side only stopped sending).
+export function showStream(box, stream) {
+  if ([...box.children].some((v) => v.srcObject === stream)) return;
+  const v = document.createElement('video');
+  v.autoplay = true;
+  v.playsInline = true;
+  v.className = 'call-remote-video';
+  v.dataset.testid = 'call-remote';
+  v.srcObject = stream;
+  stream.addEventListener('removetrack', () => { if (stream.getTracks().length === 0) v.remove(); });
+  box.append(v);
+}

@@ -2,7 +2,7 @@
 // technicians invited into the chat talk with the customer here, with
 // their microphone and, if they have one, their camera. The media goes
 // through relaydesk over WebRTC, set up on the console's live WebSocket.
-import { RoomPeer } from './peer.js';
+import { RoomPeer, showStream } from './peer.js';
 import { $, state } from './state.js';
 import { toast } from './common.js';
 
@@ -112,7 +112,7 @@ export async function callFrame(body) {
       const peer = new RoomPeer({
         iceServers: body.ice_servers || [],
         send: (msg) => send({ type: 'rtc', session: 'call', request: c.id, op: 'signal', msg }),
-        onTrack: (track, stream) => show(stream),
+        onTrack: (track, stream) => showStream($('call-remote'), stream),
         onState: (s) => { if (s === 'failed' && c.peer === peer) callRejoin(); },
       });
       c.peer = peer;
@@ -132,17 +132,4 @@ export async function callFrame(body) {
       toast('The call could not connect: ' + body.error, { error: true });
       break;
   }
-}
-
-function show(stream) {
-  const box = $('call-remote');
-  if ([...box.children].some((v) => v.srcObject === stream)) return;
-  const v = document.createElement('video');
-  v.autoplay = true;
-  v.playsInline = true;
-  v.className = 'call-remote-video';
-  v.dataset.testid = 'call-remote';
-  v.srcObject = stream;
-  stream.addEventListener('removetrack', () => { if (stream.getTracks().length === 0) v.remove(); });
-  box.append(v);
 }

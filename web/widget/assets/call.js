@@ -3,7 +3,7 @@
 // camera is optional), or declines. In the call, Mute and Camera act on
 // what this browser sends, Hang up ends the call for everyone. Media goes
 // through relaydesk over WebRTC, set up on the chat's live WebSocket.
-import { RoomPeer } from './peer.js';
+import { RoomPeer, showStream } from './peer.js';
 
 export class Call {
   // post(answer) calls POST /api/widget/call; send(frame) writes on the
@@ -166,26 +166,11 @@ export class Call {
     const peer = new RoomPeer({
       iceServers,
       send: (msg) => this.send({ type: 'rtc', session: 'call', op: 'signal', msg }),
-      onTrack: (track, stream) => this.show(stream),
+      onTrack: (track, stream) => showStream(this.els.remote, stream),
       onState: (s) => { if (s === 'failed' && this.peer === peer) this.join(); },
     });
     this.peer = peer;
     for (const t of this.stream.getTracks()) peer.addTrack(t, this.stream);
-  }
-
-  // show puts a remote stream on the page, once, and takes it away when
-  // its tracks are withdrawn.
-  show(stream) {
-    const box = this.els.remote;
-    if ([...box.children].some((v) => v.srcObject === stream)) return;
-    const v = document.createElement('video');
-    v.autoplay = true;
-    v.playsInline = true;
-    v.className = 'call-remote-video';
-    v.dataset.testid = 'call-remote';
-    v.srcObject = stream;
-    stream.addEventListener('removetrack', () => { if (stream.getTracks().length === 0) v.remove(); });
-    box.append(v);
   }
 
   closePeer() {

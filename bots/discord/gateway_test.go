@@ -20,7 +20,7 @@ import (
 // the other identifies and serves, with the same dispatch as HTTP.
 func TestGatewayFailover(t *testing.T) {
 	t.Parallel()
-	url := storetest.PostgresURL(t)
+	url := storetest.MigratedPostgresURL(t)
 	s1, s2 := storetest.Open(t, url), storetest.Open(t, url)
 	s2.LeadRetry = 50 * time.Millisecond // takes over soon after the first stops
 	d := storetest.NewDesk(t, s1)

@@ -22,7 +22,7 @@ func TestInviteDM(t *testing.T) {
 	for _, b := range storetest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
 			t.Parallel()
-			url := b.URL(t)
+			url := b.Migrated(t)
 			d := storetest.NewDesk(t, storetest.Open(t, url))
 			h := newHarness(t, d, options{})
 			// A second process: its own connections to the same database,

@@ -144,7 +144,7 @@ func signal(ch chan struct{}) {
 func TestSocketModeFailover(t *testing.T) {
 	t.Parallel()
 	const retry = 50 * time.Millisecond
-	url := storetest.PostgresURL(t)
+	url := storetest.MigratedPostgresURL(t)
 	s1, s2 := storetest.Open(t, url), storetest.Open(t, url)
 	s2.LeadRetry = retry
 	d := storetest.NewDesk(t, s1)

@@ -58,7 +58,7 @@ func TestAdminRoundTrip(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
 			t.Parallel()
-			p := newProgram(t, b.url(t))
+			p := newProgram(t, b.empty(t))
 			steps := []step{
 				{args: args("migrate"), stdout: []string{"applied 0001_init"}},
 				{args: args("migrate"), stdout: []string{"schema is up to date"}},

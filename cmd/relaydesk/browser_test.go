@@ -296,7 +296,10 @@ func TestBrowser(t *testing.T) {
 func browserFor(t *testing.T, exe string) context.Context {
 	t.Helper()
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.UserDataDir(t.TempDir()),
+		// No user data directory is given: chromedp makes a profile of its
+		// own and removes it once Chromium and its helpers have exited (a
+		// t.TempDir was removed while they still wrote to its cache).
+		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
 		// The picker chooses the screen without a dialog; the devices are

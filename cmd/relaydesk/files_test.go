@@ -102,7 +102,7 @@ func createCompany(t *testing.T, p *program) string {
 // downloads through the other, since both keep files in the database.
 func TestFilesAcrossProcesses(t *testing.T) {
 	t.Parallel()
-	dbURL := storetest.PostgresURL(t)
+	dbURL := storetest.MigratedPostgresURL(t)
 	one, two := newProgram(t, dbURL), newProgram(t, dbURL)
 	for _, p := range []*program{one, two} {
 		p.env["HTTP_ADDR"] = "127.0.0.1:0"

@@ -118,7 +118,7 @@ func TestFilesMigrate(t *testing.T) {
 // a file a request names but the store lost is reported, not fatal.
 func TestFilesMigrateResumes(t *testing.T) {
 	t.Parallel()
-	dbURL := storetest.PostgresURL(t)
+	dbURL := storetest.MigratedPostgresURL(t)
 	p := newProgram(t, dbURL)
 	dir := filepath.Join(t.TempDir(), "uploads")
 	p.env["FILES_URL"] = "file://" + dir

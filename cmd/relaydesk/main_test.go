@@ -44,18 +44,23 @@ type program struct {
 
 // backend names a database a CLI test runs on.
 type backend struct {
-	name string
-	url  func(t *testing.T) string // a fresh, empty database
+	name  string
+	url   func(t *testing.T) string // a database of the test's own, migrated and without rows
+	empty func(t *testing.T) string // a database of the test's own without even the migrations
 }
 
 // backends are the databases every CLI test runs on; PostgreSQL skips (or
 // fails, in CI) without a server.
 func backends() []backend {
 	return []backend{
-		{"sqlite", func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "relaydesk.db") }},
-		{"postgres", func(t *testing.T) string { return storetest.PostgresURL(t) }},
+		{"sqlite", sqliteURL, sqliteURL},
+		{"postgres", func(t *testing.T) string { return storetest.MigratedPostgresURL(t) },
+			func(t *testing.T) string { return storetest.PostgresURL(t) }},
 	}
 }
+
+// sqliteURL names a new SQLite file, empty: migrating one costs little.
+func sqliteURL(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "relaydesk.db") }
 
 func newProgram(t *testing.T, databaseURL string) *program {
 	return &program{t: t, env: map[string]string{

@@ -28,7 +28,7 @@ func TestRollingRestart(t *testing.T) {
 	const token = "987654321:AAH-rolling_test_token"
 	const tess = 777003
 	tg := telegramtest.New(t, token)
-	pa := newProgram(t, storetest.PostgresURL(t))
+	pa := newProgram(t, storetest.MigratedPostgresURL(t))
 	maps.Copy(pa.env, map[string]string{"HTTP_ADDR": "127.0.0.1:0", "TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_URL": tg.URL})
 	key := createCompany(t, pa)
 	for _, c := range []struct {

@@ -339,7 +339,7 @@ func TestResumeAfterCrash(t *testing.T) {
 	for _, be := range storetest.Backends() {
 		t.Run(be.Name, func(t *testing.T) {
 			t.Parallel()
-			url := be.URL(t)
+			url := be.Migrated(t)
 			s1 := storetest.Open(t, url)
 			desk := storetest.NewDesk(t, s1)
 			fill(t, desk, 20, 0)
@@ -387,7 +387,7 @@ func TestResumeAfterStop(t *testing.T) {
 	for _, be := range storetest.Backends() {
 		t.Run(be.Name, func(t *testing.T) {
 			t.Parallel()
-			url := be.URL(t)
+			url := be.Migrated(t)
 			s1 := storetest.Open(t, url)
 			desk := storetest.NewDesk(t, s1)
 			fill(t, desk, 20, 0)

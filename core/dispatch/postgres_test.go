@@ -18,7 +18,7 @@ import (
 func TestNotifyWakesAnotherProcess(t *testing.T) {
 	// Not parallel: it checks that nothing woke the reader, and this
 	// package's other tests NOTIFY on the same database-wide channel.
-	url := storetest.PostgresURL(t)
+	url := storetest.MigratedPostgresURL(t)
 	writer, reader := storetest.Open(t, url), storetest.Open(t, url)
 	wake, unsubscribe := reader.Subscribe()
 	defer unsubscribe()
@@ -58,7 +58,7 @@ func TestNotifyWakesAnotherProcess(t *testing.T) {
 // dead one held once its leases lapse.
 func TestTwoProcessesShareADestination(t *testing.T) {
 	t.Parallel()
-	url := storetest.PostgresURL(t)
+	url := storetest.MigratedPostgresURL(t)
 	a, b := storetest.Open(t, url), storetest.Open(t, url)
 	storetest.Listen(t, a)
 	storetest.Listen(t, b)

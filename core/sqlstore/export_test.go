@@ -48,3 +48,6 @@ const (
 
 // Channels are the NOTIFY channels of a schema's desk.
 var Channels = channels
+
+// MigrateLock is the advisory lock key Migrate takes, before SchemaKey.
+const MigrateLock = migrateLock

@@ -56,7 +56,7 @@ func (l *leader) waitDone(t *testing.T) error {
 func TestLeadFailover(t *testing.T) {
 	t.Parallel()
 	const retry = 50 * time.Millisecond
-	url := storetest.PostgresURL(t)
+	url := storetest.MigratedPostgresURL(t)
 	s1, s2 := storetest.Open(t, url), storetest.Open(t, url)
 	s2.LeadRetry = retry
 	ctx1, stop1 := context.WithCancel(context.Background())
@@ -144,7 +144,7 @@ func TestLeadSQLite(t *testing.T) {
 // the lock is released for another process.
 func TestLeadReturnsFnError(t *testing.T) {
 	t.Parallel()
-	url := storetest.PostgresURL(t)
+	url := storetest.MigratedPostgresURL(t)
 	s1, s2 := storetest.Open(t, url), storetest.Open(t, url)
 	boom := errors.New("boom")
 	if err := s1.Lead(context.Background(), "x", func(context.Context) error { return boom }); !errors.Is(err, boom) {
@@ -164,7 +164,7 @@ func TestLeadPerSchema(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	name := "relaydesk-test-per-schema:" + t.Name()
-	url := storetest.PostgresURL(t)
+	url := storetest.MigratedPostgresURL(t)
 	one, same := storetest.Open(t, url), storetest.Open(t, url)
 	other := storetest.Postgres(t) // a schema of its own
 	same.LeadRetry = 20 * time.Millisecond

@@ -90,7 +90,7 @@ func TestAnnounced(t *testing.T) {
 func TestNotifyNamesWhatChanged(t *testing.T) {
 	// Not parallel: every NOTIFY of this package's other tests is noise
 	// it must look past (see "nobody" below).
-	url := storetest.PostgresURL(t)
+	url := storetest.MigratedPostgresURL(t)
 	writer, reader := storetest.Open(t, url), storetest.Open(t, url)
 	storetest.Listen(t, writer)
 	storetest.Listen(t, reader)
@@ -164,7 +164,7 @@ func TestNotifyNamesWhatChanged(t *testing.T) {
 // once, when it commits, and not again when its NOTIFY comes back.
 func TestOwnNotifyIsNotHeardTwice(t *testing.T) {
 	// Not parallel, as TestNotifyNamesWhatChanged.
-	url := storetest.PostgresURL(t)
+	url := storetest.MigratedPostgresURL(t)
 	here, there := storetest.Open(t, url), storetest.Open(t, url)
 	storetest.Listen(t, here)
 	storetest.Listen(t, there)
@@ -229,7 +229,7 @@ func TestOwnNotifyIsNotHeardTwice(t *testing.T) {
 // its own, while a second process of the same desk hears every commit.
 func TestSchemasHearOnlyThemselves(t *testing.T) {
 	t.Parallel()
-	urlA, urlB := storetest.PostgresURL(t), storetest.PostgresURL(t)
+	urlA, urlB := storetest.MigratedPostgresURL(t), storetest.MigratedPostgresURL(t)
 	a, aListens := storetest.Open(t, urlA), storetest.Open(t, urlA)
 	b, bListens := storetest.Open(t, urlB), storetest.Open(t, urlB)
 	for _, s := range []*sqlstore.Store{a, aListens, b, bListens} {

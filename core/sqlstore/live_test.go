@@ -18,7 +18,7 @@ func TestLiveRooms(t *testing.T) {
 		t.Run(b.Name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			url := b.URL(t)
+			url := b.Migrated(t)
 			a, other := storetest.Open(t, url), storetest.Open(t, url)
 			claim := func(who interface {
 				ClaimRoom(context.Context, string, time.Duration) (string, error)
@@ -63,7 +63,7 @@ func TestLiveRooms(t *testing.T) {
 func TestLiveMail(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	url := storetest.PostgresURL(t)
+	url := storetest.MigratedPostgresURL(t)
 	a, b := storetest.Open(t, url), storetest.Open(t, url)
 	storetest.Listen(t, b)
 	told := make(chan struct{}, 100)

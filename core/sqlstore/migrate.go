@@ -17,7 +17,9 @@ import (
 )
 
 // migrateLock is the PostgreSQL advisory lock key that makes concurrent
-// starts apply migrations one at a time ("relaydesk" in ASCII, truncated).
+// starts apply migrations one at a time ("relaydesk" in ASCII, truncated),
+// made the schema's own as the leaders' keys are (schemaKey): desks kept in
+// two schemas of one database do not wait for each other's migrations.
 const migrateLock = 0x72656c6179646b
 
 // Migration is one schema file.
@@ -73,10 +75,10 @@ func (s *Store) MigrateTo(ctx context.Context, version int) ([]string, error) {
 	}
 	defer conn.Close()
 	if s.d.name == "postgres" {
-		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrateLock); err != nil {
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(`+schemaKey+`)`, migrateLock); err != nil {
 			return nil, fmt.Errorf("migrate: wait for other processes: %w", err)
 		}
-		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrateLock)
+		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(`+schemaKey+`)`, migrateLock)
 	} else {
 		s.writeMu.Lock()
 		defer s.writeMu.Unlock()

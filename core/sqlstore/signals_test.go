@@ -85,7 +85,7 @@ func TestSignalsInProcess(t *testing.T) {
 // and is heard once in the process that sent it.
 func TestSignalsReachAnotherProcess(t *testing.T) {
 	t.Parallel()
-	url := storetest.PostgresURL(t)
+	url := storetest.MigratedPostgresURL(t)
 	a, b := storetest.Open(t, url), storetest.Open(t, url)
 	storetest.Listen(t, a)
 	storetest.Listen(t, b)

@@ -161,7 +161,7 @@ func TestTypingReachesStreams(t *testing.T) {
 // process hears typing signalled through another.
 func TestTypingAcrossProcesses(t *testing.T) {
 	t.Parallel()
-	dsn := storetest.PostgresURL(t)
+	dsn := storetest.MigratedPostgresURL(t)
 	a, b := storetest.Open(t, dsn), storetest.Open(t, dsn)
 	storetest.Listen(t, a)
 	storetest.Listen(t, b)

@@ -489,7 +489,7 @@ func TestShareAcrossProcesses(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	url := storetest.PostgresURL(t)
+	url := storetest.MigratedPostgresURL(t)
 	a, b := storetest.Open(t, url), storetest.Open(t, url)
 	storetest.Listen(t, a)
 	storetest.Listen(t, b)

@@ -39,13 +39,28 @@ func SQLite(tb testing.TB) *sqlstore.Store {
 
 // PostgresURL returns the URL of a new, empty schema of its own on the test
 // server, dropped when the test ends; it skips or fails the test when no
-// server answers.
+// server answers. Most tests want MigratedPostgresURL, which costs the
+// server far less.
 func PostgresURL(tb testing.TB) string {
 	tb.Helper()
-	base := os.Getenv("RELAYDESK_TEST_POSTGRES")
-	if base == "" {
-		base = DefaultPostgres
+	admin := adminDB(tb)
+	schema := strings.ReplaceAll(core.NewID("t"), "_", "")
+	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
+		tb.Fatalf("create test schema: %v", err)
 	}
+	tb.Cleanup(func() {
+		if _, err := admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
+			tb.Errorf("drop test schema: %v", err)
+		}
+	})
+	return schemaURL(tb, schema)
+}
+
+// adminDB connects to the test server, closed when the test ends; it skips
+// or fails the test when no server answers.
+func adminDB(tb testing.TB) *sql.DB {
+	tb.Helper()
+	base := postgresBase()
 	admin, err := sql.Open("postgres", base)
 	if err == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -58,17 +73,21 @@ func PostgresURL(tb testing.TB) string {
 		}
 		tb.Skipf("PostgreSQL at %s does not answer (%v); set RELAYDESK_TEST_POSTGRES to run this test", base, err)
 	}
-	schema := strings.ReplaceAll(core.NewID("t"), "_", "")
-	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
-		tb.Fatalf("create test schema: %v", err)
+	tb.Cleanup(func() { admin.Close() })
+	return admin
+}
+
+func postgresBase() string {
+	if base := os.Getenv("RELAYDESK_TEST_POSTGRES"); base != "" {
+		return base
 	}
-	tb.Cleanup(func() {
-		if _, err := admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
-			tb.Errorf("drop test schema: %v", err)
-		}
-		admin.Close()
-	})
-	u, err := url.Parse(base)
+	return DefaultPostgres
+}
+
+// schemaURL is the test server's URL with schema as the search path.
+func schemaURL(tb testing.TB, schema string) string {
+	tb.Helper()
+	u, err := url.Parse(postgresBase())
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -78,10 +97,11 @@ func PostgresURL(tb testing.TB) string {
 	return u.String()
 }
 
-// Postgres returns a migrated store on a new schema of the test server.
+// Postgres returns a migrated, empty store on a schema of the test server
+// of its own (MigratedPostgresURL).
 func Postgres(tb testing.TB) *sqlstore.Store {
 	tb.Helper()
-	return open(tb, PostgresURL(tb))
+	return open(tb, MigratedPostgresURL(tb))
 }
 
 // Open opens and migrates the store at url, closed when the test ends.
@@ -104,21 +124,25 @@ func open(tb testing.TB, url string) *sqlstore.Store {
 	return s
 }
 
-// Backend names a way to get a fresh, empty database.
+// Backend names ways to get a database of a test's own.
 type Backend struct {
 	Name string
-	URL  func(testing.TB) string
+	// URL names an empty database, without even the migrations, for
+	// tests of migrating.
+	URL func(testing.TB) string
+	// Migrated names a database holding every migration and no rows.
+	Migrated func(testing.TB) string
 }
 
-// New opens and migrates a fresh database of the backend.
+// New opens a migrated, empty database of the backend.
 func (b Backend) New(tb testing.TB) *sqlstore.Store {
 	tb.Helper()
-	return open(tb, b.URL(tb))
+	return open(tb, b.Migrated(tb))
 }
 
 // Backends are SQLite and PostgreSQL: run every store test on both.
 func Backends() []Backend {
-	return []Backend{{"sqlite", SQLiteURL}, {"postgres", PostgresURL}}
+	return []Backend{{"sqlite", SQLiteURL, SQLiteURL}, {"postgres", PostgresURL, MigratedPostgresURL}}
 }
 
 // Each runs f as a subtest once per backend, the backends in parallel:

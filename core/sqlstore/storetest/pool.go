@@ -55,7 +55,7 @@ func MigratedPostgresURL(tb testing.TB) string {
 			continue
 		}
 		url := schemaURL(tb, schema)
-		if err := readyPoolSchema(ctx, conn, schema, url, want); err != nil {
+		if err := readyPoolSchema(ctx, conn, schema, prefix, url, want); err != nil {
 			tb.Fatalf("pool schema %s: %v", schema, err)
 		}
 		return url
@@ -79,9 +79,20 @@ func poolPrefix() (string, int, error) {
 // readyPoolSchema leaves schema, which conn holds, migrated and empty:
 // created and migrated if it is new or a process died migrating it,
 // emptied otherwise.
-func readyPoolSchema(ctx context.Context, conn *sql.Conn, schema, url string, want int) error {
-	if _, err := conn.ExecContext(ctx, `CREATE SCHEMA IF NOT EXISTS `+pq.QuoteIdentifier(schema)); err != nil {
+func readyPoolSchema(ctx context.Context, conn *sql.Conn, schema, prefix, url string, want int) error {
+	var exists bool
+	if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)`, schema).Scan(&exists); err != nil {
 		return err
+	}
+	if !exists {
+		// A new pool schema: the migrations may have changed, and pools of
+		// older ones would pile up on a developer's server.
+		if err := dropOtherPools(ctx, conn, prefix); err != nil {
+			return err
+		}
+		if _, err := conn.ExecContext(ctx, `CREATE SCHEMA IF NOT EXISTS `+pq.QuoteIdentifier(schema)); err != nil {
+			return err
+		}
 	}
 	var applied int
 	err := conn.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+pq.QuoteIdentifier(schema)+`.schema_migrations`).Scan(&applied)
@@ -155,6 +166,46 @@ func emptySchema(ctx context.Context, conn *sql.Conn, schema string) error {
 	if _, err := conn.ExecContext(ctx, `SELECT setval(oid::regclass, 1, false) FROM pg_class
 		WHERE relnamespace = $1::regnamespace AND relkind = 'S'`, schema); err != nil {
 		return fmt.Errorf("restart sequences: %w", err)
+	}
+	return nil
+}
+
+// dropOtherPools drops the pool schemas of other migrations that no test
+// holds: a test of another tree, running now, keeps its own.
+func dropOtherPools(ctx context.Context, conn *sql.Conn, prefix string) error {
+	rows, err := conn.QueryContext(ctx, `SELECT nspname FROM pg_namespace
+		WHERE nspname LIKE 'tpool%' AND left(nspname, length($1)) <> $1`, prefix)
+	if err != nil {
+		return err
+	}
+	var others []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return err
+		}
+		others = append(others, name)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, schema := range others {
+		var free bool
+		if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1, hashtext($2))`, poolLockClass, schema).Scan(&free); err != nil {
+			return err
+		}
+		if !free {
+			continue
+		}
+		_, err := conn.ExecContext(ctx, `DROP SCHEMA IF EXISTS `+pq.QuoteIdentifier(schema)+` CASCADE`)
+		if _, uerr := conn.ExecContext(ctx, `SELECT pg_advisory_unlock($1, hashtext($2))`, poolLockClass, schema); err == nil {
+			err = uerr
+		}
+		if err != nil {
+			return fmt.Errorf("drop the old pool schema %s: %w", schema, err)
+		}
 	}
 	return nil
 }

@@ -274,18 +274,26 @@ func waitUntilIn(t *testing.T, ctx context.Context, what, expr string) {
 	if err := chromedp.Run(ctx, chromedp.Nodes(`iframe[data-relaydesk="frame"]`, &frames, chromedp.ByQuery)); err != nil {
 		t.Fatal(err)
 	}
+	// One isolated world per frame document, made again only when an
+	// evaluation fails (the frame navigated).
+	var world runtime.ExecutionContextID
 	testwait.Until(t, what, func() error {
 		var ok bool
 		err := chromedp.Run(ctx, chromedp.ActionFunc(func(c context.Context) error {
-			world, err := page.CreateIsolatedWorld(frames[0].FrameID).WithWorldName("test").Do(c)
-			if err != nil {
-				return err
+			if world == 0 {
+				w, err := page.CreateIsolatedWorld(frames[0].FrameID).WithWorldName("test").Do(c)
+				if err != nil {
+					return err
+				}
+				world = w
 			}
 			res, exc, err := runtime.Evaluate(expr).WithContextID(world).WithAwaitPromise(true).WithReturnByValue(true).Do(c)
 			if err != nil {
+				world = 0
 				return err
 			}
 			if exc != nil {
+				world = 0
 				return fmt.Errorf("%s", exc.Text)
 			}
 			ok = string(res.Value) == "true"

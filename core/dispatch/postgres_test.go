@@ -16,8 +16,9 @@ import (
 // pool wakes the subscribers of another, as in another process; a
 // dispatcher there that polls only once an hour delivers it at once.
 func TestNotifyWakesAnotherProcess(t *testing.T) {
-	// Not parallel: it checks that nothing woke the reader, and this
-	// package's other tests NOTIFY on the same database-wide channel.
+	t.Parallel()
+	// Parallel: the other tests' NOTIFYs are on their own schemas'
+	// channels (TestSchemasHearOnlyThemselves in sqlstore).
 	url := storetest.MigratedPostgresURL(t)
 	writer, reader := storetest.Open(t, url), storetest.Open(t, url)
 	wake, unsubscribe := reader.Subscribe()

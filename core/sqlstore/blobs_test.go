@@ -17,6 +17,7 @@ import (
 // TestBlobsConformance runs the suite every blob store passes on the
 // store in PostgreSQL, the one relaydesk uses it on.
 func TestBlobsConformance(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	dbs := map[core.BlobStore]*sqlstore.Store{}
 	blobtest.Run(t, blobtest.Options{

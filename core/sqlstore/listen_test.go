@@ -88,8 +88,7 @@ func TestAnnounced(t *testing.T) {
 // TestNotifyNamesWhatChanged: a commit in one process wakes, in another,
 // the readers of the request and the company it touched, and no other.
 func TestNotifyNamesWhatChanged(t *testing.T) {
-	// Not parallel: every NOTIFY of this package's other tests is noise
-	// it must look past (see "nobody" below).
+	t.Parallel()
 	url := storetest.MigratedPostgresURL(t)
 	writer, reader := storetest.Open(t, url), storetest.Open(t, url)
 	storetest.Listen(t, writer)
@@ -163,7 +162,7 @@ func TestNotifyNamesWhatChanged(t *testing.T) {
 // TestOwnNotifyIsNotHeardTwice: a process's own commit wakes its readers
 // once, when it commits, and not again when its NOTIFY comes back.
 func TestOwnNotifyIsNotHeardTwice(t *testing.T) {
-	// Not parallel, as TestNotifyNamesWhatChanged.
+	t.Parallel()
 	url := storetest.MigratedPostgresURL(t)
 	here, there := storetest.Open(t, url), storetest.Open(t, url)
 	storetest.Listen(t, here)

@@ -40,6 +40,7 @@ func liveFor(t *testing.T, d *storetest.Desk, tech core.Technician, email string
 // be undone, and after End chat it is the next step; the keyboard moves
 // through the list and writes.
 func TestWorkspace(t *testing.T) {
+	t.Parallel()
 	b := browsertest.New(t)
 	e := newEnv(t, storetest.SQLite)
 	d := e.d
@@ -296,6 +297,7 @@ func signIn(tab *browsertest.Tab, e *env, tech core.Technician) {
 // TestWorkspaceInvited is a technician invited to a colleague's request:
 // their console tells them at once, with a way to open it.
 func TestWorkspaceInvited(t *testing.T) {
+	t.Parallel()
 	b := browsertest.New(t)
 	e := newEnv(t, storetest.SQLite)
 	d := e.d
@@ -327,6 +329,7 @@ func TestWorkspaceInvited(t *testing.T) {
 // title add them up, and opening the request clears them; while the chat is
 // open and in view, new lines are read at once.
 func TestWorkspaceUnread(t *testing.T) {
+	t.Parallel()
 	b := browsertest.New(t)
 	e := newEnv(t, storetest.SQLite)
 	d := e.d
@@ -385,6 +388,7 @@ func TestWorkspaceUnread(t *testing.T) {
 // hidden from every view, and the page says so in one sentence instead of
 // an error.
 func TestWorkspaceAway(t *testing.T) {
+	t.Parallel()
 	b := browsertest.New(t)
 	e := newEnv(t, storetest.SQLite)
 	d := e.d
@@ -409,6 +413,7 @@ func TestWorkspaceAway(t *testing.T) {
 // TestWorkspaceChecklist is a new admin's first look: the empty console
 // lists what is left to set up, ticks what is done, and links each step.
 func TestWorkspaceChecklist(t *testing.T) {
+	t.Parallel()
 	b := browsertest.New(t)
 	e := newEnv(t, storetest.SQLite)
 	tab := b.Tab(t)

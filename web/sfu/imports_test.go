@@ -10,6 +10,7 @@ import (
 // relaydesk package (no core, no store, no platform SDK), and the engine
 // imports no Pion.
 func TestImports(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		pkg       string
 		forbidden string

@@ -182,6 +182,7 @@ type nonSeeker struct{ w io.Writer }
 func (n nonSeeker) Write(b []byte) (int, error) { return n.w.Write(b) }
 
 func TestRecordWritesWellFormedWebM(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name     string
 		seekable bool
@@ -262,6 +263,7 @@ func TestRecordWritesWellFormedWebM(t *testing.T) {
 }
 
 func TestRecordingEndsWithRoom(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	room := newServer(t).NewRoom("r1", newPolicy().allow("customer", "tech"))
 	var buf bytes.Buffer

@@ -31,6 +31,7 @@ func waitFor[T any](tb testing.TB, ch <-chan T, what string) T {
 }
 
 func TestForwardsPublisherToAllowedViewer(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	api := clientAPI(t)
@@ -51,6 +52,7 @@ func TestForwardsPublisherToAllowedViewer(t *testing.T) {
 }
 
 func TestRefusedPeersGetNothing(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	api := clientAPI(t)
@@ -86,6 +88,7 @@ func TestRefusedPeersGetNothing(t *testing.T) {
 }
 
 func TestRefusedPublisherIsNotForwarded(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	api := clientAPI(t)
@@ -106,6 +109,7 @@ func TestRefusedPublisherIsNotForwarded(t *testing.T) {
 }
 
 func TestRecheckStopsMediaAtOnce(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	api := clientAPI(t)
@@ -140,6 +144,7 @@ func TestRecheckStopsMediaAtOnce(t *testing.T) {
 }
 
 func TestRecheckRemovesPeerNoLongerAllowed(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	api := clientAPI(t)
@@ -161,6 +166,7 @@ func TestRecheckRemovesPeerNoLongerAllowed(t *testing.T) {
 }
 
 func TestStopOnEitherSideEndsForBoth(t *testing.T) {
+	t.Parallel()
 	for _, stopper := range []string{"customer", "tech"} {
 		t.Run(stopper+" stops", func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
@@ -193,6 +199,7 @@ func TestStopOnEitherSideEndsForBoth(t *testing.T) {
 }
 
 func TestRoomsDoNotLeak(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	api := clientAPI(t)
@@ -233,6 +240,7 @@ func TestFirstFrameSoonAfterJoin(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	room := newServer(t).NewRoom("r1", newPolicy().allow("customer", "tech"))
 	defer room.Close(ctx, "test over")
@@ -285,6 +293,7 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestConfigValidate(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		cfg  sfu.Config
@@ -316,6 +325,7 @@ func TestConfigValidate(t *testing.T) {
 }
 
 func TestTracksAddedAndRemovedRenegotiate(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	api := clientAPI(t)
@@ -348,6 +358,7 @@ func TestTracksAddedAndRemovedRenegotiate(t *testing.T) {
 }
 
 func TestCallCarriesBothDirections(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	api := clientAPI(t)
@@ -379,6 +390,7 @@ func TestCallCarriesBothDirections(t *testing.T) {
 }
 
 func TestRemovedPublisherEndsItsTracksOnly(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	api := clientAPI(t)
@@ -425,6 +437,7 @@ func TestRemovedPublisherEndsItsTracksOnly(t *testing.T) {
 }
 
 func TestCloseEndsSessionForEveryone(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	api := clientAPI(t)
@@ -465,6 +478,7 @@ func TestCloseEndsSessionForEveryone(t *testing.T) {
 // read and write: the browser's own RTCSessionDescription and
 // RTCIceCandidate.toJSON() fields.
 func TestMessageJSON(t *testing.T) {
+	t.Parallel()
 	idx := uint16(0)
 	mid := "0"
 	cases := []struct {
@@ -496,6 +510,7 @@ func TestMessageJSON(t *testing.T) {
 // only once it has answered, so the two never offer at once (Pion cannot
 // roll an offer back).
 func TestPublisherOffersFirst(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	api := clientAPI(t)

@@ -10,15 +10,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
-	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	cdpfetch "github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/network"
@@ -27,22 +24,6 @@ import (
 
 	"github.com/relaydesk/relaydesk/internal/testwait"
 )
-
-// chromium finds the browser, or skips the test saying why (fails when CI
-// sets RELAYDESK_REQUIRE_BROWSER).
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("RELAYDESK_REQUIRE_BROWSER") != "" {
-		t.Fatal("Chromium is required (RELAYDESK_REQUIRE_BROWSER is set) but not installed: apt-get install chromium")
-	}
-	t.Skip("Chromium is not installed (apt-get install chromium); skipping the browser test")
-	return ""
-}
 
 // freePort picks a loopback port for PUBLIC_URL, which must be known before
 // serve starts (the console checks Origin against it).
@@ -88,7 +69,6 @@ func shot(t *testing.T, dir, name string) chromedp.Action {
 // A technician of another company never sees any of it.
 func TestBrowser(t *testing.T) {
 	t.Parallel()
-	exe := chromium(t)
 	pics := screenshots(t)
 	addr := freePort(t)
 	base := "http://" + addr
@@ -140,7 +120,8 @@ func TestBrowser(t *testing.T) {
 	}
 
 	// One browser per person: separate cookie jars, as on three machines.
-	alice, carol, customer := browserFor(t, exe), browserFor(t, exe), browserFor(t, exe)
+	customerBrowser := chromium.New(t)
+	alice, carol, customer := browserFor(t), browserFor(t), customerBrowser.Tab(t).Ctx
 	run := func(ctx context.Context, what string, actions ...chromedp.Action) {
 		t.Helper()
 		if err := chromedp.Run(ctx, actions...); err != nil {
@@ -206,11 +187,7 @@ func TestBrowser(t *testing.T) {
 	waitText(t, customer, "#messages", "Alice joined the chat", in)
 	downloads := t.TempDir()
 	run(customer, "download the technician's file",
-		chromedp.ActionFunc(func(ctx context.Context) error {
-			return browser.SetDownloadBehavior(browser.SetDownloadBehaviorBehaviorAllow).
-				WithDownloadPath(downloads).
-				Do(ctx)
-		}),
+		customerBrowser.AllowDownloads(downloads),
 		chromedp.WaitVisible(`#messages li.msg-technician a.file-link`, chromedp.ByQuery, in),
 		chromedp.Click(`#messages li.msg-technician a.file-link`, chromedp.ByQuery, in),
 		shot(t, pics, "widget-chat"),
@@ -290,32 +267,12 @@ func TestBrowser(t *testing.T) {
 	}
 }
 
-// browserFor starts a Chromium of its own for one person (its own cookie
-// jar, as on another machine), with the fake camera, microphone and screen
-// capture, closed when t ends.
-func browserFor(t *testing.T, exe string) context.Context {
+// browserFor gives one person a browser of their own in the package's
+// Chromium (its own cookie jar, as on another machine) and a tab in it,
+// closed when t ends.
+func browserFor(t *testing.T) context.Context {
 	t.Helper()
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		// No user data directory is given: chromedp makes a profile of its
-		// own and removes it once Chromium and its helpers have exited (a
-		// t.TempDir was removed while they still wrote to its cache).
-		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		// The picker chooses the screen without a dialog; the devices are
-		// moving test patterns and a tone.
-		chromedp.Flag("use-fake-ui-for-media-stream", true), chromedp.Flag("use-fake-device-for-media-stream", true),
-		chromedp.Flag("auto-select-desktop-capture-source", "Entire screen"),
-		chromedp.WindowSize(1280, 900))...)
-	t.Cleanup(cancelAlloc)
-	ctx, cancel := chromedp.NewContext(alloc)
-	t.Cleanup(cancel)
-	ctx, cancelDeadline := context.WithTimeout(ctx, 3*time.Minute)
-	t.Cleanup(cancelDeadline)
-	if err := chromedp.Run(ctx); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
-	return ctx
+	return chromium.New(t).Tab(t).Ctx
 }
 
 // signInAvailable signs a technician in to the console, sets them

@@ -73,7 +73,6 @@ func (r *received) pages() (batches, raw string) {
 // page; Stop in the widget ends the replay.
 func TestBrowserCobrowse(t *testing.T) {
 	t.Parallel()
-	exe := chromium(t)
 	got := &received{}
 	base, key, srv := newAcme(t, func(p *program) { p.onCobrowse = got.add })
 
@@ -93,7 +92,7 @@ func TestBrowserCobrowse(t *testing.T) {
 <script src="%s/widget.js" data-key="%s" async></script></body></html>`, maskedText, base, key)
 	}))
 	defer host.Close()
-	alice, customer := browserFor(t, exe), browserFor(t, exe)
+	alice, customer := browserFor(t), browserFor(t)
 	run := func(ctx context.Context, what string, actions ...chromedp.Action) {
 		t.Helper()
 		if err := chromedp.Run(ctx, actions...); err != nil {

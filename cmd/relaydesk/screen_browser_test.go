@@ -60,7 +60,6 @@ type liveEnv struct {
 
 func newLiveEnv(t *testing.T) *liveEnv {
 	t.Helper()
-	exe := chromium(t)
 	base, key, srv := newAcme(t, nil)
 
 	host := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -70,7 +69,7 @@ func newLiveEnv(t *testing.T) *liveEnv {
 	}))
 	t.Cleanup(host.Close)
 
-	alice, customer := browserFor(t, exe), browserFor(t, exe)
+	alice, customer := browserFor(t), browserFor(t)
 	run := func(ctx context.Context, what string, actions ...chromedp.Action) {
 		t.Helper()
 		if err := chromedp.Run(ctx, actions...); err != nil {

@@ -1,7 +1,8 @@
-// Package browsertest drives a headless Chromium in tests: one browser per
-// test, a tab per subtest, JavaScript dialogs recorded and dismissed (a
-// page that opens one was made to run code it should not have), and the
-// page's uncaught errors recorded, to say why a wait failed.
+// Package browsertest drives a headless Chromium in tests: one Chromium per
+// package, a browser context (a profile) per test, a tab per subtest,
+// JavaScript dialogs recorded and dismissed (a page that opens one was made
+// to run code it should not have), and the page's uncaught errors recorded,
+// to say why a wait failed.
 package browsertest
 
 import (
@@ -20,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
@@ -30,13 +32,35 @@ import (
 	"github.com/relaydesk/relaydesk/internal/testwait"
 )
 
-// Browser is one Chromium, shared by the tabs of a test and its subtests.
-type Browser struct{ ctx context.Context }
+// Chromium is one headless Chromium shared by the browser tests of a
+// package, started by the first of them: a start costs about two seconds
+// of CPU, which a small machine running the suite needs for the pages
+// under test. Each test still has a browser of its own (New), with its own
+// cookies and storage. A package keeps one in a variable and closes it in
+// TestMain once its tests have run.
+type Chromium struct {
+	// Flags are Chromium's command-line flags beyond this package's own,
+	// such as fake cameras.
+	Flags []chromedp.ExecAllocatorOption
 
-// New starts Chromium for t, or skips t saying why it cannot (and fails it
-// when RELAYDESK_REQUIRE_BROWSER is set, as CI does). The browser closes
-// when t and its subtests are done.
-func New(t *testing.T) *Browser {
+	once   sync.Once
+	ctx    context.Context
+	cancel func()
+	err    error
+}
+
+// Browser is a browser context of the shared Chromium, as separate from
+// other tests' as another profile: its tabs share cookies and storage with
+// each other only.
+type Browser struct {
+	ctx context.Context
+	id  cdp.BrowserContextID
+}
+
+// New gives t a browser of its own, closed when t and its subtests are
+// done, or skips t saying why it cannot (and fails it when
+// RELAYDESK_REQUIRE_BROWSER is set, as CI does).
+func (c *Chromium) New(t *testing.T) *Browser {
 	t.Helper()
 	exe := ""
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
@@ -51,14 +75,31 @@ func New(t *testing.T) *Browser {
 		}
 		t.Skip("Chromium is not installed (apt-get install chromium); skipping the browser test")
 	}
+	c.once.Do(func() { c.start(exe) })
+	if c.err != nil {
+		t.Fatalf("start Chromium: %v", c.err)
+	}
+	id, err := target.CreateBrowserContext().WithDisposeOnDetach(true).Do(cdp.WithExecutor(c.ctx, chromedp.FromContext(c.ctx).Browser))
+	if err != nil {
+		t.Fatalf("open a browser context: %v", err)
+	}
+	t.Cleanup(func() {
+		// Closing the context closes its tabs; a Chromium that is gone
+		// has closed them already.
+		_ = target.DisposeBrowserContext(id).Do(cdp.WithExecutor(c.ctx, chromedp.FromContext(c.ctx).Browser))
+	})
+	return &Browser{ctx: c.ctx, id: id}
+}
+
+func (c *Chromium) start(exe string) {
 	// No user data directory is given: chromedp makes a profile of its own
 	// and removes it once Chromium has exited.
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.WindowSize(1280, 900))...)
-	t.Cleanup(cancelAlloc)
+		chromedp.WindowSize(1280, 900))
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(opts, c.Flags...)...)
 	// Events of a newer Chromium that chromedp does not know are no error of
 	// the page's: they stay out of the run's output.
 	ctx, cancel := chromedp.NewContext(alloc, chromedp.WithErrorf(func(format string, args ...any) {
@@ -66,11 +107,25 @@ func New(t *testing.T) *Browser {
 			log.Printf(format, args...)
 		}
 	}))
-	t.Cleanup(cancel)
-	if err := chromedp.Run(ctx); err != nil {
-		t.Fatalf("start Chromium: %v", err)
+	c.ctx = ctx
+	c.cancel = func() { cancel(); cancelAlloc() }
+	c.err = chromedp.Run(ctx)
+}
+
+// Close ends Chromium, if a test started it, and waits for it to exit.
+func (c *Chromium) Close() {
+	c.once.Do(func() {}) // no start after this
+	if c.cancel != nil {
+		c.cancel()
 	}
-	return &Browser{ctx: ctx}
+}
+
+// AllowDownloads saves what the browser's pages download in dir.
+func (b *Browser) AllowDownloads(dir string) chromedp.Action {
+	return chromedp.ActionFunc(func(context.Context) error {
+		return browser.SetDownloadBehavior(browser.SetDownloadBehaviorBehaviorAllow).WithBrowserContextID(b.id).
+			WithDownloadPath(dir).Do(cdp.WithExecutor(b.ctx, chromedp.FromContext(b.ctx).Browser))
+	})
 }
 
 // Tab is one tab of the browser, for one test.
@@ -89,7 +144,7 @@ type Tab struct {
 func (b *Browser) Tab(t *testing.T) *Tab {
 	t.Helper()
 	c := chromedp.FromContext(b.ctx)
-	id, err := target.CreateTarget("about:blank").WithNewWindow(true).Do(cdp.WithExecutor(b.ctx, c.Browser))
+	id, err := target.CreateTarget("about:blank").WithNewWindow(true).WithBrowserContextID(b.id).Do(cdp.WithExecutor(b.ctx, c.Browser))
 	if err != nil {
 		t.Fatalf("open a window: %v", err)
 	}

@@ -37,7 +37,7 @@ const aligned = `[...document.querySelectorAll('table.adm-table')].every((t) => 
 // renamed.
 func TestBrowserAdmin(t *testing.T) {
 	t.Parallel()
-	b := browsertest.New(t)
+	b := chromium.New(t)
 	e := newEnv(t, storetest.SQLite)
 	d := e.d
 	ctx := context.Background()

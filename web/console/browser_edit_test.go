@@ -10,7 +10,6 @@ import (
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/sqlstore"
 	"github.com/relaydesk/relaydesk/core/sqlstore/storetest"
-	"github.com/relaydesk/relaydesk/internal/browsertest"
 )
 
 // TestBrowserEditsAndTyping is a technician's console in Chromium: the
@@ -21,7 +20,7 @@ import (
 // by Alice").
 func TestBrowserEditsAndTyping(t *testing.T) {
 	t.Parallel()
-	b := browsertest.New(t)
+	b := chromium.New(t)
 	// The tabs of one browser share its cookies, whatever the port: one
 	// database at a time, or one sign-in would end the other's session.
 	var oneAtATime sync.Mutex

@@ -22,7 +22,7 @@ import (
 // chat still follows new messages.
 func TestBrowserMessages(t *testing.T) {
 	t.Parallel()
-	b := browsertest.New(t)
+	b := chromium.New(t)
 	// The tabs of one browser share its cookies, whatever the port: one
 	// database at a time, or one sign-in would end the other's session.
 	var oneAtATime sync.Mutex

@@ -41,7 +41,7 @@ func liveFor(t *testing.T, d *storetest.Desk, tech core.Technician, email string
 // through the list and writes.
 func TestWorkspace(t *testing.T) {
 	t.Parallel()
-	b := browsertest.New(t)
+	b := chromium.New(t)
 	e := newEnv(t, storetest.SQLite)
 	d := e.d
 	ctx := t.Context()
@@ -298,7 +298,7 @@ func signIn(tab *browsertest.Tab, e *env, tech core.Technician) {
 // their console tells them at once, with a way to open it.
 func TestWorkspaceInvited(t *testing.T) {
 	t.Parallel()
-	b := browsertest.New(t)
+	b := chromium.New(t)
 	e := newEnv(t, storetest.SQLite)
 	d := e.d
 	o := liveFor(t, d, d.Alice, "pat@example.com")
@@ -330,7 +330,7 @@ func TestWorkspaceInvited(t *testing.T) {
 // open and in view, new lines are read at once.
 func TestWorkspaceUnread(t *testing.T) {
 	t.Parallel()
-	b := browsertest.New(t)
+	b := chromium.New(t)
 	e := newEnv(t, storetest.SQLite)
 	d := e.d
 	ctx := t.Context()
@@ -389,7 +389,7 @@ func TestWorkspaceUnread(t *testing.T) {
 // an error.
 func TestWorkspaceAway(t *testing.T) {
 	t.Parallel()
-	b := browsertest.New(t)
+	b := chromium.New(t)
 	e := newEnv(t, storetest.SQLite)
 	d := e.d
 	n := d.Open(t, d.Acme, "new@example.com", "Waiting").Request.ID
@@ -414,7 +414,7 @@ func TestWorkspaceAway(t *testing.T) {
 // lists what is left to set up, ticks what is done, and links each step.
 func TestWorkspaceChecklist(t *testing.T) {
 	t.Parallel()
-	b := browsertest.New(t)
+	b := chromium.New(t)
 	e := newEnv(t, storetest.SQLite)
 	tab := b.Tab(t)
 	tab.Viewport(1440, 900)

@@ -8,7 +8,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/relaydesk/relaydesk/internal/browsertest"
 	"github.com/relaydesk/relaydesk/web/richtext"
 )
 
@@ -31,7 +30,7 @@ func TestScript(t *testing.T) {
 		}
 	}))
 	t.Cleanup(srv.Close)
-	tab := browsertest.New(t).Tab(t)
+	tab := chromium.New(t).Tab(t)
 	tab.Run("open the page", chromedp.Navigate(srv.URL))
 
 	p := func(inlines string) string { return `[{"kind":"p","inlines":[` + inlines + `]}]` }

@@ -9,7 +9,6 @@ import (
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/sqlstore"
 	"github.com/relaydesk/relaydesk/core/sqlstore/storetest"
-	"github.com/relaydesk/relaydesk/internal/browsertest"
 )
 
 // TestBrowserEditsAndTyping is the customer's chat in Chromium while a
@@ -20,7 +19,7 @@ import (
 // reaches the technicians.
 func TestBrowserEditsAndTyping(t *testing.T) {
 	t.Parallel()
-	b := browsertest.New(t)
+	b := chromium.New(t)
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		e := newEnv(t, newStore(t), nil)
 		d := e.desk

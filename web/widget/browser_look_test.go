@@ -26,7 +26,7 @@ import (
 // under the address too; a correct form opens the chat.
 func TestBrowserStartFormValidation(t *testing.T) {
 	t.Parallel()
-	b := browsertest.New(t)
+	b := chromium.New(t)
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		e := newEnv(t, newStore(t), nil)
 		tab := b.Tab(t)
@@ -95,7 +95,7 @@ func TestBrowserStartFormValidation(t *testing.T) {
 // scrolled up to read. It leaves screenshots in testdata/screenshots.
 func TestBrowserChatLook(t *testing.T) {
 	t.Parallel()
-	b := browsertest.New(t)
+	b := chromium.New(t)
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		e := newEnv(t, newStore(t), nil)
 		d := e.desk

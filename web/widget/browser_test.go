@@ -25,7 +25,7 @@ import (
 // new messages once a picture has loaded.
 func TestBrowserMessages(t *testing.T) {
 	t.Parallel()
-	b := browsertest.New(t)
+	b := chromium.New(t)
 	storetest.Each(t, func(t *testing.T, newStore func(testing.TB) *sqlstore.Store) {
 		e := newEnv(t, newStore(t), nil)
 		d := e.desk

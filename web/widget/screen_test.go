@@ -13,7 +13,6 @@ import (
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/sqlstore"
 	"github.com/relaydesk/relaydesk/core/sqlstore/storetest"
-	"github.com/relaydesk/relaydesk/internal/browsertest"
 	"github.com/relaydesk/relaydesk/web/screen"
 	"github.com/relaydesk/relaydesk/web/sfu"
 	"github.com/relaydesk/relaydesk/web/widget"
@@ -148,7 +147,7 @@ func TestScreenShareNeedsADesktop(t *testing.T) {
 // address bar.
 func TestBrowserPlatformLink(t *testing.T) {
 	t.Parallel()
-	b := browsertest.New(t)
+	b := chromium.New(t)
 	d := storetest.NewDesk(t, storetest.SQLite(t))
 	e := newEnvOn(t, d, withScreen(t, d))
 	o := d.Live(t)

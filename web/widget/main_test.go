@@ -1,0 +1,17 @@
+package widget_test
+
+import (
+	"os"
+	"testing"
+
+	"github.com/relaydesk/relaydesk/internal/browsertest"
+)
+
+// chromium is the browser this package's browser tests share.
+var chromium browsertest.Chromium
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	chromium.Close()
+	os.Exit(code)
+}

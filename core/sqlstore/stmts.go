@@ -12,9 +12,13 @@ import (
 // so the hot paths skip the database's parsing and planning. A statement is
 // prepared in the background the first time it is seen (that run goes
 // unprepared): preparing on the pool while every connection is held by a
-// transaction waiting for that very statement would deadlock.
+// transaction waiting for that very statement would deadlock. Statements
+// are prepared one at a time: a new process sees dozens of new statements
+// at once, and preparing them together opened a connection each (a new
+// PostgreSQL session costs the server tens of milliseconds of CPU).
 type stmtCache struct {
-	db *sqlx.DB
+	db      *sqlx.DB
+	prepare chan struct{} // held while a statement is prepared
 
 	mu      sync.Mutex
 	ready   map[string]*sqlx.Stmt
@@ -24,7 +28,7 @@ type stmtCache struct {
 }
 
 func newStmtCache(db *sqlx.DB) *stmtCache {
-	return &stmtCache{db: db, ready: map[string]*sqlx.Stmt{}, pending: map[string]bool{}}
+	return &stmtCache{db: db, prepare: make(chan struct{}, 1), ready: map[string]*sqlx.Stmt{}, pending: map[string]bool{}}
 }
 
 // get returns the prepared statement for query, or nil if it is not ready
@@ -39,7 +43,9 @@ func (c *stmtCache) get(query string) *sqlx.Stmt {
 	c.wg.Go(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
+		c.prepare <- struct{}{}
 		st, err := c.db.PreparexContext(ctx, query)
+		<-c.prepare
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		delete(c.pending, query)

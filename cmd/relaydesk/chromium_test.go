@@ -17,8 +17,4 @@ var chromium = &browsertest.Chromium{Flags: []chromedp.ExecAllocatorOption{
 	chromedp.Flag("auto-select-desktop-capture-source", "Entire screen"),
 }}
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	chromium.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(chromium.Run(m)) }

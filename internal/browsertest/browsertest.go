@@ -112,6 +112,13 @@ func (c *Chromium) start(exe string) {
 	c.err = chromedp.Run(ctx)
 }
 
+// Run runs a package's tests (m.Run) and then closes Chromium; TestMain
+// exits with what it returns.
+func (c *Chromium) Run(m *testing.M) int {
+	defer c.Close()
+	return m.Run()
+}
+
 // Close ends Chromium, if a test started it, and waits for it to exit.
 func (c *Chromium) Close() {
 	c.once.Do(func() {}) // no start after this

@@ -10,8 +10,4 @@ import (
 // chromium is the browser this package's browser tests share.
 var chromium browsertest.Chromium
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	chromium.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(chromium.Run(m)) }

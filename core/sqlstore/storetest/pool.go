@@ -114,24 +114,15 @@ func readyPoolSchema(ctx context.Context, conn *sql.Conn, schema, prefix, url st
 // DELETE: the test server may run without autovacuum, and deleted rows
 // would stay in pool tables, kept between runs, and slow every scan.
 func emptySchema(ctx context.Context, conn *sql.Conn, schema string) error {
-	rows, err := conn.QueryContext(ctx, `SELECT relname FROM pg_class
+	names, err := column(ctx, conn, `SELECT relname FROM pg_class
 		WHERE relnamespace = $1::regnamespace AND relkind = 'r' AND relname <> 'schema_migrations'
 		ORDER BY relname`, schema)
 	if err != nil {
 		return fmt.Errorf("list tables: %w", err)
 	}
 	var tables []string
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			rows.Close()
-			return err
-		}
+	for _, name := range names {
 		tables = append(tables, pq.QuoteIdentifier(schema)+"."+pq.QuoteIdentifier(name))
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
 	}
 	// Only tables holding rows: truncating an empty one costs as much.
 	var probe []string
@@ -140,21 +131,8 @@ func emptySchema(ctx context.Context, conn *sql.Conn, schema string) error {
 	}
 	var full []string
 	if len(probe) > 0 {
-		rows, err := conn.QueryContext(ctx, strings.Join(probe, " UNION ALL "))
-		if err != nil {
+		if full, err = column(ctx, conn, strings.Join(probe, " UNION ALL ")); err != nil {
 			return fmt.Errorf("find tables with rows: %w", err)
-		}
-		for rows.Next() {
-			var t string
-			if err := rows.Scan(&t); err != nil {
-				rows.Close()
-				return err
-			}
-			full = append(full, t)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
 		}
 	}
 	if len(full) > 0 {
@@ -173,22 +151,9 @@ func emptySchema(ctx context.Context, conn *sql.Conn, schema string) error {
 // dropOtherPools drops the pool schemas of other migrations that no test
 // holds: a test of another tree, running now, keeps its own.
 func dropOtherPools(ctx context.Context, conn *sql.Conn, prefix string) error {
-	rows, err := conn.QueryContext(ctx, `SELECT nspname FROM pg_namespace
+	others, err := column(ctx, conn, `SELECT nspname FROM pg_namespace
 		WHERE nspname LIKE 'tpool%' AND left(nspname, length($1)) <> $1`, prefix)
 	if err != nil {
-		return err
-	}
-	var others []string
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			rows.Close()
-			return err
-		}
-		others = append(others, name)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	for _, schema := range others {
@@ -208,4 +173,22 @@ func dropOtherPools(ctx context.Context, conn *sql.Conn, prefix string) error {
 		}
 	}
 	return nil
+}
+
+// column runs a query of one text column and returns its values.
+func column(ctx context.Context, conn *sql.Conn, query string, args ...any) ([]string, error) {
+	rows, err := conn.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }

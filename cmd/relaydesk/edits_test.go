@@ -7,10 +7,10 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/relaydesk/relaydesk/bots/slack/slacktest"
 	"github.com/relaydesk/relaydesk/bots/telegram/telegramtest"
+	"github.com/relaydesk/relaydesk/internal/testwait"
 )
 
 // TestSlackEditsReachCustomers is issue 12's end-to-end test of edits and
@@ -24,7 +24,10 @@ import (
 func TestSlackEditsReachCustomers(t *testing.T) {
 	t.Parallel()
 	for _, b := range backends() {
-		t.Run(b.name, func(t *testing.T) { slackEditsReachCustomers(t, b.url(t)) })
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			slackEditsReachCustomers(t, b.url(t))
+		})
 	}
 }
 
@@ -259,24 +262,21 @@ type widgetEvent struct {
 // satisfy cond.
 func waitWidget(t *testing.T, base, token, what string, cond func([]widgetEvent) bool) {
 	t.Helper()
-	var last string
-	for range 300 {
+	testwait.Until(t, what, func() error {
 		req, _ := http.NewRequest(http.MethodGet, base+"/api/widget/events?after=0", nil)
 		req.Header.Set("Authorization", "Bearer "+token)
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
 		b, _ := io.ReadAll(res.Body)
 		res.Body.Close()
-		last = string(b)
 		var v struct {
 			Items []widgetEvent `json:"events"`
 		}
-		if json.Unmarshal(b, &v) == nil && cond(v.Items) {
-			return
+		if json.Unmarshal(b, &v) != nil || !cond(v.Items) {
+			return fmt.Errorf("the widget reads %s", b)
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("waited for %s; the widget reads %s", what, last)
+		return nil
+	})
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/oauth2-proxy/mockoidc"
 
 	main "github.com/relaydesk/relaydesk/cmd/relaydesk"
+	"github.com/relaydesk/relaydesk/internal/testwait"
 )
 
 // TestLoadOIDCConfig: the OIDC_ settings, each on its own and together.
@@ -176,18 +177,20 @@ func TestServeSingleSignOn(t *testing.T) {
 		t.Errorf("the button while the provider is down: %d", res.StatusCode)
 	}
 
-	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(srv.log.String(), "the identity provider cannot be reached"); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("serve does not say the provider cannot be reached:\n%s", srv.log.String())
+	testwait.Until(t, "serve to say the provider cannot be reached", func() error {
+		if !strings.Contains(srv.log.String(), "the identity provider cannot be reached") {
+			return fmt.Errorf("the log:\n%s", srv.log.String())
 		}
-	}
+		return nil
+	})
 
 	down.Store(false)
-	for deadline := time.Now().Add(30 * time.Second); readyz()["oidc"] != "ok"; time.Sleep(100 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the provider was not found again: %q\n%s", readyz()["oidc"], srv.log.String())
+	testwait.Until(t, "the provider to be found again", func() error {
+		if s := readyz()["oidc"]; s != "ok" {
+			return fmt.Errorf("readyz says %q\n%s", s, srv.log.String())
 		}
-	}
+		return nil
+	})
 	idp.QueueUser(&mockoidc.MockUser{Subject: "ada", Email: "Ada@Example.com", EmailVerified: true})
 	res := get(srv.base + "/console/oidc/login")
 	if res.StatusCode != http.StatusFound {

@@ -3,6 +3,7 @@ package console_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -20,6 +21,7 @@ import (
 	"github.com/relaydesk/relaydesk/core"
 	"github.com/relaydesk/relaydesk/core/sqlstore"
 	"github.com/relaydesk/relaydesk/core/sqlstore/storetest"
+	"github.com/relaydesk/relaydesk/internal/testwait"
 	"github.com/relaydesk/relaydesk/web/console"
 )
 
@@ -110,11 +112,12 @@ func withOIDC(i *idp, only bool, log *logBuf) option {
 // waitSSO waits until the console found the identity provider.
 func (e *env) waitSSO() {
 	e.t.Helper()
-	for deadline := time.Now().Add(20 * time.Second); e.console.OIDCState() != "ok"; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			e.t.Fatalf("single sign-on: %s", e.console.OIDCState())
+	testwait.Until(e.t, "single sign-on to find the provider", func() error {
+		if s := e.console.OIDCState(); s != "ok" {
+			return fmt.Errorf("single sign-on: %s", s)
 		}
-	}
+		return nil
+	})
 }
 
 // visit GETs an absolute URL with the browser's cookies, following no
@@ -493,22 +496,20 @@ func TestSingleSignOnProviderDown(t *testing.T) {
 		t.Errorf("state %q while the provider is down", s)
 	}
 	e.login(e.d.Bob) // passwords work meanwhile
-	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(log.String(), "cannot be reached; trying again"); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no log line says the provider cannot be reached:\n%s", log.String())
+	testwait.Until(t, "a log line saying the provider cannot be reached", func() error {
+		if !strings.Contains(log.String(), "cannot be reached; trying again") {
+			return fmt.Errorf("the log:\n%s", log.String())
 		}
-	}
+		return nil
+	})
 
 	i.down.Store(false)
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		res = b.do("GET", "/console/oidc/login", nil, nil)
-		if res.code == http.StatusFound {
-			break
+	testwait.Until(t, "the button to work once the provider is back", func() error {
+		if res = b.do("GET", "/console/oidc/login", nil, nil); res.code != http.StatusFound {
+			return fmt.Errorf("the button: %d %s", res.code, res.body)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the button after the provider came back: %d %s", res.code, res.body)
-		}
-	}
+		return nil
+	})
 	if res := b.ssoSignIn(i, verified(e.d.Alice.Email)); res.code != http.StatusSeeOther || b.me() != e.d.Alice.ID {
 		t.Fatalf("single sign-on once the provider is back: %d %s", res.code, res.body)
 	}

@@ -112,21 +112,8 @@ func TestBrowserCobrowse(t *testing.T) {
 		chromedp.Nodes(`iframe[data-relaydesk="frame"]`, &frames, chromedp.ByQuery),
 	)
 	in := chromedp.FromNode(frames[0])
-	run(customer, "open a request",
-		chromedp.WaitVisible("#email", chromedp.ByQuery, in),
-		chromedp.SendKeys("#email", "pat@example.com", chromedp.ByQuery, in),
-		chromedp.SendKeys("#name", "Pat", chromedp.ByQuery, in),
-		chromedp.SendKeys("#message", "The order form is broken", chromedp.ByQuery, in),
-		chromedp.Click("#open", chromedp.ByQuery, in),
-		chromedp.WaitVisible("#composer", chromedp.ByQuery, in),
-	)
-	run(alice, "take the request, join and ask to co-browse",
-		chromedp.WaitVisible(`#requests li[data-id] .row-main`, chromedp.ByQuery),
-		chromedp.Click(`#requests li[data-id] .row-main`, chromedp.ByQuery),
-		chromedp.WaitVisible(`#details button[data-action="assign"]`, chromedp.ByQuery),
-		chromedp.Click(`#details button[data-action="assign"]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`#details button[data-action="join"]`, chromedp.ByQuery),
-		chromedp.Click(`#details button[data-action="join"]`, chromedp.ByQuery),
+	openRequestIn(customer, in, "The order form is broken", run)
+	takeAndJoin(alice, run,
 		chromedp.WaitVisible(`#details button[data-action="cobrowse"]`, chromedp.ByQuery),
 		chromedp.Click(`#details button[data-action="cobrowse"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`#details button[data-action="cobrowsestop"]`, chromedp.ByQuery),

@@ -87,24 +87,37 @@ func newLiveEnv(t *testing.T) *liveEnv {
 		chromedp.Nodes(`iframe[data-relaydesk="frame"]`, &frames, chromedp.ByQuery),
 	)
 	in := chromedp.FromNode(frames[0])
+	openRequestIn(customer, in, "The dialog looks wrong", run)
+	takeAndJoin(alice, run, chromedp.WaitVisible(`#details button[data-action="screenshare"]`, chromedp.ByQuery))
+	return &liveEnv{alice: alice, customer: customer, in: in, run: run, srv: srv}
+}
+
+// openRequestIn opens Pat's request with message through the widget's
+// start form in the frame in.
+func openRequestIn(customer context.Context, in chromedp.QueryOption, message string,
+	run func(ctx context.Context, what string, actions ...chromedp.Action)) {
 	run(customer, "open a request",
 		chromedp.WaitVisible("#email", chromedp.ByQuery, in),
 		chromedp.SendKeys("#email", "pat@example.com", chromedp.ByQuery, in),
 		chromedp.SendKeys("#name", "Pat", chromedp.ByQuery, in),
-		chromedp.SendKeys("#message", "The dialog looks wrong", chromedp.ByQuery, in),
+		chromedp.SendKeys("#message", message, chromedp.ByQuery, in),
 		chromedp.Click("#open", chromedp.ByQuery, in),
 		chromedp.WaitVisible("#composer", chromedp.ByQuery, in),
 	)
-	run(alice, "take the request and join",
+}
+
+// takeAndJoin has the signed-in technician take the first request in the
+// list and join its chat, then do then.
+func takeAndJoin(alice context.Context, run func(ctx context.Context, what string, actions ...chromedp.Action),
+	then ...chromedp.Action) {
+	run(alice, "take the request and join", append([]chromedp.Action{
 		chromedp.WaitVisible(`#requests li[data-id] .row-main`, chromedp.ByQuery),
 		chromedp.Click(`#requests li[data-id] .row-main`, chromedp.ByQuery),
 		chromedp.WaitVisible(`#details button[data-action="assign"]`, chromedp.ByQuery),
 		chromedp.Click(`#details button[data-action="assign"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`#details button[data-action="join"]`, chromedp.ByQuery),
 		chromedp.Click(`#details button[data-action="join"]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`#details button[data-action="screenshare"]`, chromedp.ByQuery),
-	)
-	return &liveEnv{alice: alice, customer: customer, in: in, run: run, srv: srv}
+	}, then...)...)
 }
 
 // TestBrowserScreenShare is a screen share in real browsers, with

@@ -334,10 +334,7 @@ func notice(ev core.Event) string {
 	case core.EventScreenDeclined:
 		return who + " declined to share their screen"
 	case core.EventScreenStopped:
-		if d.Note != "" {
-			return "Screen sharing ended: " + d.Note
-		}
-		return who + " stopped screen sharing"
+		return endedLine(d.Note, "Screen sharing ended", who+" stopped screen sharing")
 	case core.EventScreenViewed:
 		return who + " watched the shared screen"
 	case core.EventCallStarted:
@@ -347,10 +344,7 @@ func notice(ev core.Event) string {
 	case core.EventCallDeclined:
 		return who + " declined the call"
 	case core.EventCallEnded:
-		if d.Note != "" {
-			return "The call ended: " + d.Note
-		}
-		return who + " ended the call"
+		return endedLine(d.Note, "The call ended", who+" ended the call")
 	case core.EventRecordingAsked:
 		return who + " asked the customer to allow recording the screen share"
 	case core.EventRecordingAllowed:
@@ -358,10 +352,7 @@ func notice(ev core.Event) string {
 	case core.EventRecordingDeclined:
 		return who + " declined the recording"
 	case core.EventRecordingStopped:
-		if d.Note != "" {
-			return "Recording stopped: " + d.Note
-		}
-		return who + " stopped the recording"
+		return endedLine(d.Note, "Recording stopped", who+" stopped the recording")
 	case core.EventCobrowseAsked:
 		return who + " asked the customer to show the page they are on (co-browsing)"
 	case core.EventCobrowseStarted:
@@ -369,16 +360,23 @@ func notice(ev core.Event) string {
 	case core.EventCobrowseDeclined:
 		return who + " declined co-browsing"
 	case core.EventCobrowseStopped:
-		if d.Note != "" {
-			return "Co-browsing ended: " + d.Note
-		}
-		return who + " stopped co-browsing"
+		return endedLine(d.Note, "Co-browsing ended", who+" stopped co-browsing")
 	case core.EventSystemInfoAsked:
 		return who + " asked the customer for system information"
 	case core.EventSystemInfoGiven:
 		return who + " shared system information"
 	}
 	return ""
+}
+
+// endedLine is the line of a live session's end: why it ended, when the
+// engine gave a reason (the chat ended, the request was handed over), or
+// else who ended it.
+func endedLine(reason, ended, byWhom string) string {
+	if reason != "" {
+		return ended + ": " + reason
+	}
+	return byWhom
 }
 
 // screenDetails says what the customer's browser told of the shared

@@ -343,87 +343,85 @@ func notSetUp(what string) error {
 	return core.Errorf(core.CodeInvalidState, "%s is not set up on this support desk", what)
 }
 
-// screenAnswers is POST /api/widget/screen. The page answers "share" only
-// once the browser's picker gave it a screen, so a consent never stands
-// without one.
-func (h *Handler) screenAnswers() http.HandlerFunc {
-	return h.answers("share, decline or stop", map[string]answer{
-		"share": func(ctx context.Context, cs core.CustomerSession, in answerInput) error {
-			if h.screen == nil {
-				return notSetUp("screen sharing")
+// consent describes a route of answers to an ask the customer allows or
+// refuses, and may stop later: yes and no go to answer, stop to end.
+type consent struct {
+	yes, no, stop string
+	// missing names what yes would start, when this desk does not carry it
+	// (a handler built without its manager, in tests of other things).
+	missing string
+	answer  func(ctx context.Context, by core.Actor, yes bool, in answerInput) (core.Request, error)
+	end     func(ctx context.Context, by core.Actor, requestID string) (core.Request, error)
+}
+
+// consentAnswers serves a consent's route.
+func (h *Handler) consentAnswers(c consent) http.HandlerFunc {
+	reply := func(yes bool) answer {
+		return func(ctx context.Context, cs core.CustomerSession, in answerInput) error {
+			if yes && c.missing != "" {
+				return notSetUp(c.missing)
 			}
-			_, err := h.eng.AnswerScreenShare(ctx, cs.Actor, true, in.Screen)
+			_, err := c.answer(ctx, cs.Actor, yes, in)
 			return err
-		},
-		"decline": func(ctx context.Context, cs core.CustomerSession, in answerInput) error {
-			_, err := h.eng.AnswerScreenShare(ctx, cs.Actor, false, in.Screen)
-			return err
-		},
-		"stop": func(ctx context.Context, cs core.CustomerSession, _ answerInput) error {
-			_, err := h.eng.StopScreenShare(ctx, cs.Actor, cs.RequestID)
+		}
+	}
+	return h.answers(c.yes+", "+c.no+" or "+c.stop, map[string]answer{
+		c.yes: reply(true),
+		c.no:  reply(false),
+		c.stop: func(ctx context.Context, cs core.CustomerSession, _ answerInput) error {
+			_, err := c.end(ctx, cs.Actor, cs.RequestID)
 			return err
 		},
 	})
 }
 
+// unless is what, when the desk lacks it.
+func unless(carried bool, what string) string {
+	if carried {
+		return ""
+	}
+	return what
+}
+
+// screenAnswers is POST /api/widget/screen. The page answers "share" only
+// once the browser's picker gave it a screen, so a consent never stands
+// without one.
+func (h *Handler) screenAnswers() http.HandlerFunc {
+	return h.consentAnswers(consent{yes: "share", no: "decline", stop: "stop",
+		missing: unless(h.screen != nil, "screen sharing"),
+		answer: func(ctx context.Context, by core.Actor, yes bool, in answerInput) (core.Request, error) {
+			return h.eng.AnswerScreenShare(ctx, by, yes, in.Screen)
+		},
+		end: h.eng.StopScreenShare})
+}
+
 // recordingAnswers is POST /api/widget/recording.
 func (h *Handler) recordingAnswers() http.HandlerFunc {
-	return h.answers("allow, decline or stop", map[string]answer{
-		"allow": func(ctx context.Context, cs core.CustomerSession, _ answerInput) error {
-			_, err := h.eng.AnswerRecording(ctx, cs.Actor, true)
-			return err
+	return h.consentAnswers(consent{yes: "allow", no: "decline", stop: "stop",
+		answer: func(ctx context.Context, by core.Actor, yes bool, _ answerInput) (core.Request, error) {
+			return h.eng.AnswerRecording(ctx, by, yes)
 		},
-		"decline": func(ctx context.Context, cs core.CustomerSession, _ answerInput) error {
-			_, err := h.eng.AnswerRecording(ctx, cs.Actor, false)
-			return err
-		},
-		"stop": func(ctx context.Context, cs core.CustomerSession, _ answerInput) error {
-			_, err := h.eng.StopRecording(ctx, cs.Actor, cs.RequestID)
-			return err
-		},
-	})
+		end: h.eng.StopRecording})
 }
 
 // callAnswers is POST /api/widget/call. The page accepts only once the
 // browser gave it a microphone.
 func (h *Handler) callAnswers() http.HandlerFunc {
-	return h.answers("accept, decline or end", map[string]answer{
-		"accept": func(ctx context.Context, cs core.CustomerSession, _ answerInput) error {
-			if h.screen == nil {
-				return notSetUp("calling")
-			}
-			_, err := h.eng.AnswerCall(ctx, cs.Actor, true)
-			return err
+	return h.consentAnswers(consent{yes: "accept", no: "decline", stop: "end",
+		missing: unless(h.screen != nil, "calling"),
+		answer: func(ctx context.Context, by core.Actor, yes bool, _ answerInput) (core.Request, error) {
+			return h.eng.AnswerCall(ctx, by, yes)
 		},
-		"decline": func(ctx context.Context, cs core.CustomerSession, _ answerInput) error {
-			_, err := h.eng.AnswerCall(ctx, cs.Actor, false)
-			return err
-		},
-		"end": func(ctx context.Context, cs core.CustomerSession, _ answerInput) error {
-			_, err := h.eng.EndCall(ctx, cs.Actor, cs.RequestID)
-			return err
-		},
-	})
+		end: h.eng.EndCall})
 }
 
 // cobrowseAnswers is POST /api/widget/cobrowse: to show the page the widget
 // sits on, or not, or to stop.
 func (h *Handler) cobrowseAnswers() http.HandlerFunc {
-	return h.answers("show, decline or stop", map[string]answer{
-		"show": func(ctx context.Context, cs core.CustomerSession, _ answerInput) error {
-			if h.cobrowse == nil {
-				return notSetUp("co-browsing")
-			}
-			_, err := h.eng.AnswerCobrowse(ctx, cs.Actor, true)
-			return err
+	return h.consentAnswers(consent{yes: "show", no: "decline", stop: "stop",
+		missing: unless(h.cobrowse != nil, "co-browsing"),
+		answer: func(ctx context.Context, by core.Actor, yes bool, _ answerInput) (core.Request, error) {
+			return h.eng.AnswerCobrowse(ctx, by, yes)
 		},
-		"decline": func(ctx context.Context, cs core.CustomerSession, _ answerInput) error {
-			_, err := h.eng.AnswerCobrowse(ctx, cs.Actor, false)
-			return err
-		},
-		"stop": func(ctx context.Context, cs core.CustomerSession, _ answerInput) error {
-			_, err := h.eng.StopCobrowse(ctx, cs.Actor, cs.RequestID)
-			return err
-		},
-	})
+		end: h.eng.StopCobrowse})
 }
